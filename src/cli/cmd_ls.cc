@@ -1,0 +1,44 @@
+// fanout ls: the objects a command would read, with their sizes.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/bytes.h"
+#include "io/object_store.h"
+
+namespace fanout::cli {
+
+namespace {
+
+struct LsFlags {
+  std::vector<std::string> inputs;
+  bool bytes = false;
+};
+
+void Run(const LsFlags& f) {
+  std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
+  uint64_t total = 0;
+  for (const io::ObjectInfo& o : objects) {
+    std::string size = f.bytes ? std::to_string(o.size) : FormatBytes(o.size);
+    std::printf("%12s  %s\n", size.c_str(), o.url.c_str());
+    total += o.size;
+  }
+  std::string size = f.bytes ? std::to_string(total) : FormatBytes(total);
+  std::printf("%12s  total (%zu %s)\n", size.c_str(), objects.size(), objects.size() == 1 ? "object" : "objects");
+}
+
+}  // namespace
+
+void AddLsCommand(CLI::App& app) {
+  static LsFlags flags;
+  CLI::App* sub = app.add_subcommand("ls",
+                                     "List the objects a command would read, with their sizes.\n\n"
+                                     "Examples:\n"
+                                     "  fanout ls data/\n"
+                                     "  fanout ls --bytes 'data/yellow_tripdata_2015-*.csv'");
+  sub->add_flag("--bytes", flags.bytes, "Print sizes as exact byte counts");
+  sub->add_option("INPUT", flags.inputs, "Files, directories and globs")->required();
+  sub->callback([] { Run(flags); });
+}
+
+}  // namespace fanout::cli

@@ -1,0 +1,15 @@
+// One function per subcommand file: each adds its subcommand to the app. A
+// subcommand's callback throws CLI::RuntimeError(exit_code) on failure after it
+// has printed its own error; nothing else leaves the cli module as an exception.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace fanout::cli {
+
+void AddCountCommand(CLI::App& app);    // cmd_count.cc: count and agg
+void AddSelectCommand(CLI::App& app);   // cmd_select.cc
+void AddLsCommand(CLI::App& app);       // cmd_ls.cc
+void AddGenTaxiCommand(CLI::App& app);  // cmd_gen_taxi.cc
+
+}  // namespace fanout::cli

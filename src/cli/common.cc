@@ -1,0 +1,94 @@
+#include "cli/common.h"
+
+#include <cstdio>
+
+#include "core/bytes.h"
+#include "exec/local_executor.h"
+
+namespace fanout::cli {
+
+void AddCommonFlags(CLI::App* sub, CommonFlags* f) {
+  sub->add_option("--where", f->where, "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=); repeatable, ANDed")
+      ->allow_extra_args(false);
+  sub->add_option("--header", f->header, "Is each object's first row a header: auto|yes|no")
+      ->capture_default_str();
+  sub->add_option("--delimiter", f->delimiter, "Field delimiter (one character; '\\t' for tab)")
+      ->capture_default_str();
+  sub->add_option("--threads", f->threads, "Worker threads (default: every core)");
+  sub->add_option("--range-size", f->range_size, "Split uncompressed objects into byte-range tasks of this size")
+      ->capture_default_str();
+  sub->add_option("--buffer-size", f->buffer_size, "Read buffer per thread")->capture_default_str();
+  sub->add_option("--max-row", f->max_row, "Longest row accepted (longer is an error)")->capture_default_str();
+  sub->add_flag("--strict", f->strict, "Make the first skipped row an error naming its object and line");
+  sub->add_flag("-q,--quiet", f->quiet, "No progress bar and no summary on stderr");
+  sub->add_option("INPUT", f->inputs, "Files, directories and globs to read")->required();
+}
+
+Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
+  ReadSetup s;
+  ASSIGN_OR_RETURN(s.scan.header, csv::ParseHeaderMode(f.header));
+  std::string d = f.delimiter == "\\t" || f.delimiter == "tab" ? "\t" : f.delimiter;
+  if (d.size() != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r') {
+    return Status::InvalidArgument("--delimiter must be one character other than a quote or line end, not '" +
+                                   f.delimiter + "'");
+  }
+  s.scan.delim = d[0];
+  ASSIGN_OR_RETURN(s.range_bytes, ParseByteSize(f.range_size));
+  if (s.range_bytes == 0) return Status::InvalidArgument("--range-size must be at least 1 byte");
+  ASSIGN_OR_RETURN(uint64_t buffer, ParseByteSize(f.buffer_size));
+  ASSIGN_OR_RETURN(uint64_t max_row, ParseByteSize(f.max_row));
+  if (buffer == 0 || max_row == 0) return Status::InvalidArgument("--buffer-size and --max-row must be positive");
+  constexpr uint64_t kMaxBuffer = 1ull << 31;  // positions in a buffer are 32-bit
+  if (buffer > kMaxBuffer || max_row > kMaxBuffer) {
+    return Status::InvalidArgument("--buffer-size and --max-row must be at most 2GiB");
+  }
+  s.scan.buffer_bytes = buffer;
+  s.scan.max_row_bytes = std::max(max_row, buffer);
+  s.scan.strict = f.strict;
+  if (f.threads < 0) return Status::InvalidArgument("--threads must be positive");
+  s.threads = f.threads == 0 ? exec::DefaultThreads() : f.threads;
+  for (const std::string& w : f.where) {
+    ASSIGN_OR_RETURN(ops::Filter filter, ops::Filter::Parse(w));
+    s.filters.push_back(std::move(filter));
+  }
+  return s;
+}
+
+Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes) {
+  ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, io::ListInputs(f.inputs));
+  return exec::MakePlan(std::move(objects), range_bytes);
+}
+
+void FailJob(const Status& status) {
+  std::fprintf(stderr, "fanout: %s\n", status.message().c_str());
+  throw CLI::RuntimeError(1);
+}
+
+void FailUsage(const Status& status) {
+  std::fprintf(stderr, "fanout: %s\n", status.message().c_str());
+  throw CLI::RuntimeError(2);
+}
+
+void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
+                  const std::string& extra) {
+  if (quiet) return;
+  std::string line = "fanout: " + FormatThousands(plan.objects.size()) +
+                     (plan.objects.size() == 1 ? " object, " : " objects, ") + FormatBytes(plan.total_bytes) +
+                     ", " + FormatThousands(stats.rows) + " rows";
+  uint64_t skipped = stats.skipped_total();
+  if (skipped > 0) {
+    line += ", skipped " + FormatThousands(skipped) + " (";
+    bool first = true;
+    for (const auto& [reason, n] : stats.skipped) {
+      line += (first ? "" : ", ") + reason + " " + FormatThousands(n);
+      first = false;
+    }
+    line += ")";
+  }
+  line += extra;
+  double rate = seconds > 0 ? static_cast<double>(plan.total_bytes) / seconds : 0;
+  line += ", " + FormatSeconds(seconds) + ", " + FormatBytes(static_cast<uint64_t>(rate)) + "/s";
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+}  // namespace fanout::cli

@@ -1,0 +1,62 @@
+// Flags and steps shared by the commands that read rows (count, agg, select).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/status.h"
+#include "exec/plan.h"
+#include "exec/task_runner.h"
+#include "ops/partial.h"
+#include "ops/query.h"
+
+namespace fanout::cli {
+
+struct CommonFlags {
+  std::vector<std::string> inputs;
+  std::vector<std::string> where;
+  std::string header = "auto";
+  std::string delimiter = ",";
+  int threads = 0;  // 0: every core
+  std::string range_size = "64MiB";
+  std::string buffer_size = "1MiB";
+  std::string max_row = "64MiB";
+  bool strict = false;
+  bool quiet = false;
+};
+
+// Adds --where, --header, --delimiter, --threads, --range-size, --buffer-size,
+// --max-row, --strict, --quiet and the INPUT... positional to `sub`.
+void AddCommonFlags(CLI::App* sub, CommonFlags* flags);
+
+// Everything the flags say about reading, validated.
+struct ReadSetup {
+  exec::ScanOptions scan;
+  uint64_t range_bytes = exec::kDefaultRangeBytes;
+  int threads = 1;
+  std::vector<ops::Filter> filters;
+};
+Result<ReadSetup> MakeReadSetup(const CommonFlags& flags);
+
+// Lists the inputs and plans the tasks.
+Result<exec::Plan> PlanInputs(const CommonFlags& flags, uint64_t range_bytes);
+
+// Prints "fanout: MESSAGE" to stderr and ends the command with exit status 1.
+[[noreturn]] void FailJob(const Status& status);
+// The same with exit status 2, for a command line that is wrong.
+[[noreturn]] void FailUsage(const Status& status);
+
+// Unwraps a Result, failing the job with its error.
+template <typename T>
+T OrFail(Result<T> r) {
+  if (!r.ok()) FailJob(r.status());
+  return std::move(r).value();
+}
+
+// Prints the one-line summary on stderr (unless quiet).
+void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
+                  const std::string& extra = "");
+
+}  // namespace fanout::cli

@@ -1,0 +1,42 @@
+// fanout: one analysis over many objects, on every core, merged into one answer.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "fanout " FANOUT_VERSION " - run one analysis over a dataset of many objects on every core,\n"
+      "and merge the partial results into one answer.\n\n"
+      "Examples:\n"
+      "  fanout gen-taxi --out data --files 4 --rows 100000\n"
+      "  fanout count --by passenger_count data/\n"
+      "  fanout agg --by passenger_count --count --sum 'total_amount|total_amt' data/*.csv\n"
+      "  fanout select --cols 1-5 --where 'passenger_count > 2' data/ --out selected/\n"
+      "  fanout ls data/",
+      "fanout"};
+  app.set_version_flag("--version", FANOUT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  fanout::cli::AddCountCommand(app);
+  fanout::cli::AddSelectCommand(app);
+  fanout::cli::AddLsCommand(app);
+  fanout::cli::AddGenTaxiCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && dynamic_cast<const CLI::RuntimeError*>(&e) == nullptr) {
+      // Usage errors: say what is wrong and where to look, exit 2 like other tools.
+      if (e.get_name() == "CallForHelp" || e.get_name() == "CallForAllHelp" ||
+          e.get_name() == "CallForVersion") {
+        return app.exit(e);
+      }
+      std::fprintf(stderr, "fanout: %s\nRun 'fanout --help' or 'fanout COMMAND --help' for usage.\n",
+                   e.what());
+      return 2;
+    }
+    return app.exit(e);
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+#include "core/progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "core/bytes.h"
+
+namespace fanout {
+
+namespace {
+constexpr auto kRedrawInterval = std::chrono::milliseconds(200);
+constexpr int kBarWidth = 24;
+}  // namespace
+
+ProgressBar::ProgressBar(bool enabled, uint64_t total_bytes, const std::atomic<uint64_t>* bytes,
+                         const std::atomic<uint64_t>* rows)
+    : total_(total_bytes), bytes_(bytes), rows_(rows), start_(std::chrono::steady_clock::now()) {
+  if (enabled && ::isatty(STDERR_FILENO)) thread_ = std::thread([this] { Loop(); });
+}
+
+ProgressBar::~ProgressBar() { Stop(); }
+
+void ProgressBar::Stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  if (drawn_) std::fputs("\r\033[K", stderr);
+}
+
+void ProgressBar::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, kRedrawInterval, [this] { return stop_; })) Draw();
+}
+
+void ProgressBar::Draw() {
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  uint64_t done = bytes_->load(std::memory_order_relaxed);
+  double frac = total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
+  int filled = static_cast<int>(frac * kBarWidth);
+  std::string bar(filled, '#');
+  bar.append(kBarWidth - filled, '.');
+  double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  std::string eta = rate > 0 && done < total_ ? FormatSeconds(static_cast<double>(total_ - done) / rate) : "-";
+  std::fprintf(stderr, "\r\033[K[%s] %3.0f%% %s / %s  %s rows  %s/s  ETA %s", bar.c_str(), frac * 100,
+               FormatBytes(done).c_str(), FormatBytes(total_).c_str(),
+               FormatThousands(rows_->load(std::memory_order_relaxed)).c_str(),
+               FormatBytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+}  // namespace fanout

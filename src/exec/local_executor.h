@@ -1,0 +1,43 @@
+// LocalExecutor: runs a Plan's tasks on a pool of threads on this machine.
+//
+// Range tasks start by assuming they do not begin inside quotes. When all ranges
+// of an object are done, the executor walks them in order with the real quote
+// state (each range reports its state at its end) and re-runs any range whose
+// assumption was wrong, so results are exact for any split. Only then are the
+// object's outputs committed — each task's output exactly once.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "core/status.h"
+#include "exec/plan.h"
+
+namespace fanout::exec {
+
+// What a task produced; subclassed by each command (a Partial, a part file, ...).
+struct TaskOutput {
+  virtual ~TaskOutput() = default;
+  bool end_in_quote = false;  // the quote state the task found at its end
+};
+
+// Runs one task with the given start state. Called from worker threads.
+using RunFn = std::function<Result<std::unique_ptr<TaskOutput>>(const Task& task, bool start_in_quote)>;
+// Receives each task's final output once, on worker thread `thread` (0-based);
+// an object's ranges arrive together, in range order, on one thread.
+using CommitFn = std::function<Status(int thread, const Task& task, std::unique_ptr<TaskOutput> out)>;
+
+struct ExecOptions {
+  int threads = 1;
+  std::atomic<bool>* cancel = nullptr;  // set by the executor on the first error; may be shared
+};
+
+// Runs every task of `plan`. Returns the first error (others are dropped) after
+// all threads have stopped.
+Status RunLocal(const Plan& plan, const ExecOptions& options, const RunFn& run, const CommitFn& commit);
+
+// Every core of this machine.
+int DefaultThreads();
+
+}  // namespace fanout::exec

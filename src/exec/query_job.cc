@@ -1,0 +1,97 @@
+#include "exec/query_job.h"
+
+#include <limits>
+#include <mutex>
+
+#include "ops/aggregator.h"
+
+namespace fanout::exec {
+
+namespace {
+
+struct PartialOutput final : TaskOutput {
+  explicit PartialOutput(size_t num_aggs) : partial(num_aggs) {}
+  ops::Partial partial;
+};
+
+}  // namespace
+
+ObjectHeaders::ObjectHeaders(const Plan& plan, const ScanOptions& scan)
+    : plan_(plan), scan_(scan), entries_(plan.objects.size()) {}
+
+Result<const csv::HeaderInfo*> ObjectHeaders::Get(uint32_t o) {
+  Entry& e = entries_[o];
+  std::call_once(e.once, [&] {
+    Result<csv::HeaderInfo> h = ReadObjectHeader(plan_.objects[o], scan_);
+    if (h.ok()) {
+      e.header = std::move(h).value();
+    } else {
+      e.status = h.status();
+    }
+  });
+  if (!e.status.ok()) return e.status;
+  return &e.header;
+}
+
+Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason) {
+  Result<uint64_t> line = LineNumberAt(object, offset);
+  std::string where = object.info.url + ":" + (line.ok() ? std::to_string(line.value()) : "?");
+  return Status::Corrupt(where + ": " + reason + " (--strict stops at the first skipped row)");
+}
+
+Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options) {
+  ObjectHeaders headers(plan, options.scan);
+  std::vector<ops::ResolvedQuery> resolved(plan.objects.size());
+  std::vector<std::once_flag> resolved_once(plan.objects.size());
+  std::vector<Status> resolved_status(plan.objects.size());
+
+  auto resolve = [&](uint32_t o) -> Result<const ops::ResolvedQuery*> {
+    std::call_once(resolved_once[o], [&] {
+      Result<const csv::HeaderInfo*> h = headers.Get(o);
+      Result<ops::ResolvedQuery> r = h.ok() ? ops::Resolve(query, **h, plan.objects[o].info.url)
+                                            : Result<ops::ResolvedQuery>(h.status());
+      if (r.ok()) {
+        resolved[o] = std::move(r).value();
+      } else {
+        resolved_status[o] = r.status();
+      }
+    });
+    if (!resolved_status[o].ok()) return resolved_status[o];
+    return &resolved[o];
+  };
+
+  RunFn run = [&](const Task& task, bool start_in_quote) -> Result<std::unique_ptr<TaskOutput>> {
+    const ObjectPlan& object = plan.objects[task.object];
+    ASSIGN_OR_RETURN(const ops::ResolvedQuery* rq, resolve(task.object));
+    ASSIGN_OR_RETURN(const csv::HeaderInfo* header, headers.Get(task.object));
+    auto out = std::make_unique<PartialOutput>(query.aggs.size());
+    uint64_t header_offset = header->present ? header->offset : std::numeric_limits<uint64_t>::max();
+    ops::Aggregator agg(query, *rq, &out->partial, header_offset, options.scan.strict);
+    Status st = ScanTask(object, task, start_in_quote, options.scan, &agg, options.progress,
+                         options.cancel, &out->end_in_quote);
+    if (!st.ok() && options.scan.strict && agg.first_skipped() != nullptr) {
+      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
+    }
+    RETURN_IF_ERROR(st);
+    return std::unique_ptr<TaskOutput>(std::move(out));
+  };
+
+  int threads = std::max(1, options.threads);
+  std::vector<ops::Partial> per_thread(threads, ops::Partial(query.aggs.size()));
+  CommitFn commit = [&](int thread, const Task&, std::unique_ptr<TaskOutput> out) -> Status {
+    auto* p = static_cast<PartialOutput*>(out.get());
+    if (options.progress != nullptr) options.progress->rows.fetch_add(p->partial.stats().rows);
+    per_thread[thread].Merge(p->partial);
+    return Status::OK();
+  };
+
+  ExecOptions eo;
+  eo.threads = threads;
+  eo.cancel = options.cancel;
+  RETURN_IF_ERROR(RunLocal(plan, eo, run, commit));
+  ops::Partial total(query.aggs.size());
+  for (const ops::Partial& p : per_thread) total.Merge(p);
+  return total;
+}
+
+}  // namespace fanout::exec

@@ -1,0 +1,49 @@
+// A query job: a Plan's objects aggregated by a Query into one Partial, on this
+// machine's threads. Per object, the header is read once and the query's columns
+// resolved against it; every task's Partial is merged exactly once.
+#pragma once
+
+#include <mutex>
+#include <vector>
+
+#include "core/status.h"
+#include "exec/local_executor.h"
+#include "exec/plan.h"
+#include "exec/task_runner.h"
+#include "ops/partial.h"
+#include "ops/query.h"
+
+namespace fanout::exec {
+
+struct JobOptions {
+  ScanOptions scan;
+  int threads = 1;
+  Progress* progress = nullptr;          // optional live counters
+  std::atomic<bool>* cancel = nullptr;   // optional; set to stop the job
+};
+
+Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options);
+
+// Per-object header and column resolution, computed once by whichever task
+// needs it first. Shared by every command that reads rows.
+class ObjectHeaders {
+ public:
+  ObjectHeaders(const Plan& plan, const ScanOptions& scan);
+  // Returns the header of object `o` (reading it on first use), or its error.
+  Result<const csv::HeaderInfo*> Get(uint32_t o);
+
+ private:
+  struct Entry {
+    std::once_flag once;
+    Status status;
+    csv::HeaderInfo header;
+  };
+  const Plan& plan_;
+  const ScanOptions& scan_;
+  std::vector<Entry> entries_;
+};
+
+// "FILE:LINE: REASON" for a row skipped under --strict.
+Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason);
+
+}  // namespace fanout::exec

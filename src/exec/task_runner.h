@@ -1,0 +1,44 @@
+// The task runner: source -> decompress -> CSV rows -> a row sink, for one task.
+// The same code runs in the local executor and (later) in remote workers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "csv/header.h"
+#include "csv/reader.h"
+#include "exec/plan.h"
+
+namespace fanout::exec {
+
+struct ScanOptions {
+  char delim = ',';
+  csv::HeaderMode header = csv::HeaderMode::kAuto;
+  size_t buffer_bytes = csv::kDefaultBufferBytes;
+  size_t max_row_bytes = csv::kDefaultMaxRowBytes;
+  bool strict = false;
+};
+
+// Live counters the progress display reads; all optional.
+struct Progress {
+  std::atomic<uint64_t> bytes{0};  // stored bytes done
+  std::atomic<uint64_t> rows{0};   // data rows seen (updated in batches)
+};
+
+// Reads the object's header (per options.header) from its first bytes.
+Result<csv::HeaderInfo> ReadObjectHeader(const ObjectPlan& object, const ScanOptions& options);
+
+// Runs `sink` over the rows that `task` owns, assuming quote state `start_in_quote`
+// at the task's begin. Stores the quote state at the task's end in *end_in_quote.
+// Errors name the object.
+Status ScanTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+                const ScanOptions& options, csv::RowSink* sink, Progress* progress,
+                const std::atomic<bool>* cancel, bool* end_in_quote);
+
+// The 1-based line number of the line holding content offset `offset`, for
+// error messages (reads the object's content up to there).
+Result<uint64_t> LineNumberAt(const ObjectPlan& object, uint64_t offset);
+
+}  // namespace fanout::exec

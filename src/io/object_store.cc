@@ -1,0 +1,49 @@
+#include "io/object_store.h"
+
+#include "io/decompress.h"
+#include "io/local_file.h"
+
+namespace fanout::io {
+
+namespace {
+constexpr size_t kMagicBytes = 4;
+constexpr size_t kReadAllChunk = 1 << 16;
+}  // namespace
+
+Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& inputs) {
+  return ListLocal(inputs);
+}
+
+Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset) {
+  return LocalFileStream::Open(object.url, offset);
+}
+
+Result<Compression> DetectCompression(const ObjectInfo& object) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> s, OpenRaw(object, 0));
+  unsigned char magic[kMagicBytes];
+  size_t have = 0;
+  while (have < kMagicBytes) {
+    ASSIGN_OR_RETURN(size_t got, s->Read(reinterpret_cast<char*>(magic) + have, kMagicBytes - have));
+    if (got == 0) break;
+    have += got;
+  }
+  return CompressionFromMagic(magic, have);
+}
+
+Result<std::unique_ptr<ByteStream>> OpenContent(const ObjectInfo& object, Compression compression) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> raw, OpenRaw(object, 0));
+  return MakeDecompressor(std::move(raw), compression, object.url);
+}
+
+Result<std::string> ReadAll(ByteStream* stream) {
+  std::string out;
+  for (;;) {
+    size_t old = out.size();
+    out.resize(old + kReadAllChunk);
+    ASSIGN_OR_RETURN(size_t got, stream->Read(out.data() + old, kReadAllChunk));
+    out.resize(old + got);
+    if (got == 0) return out;
+  }
+}
+
+}  // namespace fanout::io

@@ -1,0 +1,47 @@
+// Objects and how to read them. Every byte fanout reads comes through here, so
+// tests (and later S3/HTTP stores) plug in behind the same two calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace fanout::io {
+
+enum class Compression { kNone, kGzip, kZstd };
+
+struct ObjectInfo {
+  std::string url;   // as the user would name it: a local path for files
+  uint64_t size = 0;  // bytes as stored (compressed size for .gz/.zst)
+};
+
+// A forward-only stream of bytes. Not thread-safe; one reader at a time.
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  // Reads up to n bytes into buf. Returns the number read, 0 only at the end of
+  // the stream, or an error that names the object.
+  virtual Result<size_t> Read(char* buf, size_t n) = 0;
+};
+
+// Expands INPUT arguments (files, directories recursively, globs) into objects,
+// in argument order, each argument's matches sorted by path, duplicates removed.
+// A path that does not exist or a glob that matches nothing is NotFound naming it.
+Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& inputs);
+
+// Opens the object's stored bytes starting at `offset` and running to its end.
+Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset);
+
+// Reads the first bytes of the object and recognises gzip and zstd by magic number.
+Result<Compression> DetectCompression(const ObjectInfo& object);
+
+// Opens the object's content from the start, decompressed if `compression` says so.
+Result<std::unique_ptr<ByteStream>> OpenContent(const ObjectInfo& object, Compression compression);
+
+// Reads a stream to its end (for tests and small objects).
+Result<std::string> ReadAll(ByteStream* stream);
+
+}  // namespace fanout::io

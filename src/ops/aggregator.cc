@@ -1,0 +1,55 @@
+#include "ops/aggregator.h"
+
+#include "core/number.h"
+
+namespace fanout::ops {
+
+const char* const kTooFewFields = "too few fields";
+
+Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partial* out,
+                       uint64_t header_offset, bool strict)
+    : query_(query),
+      resolved_(resolved),
+      out_(out),
+      header_offset_(header_offset),
+      skips_(&out->stats(), strict),
+      values_(query.aggs.size()),
+      scaled_(query.aggs.size()),
+      is_scaled_(query.aggs.size()) {
+  for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back("non-numeric " + a.column.label);
+}
+
+Status SkipTracker::Skip(const csv::Row& row, const std::string& reason) {
+  ++stats_->skipped[reason];
+  if (!has_first_) {
+    has_first_ = true;
+    first_ = {row.offset, reason};
+  }
+  if (strict_) return Status::Corrupt(reason);
+  return Status::OK();
+}
+
+Status Aggregator::OnRow(const csv::Row& row) {
+  if (row.offset == header_offset_) return Status::OK();
+  ++out_->stats().rows;
+  if (row.num_fields() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
+  for (size_t i = 0; i < query_.filters.size(); ++i) {
+    std::string_view v = csv::Unquote(row.raw_field(resolved_.filters[i]), &scratch_);
+    if (!query_.filters[i].Matches(v)) return Status::OK();
+  }
+  for (size_t a = 0; a < query_.aggs.size(); ++a) {
+    std::string_view v = csv::Unquote(row.raw_field(resolved_.aggs[a]), &scratch_);
+    if (!ParseDouble(v, &values_[a])) return skips_.Skip(row, non_numeric_reasons_[a]);
+    is_scaled_[a] = ParseScaledDecimal(v, &scaled_[a]);
+  }
+  key_.clear();
+  for (int k : resolved_.keys) AppendKeyField(&key_, csv::Unquote(row.raw_field(k), &scratch_));
+  uint32_t g = out_->Group(key_);
+  ++out_->count(g);
+  for (size_t a = 0; a < query_.aggs.size(); ++a) {
+    out_->cell(g, a).Add(values_[a], is_scaled_[a] ? &scaled_[a] : nullptr);
+  }
+  return Status::OK();
+}
+
+}  // namespace fanout::ops

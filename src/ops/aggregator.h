@@ -1,0 +1,64 @@
+// Aggregator: the row sink that applies a Query to rows and fills a Partial.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "csv/reader.h"
+#include "ops/partial.h"
+#include "ops/query.h"
+
+namespace fanout::ops {
+
+// A row that had to be skipped, kept so that --strict can name it.
+struct SkippedRow {
+  uint64_t offset = 0;  // content offset of the row
+  std::string reason;
+};
+
+// Counts skipped rows by reason and remembers the first; shared by the sinks.
+class SkipTracker {
+ public:
+  SkipTracker(RowStats* stats, bool strict) : stats_(stats), strict_(strict) {}
+  // Records the skip; returns an error (stopping the read) under --strict.
+  Status Skip(const csv::Row& row, const std::string& reason);
+  const SkippedRow* first() const { return has_first_ ? &first_ : nullptr; }
+
+ private:
+  RowStats* stats_;
+  bool strict_;
+  bool has_first_ = false;
+  SkippedRow first_;
+};
+
+class Aggregator final : public csv::RowSink {
+ public:
+  // `out` must outlive the aggregator. Rows at `header_offset` are the header and
+  // are not data (pass UINT64_MAX when the object has none). With `strict`, the
+  // first skipped row stops the read with an error; first_skipped() says which.
+  Aggregator(const Query& query, const ResolvedQuery& resolved, Partial* out,
+             uint64_t header_offset, bool strict);
+
+  Status OnRow(const csv::Row& row) override;
+
+  const SkippedRow* first_skipped() const { return skips_.first(); }
+
+ private:
+
+  const Query& query_;
+  const ResolvedQuery& resolved_;
+  Partial* out_;
+  uint64_t header_offset_;
+  SkipTracker skips_;
+  std::string key_;                    // reused key buffer
+  std::string scratch_;                // reused unquoting buffer
+  std::vector<double> values_;         // parsed aggregate inputs of the current row
+  std::vector<__int128> scaled_;
+  std::vector<bool> is_scaled_;
+  std::vector<std::string> non_numeric_reasons_;
+};
+
+extern const char* const kTooFewFields;
+
+}  // namespace fanout::ops

@@ -1,0 +1,75 @@
+// Partial: the result of a query over part of a dataset — groups with counts and
+// aggregate cells, plus row statistics. Merge is associative and commutative, so
+// the final answer is the same for any split of the work and any merge order.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "ops/group_table.h"
+
+namespace fanout::ops {
+
+// One aggregate of one group. Sums are exact where the inputs allow (see
+// core/number.h); min/max/n serve every kind, so merging needs no kind switch.
+struct AggCell {
+  __int128 exact = 0;   // sum of plain decimals, in 1e-9 units
+  double inexact = 0;   // sum of values that were not plain decimals
+  uint64_t n = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+
+  void Add(double value, const __int128* scaled);
+  void Merge(const AggCell& o);
+  double Sum() const;
+};
+
+struct RowStats {
+  uint64_t rows = 0;                        // data rows seen (header, blank lines excluded)
+  std::map<std::string, uint64_t> skipped;  // reason -> rows skipped for it
+
+  uint64_t skipped_total() const;
+  void Merge(const RowStats& o);
+};
+
+class Partial {
+ public:
+  explicit Partial(size_t num_aggs = 0) : num_aggs_(num_aggs) {}
+
+  size_t num_aggs() const { return num_aggs_; }
+  size_t num_groups() const { return counts_.size(); }
+
+  // Returns the id of the group with this encoded key, creating it if new.
+  uint32_t Group(std::string_view key, uint64_t hash);
+  uint32_t Group(std::string_view key) { return Group(key, GroupTable::Hash(key)); }
+  std::string_view key(uint32_t g) const { return table_.key(g); }
+  uint64_t& count(uint32_t g) { return counts_[g]; }
+  uint64_t count(uint32_t g) const { return counts_[g]; }
+  AggCell& cell(uint32_t g, size_t a) { return cells_[g * num_aggs_ + a]; }
+  const AggCell& cell(uint32_t g, size_t a) const { return cells_[g * num_aggs_ + a]; }
+
+  RowStats& stats() { return stats_; }
+  const RowStats& stats() const { return stats_; }
+
+  // Adds `o` into this partial. Both must come from the same query.
+  void Merge(const Partial& o);
+
+  // A versioned binary encoding (see docs/partial-format.md).
+  std::string Serialize() const;
+  // Decodes Serialize's output; Corrupt on any malformed or truncated input.
+  static Result<Partial> Deserialize(std::string_view bytes);
+
+ private:
+  size_t num_aggs_;
+  GroupTable table_;
+  std::vector<uint64_t> counts_;
+  std::vector<AggCell> cells_;
+  RowStats stats_;
+};
+
+}  // namespace fanout::ops

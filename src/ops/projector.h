@@ -1,0 +1,45 @@
+// Projector: the row sink behind `select` — keeps rows that pass the filters and
+// appends their selected fields (bytes as stored, quotes kept) to a text buffer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "csv/reader.h"
+#include "ops/aggregator.h"
+#include "ops/query.h"
+
+namespace fanout::ops {
+
+class Projector final : public csv::RowSink {
+ public:
+  // `resolved.keys` are the selected columns. Rows at `header_offset` are written
+  // as the output's header (pass UINT64_MAX when there is none). `flush` is called
+  // with the buffer whenever it holds at least `flush_bytes`, and must empty it.
+  using FlushFn = std::function<Status(std::string* buffer)>;
+  Projector(const Query& query, const ResolvedQuery& resolved, std::string object_name, char delim,
+            uint64_t header_offset, bool strict, RowStats* stats, FlushFn flush);
+
+  Status OnRow(const csv::Row& row) override;
+  // Flushes what is left.
+  Status Finish();
+  const SkippedRow* first_skipped() const { return skips_.first(); }
+
+ private:
+  static constexpr size_t kFlushBytes = 1 << 20;
+  void Append(const csv::Row& row);
+
+  const Query& query_;
+  const ResolvedQuery& resolved_;
+  std::string object_name_;
+  char delim_;
+  uint64_t header_offset_;
+  RowStats* stats_;
+  SkipTracker skips_;
+  FlushFn flush_;
+  std::string buffer_;
+  std::string scratch_;
+};
+
+}  // namespace fanout::ops

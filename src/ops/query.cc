@@ -1,0 +1,164 @@
+#include "ops/query.h"
+
+#include <algorithm>
+
+#include "core/number.h"
+
+namespace fanout::ops {
+
+namespace {
+
+struct OpName {
+  std::string_view text;
+  CmpOp op;
+};
+// Two-character operators first, so "<=" is not read as "<".
+constexpr OpName kOps[] = {{"!=", CmpOp::kNe}, {"<=", CmpOp::kLe}, {">=", CmpOp::kGe},
+                           {"==", CmpOp::kEq}, {"=", CmpOp::kEq},  {"<", CmpOp::kLt},
+                           {">", CmpOp::kGt}};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+template <typename T>
+bool Compare(const T& a, const T& b, CmpOp op) {
+  switch (op) {
+    case CmpOp::kEq: return a == b;
+    case CmpOp::kNe: return a != b;
+    case CmpOp::kLt: return a < b;
+    case CmpOp::kLe: return a <= b;
+    case CmpOp::kGt: return a > b;
+    case CmpOp::kGe: return a >= b;
+  }
+  return false;
+}
+
+const char* KindName(AggKind k) {
+  switch (k) {
+    case AggKind::kSum: return "sum";
+    case AggKind::kMean: return "mean";
+    case AggKind::kMin: return "min";
+    case AggKind::kMax: return "max";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Result<Filter> Filter::Parse(std::string_view text) {
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("invalid --where '" + std::string(text) + "': " + why +
+                                   " (expected 'COL OP VALUE' with OP one of = != < <= > >=)");
+  };
+  size_t at = std::string_view::npos;
+  const OpName* found = nullptr;
+  for (size_t i = 0; i < text.size() && found == nullptr; ++i) {
+    for (const OpName& o : kOps) {
+      if (text.substr(i, o.text.size()) == o.text) {
+        at = i;
+        found = &o;
+        break;
+      }
+    }
+  }
+  if (found == nullptr) return bad("no comparison operator");
+  Filter f;
+  f.op = found->op;
+  std::string_view col = Trim(text.substr(0, at));
+  if (col.empty()) return bad("no column before the operator");
+  auto spec = csv::ColumnSpec::Parse(col);
+  if (!spec.ok()) return bad(spec.status().message());
+  f.column = std::move(spec).value();
+  std::string_view value = Trim(text.substr(at + found->text.size()));
+  if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') && value.back() == value.front()) {
+    value = value.substr(1, value.size() - 2);
+  }
+  f.value = std::string(value);
+  f.value_is_number = ParseDouble(f.value, &f.number);
+  return f;
+}
+
+bool Filter::Matches(std::string_view field) const {
+  double x;
+  if (value_is_number && ParseDouble(field, &x)) return Compare(x, number, op);
+  return Compare(field, std::string_view(value), op);
+}
+
+std::string AggSpec::Label() const { return std::string(KindName(kind)) + "_" + column.label; }
+
+std::string Query::Fingerprint() const {
+  std::string fp = "keys";
+  for (const auto& k : keys) fp += ":" + k.label;
+  fp += "|aggs";
+  for (const auto& a : aggs) fp += ":" + a.Label();
+  return fp;
+}
+
+Result<ResolvedQuery> Resolve(const Query& q, const csv::HeaderInfo& header,
+                              const std::string& object_name) {
+  ResolvedQuery r;
+  auto resolve_all = [&](auto& specs, auto get, std::vector<int>* out) -> Status {
+    for (const auto& s : specs) {
+      ASSIGN_OR_RETURN(int idx, csv::ResolveColumn(get(s), header, object_name));
+      out->push_back(idx);
+      r.min_fields = std::max(r.min_fields, static_cast<size_t>(idx) + 1);
+    }
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(resolve_all(q.keys, [](const csv::ColumnSpec& s) -> const csv::ColumnSpec& { return s; }, &r.keys));
+  RETURN_IF_ERROR(resolve_all(q.filters, [](const Filter& f) -> const csv::ColumnSpec& { return f.column; }, &r.filters));
+  RETURN_IF_ERROR(resolve_all(q.aggs, [](const AggSpec& a) -> const csv::ColumnSpec& { return a.column; }, &r.aggs));
+  return r;
+}
+
+namespace {
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Expands "A-B" (both 1-based indices) into its columns; false if `item` is no range.
+Result<bool> ExpandRange(std::string_view item, std::vector<csv::ColumnSpec>* out) {
+  constexpr int kMaxRangeColumns = 100000;
+  size_t dash = item.find('-');
+  if (dash == std::string_view::npos) return false;
+  std::string_view a = Trim(item.substr(0, dash)), b = Trim(item.substr(dash + 1));
+  if (!AllDigits(a) || !AllDigits(b)) return false;
+  int lo = std::stoi(std::string(a)), hi = std::stoi(std::string(b));
+  if (lo < 1 || hi < lo || hi - lo >= kMaxRangeColumns) {
+    return Status::InvalidArgument("invalid column range '" + std::string(item) + "'");
+  }
+  for (int i = lo; i <= hi; ++i) {
+    ASSIGN_OR_RETURN(csv::ColumnSpec spec, csv::ColumnSpec::Parse(std::to_string(i)));
+    out->push_back(std::move(spec));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool allow_ranges) {
+  std::vector<csv::ColumnSpec> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(start, comma - start);
+    if (allow_ranges) {
+      ASSIGN_OR_RETURN(bool was_range, ExpandRange(item, &out));
+      if (was_range) {
+        start = comma + 1;
+        continue;
+      }
+    }
+    ASSIGN_OR_RETURN(csv::ColumnSpec spec, csv::ColumnSpec::Parse(item));
+    out.push_back(std::move(spec));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace fanout::ops
