@@ -27,8 +27,12 @@ std::string_view Unquote(std::string_view raw, std::string* scratch) {
 RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions& options)
     : stream_(stream), name_(std::move(name)), opt_(options), kernel_(ActiveKernel()) {
   opt_.buffer_bytes = std::clamp(opt_.buffer_bytes, kMinBufferBytes, opt_.max_row_bytes);
-  buf_.resize(opt_.buffer_bytes);
-  idx_.resize(opt_.buffer_bytes);
+  if (opt_.end > opt_.begin && opt_.end - opt_.begin < opt_.buffer_bytes) {
+    opt_.buffer_bytes = std::max<size_t>(kMinBufferBytes, std::min<uint64_t>(
+        opt_.buffer_bytes, opt_.end - opt_.begin + kRangeSlackBytes));
+  }
+  buf_.Resize(opt_.buffer_bytes, 0);
+  idx_.Resize(opt_.buffer_bytes, 0);
 }
 
 Status RowReader::Run(RowSink* sink) {
@@ -53,6 +57,9 @@ Status RowReader::Run(RowSink* sink) {
     Scan(len_);
     RETURN_IF_ERROR(EmitRows(sink, eof, &done));
     ReportProgress();
+    // Still inside the row that started before `begin`, and already past `end`:
+    // any row found from here on starts after `end`, so none is ours.
+    if (skip_first_ && end_state_known_) done = true;
   }
   if (!end_state_known_) end_in_quote_ = in_quote_;  // the content ended before `end`
   return Status::OK();
@@ -81,8 +88,8 @@ Status RowReader::Compact() {
     // A buffer grown for one long row returns to its configured size, so that
     // small configured sizes keep exercising every split boundary.
     if (buf_.size() > opt_.buffer_bytes && keep < opt_.buffer_bytes) {
-      buf_.resize(opt_.buffer_bytes);
-      idx_.resize(opt_.buffer_bytes);
+      buf_.Resize(opt_.buffer_bytes, keep);
+      idx_.Resize(opt_.buffer_bytes, idx_len_);
     }
     return Status::OK();
   }
@@ -99,8 +106,8 @@ Status RowReader::Compact() {
                            " bytes (an unbalanced quote?)");
   }
   size_t grown = std::min(buf_.size() * 2, opt_.max_row_bytes);
-  buf_.resize(grown);
-  idx_.resize(grown);
+  buf_.Resize(grown, len_);
+  idx_.Resize(grown, idx_len_);
   return Status::OK();
 }
 

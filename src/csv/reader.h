@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,8 @@ namespace fanout::csv {
 constexpr size_t kDefaultBufferBytes = 1 << 20;
 constexpr size_t kMinBufferBytes = 1;
 constexpr size_t kDefaultMaxRowBytes = 64 << 20;
+// A range task's buffer need not be much larger than its range.
+constexpr size_t kRangeSlackBytes = 4096;
 
 // One row, valid only during the RowSink::OnRow call that receives it.
 struct Row {
@@ -65,6 +69,28 @@ struct ReadOptions {
   const std::atomic<bool>* cancel = nullptr;  // if set and true, Run stops with an error
 };
 
+// A heap array that grows without zero-filling and keeps a prefix when resized.
+template <typename T>
+class RawBuffer {
+ public:
+  T* data() { return p_.get(); }
+  const T* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+  T& operator[](size_t i) { return p_[i]; }
+  const T& operator[](size_t i) const { return p_[i]; }
+  // Resizes to n elements, keeping the first `keep` (<= n) of the old ones.
+  void Resize(size_t n, size_t keep) {
+    std::unique_ptr<T[]> q(new T[n]);
+    std::copy_n(p_.get(), std::min(keep, n_), q.get());
+    p_ = std::move(q);
+    n_ = n;
+  }
+
+ private:
+  std::unique_ptr<T[]> p_;
+  size_t n_ = 0;
+};
+
 class RowReader {
  public:
   // `stream` must start at content offset begin-1 (begin > 0) or 0, and outlive the reader.
@@ -90,12 +116,12 @@ class RowReader {
   ReadOptions opt_;
   ScanFn kernel_;
 
-  std::vector<char> buf_;
+  RawBuffer<char> buf_;
   size_t len_ = 0;        // bytes of buf_ holding data
   size_t scanned_ = 0;    // bytes of buf_ the kernel has seen
   uint64_t base_ = 0;     // content offset of buf_[0]
   size_t row_start_ = 0;  // buf_ offset where the current row starts
-  std::vector<uint32_t> idx_;  // structural positions in buf_ at or after row_start_
+  RawBuffer<uint32_t> idx_;  // structural positions in buf_ at or after row_start_
   size_t idx_len_ = 0;
   size_t idx_pos_ = 0;    // first structural of the current row
   size_t idx_walk_ = 0;   // next structural to look at
