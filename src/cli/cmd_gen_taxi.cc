@@ -1,0 +1,132 @@
+// fanout gen-taxi: writes synthetic NYC-yellow-taxi-like CSV files (see gen/taxi.h).
+//
+// Flag errors CLI11 can see alone (malformed numbers, bad --size/--start/--compress,
+// --rows with --size, too many files for the default months) are usage errors: exit 2
+// through main. Failures while writing print "fanout: ..." naming the path and exit 1.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "core/bytes.h"
+#include "gen/taxi.h"
+
+namespace fanout::cli {
+namespace {
+
+constexpr int kMaxFiles = 100000;
+constexpr uint64_t kDefaultRows = 100000;
+
+struct GenTaxiFlags {
+  std::string out;
+  int files = 12;
+  std::optional<uint64_t> rows;
+  std::string size;
+  uint64_t seed = 1;
+  std::string compress = "none";
+  int threads = 0;  // 0: every core
+  std::string start;
+  bool quiet = false;
+};
+
+// A CLI11 check built from one of the project's parsers: empty on success.
+template <typename Parse>
+CLI::Validator StatusCheck(Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        auto parsed = parse(text);
+        return parsed.ok() ? std::string() : parsed.status().message();
+      },
+      "");
+}
+
+// Turns the flags into generator options; a bad combination is a usage error.
+gen::GenOptions ToOptions(const GenTaxiFlags& f) {
+  gen::GenOptions o;
+  o.files = f.files;
+  o.rows_per_file = f.rows.value_or(kDefaultRows);
+  if (!f.size.empty()) o.total_bytes = ParseByteSize(f.size).value();
+  o.seed = f.seed;
+  o.compression = gen::ParseCompression(f.compress).value();
+  if (!f.start.empty()) o.start = gen::ParseYearMonth(f.start).value();
+  return o;
+}
+
+[[noreturn]] void Fail(const Status& st) {
+  std::fprintf(stderr, "fanout: %s\n", st.message().c_str());
+  throw CLI::RuntimeError(1);
+}
+
+void PrintSummary(const gen::GenSummary& s, const gen::GenOptions& o, double seconds) {
+  std::string bytes = FormatBytes(s.totals.csv_bytes);
+  if (o.compression != gen::Compression::kNone) {
+    bytes += " (" + FormatBytes(s.totals.disk_bytes) +
+             (o.compression == gen::Compression::kGzip ? " gz)" : " zst)");
+  }
+  const double rate = seconds > 0 ? static_cast<double>(s.totals.csv_bytes) / seconds : 0;
+  std::fprintf(stderr, "fanout: wrote %d files, %s rows, %s, %s, %s/s\n", s.files,
+               FormatThousands(s.totals.rows).c_str(), bytes.c_str(), FormatSeconds(seconds).c_str(),
+               FormatBytes(static_cast<uint64_t>(rate)).c_str());
+}
+
+void Run(const GenTaxiFlags& flags) {
+  const gen::GenOptions options = ToOptions(flags);
+  // Cross-flag limits (e.g. --files beyond the default months) are usage errors.
+  Result<std::vector<gen::FilePlan>> plans = gen::PlanFiles(options);
+  if (!plans.ok()) throw CLI::ValidationError(plans.status().message());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int threads = flags.threads > 0 ? flags.threads : static_cast<int>(cores);
+  const auto started = std::chrono::steady_clock::now();
+  Result<gen::GenSummary> summary = gen::GenerateAll(options, flags.out, threads);
+  if (!summary.ok()) Fail(summary.status());
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  if (!flags.quiet) PrintSummary(*summary, options, elapsed.count());
+}
+
+}  // namespace
+
+void AddGenTaxiCommand(CLI::App& app) {
+  auto flags = std::make_shared<GenTaxiFlags>();
+  CLI::App* cmd = app.add_subcommand("gen-taxi", "write synthetic NYC-yellow-taxi-like CSV files");
+  cmd->add_option("--out", flags->out, "output directory (created if missing)")->required()->type_name("DIR");
+  cmd->add_option("--files", flags->files, "number of files, one month each (default 12)")
+      ->check(CLI::Range(1, kMaxFiles))
+      ->type_name("K");
+  CLI::Option* rows = cmd->add_option("--rows", flags->rows, "data rows per file (default 100000)")->type_name("N");
+  CLI::Option* size =
+      cmd->add_option("--size", flags->size, "total uncompressed bytes over all files, e.g. 600MB")
+          ->check(StatusCheck(ParseByteSize))
+          ->type_name("BYTES");
+  rows->excludes(size);
+  size->excludes(rows);
+  cmd->add_option("--seed", flags->seed, "random seed (default 1)")->type_name("S");
+  cmd->add_option("--compress", flags->compress, "none, gz or zst (default none)")
+      ->check(StatusCheck(gen::ParseCompression))
+      ->type_name("none|gz|zst");
+  cmd->add_option("--threads", flags->threads, "files written in parallel (default: every core)")
+      ->check(CLI::Range(1, 4096))
+      ->type_name("N");
+  cmd->add_option("--start", flags->start, "first month; the files are consecutive months from it")
+      ->check(StatusCheck(gen::ParseYearMonth))
+      ->type_name("YYYY-MM");
+  cmd->add_flag("--quiet", flags->quiet, "no summary line on stderr");
+  cmd->footer(
+      "Files are named yellow_tripdata_YYYY-MM.csv[.gz|.zst]; each has the header and quirks\n"
+      "of the real files of its month. Without --start the months are taken from\n"
+      "2009-01..2021-12 (at most 156 files): shared among the five schema eras (2009,\n"
+      "2010-2014, 2015-2016/06, 2016/07-2018, 2019 on) in proportion to their length, every\n"
+      "era getting at least one file when K >= 5, evenly spaced within an era. --size is\n"
+      "split by era like the real dataset (2009-2012 months about twice 2019+ months).\n"
+      "The same flags give the same bytes whatever --threads is.\n\n"
+      "Example:\n"
+      "  fanout gen-taxi --out data --files 12 --size 600MB --seed 1");
+  cmd->callback([flags] { Run(*flags); });
+}
+
+}  // namespace fanout::cli
