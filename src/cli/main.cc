@@ -1,9 +1,11 @@
 // fanout: one analysis over many objects, on every core, merged into one answer.
 #include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "csv/kernel.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -16,7 +18,13 @@ int main(int argc, char** argv) {
       "  fanout select --cols 1-5 --where 'passenger_count > 2' data/ --out selected/\n"
       "  fanout ls data/",
       "fanout"};
-  app.set_version_flag("--version", FANOUT_VERSION);
+  std::string kernel_error = fanout::csv::KernelChoiceError();
+  if (!kernel_error.empty()) {
+    std::fprintf(stderr, "fanout: %s\n", kernel_error.c_str());
+    return 2;
+  }
+  app.set_version_flag("--version", std::string("fanout " FANOUT_VERSION " (CSV kernel: ") +
+                                        fanout::csv::ActiveKernel().name + ")");
   app.require_subcommand(1);
   app.fallthrough(false);
   fanout::cli::AddCountCommand(app);

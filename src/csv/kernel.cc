@@ -1,5 +1,7 @@
 #include "csv/kernel.h"
 
+#include <cstdlib>
+
 namespace fanout::csv {
 
 size_t ScanScalar(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept {
@@ -17,6 +19,45 @@ size_t ScanScalar(const char* buf, size_t n, uint32_t base, char delim, bool* in
   return k;
 }
 
-ScanFn ActiveKernel() { return &ScanScalar; }
+std::vector<Kernel> SupportedKernels() {
+  std::vector<Kernel> ks = {{"scalar", &ScanScalar}};
+  __builtin_cpu_init();
+  bool clmul = __builtin_cpu_supports("pclmul");
+  if (clmul && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")) ks.push_back({"avx2", &ScanAvx2});
+  if (clmul && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f")) {
+    ks.push_back({"avx512", &ScanAvx512});
+  }
+  return ks;
+}
+
+namespace {
+
+struct Choice {
+  Kernel kernel;
+  std::string error;
+};
+
+Choice Choose() {
+  std::vector<Kernel> ks = SupportedKernels();
+  const char* forced = std::getenv("FANOUT_KERNEL");
+  if (forced == nullptr || *forced == '\0') return {ks.back(), ""};
+  for (const Kernel& k : ks) {
+    if (std::string(forced) == k.name) return {k, ""};
+  }
+  std::string names;
+  for (const Kernel& k : ks) names += std::string(names.empty() ? "" : ", ") + k.name;
+  return {ks.back(), "FANOUT_KERNEL=" + std::string(forced) + " is not a kernel this CPU can run (" + names + ")"};
+}
+
+const Choice& TheChoice() {
+  static const Choice choice = Choose();
+  return choice;
+}
+
+}  // namespace
+
+const Kernel& ActiveKernel() { return TheChoice().kernel; }
+
+std::string KernelChoiceError() { return TheChoice().error; }
 
 }  // namespace fanout::csv

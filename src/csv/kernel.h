@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace fanout::csv {
 
@@ -21,7 +23,24 @@ using ScanFn = size_t (*)(const char* buf, size_t n, uint32_t base, char delim, 
 // The reference kernel, one byte at a time; always built.
 size_t ScanScalar(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept;
 
-// The kernel this process uses (the best one the CPU supports).
-ScanFn ActiveKernel();
+// The same contract over 64-byte blocks; call only where the CPU supports them.
+size_t ScanAvx2(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept;
+size_t ScanAvx512(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept;
+
+struct Kernel {
+  const char* name;  // "scalar", "avx2", "avx512"
+  ScanFn scan;
+};
+
+// The kernels this CPU can run, best last ("scalar" always first).
+std::vector<Kernel> SupportedKernels();
+
+// The kernel this process uses: the best the CPU supports, or the one named by
+// the environment variable FANOUT_KERNEL (scalar|avx2|avx512). Naming one the
+// CPU cannot run, or an unknown one, is reported by KernelChoiceError().
+const Kernel& ActiveKernel();
+
+// Empty, or why FANOUT_KERNEL could not be honoured.
+std::string KernelChoiceError();
 
 }  // namespace fanout::csv

@@ -25,7 +25,7 @@ std::string_view Unquote(std::string_view raw, std::string* scratch) {
 }
 
 RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions& options)
-    : stream_(stream), name_(std::move(name)), opt_(options), kernel_(ActiveKernel()) {
+    : stream_(stream), name_(std::move(name)), opt_(options), kernel_(ActiveKernel().scan) {
   opt_.buffer_bytes = std::clamp(opt_.buffer_bytes, kMinBufferBytes, opt_.max_row_bytes);
   if (opt_.end > opt_.begin && opt_.end - opt_.begin < opt_.buffer_bytes) {
     opt_.buffer_bytes = std::max<size_t>(kMinBufferBytes, std::min<uint64_t>(

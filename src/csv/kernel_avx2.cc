@@ -1,0 +1,42 @@
+// The AVX2 kernel: two 32-byte compares per mask.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "csv/kernel.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,pclmul,bmi")
+
+namespace fanout::csv {
+namespace avx2 {
+
+struct Masks {
+  uint64_t quote, delim, newline;
+};
+
+inline uint64_t Eq(__m256i lo, __m256i hi, char c) {
+  __m256i v = _mm256_set1_epi8(c);
+  uint32_t l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)));
+  uint32_t h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)));
+  return static_cast<uint64_t>(l) | (static_cast<uint64_t>(h) << 32);
+}
+
+inline Masks Classify(const char* p, char delim) {
+  __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  return {Eq(lo, hi, '"'), Eq(lo, hi, delim), Eq(lo, hi, '\n')};
+}
+
+#include "csv/kernel_blocks.inc"
+
+}  // namespace avx2
+
+size_t ScanAvx2(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept {
+  return avx2::ScanBlocks(buf, n, base, delim, in_quote, out);
+}
+
+}  // namespace fanout::csv
+
+#pragma GCC pop_options

@@ -1,0 +1,35 @@
+// The AVX-512 kernel: one 64-byte compare per mask, straight into a mask register.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "csv/kernel.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,pclmul,bmi")
+
+namespace fanout::csv {
+namespace avx512 {
+
+struct Masks {
+  uint64_t quote, delim, newline;
+};
+
+inline Masks Classify(const char* p, char delim) {
+  __m512i v = _mm512_loadu_si512(p);
+  return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(delim)),
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'))};
+}
+
+#include "csv/kernel_blocks.inc"
+
+}  // namespace avx512
+
+size_t ScanAvx512(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept {
+  return avx512::ScanBlocks(buf, n, base, delim, in_quote, out);
+}
+
+}  // namespace fanout::csv
+
+#pragma GCC pop_options
