@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""csvdiff.py GOT WANT: compares two result tables in CSV.
+
+Headers and every field must match exactly, except in mean_*, min_* and max_*
+columns, which are compared as numbers with a relative tolerance of 1e-12 (the
+engine and the reference may print the same double differently, e.g. 1e+21).
+Exits 0 when equal; otherwise prints the differences and exits 1.
+"""
+import csv
+import io
+import math
+import sys
+
+REL_TOL = 1e-12
+TOLERANT_PREFIXES = ('mean_', 'min_', 'max_')
+
+
+def load(path):
+    with open(path, newline='', encoding='latin-1') as f:
+        return list(csv.reader(f))
+
+
+def same_number(a, b):
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return a == b
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    return math.isclose(x, y, rel_tol=REL_TOL, abs_tol=0.0)
+
+
+def main():
+    got_path, want_path = sys.argv[1], sys.argv[2]
+    got, want = load(got_path), load(want_path)
+    problems = []
+    if not got:
+        print(f'got no output at all ({got_path} is empty)')
+        return 1
+    if got[0] != want[0]:
+        problems.append(f'header: got {got[0]}, want {want[0]}')
+    if len(got) != len(want):
+        problems.append(f'row count: got {len(got) - 1}, want {len(want) - 1}')
+    labels = want[0]
+    for n, (g, w) in enumerate(zip(got[1:], want[1:]), start=1):
+        if len(g) != len(w):
+            problems.append(f'row {n}: got {g}, want {w}')
+            continue
+        for label, a, b in zip(labels, g, w):
+            ok = same_number(a, b) if label.startswith(TOLERANT_PREFIXES) else a == b
+            if not ok:
+                problems.append(f'row {n}: got {g}, want {w} (column {label})')
+                break
+        if len(problems) >= 10:
+            break
+    if problems:
+        print('\n'.join(problems))
+        print('--- got (first lines) ---')
+        print(''.join(open(got_path, encoding='latin-1').readlines()[:8]), end='')
+        print('--- want (first lines) ---')
+        print(''.join(open(want_path, encoding='latin-1').readlines()[:8]), end='')
+        return 1
+    # Quoting and line ends: the output must be the minimal RFC 4180 form.
+    canon = io.StringIO(newline='')
+    csv.writer(canon, quoting=csv.QUOTE_MINIMAL, lineterminator='\n').writerows(got)
+    raw = open(got_path, 'rb').read()
+    if raw != canon.getvalue().encode('latin-1'):
+        want_lines = canon.getvalue().encode('latin-1').split(b'\n')
+        for i, (a, b) in enumerate(zip(raw.split(b'\n'), want_lines)):
+            if a != b:
+                print(f'line {i + 1} is not minimally quoted CSV with \\n line ends: '
+                      f'got {a!r}, want {b!r}')
+                return 1
+        print('output bytes differ from minimally quoted CSV (line ends or final newline)')
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

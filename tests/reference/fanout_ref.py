@@ -1,0 +1,687 @@
+#!/usr/bin/python3
+"""A deliberately simple reference implementation of fanout's count, agg,
+select and ls commands (docs/cli.md), for end-to-end tests to compare against.
+
+It reads every object sequentially with Python's csv module and keeps no state
+between objects except the result table. Speed does not matter here; being
+obviously right does. Standard library only, run with /usr/bin/python3.
+
+Text is handled as latin-1 so that every byte maps to one character: string
+comparison is then byte comparison, and output is re-encoded byte for byte.
+
+Usage mirrors fanout, so a test can run one argument list through both:
+    fanout_ref.py count --by passenger_count DIR
+    fanout_ref.py agg --by 1 --sum 'total_amount|total_amt' --stats DIR
+    fanout_ref.py select --cols 1-3 DIR --out OUTDIR
+    fanout_ref.py ls DIR
+Flags that only tune the engine (--threads, --range-size, --buffer-size,
+--max-row, --quiet) are accepted and ignored. --stats prints, on stderr, one
+JSON object: {"objects": N, "rows": N, "skipped": N, "reasons": {REASON: N}}.
+
+Known divergences from fanout, which tests avoid: a '"' inside an unquoted
+field is literal here but toggles the quote state in fanout; a lone '\\r' ends a
+line here.
+"""
+
+import csv
+import decimal
+import functools
+import glob
+import gzip
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+
+csv.field_size_limit(sys.maxsize)
+decimal.getcontext().prec = 200  # exact for any sum the tests can produce
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+NUMBER_RE = re.compile(r'-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?')
+PLAIN_DECIMAL_RE = re.compile(r'-?(?:[0-9]+(?:\.([0-9]*))?|\.([0-9]+))')
+INDEX_RE = re.compile(r'[0-9]+')
+UTF8_BOM = '\xef\xbb\xbf'  # the BOM's three bytes, as latin-1 characters
+ASCII_LOWER = str.maketrans('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+
+
+class UsageError(Exception):
+    pass
+
+
+class JobError(Exception):
+    pass
+
+
+def arg_text(s):
+    """A command-line string as latin-1 text (its bytes, one char per byte)."""
+    return os.fsencode(s).decode('latin-1')
+
+
+def as_number(text):
+    """The float value of text if it is a number, else None."""
+    if NUMBER_RE.fullmatch(text):
+        return float(text)
+    return None
+
+
+# ---------------------------------------------------------------- inputs
+
+def expand_inputs(args):
+    """Files, directories (recursively, sorted, hidden skipped) and globs."""
+    paths = []
+    for arg in args:
+        if any(c in arg for c in '*?['):
+            matches = sorted(glob.glob(arg))
+            if not matches:
+                raise JobError(f'{arg}: no object matches this pattern')
+            for m in matches:
+                paths.extend(expand_one(m))
+        elif os.path.isdir(arg):
+            paths.extend(walk_dir(arg))
+        elif os.path.exists(arg):
+            paths.append(arg)
+        else:
+            raise JobError(f'{arg}: no such file or directory')
+    return paths
+
+
+def expand_one(path):
+    return walk_dir(path) if os.path.isdir(path) else [path]
+
+
+def walk_dir(root):
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith('.')]
+        for name in filenames:
+            if name.startswith('.'):
+                continue
+            full = os.path.join(dirpath, name)
+            if os.path.isfile(full):
+                found.append(full)
+    return sorted(found)
+
+
+def read_object(path):
+    """The object's bytes, decompressed when its magic bytes say gzip or zstd."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        raise JobError(f'{path}: {e.strerror}')
+    if data[:2] == b'\x1f\x8b':
+        try:
+            return gzip.decompress(data)  # handles concatenated members
+        except (OSError, EOFError, ValueError) as e:
+            raise JobError(f'{path}: corrupt gzip: {e}')
+    if data[:4] == b'\x28\xb5\x2f\xfd':
+        proc = subprocess.run(['zstd', '-dc'], input=data, capture_output=True)
+        if proc.returncode != 0:
+            raise JobError(f'{path}: corrupt zstd: {proc.stderr.decode(errors="replace").strip()}')
+        return proc.stdout
+    return data
+
+
+class LineTap:
+    """Feeds lines to csv.reader and remembers which physical lines each record used."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.taken = []
+        self.lineno = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = next(self.lines)
+        self.taken.append(line)
+        self.lineno += 1
+        return line
+
+
+class Record:
+    def __init__(self, fields, raw, line):
+        self.fields = fields  # decoded values
+        self.raw = raw        # the record's text without its final line end
+        self.line = line      # 1-based physical line where it starts
+
+
+def records(path, delimiter):
+    """Every non-blank record of the object, in order."""
+    text = read_object(path).decode('latin-1')
+    stream = io.StringIO(text, newline='')
+    tap = LineTap(iter(stream))
+    reader = csv.reader(tap, delimiter=delimiter, quotechar='"', doublequote=True,
+                        strict=False)
+    while True:
+        tap.taken = []
+        start = tap.lineno + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise JobError(f'{path}:{start}: {e}')
+        if not fields:
+            continue  # blank line
+        raw = ''.join(tap.taken)
+        for end in ('\r\n', '\n', '\r'):
+            if raw.endswith(end):
+                raw = raw[:-len(end)]
+                break
+        yield Record(fields, raw, start)
+
+
+def raw_fields(raw, delimiter):
+    """Splits a record's text into fields as they were written (quotes kept)."""
+    out, cur, quoted = [], [], False
+    for ch in raw:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            out.append(''.join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append(''.join(cur))
+    return out
+
+
+def looks_like_header(fields):
+    return all(f != '' and as_number(f) is None for f in fields)
+
+
+# ---------------------------------------------------------------- columns
+
+class Col:
+    """A COL as typed: an index or a list of name alternatives."""
+
+    def __init__(self, text):
+        self.text = text
+        if INDEX_RE.fullmatch(text.strip()):
+            self.index = int(text.strip())
+            if self.index < 1:
+                raise UsageError(f'column index must be 1 or more: {text}')
+            self.names = None
+            self.label = f'col{self.index}'
+        else:
+            self.index = None
+            self.names = [a.strip(' \t') for a in text.split('|')]
+            if any(n == '' for n in self.names):
+                raise UsageError(f'empty column name in {text!r}')
+            self.label = self.names[0]
+
+    def resolve(self, header, path):
+        """0-based position of this column in an object with this header (or None)."""
+        if self.index is not None:
+            return self.index - 1
+        if header is None:
+            raise JobError(f'{path}: has no header, so column {self.text!r} cannot be found')
+        norm = [normalize_name(h, i == 0) for i, h in enumerate(header)]
+        for name in self.names:
+            want = name.translate(ASCII_LOWER)
+            if want in norm:
+                return norm.index(want)
+        raise JobError(f'{path}: column {self.text!r} not in header {",".join(header)}')
+
+
+def normalize_name(name, first):
+    if first and name.startswith(UTF8_BOM):
+        name = name[len(UTF8_BOM):]
+    return name.strip(' \t').translate(ASCII_LOWER)
+
+
+def parse_col_list(text):
+    if text.strip() == '':
+        raise UsageError('empty column list')
+    return [Col(part) for part in text.split(',')]
+
+
+def parse_select_list(text):
+    cols = []
+    for part in text.split(','):
+        m = re.fullmatch(r'\s*([0-9]+)\s*-\s*([0-9]+)\s*', part)
+        if m:
+            lo, hi = int(m.group(1)), int(m.group(2))
+            if lo < 1 or hi < lo:
+                raise UsageError(f'bad column range {part!r}')
+            cols.extend(Col(str(i)) for i in range(lo, hi + 1))
+        else:
+            cols.append(Col(part))
+    return cols
+
+
+# ---------------------------------------------------------------- filters
+
+OPS = {
+    '=': lambda c: c == 0, '!=': lambda c: c != 0,
+    '<': lambda c: c < 0, '<=': lambda c: c <= 0,
+    '>': lambda c: c > 0, '>=': lambda c: c >= 0,
+}
+
+
+class Where:
+    def __init__(self, text):
+        i = next((k for k, ch in enumerate(text) if ch in '=!<>'), None)
+        if i is None:
+            raise UsageError(f'--where {text!r}: expected COL OP VALUE')
+        op = text[i:i + 2] if text[i:i + 2] in ('<=', '>=', '!=') else text[i]
+        if op not in OPS:
+            raise UsageError(f'--where {text!r}: unknown operator')
+        col = text[:i].strip()
+        value = text[i + len(op):].strip()
+        if col == '':
+            raise UsageError(f'--where {text!r}: missing column')
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in '\'"':
+            value = value[1:-1]
+        self.col = Col(col)
+        self.op = op
+        self.value = value
+        self.value_num = as_number(value)
+
+    def holds(self, field):
+        fnum = as_number(field)
+        if fnum is not None and self.value_num is not None:
+            c = (fnum > self.value_num) - (fnum < self.value_num)
+        else:
+            c = (field > self.value) - (field < self.value)
+        return OPS[self.op](c)
+
+
+# ---------------------------------------------------------------- aggregation
+
+class Agg:
+    """Per-group state: count, exact sum, min, max for each aggregate column."""
+
+    def __init__(self, ncols):
+        self.count = 0
+        self.fixed = [decimal.Decimal(0)] * ncols
+        self.floats = [0.0] * ncols
+        self.used_float = [False] * ncols
+        self.min = [None] * ncols
+        self.max = [None] * ncols
+
+    def add(self, values):
+        self.count += 1
+        for i, text in enumerate(values):
+            m = PLAIN_DECIMAL_RE.fullmatch(text)
+            frac = (m.group(1) or m.group(2) or '') if m else None
+            if m and len(frac) <= 9:
+                self.fixed[i] += decimal.Decimal(text)
+            else:
+                self.floats[i] += float(text)
+                self.used_float[i] = True
+            v = float(text)
+            if self.min[i] is None or v < self.min[i]:
+                self.min[i] = v
+            if self.max[i] is None or v > self.max[i]:
+                self.max[i] = v
+
+    def sum_text(self, i):
+        if self.used_float[i]:
+            return shortest(float(self.fixed[i]) + self.floats[i])
+        return plain_decimal(self.fixed[i])
+
+    def mean_text(self, i):
+        total = float(self.fixed[i]) + self.floats[i]
+        return shortest(total / self.count)
+
+
+def plain_decimal(d):
+    s = format(d, 'f')
+    if '.' in s:
+        s = s.rstrip('0').rstrip('.')
+    if s in ('-0', ''):
+        s = '0'
+    return s
+
+
+def shortest(x):
+    s = repr(float(x))
+    if s.endswith('.0'):
+        s = s[:-2]
+    return s
+
+
+class Stats:
+    def __init__(self):
+        self.objects = 0
+        self.rows = 0
+        self.reasons = {}
+
+    def skip(self, reason, path, line, strict):
+        if strict:
+            raise JobError(f'{path}:{line}: {reason} (--strict)')
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def to_json(self):
+        return json.dumps({'objects': self.objects, 'rows': self.rows,
+                           'skipped': sum(self.reasons.values()),
+                           'reasons': self.reasons}, sort_keys=True)
+
+
+def object_rows(path, opts):
+    """(header, data records) of one object, per --header."""
+    recs = records(path, opts.delimiter)
+    first = next(recs, None)
+    if first is None:
+        return None, iter(())
+    is_header = (opts.header == 'yes' or
+                 (opts.header == 'auto' and looks_like_header(first.fields)))
+    if is_header:
+        return first, recs
+    return None, _chain(first, recs)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def scan(path, opts, stats, cols_needed, on_row):
+    """Calls on_row(record, positions) for every data row that passes --where.
+
+    cols_needed: Col objects whose positions are resolved per object; positions
+    is their 0-based list, then one per --where."""
+    header_rec, rows = object_rows(path, opts)
+    header = header_rec.fields if header_rec else None
+    stats.objects += 1
+    first_row = next(rows, None)
+    if first_row is None and header is None:
+        return header_rec, None  # an empty object: nothing to resolve
+    pos = [c.resolve(header, path) for c in cols_needed]
+    wpos = [w.col.resolve(header, path) for w in opts.where]
+    need = max(pos + wpos) + 1 if (pos or wpos) else 0
+    if first_row is not None:
+        for rec in _chain(first_row, rows):
+            stats.rows += 1
+            if len(rec.fields) < need:
+                stats.skip('too few fields', path, rec.line, opts.strict)
+                continue
+            if all(w.holds(rec.fields[p]) for w, p in zip(opts.where, wpos)):
+                on_row(rec, pos)
+    return header_rec, pos
+
+
+# ---------------------------------------------------------------- commands
+
+def run_group(opts, paths):
+    keys = opts.by
+    aggs = []  # (kind, Col) in output order: kinds in order, command-line order within
+    for kind in ('sum', 'mean', 'min', 'max'):
+        for c in getattr(opts, kind):
+            aggs.append((kind, c))
+    # One value column per distinct aggregate COL text, in command-line order of kinds.
+    value_cols = []
+    for _, c in aggs:
+        if all(v.text != c.text for v in value_cols):
+            value_cols.append(c)
+    stats = Stats()
+    groups = {}
+
+    def on_row(rec, pos):
+        key = tuple(rec.fields[p] for p in pos[:len(keys)])
+        values = [rec.fields[p] for p in pos[len(keys):]]
+        for c, v in zip(value_cols, values):
+            if as_number(v) is None:
+                stats.skip(f'non-numeric {c.label}', path, rec.line, opts.strict)
+                return
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = Agg(len(value_cols))
+        g.add(values)
+
+    for path in paths:
+        scan(path, opts, stats, keys + value_cols, on_row)
+
+    show_count = opts.command == 'count' or opts.count or not aggs
+    labels = [c.label for c in keys]
+    if show_count:
+        labels.append('count')
+    labels += [f'{kind}_{c.label}' for kind, c in aggs]
+
+    ordered = sorted(groups.items(), key=functools.cmp_to_key(row_cmp))
+    if opts.top is not None:
+        ordered = ordered[:opts.top]
+    table = []
+    for key, g in ordered:
+        row = list(key)
+        if show_count:
+            row.append(str(g.count))
+        for kind, c in aggs:
+            i = next(k for k, v in enumerate(value_cols) if v.text == c.text)
+            if kind == 'sum':
+                row.append(g.sum_text(i))
+            elif kind == 'mean':
+                row.append(g.mean_text(i))
+            elif kind == 'min':
+                row.append(shortest(g.min[i]))
+            else:
+                row.append(shortest(g.max[i]))
+        table.append(row)
+    write_table(opts, labels, table, len(keys))
+    return stats
+
+
+def row_cmp(a, b):
+    (ka, ga), (kb, gb) = a, b
+    if ga.count != gb.count:
+        return -1 if ga.count > gb.count else 1
+    for x, y in zip(ka, kb):
+        nx, ny = as_number(x), as_number(y)
+        if nx is not None and ny is not None and nx != ny:
+            return -1 if nx < ny else 1
+        if x != y:
+            return -1 if x < y else 1
+    return 0
+
+
+def write_table(opts, labels, table, nkeys):
+    out = io.StringIO(newline='')
+    if opts.format == 'json':
+        objs = []
+        for row in table:
+            obj = {}
+            for i, (label, value) in enumerate(zip(labels, row)):
+                label = label.encode('latin-1').decode('utf-8', 'surrogateescape')
+                if i < nkeys:
+                    obj[label] = (None if value == '' else
+                                  value.encode('latin-1').decode('utf-8', 'surrogateescape'))
+                else:
+                    obj[label] = json.loads(value) if value not in ('inf', '-inf', 'nan') else value
+            objs.append(obj)
+        out.write(json.dumps(objs, indent=1) + '\n')
+    elif opts.format == 'table':
+        widths = [max(len(r[i]) for r in [labels] + table) for i in range(len(labels))]
+        for r in [labels] + table:
+            out.write('  '.join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + '\n')
+    else:
+        w = csv.writer(out, delimiter=',', quotechar='"', quoting=csv.QUOTE_MINIMAL,
+                       lineterminator='\n')
+        w.writerow(labels)
+        w.writerows(table)
+    sys.stdout.buffer.write(out.getvalue().encode('latin-1', 'surrogateescape')
+                            if opts.format != 'json' else out.getvalue().encode('utf-8', 'surrogateescape'))
+
+
+def output_name(path):
+    name = os.path.basename(path)
+    for suffix in ('.gz', '.zst'):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def run_select(opts, paths):
+    if opts.out is None:
+        raise UsageError('select needs --out DIR')
+    names = {}
+    for p in paths:
+        n = output_name(p)
+        if n in names:
+            raise JobError(f'{names[n]} and {p} would both be written to {n}')
+        names[n] = p
+    stats = Stats()
+    results = []
+    for path in paths:
+        lines = []
+
+        def on_row(rec, pos):
+            raw = raw_fields(rec.raw, opts.delimiter)
+            if len(raw) != len(rec.fields):
+                raise JobError(f'{path}:{rec.line}: reference cannot split this record')
+            lines.append(opts.delimiter.join(raw[p] for p in pos) + '\n')
+
+        header_rec, pos = scan(path, opts, stats, opts.cols, on_row)
+        text = ''
+        if header_rec is not None:
+            raw = raw_fields(header_rec.raw, opts.delimiter)
+            if pos is None:
+                pos = [c.resolve(header_rec.fields, path) for c in opts.cols]
+            if max(pos, default=-1) >= len(raw):
+                raise JobError(f'{path}: header has too few fields')
+            text = opts.delimiter.join(raw[p] for p in pos) + '\n'
+        results.append((output_name(path), text + ''.join(lines)))
+    os.makedirs(opts.out, exist_ok=True)
+    for name, text in results:
+        tmp = os.path.join(opts.out, '.' + name + '.ref-tmp')
+        with open(tmp, 'wb') as f:
+            f.write(text.encode('latin-1'))
+        os.replace(tmp, os.path.join(opts.out, name))
+    return stats
+
+
+def run_ls(opts, paths):
+    total = 0
+    for p in paths:
+        size = os.path.getsize(p)
+        total += size
+        sys.stdout.write(f'{p}\t{size}\n')
+    sys.stdout.write(f'total\t{len(paths)} objects\t{total}\n')
+
+
+# ---------------------------------------------------------------- command line
+
+VALUE_FLAGS = {'--by', '--sum', '--mean', '--min', '--max', '--where', '--header',
+               '--delimiter', '--threads', '--range-size', '--buffer-size', '--max-row',
+               '--format', '--top', '--cols', '--out'}
+BOOL_FLAGS = {'--count', '--strict', '--quiet', '--stats'}
+COMMANDS = ('count', 'agg', 'select', 'ls')
+
+
+class Options:
+    def __init__(self):
+        self.command = None
+        self.inputs = []
+        self.by = []
+        self.sum, self.mean, self.min, self.max = [], [], [], []
+        self.where = []
+        self.header = 'auto'
+        self.delimiter = ','
+        self.format = 'csv'
+        self.top = None
+        self.cols = None
+        self.out = None
+        self.count = self.strict = self.stats = False
+
+
+def parse_args(argv):
+    if not argv or argv[0] not in COMMANDS:
+        raise UsageError(f'expected a command: {" ".join(COMMANDS)}')
+    o = Options()
+    o.command = argv[0]
+    i = 1
+    only_inputs = False
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if only_inputs or not a.startswith('--') or a == '-':
+            o.inputs.append(a)
+            continue
+        if a == '--':
+            only_inputs = True
+            continue
+        name, eq, value = a.partition('=')
+        if name in BOOL_FLAGS and not eq:
+            setattr(o, name[2:], True)
+            continue
+        if name not in VALUE_FLAGS:
+            raise UsageError(f'unknown option {a}')
+        if not eq:
+            if i >= len(argv):
+                raise UsageError(f'{name} needs a value')
+            value = argv[i]
+            i += 1
+        set_value(o, name, value)
+    check_options(o)
+    return o
+
+
+def set_value(o, name, value):
+    text = arg_text(value)
+    if name == '--by':
+        o.by = parse_col_list(text)
+    elif name in ('--sum', '--mean', '--min', '--max'):
+        getattr(o, name[2:]).append(Col(text))
+    elif name == '--where':
+        o.where.append(Where(text))
+    elif name == '--header':
+        if value not in ('auto', 'yes', 'no'):
+            raise UsageError(f'--header must be auto, yes or no: {value}')
+        o.header = value
+    elif name == '--delimiter':
+        d = '\t' if text == '\\t' else text
+        if len(d) != 1 or d in '"\r\n':
+            raise UsageError(f'--delimiter must be one character: {value!r}')
+        o.delimiter = d
+    elif name == '--format':
+        if value not in ('csv', 'json', 'table'):
+            raise UsageError(f'--format must be table, csv or json: {value}')
+        o.format = value
+    elif name == '--top':
+        if not INDEX_RE.fullmatch(value):
+            raise UsageError(f'--top needs a number: {value}')
+        o.top = int(value)
+    elif name == '--cols':
+        o.cols = parse_select_list(text)
+    elif name == '--out':
+        o.out = value
+    # --threads, --range-size, --buffer-size, --max-row only tune the engine.
+
+
+def check_options(o):
+    if not o.inputs:
+        raise UsageError('no INPUT given')
+    if o.command in ('count', 'agg') and not o.by:
+        raise UsageError(f'{o.command} needs --by')
+    if o.command == 'select' and not o.cols:
+        raise UsageError('select needs --cols')
+
+
+def main(argv):
+    try:
+        opts = parse_args(argv)
+    except UsageError as e:
+        print(f'fanout_ref: {e}', file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        paths = expand_inputs(opts.inputs)
+        if opts.command == 'ls':
+            run_ls(opts, paths)
+            return 0
+        stats = run_select(opts, paths) if opts.command == 'select' else run_group(opts, paths)
+    except JobError as e:
+        print(f'fanout_ref: {e}', file=sys.stderr)
+        return EXIT_FAILED
+    if opts.stats:
+        print(stats.to_json(), file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
