@@ -68,7 +68,10 @@ Result<HeaderInfo> ReadHeader(io::ByteStream* stream, const std::string& name, c
   RowReader reader(stream, name, opt);
   FirstRowSink sink;
   RETURN_IF_ERROR(reader.Run(&sink));
-  if (!sink.found) return info;
+  if (!sink.found) {
+    info.empty = true;
+    return info;
+  }
   if (mode == HeaderMode::kAuto && !LooksLikeHeader(sink.values)) return info;
   info.present = true;
   info.offset = sink.offset;

@@ -100,6 +100,14 @@ std::string Query::Fingerprint() const {
 Result<ResolvedQuery> Resolve(const Query& q, const csv::HeaderInfo& header,
                               const std::string& object_name) {
   ResolvedQuery r;
+  if (header.empty) {
+    // No rows will come: there is nothing to resolve, and nothing to complain about.
+    r.keys.assign(q.keys.size(), 0);
+    r.filters.assign(q.filters.size(), 0);
+    r.aggs.assign(q.aggs.size(), 0);
+    r.min_fields = 1;
+    return r;
+  }
   auto resolve_all = [&](auto& specs, auto get, std::vector<int>* out) -> Status {
     for (const auto& s : specs) {
       ASSIGN_OR_RETURN(int idx, csv::ResolveColumn(get(s), header, object_name));
