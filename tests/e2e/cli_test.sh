@@ -8,7 +8,7 @@ require_fanout
 
 D=$TMP/c
 mkdir -p "$D"
-printf 'vendor,passenger_count,total_amount,trip_distance\nA,1,10.5,2\nB,2,3,0.5\nA,1,4.25,3\nC,,7,1\n' >"$D/a.csv"
+printf 'vendor,passenger_count,total_amount,trip_distance\nA,1,10.5,2\nB,2,3,0.5\nA,1,4.25,3\nC,4,7,1\n' >"$D/a.csv"
 printf 'vendor,passenger_count,total_amount,trip_distance\nB,3,1,9\nA,2,2,2.5\n' >"$D/b.csv"
 
 # Every example of `fanout --help` and docs/cli.md's synopsis, in that order.

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""csvdiff.py GOT WANT: compares two result tables in CSV.
+"""csvdiff.py [--any-order] GOT WANT: compares two result tables in CSV.
 
 Headers and every field must match exactly, except in mean_*, min_* and max_*
 columns, which are compared as numbers with a relative tolerance of 1e-12 (the
 engine and the reference may print the same double differently, e.g. 1e+21).
-Exits 0 when equal; otherwise prints the differences and exits 1.
+With --any-order the rows may come in any order (the count column, if any, must
+still be descending). Exits 0 when equal; otherwise prints the differences and exits 1.
 """
 import csv
 import io
@@ -31,8 +32,22 @@ def same_number(a, b):
 
 
 def main():
-    got_path, want_path = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    any_order = args[0] == '--any-order'
+    if any_order:
+        args = args[1:]
+    got_path, want_path = args
     got, want = load(got_path), load(want_path)
+    as_written = got
+    if any_order and got and want and got[0] == want[0]:
+        if 'count' in got[0]:
+            c = got[0].index('count')
+            counts = [int(r[c]) for r in got[1:] if len(r) > c and r[c].isdigit()]
+            if counts != sorted(counts, reverse=True):
+                print(f'counts are not descending: {counts}')
+                return 1
+        got = got[:1] + sorted(got[1:])
+        want = want[:1] + sorted(want[1:])
     problems = []
     if not got:
         print(f'got no output at all ({got_path} is empty)')
@@ -62,7 +77,7 @@ def main():
         return 1
     # Quoting and line ends: the output must be the minimal RFC 4180 form.
     canon = io.StringIO(newline='')
-    csv.writer(canon, quoting=csv.QUOTE_MINIMAL, lineterminator='\n').writerows(got)
+    csv.writer(canon, quoting=csv.QUOTE_MINIMAL, lineterminator='\n').writerows(as_written)
     raw = open(got_path, 'rb').read()
     if raw != canon.getvalue().encode('latin-1'):
         want_lines = canon.getvalue().encode('latin-1').split(b'\n')

@@ -69,21 +69,28 @@ compare_ok count "${FILES[@]:0:2}" "$DATA/*202[0-9]*" --by passenger_count
 run_ref mref agg "$SMALL" "${AGG[@]}"
 [[ $(rc_of mref) == 0 ]] || die "reference failed on $SMALL: $(cat "$TMP/err.mref")"
 run_ref wref count "$SMALL" "${WHERE[@]}"
+# (each run with the next scanner kernel in turn)
+run=0
 for threads in 1 2 3 4; do
   for range in 1 7 100 4096 64MiB; do
     for buffer in 1 3 64 1000 1MiB; do
       opts=(--threads "$threads" --range-size "$range" --buffer-size "$buffer")
-      check_table mref agg "$SMALL" "${AGG[@]}" "${opts[@]}"
+      run=$((run + 1))
+      FANOUT_KERNEL=$(kernel_for "$run") check_table mref agg "$SMALL" "${AGG[@]}" "${opts[@]}"
     done
-    check_table wref count "$SMALL" "${WHERE[@]}" --threads "$threads" --range-size "$range" --buffer-size 5
+    run=$((run + 1))
+    FANOUT_KERNEL=$(kernel_for "$run") check_table wref count "$SMALL" "${WHERE[@]}" \
+      --threads "$threads" --range-size "$range" --buffer-size 5
   done
 done
 # The big set at a few splits too.
 run_ref bref agg "$DATA" "${AGG[@]}"
 for opts in "--threads 4 --range-size 1000" "--threads 3 --range-size 65536 --buffer-size 333" \
             "--threads 2 --range-size 4097 --buffer-size 4096"; do
-  # shellcheck disable=SC2086
-  check_table bref agg "$DATA" "${AGG[@]}" $opts
+  for k in "${KERNELS[@]}"; do
+    # shellcheck disable=SC2086
+    FANOUT_KERNEL=$k check_table bref agg "$DATA" "${AGG[@]}" $opts
+  done
 done
 
 # ---- compressed copies give the same answers ---------------------------------------

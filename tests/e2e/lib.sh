@@ -46,9 +46,11 @@ finish() {
   exit 0
 }
 
-# show_cmd ARGS...: the command as one copy-pasteable line.
+# show_cmd ARGS...: the command as one copy-pasteable line (with the scanner kernel
+# when one is forced).
 show_cmd() {
   local out="" a
+  [[ -n ${FANOUT_KERNEL:-} ]] && out="FANOUT_KERNEL=$FANOUT_KERNEL"
   for a in "$@"; do out+=" $(printf '%q' "$a")"; done
   echo "${out# }"
 }
@@ -235,4 +237,21 @@ check_dirs_equal() {
     fi
   done
   pass
+}
+
+# KERNELS: the CSV scanner kernels this CPU runs (FANOUT_KERNEL=NAME forces one;
+# fanout exits 2 for a kernel the CPU lacks). Tests cycle through them so every
+# kernel meets every split. kernel_for N picks one for the Nth run.
+KERNELS=()
+if [[ -x $FANOUT ]]; then
+  printf 'a\n1\n' >"$TMP/kernel-probe.csv"
+  for k in scalar avx2 avx512; do
+    if FANOUT_KERNEL=$k "$FANOUT" count "$TMP/kernel-probe.csv" --by 1 --quiet >/dev/null 2>&1; then
+      KERNELS+=("$k")
+    fi
+  done
+fi
+((${#KERNELS[@]})) || KERNELS=("")
+kernel_for() {
+  echo "${KERNELS[$(($1 % ${#KERNELS[@]}))]}"
 }

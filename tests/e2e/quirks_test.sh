@@ -41,8 +41,9 @@ printf 'name,city,amount,score' >"$D/headeronly_nonl.csv"
 # UTF-8 BOM, names with other case and spaces around them.
 printf '\xef\xbb\xbfNAME, City ,Amount,score\ni,Oslo,8,8\nj,Tromsø,9,9\n' >"$D/bom.csv"
 
-# Keys that sort numerically when both are numbers, by bytes otherwise.
-printf 'k,v\n10,1\n9,1\n-1.5,1\nabc,1\n,1\nB,1\n9,2\n10,2\n' >"$D/sort.csv"
+# Keys: numbers numerically (equal numbers by bytes), then text by bytes; "1a"
+# would sort between "10" and "9" if numbers and text were compared as bytes.
+printf 'k,v\n10,1\n9,1\n-1.5,1\nabc,1\n,1\nB,1\n9,2\n10,2\n1a,1\n1.0,1\n01,1\n1,1\n' >"$D/sort.csv"
 
 # Tab-delimited: commas are data; a quoted tab.
 printf 'name\tcity\tamount\tscore\nl,m\tOslo\t1\t1\n"tab\there"\tOslo, N\t2\t2\nn\tBergen\t3\t3\n' >"$D/tab.tsv"
@@ -78,7 +79,8 @@ printf '\n\r\n\n' >"$D/blanklines.csv"
 NAMED=("$D/quoted.csv" "$D/crlf.csv" "$D/blank.csv" "$D/nofinal.csv"
        "$D/headeronly.csv" "$D/headeronly_nonl.csv" "$D/bom.csv")
 
-# matrix ARGS...: the reference once, then fanout at many threads/range/buffer sizes.
+# matrix ARGS...: the reference once, then fanout at many threads/range/buffer sizes,
+# each with another scanner kernel.
 SETTINGS=(
   "--threads 1 --range-size 1 --buffer-size 1"
   "--threads 3 --range-size 1 --buffer-size 7"
@@ -95,10 +97,10 @@ matrix() {
     fail "reference failed for: $(show_cmd "$@"): $(cat "$TMP/err.mref")"
     return
   fi
-  local s
-  for s in "${SETTINGS[@]}"; do
+  local i
+  for i in "${!SETTINGS[@]}"; do
     # shellcheck disable=SC2086
-    check_table mref "$@" $s || return
+    FANOUT_KERNEL=$(kernel_for "$i") check_table mref "$@" ${SETTINGS[$i]} || return
   done
 }
 
@@ -147,11 +149,11 @@ check_summary count "$D/empty.csv" "$D/blanklines.csv" "$D/quoted.csv" --by 2
 # The straddling field at every range size from 1 to 20.
 run_ref sref agg "$D/straddle.csv" --by n --count --sum id
 for r in $(seq 1 20); do
-  check_table sref agg "$D/straddle.csv" --by n --count --sum id --range-size "$r" --threads 3 || break
+  FANOUT_KERNEL=$(kernel_for "$r") check_table sref agg "$D/straddle.csv" --by n --count --sum id --range-size "$r" --threads 3 || break
 done
 run_ref sref count "$D/straddle.csv" --by 2
 for r in $(seq 1 20); do
-  check_table sref count "$D/straddle.csv" --by 2 --range-size "$r" --buffer-size $((r + 2)) --threads 2 || break
+  FANOUT_KERNEL=$(kernel_for "$((r + 1))") check_table sref count "$D/straddle.csv" --by 2 --range-size "$r" --buffer-size $((r + 2)) --threads 2 || break
 done
 
 # Compressed inputs, by magic bytes.

@@ -469,12 +469,21 @@ def run_group(opts, paths):
 
 
 def row_cmp(a, b):
+    """Count descending, then key fields in turn.
+
+    Two numbers compare numerically (equal numbers then by bytes, "1" < "1.0"),
+    two non-numbers by bytes, and a number sorts before a non-number (the empty
+    key included). docs/cli.md says only "numerically when both values are
+    numbers"; comparing a number with text by bytes would not be an ordering at
+    all ("9" < "10" < "1a" < "9"), so numbers-first is the rule used here."""
     (ka, ga), (kb, gb) = a, b
     if ga.count != gb.count:
         return -1 if ga.count > gb.count else 1
     for x, y in zip(ka, kb):
         nx, ny = as_number(x), as_number(y)
-        if nx is not None and ny is not None and nx != ny:
+        if (nx is None) != (ny is None):
+            return -1 if nx is not None else 1
+        if nx is not None and nx != ny:
             return -1 if nx < ny else 1
         if x != y:
             return -1 if x < y else 1
