@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Measures fanout against its peers in one run; see bench/README.md.
+#
+#   bash bench/run.sh [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--no-install]
+#
+# Installs the peers (bench/install.sh), builds build/fanout if it is missing (or
+# rebuilds it with --build; --rev REV builds that commit apart, in bench/tmp/), makes
+# the sample data once, then runs bench/harness.py, which times every command, checks
+# that every peer printed fanout's counts and writes bench/results/YYYY-MM-DD-<hostname>.md. Exit status 1 when a command failed or a
+# peer's counts differ from fanout's; missed targets are only reported.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=1200MB
+runs=5
+files=12
+seed=1
+fanout=build/fanout
+build=0
+install=1
+rev=
+usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit 2; }
+while (($#)); do
+  case $1 in
+    --size) size=${2:?}; shift 2 ;;
+    --runs) runs=${2:?}; shift 2 ;;
+    --fanout) fanout=${2:?}; shift 2 ;;
+    --build) build=1; shift ;;
+    --rev) rev=${2:?}; shift 2 ;;
+    --no-install) install=0; shift ;;
+    -h|--help) usage ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
+  esac
+done
+[[ $size =~ ^[0-9]+[KMG]?B?$ ]] || { echo "bench/run.sh: --size wants e.g. 200MB or 1200MB, got $size" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --runs wants a positive number, got $runs" >&2; exit 2; }
+
+if ((install)); then
+  bash bench/install.sh
+fi
+
+revision=
+if [[ -n $rev ]]; then
+  # A committed revision, built apart from the work tree (which may hold work in progress).
+  sha=$(git rev-parse --short=10 "$rev^{commit}")
+  dir=bench/tmp/rev-$sha
+  if [[ ! -x $dir/build/fanout ]]; then
+    bash scripts/install-deps.sh
+    rm -rf "$dir"
+    mkdir -p "$dir/src"
+    git archive "$sha" | tar -x -C "$dir/src"
+    cmake -S "$dir/src" -B "$dir/build" -G Ninja >/dev/null
+    cmake --build "$dir/build" --target fanout
+  fi
+  fanout=$dir/build/fanout
+  revision="commit $sha, built from \`git archive\` by \`bench/run.sh --rev $rev\`"
+elif ((build)) || [[ ! -x $fanout ]]; then
+  if [[ $fanout != build/fanout ]]; then
+    echo "bench/run.sh: $fanout is not an executable" >&2
+    exit 1
+  fi
+  bash scripts/install-deps.sh
+  cmake -S . -B build -G Ninja >/dev/null
+  cmake --build build --target fanout
+fi
+
+# The data is made once per size and kept; .complete (a hidden file, which fanout
+# skips when it reads a directory) records how, so other flags make it again.
+data=bench/data
+[[ $size == 1200MB ]] || data=bench/data-$size
+gen=("$fanout" gen-taxi --out "$data" --files "$files" --size "$size" --seed "$seed")
+want="gen-taxi --files $files --size $size --seed $seed"
+if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
+  rm -rf "$data"
+  echo "bench/run.sh: making sample data: ${gen[*]}" >&2
+  "${gen[@]}"
+  echo "$want" >"$data/.complete"
+fi
+
+mkdir -p bench/results
+out=bench/results/$(date +%F)-$(hostname).md
+[[ $size == 1200MB ]] || out=bench/results/$(date +%F)-$(hostname)-$size.md
+exec /usr/bin/python3 bench/harness.py --fanout "$fanout" --data "$data" --runs "$runs" \
+  --out "$out" --revision "$revision" --gen-command "fanout ${want/gen-taxi/gen-taxi --out $data}"
