@@ -142,5 +142,8 @@ for r in 4096 64MiB; do
   expect_no_crash select "$TMP/longline.csv" --cols 1 --out "$TMP/gsel" --range-size "$r" --buffer-size 1000 --quiet
 done
 compare_ok agg "$TMP/longline.csv" --by 1 --sum 2 --range-size 4096 --buffer-size 64
+# A row longer than --max-row is an error naming the object.
+expect_fail 1 "$TMP/longline.csv" count "$TMP/longline.csv" --by 1 --max-row 1000
+expect_fail 1 "$TMP/longline.csv" count "$TMP/longline.csv" --by 1 --max-row 1000 --range-size 4096 --threads 3
 
 finish

@@ -61,10 +61,22 @@ require_fanout() {
 
 # Each run_* stores stdout, stderr and exit status in $TMP/{out,err,rc}.<tag>.
 # run_fanout TAG ARGS...
+# A sanitizer report fails the test even when the exit status looks like a normal
+# failure (AddressSanitizer exits 1, the same as a failed job).
 run_fanout() {
   local tag=$1; shift
   timeout "$RUN_TIMEOUT" "$FANOUT" "$@" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null
   echo $? >"$TMP/rc.$tag"
+  check_no_sanitizer_report "$TMP/err.$tag" "$@"
+}
+
+# check_no_sanitizer_report STDERR_FILE ARGS...
+check_no_sanitizer_report() {
+  local err=$1; shift
+  if grep -qE 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' "$err"; then
+    fail "sanitizer report from: $(show_cmd "$FANOUT" "$@")"$'\n'"$(grep -m 5 -E 'Sanitizer|runtime error:|#[0-9] ' "$err")"
+  fi
+  return 0
 }
 
 # run_ref TAG ARGS...
@@ -179,6 +191,7 @@ expect_no_crash() {
   local rc
   timeout 60 "$FANOUT" "$@" >/dev/null 2>"$TMP/err.nc" </dev/null
   rc=$?
+  check_no_sanitizer_report "$TMP/err.nc" "$@"
   if ((rc == 124)); then
     fail "hung (killed after 60 s): $(show_cmd "$FANOUT" "$@")"
     return 1

@@ -41,6 +41,10 @@ printf 'name,city,amount,score' >"$D/headeronly_nonl.csv"
 # UTF-8 BOM, names with other case and spaces around them.
 printf '\xef\xbb\xbfNAME, City ,Amount,score\ni,Oslo,8,8\nj,Tromsø,9,9\n' >"$D/bom.csv"
 
+# Values with spaces around them are distinct keys; filter values with operators
+# and spaces inside quotes.
+printf 'name,city,amount,score\na, Oslo,1,1\nb,Oslo ,2,2\nc,Oslo,3,3\nd,a = b,4,4\ne, Oslo,5,5\nf,x<y,6,6\n' >"$D/spaces.csv"
+
 # Keys: numbers numerically (equal numbers by bytes), then text by bytes; "1a"
 # would sort between "10" and "9" if numbers and text were compared as bytes.
 printf 'k,v\n10,1\n9,1\n-1.5,1\nabc,1\n,1\nB,1\n9,2\n10,2\n1a,1\n1.0,1\n01,1\n1,1\n' >"$D/sort.csv"
@@ -66,11 +70,15 @@ printf '\n\nh1,h2\n1,2\n1,3\n' >"$D/lateheader.csv"
 mkdir -p "$D/z"
 gzip -c "$D/quoted.csv" >"$D/z/gzdata"
 zstd -q -c "$D/crlf.csv" >"$D/z/zsdata.bin"
+# Member and frame boundaries fall inside rows and inside a quoted field.
 { printf 'name,city,amount,score\np1,Oslo,1,1\n' | gzip -c
-  printf 'p2,Bergen,2,2\np3,Oslo,3,3\n' | gzip -c
-  printf 'p4,Oslo,4,4\n' | gzip -c; } >"$D/z/members.csv.gz"
+  printf 'p2,Berg' | gzip -c
+  printf 'en,2,2\np3,"Os\nlo",3,3\n' | gzip -c
+  printf 'p4,"Os' | gzip -c
+  printf 'lo",4,4\n' | gzip -c; } >"$D/z/members.csv.gz"
 { printf 'name,city,amount,score\nz1,Oslo,1,1\n' | zstd -q -c
-  printf 'z2,Bergen,2,2\n' | zstd -q -c; } >"$D/z/frames.zst"
+  printf 'z2,Ber' | zstd -q -c
+  printf 'gen,2,2\n' | zstd -q -c; } >"$D/z/frames.zst"
 
 check_true "gzip fixture has gzip magic" bash -c "[[ \$(head -c2 '$D/z/gzdata' | od -An -tx1 | tr -d ' ') == 1f8b ]]"
 
@@ -120,6 +128,12 @@ matrix count "${NAMED[@]}" --by name --where 'name >= m' --where 'amount < 3'
 matrix count "${NAMED[@]}" --by city --where 'score <= 1.5'
 matrix count "${NAMED[@]}" --by city --where 'score > -2'
 matrix count "${NAMED[@]}" --by city --where "city = 'Zürich'"
+matrix count "$D/spaces.csv" --by city
+matrix count "$D/spaces.csv" --by name --where "city = ' Oslo'"
+matrix count "$D/spaces.csv" --by name --where "city = 'a = b'"
+matrix count "$D/spaces.csv" --by name --where 'city="x<y"'
+matrix count "$D/spaces.csv" --by name --where 'amount<3' --where 'score>=1'
+matrix count "$D/spaces.csv" --by name --where 'city!=Oslo'
 matrix count "$D/sort.csv" --by k
 matrix count "$D/sort.csv" --by v,k
 matrix count "$D/sort.csv" --by k --top 3
