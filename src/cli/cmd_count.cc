@@ -19,7 +19,7 @@ struct AggFlags {
   bool count = false;
   std::vector<std::string> sum, mean, min, max;
   std::string format;
-  size_t top = 0;
+  int64_t top = -1;  // -1: every row
 };
 
 Result<ops::Query> MakeQuery(const AggFlags& f, bool is_agg, const std::vector<ops::Filter>& filters) {
@@ -73,7 +73,7 @@ CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f)
   sub->add_option("--by", f->by, "Group by these columns: COL[,COL...] (1-based index or header name; A|B alternatives)")
       ->required();
   sub->add_option("--format", f->format, "Output: table|csv|json (default: table on a terminal, csv otherwise)");
-  sub->add_option("--top", f->top, "Print only the first N rows");
+  sub->add_option("--top", f->top, "Print only the first N rows")->check(CLI::NonNegativeNumber);
   return sub;
 }
 

@@ -12,19 +12,19 @@ namespace {
 
 struct LsFlags {
   std::vector<std::string> inputs;
-  bool bytes = false;
 };
 
 void Run(const LsFlags& f) {
   std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
   uint64_t total = 0;
+  // Exact bytes for scripts, then the same for people.
   for (const io::ObjectInfo& o : objects) {
-    std::string size = f.bytes ? std::to_string(o.size) : FormatBytes(o.size);
-    std::printf("%12s  %s\n", size.c_str(), o.url.c_str());
+    std::printf("%14llu  %9s  %s\n", static_cast<unsigned long long>(o.size), FormatBytes(o.size).c_str(),
+                o.url.c_str());
     total += o.size;
   }
-  std::string size = f.bytes ? std::to_string(total) : FormatBytes(total);
-  std::printf("%12s  total (%zu %s)\n", size.c_str(), objects.size(), objects.size() == 1 ? "object" : "objects");
+  std::printf("%14llu  %9s  total (%zu %s)\n", static_cast<unsigned long long>(total), FormatBytes(total).c_str(),
+              objects.size(), objects.size() == 1 ? "object" : "objects");
 }
 
 }  // namespace
@@ -35,8 +35,7 @@ void AddLsCommand(CLI::App& app) {
                                      "List the objects a command would read, with their sizes.\n\n"
                                      "Examples:\n"
                                      "  fanout ls data/\n"
-                                     "  fanout ls --bytes 'data/yellow_tripdata_2015-*.csv'");
-  sub->add_flag("--bytes", flags.bytes, "Print sizes as exact byte counts");
+                                     "  fanout ls 'data/yellow_tripdata_2015-*.csv'");
   sub->add_option("INPUT", flags.inputs, "Files, directories and globs")->required();
   sub->callback([] { Run(flags); });
 }

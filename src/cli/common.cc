@@ -43,7 +43,7 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
     return Status::InvalidArgument("--buffer-size and --max-row must be at most 2GiB");
   }
   s.scan.buffer_bytes = buffer;
-  s.scan.max_row_bytes = std::max(max_row, buffer);
+  s.scan.max_row_bytes = max_row;  // the reader caps its buffer at this
   s.scan.strict = f.strict;
   if (f.threads < 0) return Status::InvalidArgument("--threads must be positive");
   s.threads = f.threads == 0 ? exec::DefaultThreads() : f.threads;

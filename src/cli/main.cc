@@ -31,6 +31,19 @@ int main(int argc, char** argv) {
   fanout::cli::AddSelectCommand(app);
   fanout::cli::AddLsCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->get_name() == argv[1];
+    }
+    if (!known) {
+      std::fprintf(stderr, "fanout: unknown command '%s' (commands: %s)\nRun 'fanout --help' for usage.\n", argv[1],
+                   names.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

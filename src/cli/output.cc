@@ -163,7 +163,7 @@ Result<Format> ParseFormat(const std::string& text) {
   return Status::InvalidArgument("--format must be table, csv or json, not '" + text + "'");
 }
 
-ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, size_t top) {
+ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, int64_t top) {
   ResultTable t;
   for (const auto& k : query.keys) t.columns.push_back(k.label);
   if (query.output_count) t.columns.push_back("count");
@@ -175,7 +175,7 @@ ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, si
     if (partial.count(a) != partial.count(b)) return partial.count(a) > partial.count(b);
     return KeyLess(partial.key(a), partial.key(b));
   });
-  if (top > 0 && order.size() > top) order.resize(top);
+  if (top >= 0 && order.size() > static_cast<size_t>(top)) order.resize(static_cast<size_t>(top));
   for (uint32_t g : order) {
     std::vector<Cell> row;
     for (std::string_view f : ops::DecodeKey(partial.key(g))) row.push_back(Cell{std::string(f), false, f.empty()});

@@ -28,9 +28,9 @@ struct ResultTable {
   std::vector<std::vector<Cell>> rows;
 };
 
-// Rows sorted by count descending, then by key (numerically where both are
-// numbers); at most `top` rows when top > 0.
-ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, size_t top);
+// Rows sorted by count descending, then by key (numbers first); at most `top`
+// rows when top >= 0.
+ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, int64_t top);
 
 void WriteResult(const ResultTable& table, Format format, std::FILE* out);
 

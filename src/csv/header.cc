@@ -28,8 +28,10 @@ class FirstRowSink final : public RowSink {
     found = true;
     offset = row.offset;
     std::string scratch;
-    for (size_t i = 0; i < row.num_fields(); ++i) {
-      std::string_view raw = row.raw_field(i);
+    RowFields fields;
+    fields.Split(row, RowFields::kAll);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      std::string_view raw = fields[i];
       if (i == 0 && raw.substr(0, kUtf8Bom.size()) == kUtf8Bom) raw.remove_prefix(kUtf8Bom.size());
       raws.emplace_back(raw);
       values.emplace_back(Unquote(raw, &scratch));

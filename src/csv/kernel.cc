@@ -4,19 +4,27 @@
 
 namespace fanout::csv {
 
-size_t ScanScalar(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept {
-  bool q = *in_quote;
-  size_t k = 0;
-  for (size_t i = 0; i < n; ++i) {
-    char c = buf[i];
-    if (c == '"') {
-      q = !q;
-    } else if (!q && (c == delim || c == '\n')) {
-      out[k++] = base + static_cast<uint32_t>(i);
+void ScanScalar(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept {
+  bool q = *carry != 0;
+  for (size_t b = 0; b < nblocks; ++b) {
+    uint64_t nl = 0, dl = 0, in = 0;
+    for (size_t i = 0; i < kBlockBytes; ++i) {
+      char c = buf[b * kBlockBytes + i];
+      uint64_t bit = uint64_t{1} << i;
+      if (c == '"') {
+        q = !q;
+      } else if (!q && c == '\n') {
+        nl |= bit;
+      } else if (!q && c == delim) {
+        dl |= bit;
+      }
+      if (q) in |= bit;
     }
+    out.newline[b] = nl;
+    out.delim[b] = dl;
+    out.inside[b] = in;
   }
-  *in_quote = q;
-  return k;
+  *carry = q ? ~uint64_t{0} : 0;
 }
 
 std::vector<Kernel> SupportedKernels() {

@@ -1,4 +1,4 @@
-// The scanner kernel: finds the structural characters of CSV text.
+// The scanner kernel: classifies CSV text into bitmasks, 64 bytes at a time.
 //
 // A structural character is a field delimiter or '\n' that lies outside quotes.
 // The quote state is the parity of '"' characters seen so far: every '"' toggles
@@ -13,19 +13,26 @@
 
 namespace fanout::csv {
 
-// Scans buf[0, n) and writes base + offset of every structural character, in
-// order, to out, which must have room for n entries. `*in_quote`
-// is the quote state before buf[0] on entry and after buf[n-1] on return.
-// Returns the number of offsets written. Never allocates; never reads past n.
-using ScanFn = size_t (*)(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote,
-                          uint32_t* out) noexcept;
+constexpr size_t kBlockBytes = 64;
+
+// Per-block output of a kernel: bit i of word b describes byte 64*b + i.
+struct BlockBits {
+  uint64_t* newline;  // '\n' outside quotes
+  uint64_t* delim;    // the delimiter outside quotes
+  uint64_t* inside;   // set when the quote state after this byte is "inside quotes"
+};
+
+// Classifies the `nblocks` whole blocks at buf (which must be readable for
+// nblocks * 64 bytes) and writes word b of each array for b in [0, nblocks).
+// `*carry` is all ones when buf[0] starts inside quotes, else 0; on return it is
+// the state after the last byte. Never allocates.
+using ScanFn = void (*)(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept;
 
 // The reference kernel, one byte at a time; always built.
-size_t ScanScalar(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept;
-
-// The same contract over 64-byte blocks; call only where the CPU supports them.
-size_t ScanAvx2(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept;
-size_t ScanAvx512(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept;
+void ScanScalar(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept;
+// The same contract with SIMD; call only where the CPU supports them.
+void ScanAvx2(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept;
+void ScanAvx512(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept;
 
 struct Kernel {
   const char* name;  // "scalar", "avx2", "avx512"

@@ -2,7 +2,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "csv/kernel.h"
 
@@ -33,8 +32,8 @@ inline Masks Classify(const char* p, char delim) {
 
 }  // namespace avx2
 
-size_t ScanAvx2(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept {
-  return avx2::ScanBlocks(buf, n, base, delim, in_quote, out);
+void ScanAvx2(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept {
+  avx2::ScanBlocks(buf, nblocks, delim, carry, out);
 }
 
 }  // namespace fanout::csv

@@ -2,7 +2,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "csv/kernel.h"
 
@@ -26,8 +25,8 @@ inline Masks Classify(const char* p, char delim) {
 
 }  // namespace avx512
 
-size_t ScanAvx512(const char* buf, size_t n, uint32_t base, char delim, bool* in_quote, uint32_t* out) noexcept {
-  return avx512::ScanBlocks(buf, n, base, delim, in_quote, out);
+void ScanAvx512(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept {
+  avx512::ScanBlocks(buf, nblocks, delim, carry, out);
 }
 
 }  // namespace fanout::csv

@@ -5,6 +5,40 @@
 
 namespace fanout::csv {
 
+namespace {
+
+constexpr size_t RoundUpToBlock(size_t n) { return (n + kBlockBytes - 1) / kBlockBytes * kBlockBytes; }
+
+bool Bit(uint64_t word, size_t i) { return (word >> i) & 1; }
+
+}  // namespace
+
+size_t Row::FindSeps(size_t max, uint32_t* seps) const {
+  size_t k = 0;
+  if (max == 0 || begin >= end) return 0;
+  size_t b = begin / kBlockBytes;
+  uint64_t w = delim_bits[b] & (~uint64_t{0} << (begin % kBlockBytes));
+  for (;;) {
+    while (w != 0) {
+      uint32_t pos = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
+      if (pos >= end) return k;
+      seps[k++] = pos;
+      if (k == max) return k;
+      w &= w - 1;
+    }
+    if (++b * kBlockBytes >= end) return k;
+    w = delim_bits[b];
+  }
+}
+
+void RowFields::Split(const Row& row, size_t want) {
+  row_ = &row;
+  size_t room = std::min<size_t>(want, static_cast<size_t>(row.end - row.begin) + 1);
+  if (seps_.size() < room) seps_.resize(room);
+  nseps_ = row.FindSeps(room, seps_.data());
+  n_ = nseps_ == want ? want : nseps_ + 1;
+}
+
 std::string_view Unquote(std::string_view raw, std::string* scratch) {
   if (raw.empty() || raw[0] != '"') return raw;
   // Every '"' toggles quoting; inside quotes, "" stands for one '"'.
@@ -26,129 +60,186 @@ std::string_view Unquote(std::string_view raw, std::string* scratch) {
 
 RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions& options)
     : stream_(stream), name_(std::move(name)), opt_(options), kernel_(ActiveKernel().scan) {
-  opt_.buffer_bytes = std::clamp(opt_.buffer_bytes, kMinBufferBytes, opt_.max_row_bytes);
-  if (opt_.end > opt_.begin && opt_.end - opt_.begin < opt_.buffer_bytes) {
-    opt_.buffer_bytes = std::max<size_t>(kMinBufferBytes, std::min<uint64_t>(
-        opt_.buffer_bytes, opt_.end - opt_.begin + kRangeSlackBytes));
+  opt_.max_row_bytes = std::max<size_t>(opt_.max_row_bytes, 1);
+  size_t want = std::clamp<size_t>(opt_.buffer_bytes, 1, opt_.max_row_bytes);
+  if (opt_.end > opt_.begin && opt_.end - opt_.begin < want) {
+    want = std::min<uint64_t>(want, opt_.end - opt_.begin + kRangeSlackBytes);
   }
-  buf_.Resize(opt_.buffer_bytes, 0);
-  idx_.Resize(opt_.buffer_bytes, 0);
+  opt_.buffer_bytes = RoundUpToBlock(want);
 }
 
 Status RowReader::Run(RowSink* sink) {
-  in_quote_ = opt_.start_in_quote;
   base_ = opt_.begin;
+  start_state_ = data_state_ = opt_.start_in_quote;
+  carry_ = opt_.start_in_quote ? ~uint64_t{0} : 0;
   if (opt_.begin > 0) {
     // A row starts at `begin` only if the byte before it is a line end outside quotes.
     char prev = 0;
     ASSIGN_OR_RETURN(size_t got, stream_->Read(&prev, 1));
     if (got == 0) {
-      end_in_quote_ = in_quote_;
+      end_in_quote_ = opt_.start_in_quote;
       return Status::OK();
     }
     skip_first_ = !(prev == '\n' && !opt_.start_in_quote);
   }
+  mapped_ = stream_->Mapped();
+  if (mapped_.empty()) {
+    own_.Resize(opt_.buffer_bytes, 0);
+    data_ = own_.data();
+  } else {
+    data_ = mapped_.data();
+  }
+  EnsureMaskCapacity(opt_.buffer_bytes);
   bool eof = false, done = false;
   while (!done && !eof) {
     if (opt_.cancel != nullptr && opt_.cancel->load(std::memory_order_relaxed)) {
       return Status::Internal("cancelled");
     }
     RETURN_IF_ERROR(Fill(&eof));
-    Scan(len_);
+    Scan();
+    NoteEndState();
     RETURN_IF_ERROR(EmitRows(sink, eof, &done));
     ReportProgress();
     // Still inside the row that started before `begin`, and already past `end`:
     // any row found from here on starts after `end`, so none is ours.
     if (skip_first_ && end_state_known_) done = true;
   }
-  if (!end_state_known_) end_in_quote_ = in_quote_;  // the content ended before `end`
+  if (!end_state_known_) end_in_quote_ = data_state_;  // the content ended before `end`
   return Status::OK();
 }
 
+void RowReader::EnsureMaskCapacity(size_t bytes) {
+  size_t words = bytes / kBlockBytes + 1;
+  if (nl_.size() >= words) return;
+  size_t keep = full_blocks_ + 1;
+  nl_.Resize(words, keep);
+  dl_.Resize(words, keep);
+  in_.Resize(words, keep);
+}
+
+// Moves the window forward by `bytes` (whole blocks), dropping what lies before.
+void RowReader::Shift(size_t bytes) {
+  size_t blocks = bytes / kBlockBytes;
+  if (blocks == 0) return;
+  start_state_ = Bit(in_[blocks - 1], kBlockBytes - 1);
+  size_t keep_words = full_blocks_ + 1 - blocks;
+  std::memmove(nl_.data(), nl_.data() + blocks, keep_words * sizeof(uint64_t));
+  std::memmove(dl_.data(), dl_.data() + blocks, keep_words * sizeof(uint64_t));
+  std::memmove(in_.data(), in_.data() + blocks, keep_words * sizeof(uint64_t));
+  full_blocks_ -= blocks;
+  if (mapped_.empty()) {
+    std::memmove(own_.data(), own_.data() + bytes, len_ - bytes);
+  } else {
+    data_ += bytes;
+  }
+  len_ -= bytes;
+  base_ += bytes;
+  row_start_ = row_start_ > bytes ? row_start_ - bytes : 0;
+  cursor_ = cursor_ > bytes ? cursor_ - bytes : 0;
+}
+
 Status RowReader::Fill(bool* eof) {
-  if (len_ == buf_.size()) RETURN_IF_ERROR(Compact());
-  ASSIGN_OR_RETURN(size_t got, stream_->Read(buf_.data() + len_, buf_.size() - len_));
+  // Drop whole blocks before the current row; a row that started before `begin`
+  // (being skipped) need not be kept at all.
+  size_t droppable = skip_first_ ? full_blocks_ * kBlockBytes : row_start_ / kBlockBytes * kBlockBytes;
+  if (droppable > 0 && (!mapped_.empty() || len_ == own_.size())) {
+    Shift(droppable);
+    if (mapped_.empty() && own_.size() > opt_.buffer_bytes && len_ < opt_.buffer_bytes) {
+      // A buffer grown for one long row returns to its configured size.
+      own_.Resize(opt_.buffer_bytes, len_);
+      data_ = own_.data();
+    }
+  }
+  RETURN_IF_ERROR(mapped_.empty() ? FillOwned(eof) : FillMapped(eof));
+  if (!skip_first_ && len_ - row_start_ > opt_.max_row_bytes) {
+    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(base_ + row_start_) +
+                           " is longer than " + std::to_string(opt_.max_row_bytes) +
+                           " bytes (an unbalanced quote?)");
+  }
+  return Status::OK();
+}
+
+Status RowReader::FillMapped(bool* eof) {
+  size_t window_end = static_cast<size_t>(data_ - mapped_.data()) + len_;
+  size_t more = std::min(opt_.buffer_bytes, mapped_.size() - window_end);
+  len_ += more;
+  EnsureMaskCapacity(len_);
+  *eof = more == 0;
+  return Status::OK();
+}
+
+Status RowReader::FillOwned(bool* eof) {
+  if (len_ == own_.size()) {
+    // One row fills the buffer: grow it (Fill checks the row limit).
+    size_t grown = RoundUpToBlock(std::min(own_.size() * 2, opt_.max_row_bytes + kBlockBytes));
+    own_.Resize(std::max(grown, own_.size() + kBlockBytes), len_);
+    data_ = own_.data();
+    EnsureMaskCapacity(own_.size());
+  }
+  ASSIGN_OR_RETURN(size_t got, stream_->Read(own_.data() + len_, own_.size() - len_));
   len_ += got;
   *eof = got == 0;
   return Status::OK();
 }
 
-Status RowReader::Compact() {
-  if (row_start_ > 0) {
-    size_t keep = len_ - row_start_;
-    std::memmove(buf_.data(), buf_.data() + row_start_, keep);
-    for (size_t i = idx_pos_; i < idx_len_; ++i) idx_[i - idx_pos_] = idx_[i] - static_cast<uint32_t>(row_start_);
-    idx_len_ -= idx_pos_;
-    idx_walk_ -= idx_pos_;
-    idx_pos_ = 0;
-    base_ += row_start_;
-    scanned_ -= row_start_;
-    len_ = keep;
-    row_start_ = 0;
-    // A buffer grown for one long row returns to its configured size, so that
-    // small configured sizes keep exercising every split boundary.
-    if (buf_.size() > opt_.buffer_bytes && keep < opt_.buffer_bytes) {
-      buf_.Resize(opt_.buffer_bytes, keep);
-      idx_.Resize(opt_.buffer_bytes, idx_len_);
+void RowReader::Scan() {
+  size_t whole = len_ / kBlockBytes;
+  if (whole > full_blocks_) {
+    BlockBits out{nl_.data() + full_blocks_, dl_.data() + full_blocks_, in_.data() + full_blocks_};
+    kernel_(data_ + full_blocks_ * kBlockBytes, whole - full_blocks_, opt_.delim, &carry_, out);
+    full_blocks_ = whole;
+  }
+  data_state_ = carry_ != 0;
+  size_t tail = len_ % kBlockBytes;
+  if (tail == 0) return;
+  // The last partial block, through a zeroed copy (zero bytes are neither quotes
+  // nor structurals); scanned again from the same carry when more data comes.
+  alignas(kBlockBytes) char block[kBlockBytes] = {};
+  std::memcpy(block, data_ + whole * kBlockBytes, tail);
+  uint64_t carry = carry_;
+  kernel_(block, 1, opt_.delim, &carry, BlockBits{nl_.data() + whole, dl_.data() + whole, in_.data() + whole});
+  data_state_ = carry != 0;
+}
+
+bool RowReader::StateAfter(size_t pos) { return Bit(in_[pos / kBlockBytes], pos % kBlockBytes); }
+
+void RowReader::NoteEndState() {
+  if (end_state_known_ || opt_.end > base_ + len_) return;
+  size_t e = static_cast<size_t>(opt_.end - base_);
+  end_in_quote_ = e == 0 ? start_state_ : StateAfter(e - 1);
+  end_state_known_ = true;
+}
+
+bool RowReader::NextNewline(uint32_t* pos) {
+  size_t b = cursor_ / kBlockBytes;
+  size_t last = (len_ + kBlockBytes - 1) / kBlockBytes;  // blocks holding data
+  if (b >= last) return false;
+  uint64_t w = nl_[b] & (~uint64_t{0} << (cursor_ % kBlockBytes));
+  while (w == 0) {
+    if (++b >= last) {
+      cursor_ = len_;
+      return false;
     }
-    return Status::OK();
+    w = nl_[b];
   }
-  if (skip_first_) {
-    // The row before our range fills the buffer; nothing of it is needed.
-    base_ += len_;
-    len_ = scanned_ = 0;
-    idx_len_ = idx_pos_ = idx_walk_ = 0;
-    return Status::OK();
-  }
-  if (buf_.size() >= opt_.max_row_bytes) {
-    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(base_) +
-                           " is longer than " + std::to_string(opt_.max_row_bytes) +
-                           " bytes (an unbalanced quote?)");
-  }
-  size_t grown = std::min(buf_.size() * 2, opt_.max_row_bytes);
-  buf_.Resize(grown, len_);
-  idx_.Resize(grown, idx_len_);
-  return Status::OK();
-}
-
-void RowReader::ScanPart(size_t from, size_t to) {
-  idx_len_ += kernel_(buf_.data() + from, to - from, static_cast<uint32_t>(from), opt_.delim,
-                      &in_quote_, idx_.data() + idx_len_);
-  scanned_ = to;
-}
-
-void RowReader::Scan(size_t upto) {
-  uint64_t lo = base_ + scanned_, hi = base_ + upto;
-  if (!end_state_known_ && opt_.end >= lo && opt_.end <= hi) {
-    // Record the quote state exactly at `end` for the executor's chain check.
-    size_t mid = static_cast<size_t>(opt_.end - base_);
-    ScanPart(scanned_, mid);
-    end_in_quote_ = in_quote_;
-    end_state_known_ = true;
-  }
-  ScanPart(scanned_, upto);
+  *pos = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
+  return true;
 }
 
 Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
-  while (idx_walk_ < idx_len_ && !*done) {
-    uint32_t p = idx_[idx_walk_];
-    if (buf_[p] != '\n') {
-      ++idx_walk_;
-      continue;
-    }
-    RETURN_IF_ERROR(Emit(sink, p, idx_walk_, done));
-    row_start_ = p + 1;
-    idx_pos_ = ++idx_walk_;
+  uint32_t p;
+  while (!*done && NextNewline(&p)) {
+    RETURN_IF_ERROR(Emit(sink, p, done));
+    row_start_ = cursor_ = p + 1;
   }
   if (eof && !*done && row_start_ < len_) {  // a last row without a line end
-    RETURN_IF_ERROR(Emit(sink, static_cast<uint32_t>(len_), idx_len_, done));
-    row_start_ = len_;
-    idx_pos_ = idx_walk_ = idx_len_;
+    RETURN_IF_ERROR(Emit(sink, static_cast<uint32_t>(len_), done));
+    row_start_ = cursor_ = len_;
   }
   return Status::OK();
 }
 
-Status RowReader::Emit(RowSink* sink, uint32_t line_end, size_t sep_end, bool* done) {
+Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
   uint64_t offset = base_ + row_start_;
   if (offset >= opt_.end) {  // this row belongs to the next range
     *done = true;
@@ -159,14 +250,13 @@ Status RowReader::Emit(RowSink* sink, uint32_t line_end, size_t sep_end, bool* d
     return Status::OK();
   }
   Row row;
-  row.data = buf_.data();
+  row.data = data_;
   row.begin = static_cast<uint32_t>(row_start_);
   row.end = line_end;
-  if (row.end > row.begin && buf_[row.end - 1] == '\r') --row.end;
-  row.seps = idx_.data() + idx_pos_;
-  row.nseps = static_cast<uint32_t>(sep_end - idx_pos_);
+  if (row.end > row.begin && data_[row.end - 1] == '\r') --row.end;
+  row.delim_bits = dl_.data();
   row.offset = offset;
-  if (row.end == row.begin && row.nseps == 0) return Status::OK();  // a blank line
+  if (row.end == row.begin) return Status::OK();  // a blank line (no bytes, so no delimiter)
   Status st = sink->OnRow(row);
   if (sink->stop) *done = true;
   return st;

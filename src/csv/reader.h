@@ -4,13 +4,16 @@
 // skips the partial row at `begin` (unless a row starts there) and reads past
 // `end` to finish its last row. It reports the quote state at `end` so that the
 // executor can check the state it assumed at the next range's start.
+//
+// The kernel turns each 64-byte block into bitmasks (kernel.h); rows are found by
+// walking newline bits, and a row's fields are split only as far as a sink asks.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,27 +25,42 @@
 namespace fanout::csv {
 
 constexpr size_t kDefaultBufferBytes = 1 << 20;
-constexpr size_t kMinBufferBytes = 1;
 constexpr size_t kDefaultMaxRowBytes = 64 << 20;
 // A range task's buffer need not be much larger than its range.
 constexpr size_t kRangeSlackBytes = 4096;
 
 // One row, valid only during the RowSink::OnRow call that receives it.
 struct Row {
-  const char* data = nullptr;  // the reader's buffer
-  uint32_t begin = 0;          // row bytes are data[begin, end): no line end, no '\r'
+  const char* data = nullptr;         // the reader's window
+  uint32_t begin = 0;                 // row bytes are data[begin, end): no line end, no '\r'
   uint32_t end = 0;
-  const uint32_t* seps = nullptr;  // positions of the delimiters in data, ascending
-  uint32_t nseps = 0;
-  uint64_t offset = 0;  // offset of the row's first byte in the object's content
+  const uint64_t* delim_bits = nullptr;  // delimiter bits of the window (kernel.h)
+  uint64_t offset = 0;                // offset of the row's first byte in the object's content
 
-  size_t num_fields() const { return nseps + 1; }
-  // Field i's bytes as stored (quotes included); i < num_fields().
-  std::string_view raw_field(size_t i) const {
-    uint32_t b = i == 0 ? begin : seps[i - 1] + 1;
-    uint32_t e = i == nseps ? end : seps[i];
-    return {data + b, e - b};
+  // Stores the positions (in data) of the row's first delimiters, at most `max`,
+  // in seps; returns how many there are.
+  size_t FindSeps(size_t max, uint32_t* seps) const;
+};
+
+// The first fields of a row, split on demand.
+class RowFields {
+ public:
+  static constexpr size_t kAll = std::numeric_limits<uint32_t>::max();
+  // Splits off the first `want` fields (all of them with kAll). Afterwards size()
+  // is `want` when the row has at least that many fields, else the row's count.
+  void Split(const Row& row, size_t want);
+  size_t size() const { return n_; }
+  // Field i's bytes as stored (quotes included); i < size().
+  std::string_view operator[](size_t i) const {
+    uint32_t b = i == 0 ? row_->begin : seps_[i - 1] + 1;
+    uint32_t e = i < nseps_ ? seps_[i] : row_->end;
+    return {row_->data + b, e - b};
   }
+
+ private:
+  const Row* row_ = nullptr;
+  std::vector<uint32_t> seps_;
+  size_t nseps_ = 0, n_ = 0;
 };
 
 // Returns the value of a raw field: a field starting with '"' loses its quotes and
@@ -52,15 +70,15 @@ std::string_view Unquote(std::string_view raw, std::string* scratch);
 class RowSink {
  public:
   virtual ~RowSink() = default;
-  bool stop = false;  // set by OnRow to end the read early (Run then returns OK)
   // Called for every non-blank row the range owns, in order. A non-OK status stops
   // the reader, which returns it.
   virtual Status OnRow(const Row& row) = 0;
+  bool stop = false;  // set by OnRow to end the read early (Run then returns OK)
 };
 
 struct ReadOptions {
   char delim = ',';
-  size_t buffer_bytes = kDefaultBufferBytes;
+  size_t buffer_bytes = kDefaultBufferBytes;   // rounded up to whole 64-byte blocks
   size_t max_row_bytes = kDefaultMaxRowBytes;
   uint64_t begin = 0;                                    // the range's first byte
   uint64_t end = std::numeric_limits<uint64_t>::max();   // one past its last byte
@@ -74,10 +92,8 @@ template <typename T>
 class RawBuffer {
  public:
   T* data() { return p_.get(); }
-  const T* data() const { return p_.get(); }
   size_t size() const { return n_; }
   T& operator[](size_t i) { return p_[i]; }
-  const T& operator[](size_t i) const { return p_[i]; }
   // Resizes to n elements, keeping the first `keep` (<= n) of the old ones.
   void Resize(size_t n, size_t keep) {
     std::unique_ptr<T[]> q(new T[n]);
@@ -93,7 +109,8 @@ class RawBuffer {
 
 class RowReader {
  public:
-  // `stream` must start at content offset begin-1 (begin > 0) or 0, and outlive the reader.
+  // `stream` must start at content offset begin-1 (begin > 0) or 0, and outlive
+  // the reader. A stream whose Mapped() is non-empty is read in place, without copies.
   RowReader(io::ByteStream* stream, std::string name, const ReadOptions& options);
 
   // Reads the range and calls sink->OnRow for each row it owns.
@@ -104,32 +121,43 @@ class RowReader {
 
  private:
   Status Fill(bool* eof);
-  void Scan(size_t upto);
-  void ScanPart(size_t from, size_t to);
-  void ReportProgress();
-  Status Compact();
+  Status FillMapped(bool* eof);
+  Status FillOwned(bool* eof);
+  void Shift(size_t bytes);
+  void EnsureMaskCapacity(size_t bytes);
+  void Scan();
+  void NoteEndState();
+  bool StateAfter(size_t pos);  // quote state after window byte pos
+  bool NextNewline(uint32_t* pos);
   Status EmitRows(RowSink* sink, bool eof, bool* done);
-  Status Emit(RowSink* sink, uint32_t line_end, size_t sep_end, bool* done);
+  Status Emit(RowSink* sink, uint32_t line_end, bool* done);
+  void ReportProgress();
 
   io::ByteStream* stream_;
   std::string name_;
   ReadOptions opt_;
   ScanFn kernel_;
 
-  RawBuffer<char> buf_;
-  size_t len_ = 0;        // bytes of buf_ holding data
-  size_t scanned_ = 0;    // bytes of buf_ the kernel has seen
-  uint64_t base_ = 0;     // content offset of buf_[0]
-  size_t row_start_ = 0;  // buf_ offset where the current row starts
-  RawBuffer<uint32_t> idx_;  // structural positions in buf_ at or after row_start_
-  size_t idx_len_ = 0;
-  size_t idx_pos_ = 0;    // first structural of the current row
-  size_t idx_walk_ = 0;   // next structural to look at
-  bool in_quote_ = false;
+  // The window: data_[0, len_) holds content offsets [base_, base_ + len_).
+  RawBuffer<char> own_;            // the buffer, when the stream is not mapped
+  std::string_view mapped_;        // the stream's bytes, when it is
+  const char* data_ = nullptr;
+  size_t len_ = 0;
+  uint64_t base_ = 0;
+  bool start_state_ = false;       // quote state at data_[0]
+
+  // Kernel output for the window's blocks.
+  RawBuffer<uint64_t> nl_, dl_, in_;
+  size_t full_blocks_ = 0;         // whole blocks scanned; carry_ is the state after them
+  uint64_t carry_ = 0;
+  bool data_state_ = false;        // quote state after the last byte in the window
+
+  size_t row_start_ = 0;           // window offset where the current row starts
+  size_t cursor_ = 0;              // where to look for the next newline
   bool end_in_quote_ = false;
   bool end_state_known_ = false;
-  bool skip_first_ = false;  // the first row started before `begin`: not ours
-  uint64_t reported_ = 0;    // bytes already added to progress
+  bool skip_first_ = false;        // the first row started before `begin`: not ours
+  uint64_t reported_ = 0;          // bytes already added to progress
 };
 
 }  // namespace fanout::csv

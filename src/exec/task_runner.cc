@@ -1,6 +1,7 @@
 #include "exec/task_runner.h"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "io/decompress.h"
@@ -29,7 +30,17 @@ Status ScanTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
                 const ScanOptions& options, csv::RowSink* sink, Progress* progress,
                 const std::atomic<bool>* cancel, bool* end_in_quote) {
   bool whole = object.compression != io::Compression::kNone;
-  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> s, OpenAt(object, task.begin == 0 ? 0 : task.begin - 1));
+  uint64_t from = task.begin == 0 ? 0 : task.begin - 1;
+  std::unique_ptr<io::ByteStream> s;
+  if (whole) {
+    ASSIGN_OR_RETURN(s, OpenAt(object, from));
+  } else {
+    // The range, the byte before it, and the longest row that may cross its end.
+    uint64_t window = task.end == std::numeric_limits<uint64_t>::max()
+                          ? object.info.size
+                          : task.end - from + options.max_row_bytes + 1;
+    ASSIGN_OR_RETURN(s, io::OpenMapped(object.info, from, window));
+  }
   csv::ReadOptions ro;
   ro.delim = options.delim;
   ro.buffer_bytes = options.buffer_bytes;

@@ -1,6 +1,7 @@
 // Local files: listing (files, directories, globs) and positioned reads.
 #include <fcntl.h>
 #include <glob.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +127,49 @@ Result<size_t> LocalFileStream::Read(char* buf, size_t n) {
     }
     if (errno != EINTR) return ErrnoStatus(path_, "read failed", errno);
   }
+}
+
+MappedFileStream::~MappedFileStream() {
+  if (map_ != nullptr) ::munmap(map_, map_len_);
+}
+
+Result<std::unique_ptr<ByteStream>> MappedFileStream::Open(const std::string& path, uint64_t offset,
+                                                           uint64_t length) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(path, "cannot open", errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus(path, "cannot stat", err);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path + ": is a directory, not a file");
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t end = offset >= size ? offset : offset + std::min(length, size - offset);
+  if (end == offset) {
+    ::close(fd);
+    return std::unique_ptr<ByteStream>(new MappedFileStream(nullptr, 0, {}));
+  }
+  static const uint64_t kPage = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  uint64_t aligned = offset / kPage * kPage;
+  size_t map_len = static_cast<size_t>(end - aligned);
+  void* map = ::mmap(nullptr, map_len, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(aligned));
+  int err = errno;
+  ::close(fd);
+  if (map == MAP_FAILED) return ErrnoStatus(path, "cannot map", err);
+  ::madvise(map, map_len, MADV_SEQUENTIAL);
+  std::string_view rest(static_cast<const char*>(map) + (offset - aligned), static_cast<size_t>(end - offset));
+  return std::unique_ptr<ByteStream>(new MappedFileStream(map, map_len, rest));
+}
+
+Result<size_t> MappedFileStream::Read(char* buf, size_t n) {
+  size_t k = std::min(n, rest_.size());
+  std::memcpy(buf, rest_.data(), k);
+  rest_.remove_prefix(k);
+  return k;
 }
 
 }  // namespace fanout::io

@@ -27,4 +27,21 @@ class LocalFileStream final : public ByteStream {
   uint64_t offset_;
 };
 
+// A file range mapped into memory; Mapped() gives the unread bytes in place.
+class MappedFileStream final : public ByteStream {
+ public:
+  // Maps [offset, offset + length) clipped to the file's end. An empty range
+  // yields a stream at its end.
+  static Result<std::unique_ptr<ByteStream>> Open(const std::string& path, uint64_t offset, uint64_t length);
+  ~MappedFileStream() override;
+  Result<size_t> Read(char* buf, size_t n) override;
+  std::string_view Mapped() const override { return rest_; }
+
+ private:
+  MappedFileStream(void* map, size_t map_len, std::string_view rest) : map_(map), map_len_(map_len), rest_(rest) {}
+  void* map_;
+  size_t map_len_;
+  std::string_view rest_;
+};
+
 }  // namespace fanout::io

@@ -18,6 +18,10 @@ Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t o
   return LocalFileStream::Open(object.url, offset);
 }
 
+Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length) {
+  return MappedFileStream::Open(object.url, offset, length);
+}
+
 Result<Compression> DetectCompression(const ObjectInfo& object) {
   ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> s, OpenRaw(object, 0));
   unsigned char magic[kMagicBytes];

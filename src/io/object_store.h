@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -25,6 +26,9 @@ class ByteStream {
   // Reads up to n bytes into buf. Returns the number read, 0 only at the end of
   // the stream, or an error that names the object.
   virtual Result<size_t> Read(char* buf, size_t n) = 0;
+  // The stream's unread bytes when all of them are in memory (a mapped file),
+  // valid for the stream's lifetime; empty otherwise. Read still works.
+  virtual std::string_view Mapped() const { return {}; }
 };
 
 // Expands INPUT arguments (files, directories recursively, globs) into objects,
@@ -34,6 +38,12 @@ Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& input
 
 // Opens the object's stored bytes starting at `offset` and running to its end.
 Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset);
+
+// Like OpenRaw, limited to [offset, offset + length) and clipped to the object's
+// end, and memory-mapped where the store allows (local files), so readers can
+// use the bytes in place. A local file truncated while mapped ends the process
+// with SIGBUS; fanout assumes inputs do not change while it reads them.
+Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length);
 
 // Reads the first bytes of the object and recognises gzip and zstd by magic number.
 Result<Compression> DetectCompression(const ObjectInfo& object);

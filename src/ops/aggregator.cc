@@ -29,22 +29,40 @@ Status SkipTracker::Skip(const csv::Row& row, const std::string& reason) {
   return Status::OK();
 }
 
+uint32_t Aggregator::GroupOf() {
+  uint64_t packed = 0;
+  bool small = resolved_.keys.size() == 1;
+  if (small) {
+    std::string_view f = fields_[resolved_.keys[0]];
+    small = f.size() <= SmallKeyMap::kMaxKeyBytes && (f.empty() || f[0] != '"');
+    if (small) {
+      packed = SmallKeyMap::Pack(f);
+      uint32_t g = small_keys_.Find(packed);
+      if (g != SmallKeyMap::kMissing) return g;
+    }
+  }
+  key_.clear();
+  for (int k : resolved_.keys) AppendKeyField(&key_, csv::Unquote(fields_[k], &scratch_));
+  uint32_t g = out_->Group(key_);
+  if (small) small_keys_.Insert(packed, g);
+  return g;
+}
+
 Status Aggregator::OnRow(const csv::Row& row) {
   if (row.offset == header_offset_) return Status::OK();
   ++out_->stats().rows;
-  if (row.num_fields() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
+  fields_.Split(row, resolved_.min_fields);
+  if (fields_.size() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    std::string_view v = csv::Unquote(row.raw_field(resolved_.filters[i]), &scratch_);
+    std::string_view v = csv::Unquote(fields_[resolved_.filters[i]], &scratch_);
     if (!query_.filters[i].Matches(v)) return Status::OK();
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
-    std::string_view v = csv::Unquote(row.raw_field(resolved_.aggs[a]), &scratch_);
+    std::string_view v = csv::Unquote(fields_[resolved_.aggs[a]], &scratch_);
     if (!ParseDouble(v, &values_[a])) return skips_.Skip(row, non_numeric_reasons_[a]);
     is_scaled_[a] = ParseScaledDecimal(v, &scaled_[a]);
   }
-  key_.clear();
-  for (int k : resolved_.keys) AppendKeyField(&key_, csv::Unquote(row.raw_field(k), &scratch_));
-  uint32_t g = out_->Group(key_);
+  uint32_t g = GroupOf();
   ++out_->count(g);
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
     out_->cell(g, a).Add(values_[a], is_scaled_[a] ? &scaled_[a] : nullptr);

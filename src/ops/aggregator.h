@@ -8,6 +8,7 @@
 #include "csv/reader.h"
 #include "ops/partial.h"
 #include "ops/query.h"
+#include "ops/small_key_map.h"
 
 namespace fanout::ops {
 
@@ -45,12 +46,15 @@ class Aggregator final : public csv::RowSink {
   const SkippedRow* first_skipped() const { return skips_.first(); }
 
  private:
+  uint32_t GroupOf();  // the current row's group, created if new
 
   const Query& query_;
   const ResolvedQuery& resolved_;
   Partial* out_;
   uint64_t header_offset_;
   SkipTracker skips_;
+  csv::RowFields fields_;              // reused field splitter
+  SmallKeyMap small_keys_;             // single short keys -> group ids
   std::string key_;                    // reused key buffer
   std::string scratch_;                // reused unquoting buffer
   std::vector<double> values_;         // parsed aggregate inputs of the current row

@@ -13,31 +13,32 @@ Projector::Projector(const Query& query, const ResolvedQuery& resolved, std::str
       skips_(stats, strict),
       flush_(std::move(flush)) {}
 
-void Projector::Append(const csv::Row& row) {
+void Projector::Append() {
   for (size_t i = 0; i < resolved_.keys.size(); ++i) {
     if (i > 0) buffer_.push_back(delim_);
-    buffer_.append(row.raw_field(resolved_.keys[i]));
+    buffer_.append(fields_[resolved_.keys[i]]);
   }
   buffer_.push_back('\n');
 }
 
 Status Projector::OnRow(const csv::Row& row) {
+  fields_.Split(row, resolved_.min_fields);
   if (row.offset == header_offset_) {
-    if (row.num_fields() < resolved_.min_fields) {
-return Status::Corrupt(object_name_ + ": the header has "+ std::to_string(row.num_fields()) + " fields; the columns asked for need " +
+    if (fields_.size() < resolved_.min_fields) {
+return Status::Corrupt(object_name_ + ": the header has "+ std::to_string(fields_.size()) + " fields; the columns asked for need " +
                              std::to_string(resolved_.min_fields));
     }
-    Append(row);
+    Append();
     return Status::OK();
   }
   ++stats_->rows;
-  if (row.num_fields() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
+  if (fields_.size() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    if (!query_.filters[i].Matches(csv::Unquote(row.raw_field(resolved_.filters[i]), &scratch_))) {
+    if (!query_.filters[i].Matches(csv::Unquote(fields_[resolved_.filters[i]], &scratch_))) {
       return Status::OK();
     }
   }
-  Append(row);
+  Append();
   if (buffer_.size() >= kFlushBytes) return flush_(&buffer_);
   return Status::OK();
 }

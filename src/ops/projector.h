@@ -28,7 +28,7 @@ class Projector final : public csv::RowSink {
 
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
-  void Append(const csv::Row& row);
+  void Append();  // the current row's selected fields
 
   const Query& query_;
   const ResolvedQuery& resolved_;
@@ -38,6 +38,7 @@ class Projector final : public csv::RowSink {
   RowStats* stats_;
   SkipTracker skips_;
   FlushFn flush_;
+  csv::RowFields fields_;
   std::string buffer_;
   std::string scratch_;
 };
