@@ -19,6 +19,13 @@ bool ParseDouble(std::string_view text, double* out);
 // digits, no exponent) into an integer of 1e-9 units. Returns false otherwise.
 bool ParseScaledDecimal(std::string_view text, __int128* out);
 
+// Parses a number once for aggregation: *value as ParseDouble would give it, and,
+// when the text is a plain decimal ParseScaledDecimal accepts, *scaled with
+// *exact = true. Returns false when the text is not a number. Plain decimals of up
+// to 15 digits take a fast path (an exact integer divided by an exact power of
+// ten, so the double is correctly rounded, like strtod's).
+bool ParseNumber(std::string_view text, double* value, __int128* scaled, bool* exact);
+
 // Prints an integer of 1e-9 units as a plain decimal with no trailing zeros.
 std::string FormatScaledDecimal(__int128 value);
 

@@ -72,3 +72,29 @@ TEST(Format, Thousands) {
 
 }  // namespace
 }  // namespace fanout
+
+namespace fanout {
+namespace {
+
+// The one-pass parser must agree with the two general parsers on everything.
+TEST(ParseNumber, AgreesWithGeneralParsers) {
+  const char* cases[] = {"0", "-0", "12.34", "-12.34", "+7", ".5", "5.", "123456789012345", "1234567890123456",
+                         "0.000000001", "0.0000000001", "9007199254740993", "1e5", " 3 ", "", "-", ".", "abc",
+                         "1.2.3", "99999999999999999999999", "3.14159265358979", "0.1", "0.30000000000000004"};
+  for (const char* c : cases) {
+    double v1 = 0, v2 = 0;
+    __int128 s1 = 0, s2 = 0;
+    bool exact = false;
+    bool ok1 = ParseNumber(c, &v1, &s1, &exact);
+    bool ok2 = ParseDouble(c, &v2);
+    ASSERT_EQ(ok1, ok2) << c;
+    if (!ok1) continue;
+    EXPECT_EQ(v1, v2) << c;
+    bool exact2 = ParseScaledDecimal(c, &s2);
+    EXPECT_EQ(exact, exact2) << c;
+    if (exact) EXPECT_TRUE(s1 == s2) << c;
+  }
+}
+
+}  // namespace
+}  // namespace fanout

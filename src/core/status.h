@@ -27,8 +27,14 @@ enum class StatusCode {
 class Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message)
-      : rep_(std::make_shared<Rep>(Rep{code, std::move(message)})) {}
+  Status(StatusCode code, std::string message) : rep_(std::make_unique<Rep>(Rep{code, std::move(message)})) {}
+  Status(const Status& o) : rep_(o.rep_ ? std::make_unique<Rep>(*o.rep_) : nullptr) {}
+  Status& operator=(const Status& o) {
+    rep_ = o.rep_ ? std::make_unique<Rep>(*o.rep_) : nullptr;
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status OK() { return Status(); }
   static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
@@ -55,7 +61,7 @@ class Status {
     StatusCode code;
     std::string message;
   };
-  std::shared_ptr<const Rep> rep_;  // null when OK; shared so copies are cheap
+  std::unique_ptr<Rep> rep_;  // null when OK, so success costs one pointer test
 };
 
 // Holds either a value or an error Status (never an OK status without a value).

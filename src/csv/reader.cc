@@ -13,34 +13,7 @@ bool Bit(uint64_t word, size_t i) { return (word >> i) & 1; }
 
 }  // namespace
 
-size_t Row::FindSeps(size_t max, uint32_t* seps) const {
-  size_t k = 0;
-  if (max == 0 || begin >= end) return 0;
-  size_t b = begin / kBlockBytes;
-  uint64_t w = delim_bits[b] & (~uint64_t{0} << (begin % kBlockBytes));
-  for (;;) {
-    while (w != 0) {
-      uint32_t pos = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
-      if (pos >= end) return k;
-      seps[k++] = pos;
-      if (k == max) return k;
-      w &= w - 1;
-    }
-    if (++b * kBlockBytes >= end) return k;
-    w = delim_bits[b];
-  }
-}
-
-void RowFields::Split(const Row& row, size_t want) {
-  row_ = &row;
-  size_t room = std::min<size_t>(want, static_cast<size_t>(row.end - row.begin) + 1);
-  if (seps_.size() < room) seps_.resize(room);
-  nseps_ = row.FindSeps(room, seps_.data());
-  n_ = nseps_ == want ? want : nseps_ + 1;
-}
-
-std::string_view Unquote(std::string_view raw, std::string* scratch) {
-  if (raw.empty() || raw[0] != '"') return raw;
+std::string_view UnquoteSlow(std::string_view raw, std::string* scratch) {
   // Every '"' toggles quoting; inside quotes, "" stands for one '"'.
   scratch->clear();
   bool q = false;
@@ -210,36 +183,33 @@ void RowReader::NoteEndState() {
   end_state_known_ = true;
 }
 
-bool RowReader::NextNewline(uint32_t* pos) {
-  size_t b = cursor_ / kBlockBytes;
-  size_t last = (len_ + kBlockBytes - 1) / kBlockBytes;  // blocks holding data
-  if (b >= last) return false;
-  uint64_t w = nl_[b] & (~uint64_t{0} << (cursor_ % kBlockBytes));
-  while (w == 0) {
-    if (++b >= last) {
-      cursor_ = len_;
-      return false;
-    }
-    w = nl_[b];
-  }
-  *pos = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
-  return true;
-}
-
 Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
-  uint32_t p;
-  while (!*done && NextNewline(&p)) {
-    RETURN_IF_ERROR(Emit(sink, p, done));
-    row_start_ = cursor_ = p + 1;
+  // Walk the newline bits from the cursor; each one ends a row.
+  size_t last = (len_ + kBlockBytes - 1) / kBlockBytes;  // blocks holding data
+  size_t b = cursor_ / kBlockBytes;
+  if (b < last) {
+    uint64_t w = nl_[b] & (~uint64_t{0} << (cursor_ % kBlockBytes));
+    for (;;) {
+      while (w != 0) {
+        uint32_t p = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
+        w &= w - 1;
+        RETURN_IF_ERROR(Emit(sink, p, done));
+        row_start_ = cursor_ = p + 1;
+        if (*done) return Status::OK();
+      }
+      if (++b >= last) break;
+      w = nl_[b];
+    }
+    cursor_ = len_;
   }
-  if (eof && !*done && row_start_ < len_) {  // a last row without a line end
+  if (eof && row_start_ < len_) {  // a last row without a line end
     RETURN_IF_ERROR(Emit(sink, static_cast<uint32_t>(len_), done));
     row_start_ = cursor_ = len_;
   }
   return Status::OK();
 }
 
-Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
+inline Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
   uint64_t offset = base_ + row_start_;
   if (offset >= opt_.end) {  // this row belongs to the next range
     *done = true;

@@ -37,9 +37,24 @@ struct Row {
   const uint64_t* delim_bits = nullptr;  // delimiter bits of the window (kernel.h)
   uint64_t offset = 0;                // offset of the row's first byte in the object's content
 
-  // Stores the positions (in data) of the row's first delimiters, at most `max`,
-  // in seps; returns how many there are.
-  size_t FindSeps(size_t max, uint32_t* seps) const;
+  // Stores the positions (in data) of the row's first delimiters, at most `max`
+  // (> 0), in seps; returns how many there are.
+  size_t FindSeps(size_t max, uint32_t* seps) const {
+    size_t k = 0;
+    size_t b = begin / kBlockBytes;
+    uint64_t w = delim_bits[b] & (~uint64_t{0} << (begin % kBlockBytes));
+    for (;;) {
+      while (w != 0) {
+        uint32_t pos = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
+        if (pos >= end) return k;
+        seps[k++] = pos;
+        if (k == max) return k;
+        w &= w - 1;
+      }
+      if (++b * kBlockBytes >= end) return k;
+      w = delim_bits[b];
+    }
+  }
 };
 
 // The first fields of a row, split on demand.
@@ -48,7 +63,13 @@ class RowFields {
   static constexpr size_t kAll = std::numeric_limits<uint32_t>::max();
   // Splits off the first `want` fields (all of them with kAll). Afterwards size()
   // is `want` when the row has at least that many fields, else the row's count.
-  void Split(const Row& row, size_t want);
+  void Split(const Row& row, size_t want) {
+    row_ = &row;
+    size_t room = std::min<size_t>(want, static_cast<size_t>(row.end - row.begin) + 1);
+    if (seps_.size() < room) seps_.resize(room);
+    nseps_ = row.begin < row.end ? row.FindSeps(room, seps_.data()) : 0;
+    n_ = nseps_ == want ? want : nseps_ + 1;
+  }
   size_t size() const { return n_; }
   // Field i's bytes as stored (quotes included); i < size().
   std::string_view operator[](size_t i) const {
@@ -65,7 +86,11 @@ class RowFields {
 
 // Returns the value of a raw field: a field starting with '"' loses its quotes and
 // "" becomes ". Other fields are returned as they are. Uses *scratch when it must copy.
-std::string_view Unquote(std::string_view raw, std::string* scratch);
+std::string_view UnquoteSlow(std::string_view raw, std::string* scratch);
+inline std::string_view Unquote(std::string_view raw, std::string* scratch) {
+  if (raw.empty() || raw[0] != '"') return raw;
+  return UnquoteSlow(raw, scratch);
+}
 
 class RowSink {
  public:
@@ -128,7 +153,6 @@ class RowReader {
   void Scan();
   void NoteEndState();
   bool StateAfter(size_t pos);  // quote state after window byte pos
-  bool NextNewline(uint32_t* pos);
   Status EmitRows(RowSink* sink, bool eof, bool* done);
   Status Emit(RowSink* sink, uint32_t line_end, bool* done);
   void ReportProgress();

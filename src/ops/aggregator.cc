@@ -13,9 +13,7 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
       out_(out),
       header_offset_(header_offset),
       skips_(&out->stats(), strict),
-      values_(query.aggs.size()),
-      scaled_(query.aggs.size()),
-      is_scaled_(query.aggs.size()) {
+      values_(query.aggs.size()) {
   for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back("non-numeric " + a.column.label);
 }
 
@@ -59,13 +57,13 @@ Status Aggregator::OnRow(const csv::Row& row) {
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
     std::string_view v = csv::Unquote(fields_[resolved_.aggs[a]], &scratch_);
-    if (!ParseDouble(v, &values_[a])) return skips_.Skip(row, non_numeric_reasons_[a]);
-    is_scaled_[a] = ParseScaledDecimal(v, &scaled_[a]);
+    Value& x = values_[a];
+    if (!ParseNumber(v, &x.number, &x.scaled, &x.exact)) return skips_.Skip(row, non_numeric_reasons_[a]);
   }
   uint32_t g = GroupOf();
   ++out_->count(g);
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
-    out_->cell(g, a).Add(values_[a], is_scaled_[a] ? &scaled_[a] : nullptr);
+    out_->cell(g, a).Add(values_[a].number, values_[a].exact ? &values_[a].scaled : nullptr);
   }
   return Status::OK();
 }

@@ -57,9 +57,12 @@ class Aggregator final : public csv::RowSink {
   SmallKeyMap small_keys_;             // single short keys -> group ids
   std::string key_;                    // reused key buffer
   std::string scratch_;                // reused unquoting buffer
-  std::vector<double> values_;         // parsed aggregate inputs of the current row
-  std::vector<__int128> scaled_;
-  std::vector<bool> is_scaled_;
+  struct Value {
+    double number;
+    __int128 scaled;
+    bool exact;
+  };
+  std::vector<Value> values_;          // parsed aggregate inputs of the current row
   std::vector<std::string> non_numeric_reasons_;
 };
 

@@ -20,7 +20,7 @@ class SmallKeyMap {
   // Packs a key of at most kMaxKeyBytes bytes; distinct keys give distinct values.
   static uint64_t Pack(std::string_view key) {
     uint64_t v = 0;
-    std::memcpy(&v, key.data(), key.size());
+    for (size_t i = 0; i < key.size(); ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(key[i])) << (8 * i);
     return v | (static_cast<uint64_t>(key.size()) << 56);
   }
 
