@@ -104,6 +104,7 @@ void RowReader::Shift(size_t bytes) {
     std::memmove(own_.data(), own_.data() + bytes, len_ - bytes);
   } else {
     data_ += bytes;
+    stream_->ReleaseMapped(data_);
   }
   len_ -= bytes;
   base_ += bytes;

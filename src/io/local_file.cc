@@ -165,6 +165,18 @@ Result<std::unique_ptr<ByteStream>> MappedFileStream::Open(const std::string& pa
   return std::unique_ptr<ByteStream>(new MappedFileStream(map, map_len, rest));
 }
 
+void MappedFileStream::ReleaseMapped(const char* upto) {
+  // Release in large steps: one madvise per few MiB keeps the cost negligible.
+  constexpr size_t kReleaseStep = 4 << 20;
+  static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  char* base = static_cast<char*>(map_);
+  size_t done = static_cast<size_t>(released_ - base);
+  size_t want = static_cast<size_t>(upto - base) / kPage * kPage;
+  if (map_ == nullptr || want < done + kReleaseStep) return;
+  ::madvise(released_, want - done, MADV_DONTNEED);
+  released_ = base + want;
+}
+
 Result<size_t> MappedFileStream::Read(char* buf, size_t n) {
   size_t k = std::min(n, rest_.size());
   std::memcpy(buf, rest_.data(), k);

@@ -36,11 +36,14 @@ class MappedFileStream final : public ByteStream {
   ~MappedFileStream() override;
   Result<size_t> Read(char* buf, size_t n) override;
   std::string_view Mapped() const override { return rest_; }
+  void ReleaseMapped(const char* upto) override;
 
  private:
-  MappedFileStream(void* map, size_t map_len, std::string_view rest) : map_(map), map_len_(map_len), rest_(rest) {}
+  MappedFileStream(void* map, size_t map_len, std::string_view rest)
+      : map_(map), map_len_(map_len), rest_(rest), released_(static_cast<char*>(map)) {}
   void* map_;
   size_t map_len_;
+  char* released_;  // pages before this are already given back
   std::string_view rest_;
 };
 

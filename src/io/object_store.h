@@ -29,6 +29,9 @@ class ByteStream {
   // The stream's unread bytes when all of them are in memory (a mapped file),
   // valid for the stream's lifetime; empty otherwise. Read still works.
   virtual std::string_view Mapped() const { return {}; }
+  // Says the reader no longer needs the mapped bytes before `upto` (a pointer
+  // into Mapped()), so their pages can leave this process's memory.
+  virtual void ReleaseMapped(const char* upto) {}
 };
 
 // Expands INPUT arguments (files, directories recursively, globs) into objects,
