@@ -92,7 +92,9 @@ TEST(ParseNumber, AgreesWithGeneralParsers) {
     EXPECT_EQ(v1, v2) << c;
     bool exact2 = ParseScaledDecimal(c, &s2);
     EXPECT_EQ(exact, exact2) << c;
-    if (exact) EXPECT_TRUE(s1 == s2) << c;
+    if (exact) {
+      EXPECT_TRUE(s1 == s2) << c;
+    }
   }
 }
 

@@ -179,6 +179,7 @@ void MappedFileStream::ReleaseMapped(const char* upto) {
 
 Result<size_t> MappedFileStream::Read(char* buf, size_t n) {
   size_t k = std::min(n, rest_.size());
+  if (k == 0) return size_t{0};  // an empty mapping has no data pointer at all
   std::memcpy(buf, rest_.data(), k);
   rest_.remove_prefix(k);
   return k;

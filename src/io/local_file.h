@@ -43,8 +43,8 @@ class MappedFileStream final : public ByteStream {
       : map_(map), map_len_(map_len), rest_(rest), released_(static_cast<char*>(map)) {}
   void* map_;
   size_t map_len_;
-  char* released_;  // pages before this are already given back
   std::string_view rest_;
+  char* released_;  // pages before this are already given back
 };
 
 }  // namespace fanout::io

@@ -13,7 +13,11 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
       out_(out),
       header_offset_(header_offset),
       skips_(&out->stats(), strict),
+      picker_(resolved.AllFields()),
       values_(query.aggs.size()) {
+  for (int i : resolved.keys) key_slots_.push_back(picker_.SlotOf(i));
+  for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
+  for (int i : resolved.aggs) agg_slots_.push_back(picker_.SlotOf(i));
   for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back("non-numeric " + a.column.label);
 }
 
@@ -31,7 +35,7 @@ uint32_t Aggregator::GroupOf() {
   uint64_t packed = 0;
   bool small = resolved_.keys.size() == 1;
   if (small) {
-    std::string_view f = fields_[resolved_.keys[0]];
+    std::string_view f = picker_.field(key_slots_[0]);
     small = f.size() <= SmallKeyMap::kMaxKeyBytes && (f.empty() || f[0] != '"');
     if (small) {
       packed = SmallKeyMap::Pack(f);
@@ -40,7 +44,7 @@ uint32_t Aggregator::GroupOf() {
     }
   }
   key_.clear();
-  for (int k : resolved_.keys) AppendKeyField(&key_, csv::Unquote(fields_[k], &scratch_));
+  for (size_t slot : key_slots_) AppendKeyField(&key_, csv::Unquote(picker_.field(slot), &scratch_));
   uint32_t g = out_->Group(key_);
   if (small) small_keys_.Insert(packed, g);
   return g;
@@ -49,14 +53,13 @@ uint32_t Aggregator::GroupOf() {
 Status Aggregator::OnRow(const csv::Row& row) {
   if (row.offset == header_offset_) return Status::OK();
   ++out_->stats().rows;
-  fields_.Split(row, resolved_.min_fields);
-  if (fields_.size() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
+  if (!picker_.Pick(row)) return skips_.Skip(row, kTooFewFields);
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    std::string_view v = csv::Unquote(fields_[resolved_.filters[i]], &scratch_);
+    std::string_view v = csv::Unquote(picker_.field(filter_slots_[i]), &scratch_);
     if (!query_.filters[i].Matches(v)) return Status::OK();
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
-    std::string_view v = csv::Unquote(fields_[resolved_.aggs[a]], &scratch_);
+    std::string_view v = csv::Unquote(picker_.field(agg_slots_[a]), &scratch_);
     Value& x = values_[a];
     if (!ParseNumber(v, &x.number, &x.scaled, &x.exact)) return skips_.Skip(row, non_numeric_reasons_[a]);
   }

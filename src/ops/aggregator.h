@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "csv/field_picker.h"
 #include "csv/reader.h"
 #include "ops/partial.h"
 #include "ops/query.h"
@@ -53,7 +54,8 @@ class Aggregator final : public csv::RowSink {
   Partial* out_;
   uint64_t header_offset_;
   SkipTracker skips_;
-  csv::RowFields fields_;              // reused field splitter
+  csv::FieldPicker picker_;            // finds the fields the query reads
+  std::vector<size_t> key_slots_, filter_slots_, agg_slots_;
   SmallKeyMap small_keys_;             // single short keys -> group ids
   std::string key_;                    // reused key buffer
   std::string scratch_;                // reused unquoting buffer

@@ -11,30 +11,34 @@ Projector::Projector(const Query& query, const ResolvedQuery& resolved, std::str
       header_offset_(header_offset),
       stats_(stats),
       skips_(stats, strict),
-      flush_(std::move(flush)) {}
+      flush_(std::move(flush)),
+      picker_(resolved.AllFields()) {
+  for (int i : resolved.keys) col_slots_.push_back(picker_.SlotOf(i));
+  for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
+}
 
 void Projector::Append() {
-  for (size_t i = 0; i < resolved_.keys.size(); ++i) {
+  for (size_t i = 0; i < col_slots_.size(); ++i) {
     if (i > 0) buffer_.push_back(delim_);
-    buffer_.append(fields_[resolved_.keys[i]]);
+    buffer_.append(picker_.field(col_slots_[i]));
   }
   buffer_.push_back('\n');
 }
 
 Status Projector::OnRow(const csv::Row& row) {
-  fields_.Split(row, resolved_.min_fields);
+  bool enough = picker_.Pick(row);
   if (row.offset == header_offset_) {
-    if (fields_.size() < resolved_.min_fields) {
-return Status::Corrupt(object_name_ + ": the header has "+ std::to_string(fields_.size()) + " fields; the columns asked for need " +
-                             std::to_string(resolved_.min_fields));
+    if (!enough) {
+      return Status::Corrupt(object_name_ + ": the header has fewer fields than the columns asked for need (" +
+                             std::to_string(resolved_.min_fields) + ")");
     }
     Append();
     return Status::OK();
   }
   ++stats_->rows;
-  if (fields_.size() < resolved_.min_fields) return skips_.Skip(row, kTooFewFields);
+  if (!enough) return skips_.Skip(row, kTooFewFields);
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    if (!query_.filters[i].Matches(csv::Unquote(fields_[resolved_.filters[i]], &scratch_))) {
+    if (!query_.filters[i].Matches(csv::Unquote(picker_.field(filter_slots_[i]), &scratch_))) {
       return Status::OK();
     }
   }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "csv/field_picker.h"
 #include "csv/reader.h"
 #include "ops/aggregator.h"
 #include "ops/query.h"
@@ -38,7 +39,8 @@ class Projector final : public csv::RowSink {
   RowStats* stats_;
   SkipTracker skips_;
   FlushFn flush_;
-  csv::RowFields fields_;
+  csv::FieldPicker picker_;
+  std::vector<size_t> col_slots_, filter_slots_;
   std::string buffer_;
   std::string scratch_;
 };

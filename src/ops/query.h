@@ -49,6 +49,14 @@ struct Query {
 struct ResolvedQuery {
   std::vector<int> keys, filters, aggs;
   size_t min_fields = 0;  // a row needs this many fields
+
+  // Every field index the query reads.
+  std::vector<int> AllFields() const {
+    std::vector<int> all = keys;
+    all.insert(all.end(), filters.begin(), filters.end());
+    all.insert(all.end(), aggs.begin(), aggs.end());
+    return all;
+  }
 };
 
 Result<ResolvedQuery> Resolve(const Query& q, const csv::HeaderInfo& header,
