@@ -3,6 +3,7 @@
 #   scripts/dev.sh demo    install what is missing, build, generate sample data, count passengers
 #   scripts/dev.sh test    install what is missing, build, run every test
 #   scripts/dev.sh asan    the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   scripts/dev.sh fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS (60)
 #   scripts/dev.sh build   just build (build/fanout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +43,20 @@ case "$cmd" in
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build-asan --output-on-failure -j "$JOBS"
     ;;
+  fuzz)
+    bash scripts/install-deps.sh
+    CXX=clang++ build build-fuzz -DFANOUT_FUZZ=ON -DFANOUT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    for fuzzer in build-fuzz/*_fuzz; do
+      corpus=$(mktemp -d)
+      echo "fuzz: running $fuzzer for ${FUZZ_SECONDS:-60} s" >&2
+      "$fuzzer" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+      status=${PIPESTATUS[0]}
+      rm -rf "$corpus"
+      [[ $status -eq 0 ]] || { echo "fuzz: $fuzzer found a failure" >&2; exit 1; }
+    done
+    ;;
   *)
-    echo "usage: scripts/dev.sh demo|test|asan|build" >&2
+    echo "usage: scripts/dev.sh demo|test|asan|fuzz|build" >&2
     exit 2
     ;;
 esac

@@ -9,6 +9,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   python3 gzip zstd
+  clang libclang-rt-14-dev
 )
 
 missing=()

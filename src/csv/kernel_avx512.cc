@@ -5,8 +5,13 @@
 
 #include "csv/kernel.h"
 
+// Everything below is compiled for the instruction set (GCC and clang spell it differently).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,pclmul,bmi"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,pclmul,bmi")
+#endif
 
 namespace fanout::csv {
 namespace avx512 {
@@ -31,4 +36,8 @@ void ScanAvx512(const char* buf, size_t nblocks, char delim, uint64_t* carry, Bl
 
 }  // namespace fanout::csv
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
