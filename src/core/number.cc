@@ -53,38 +53,7 @@ bool ParseScaledDecimal(std::string_view text, __int128* out) {
   return true;
 }
 
-namespace {
-
-constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
-constexpr double kExactPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr int64_t kScaleUp[] = {1000000000, 100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
-constexpr size_t kFastDigits = 15;
-
-}  // namespace
-
-bool ParseNumber(std::string_view text, double* value, __int128* scaled, bool* exact) {
-  const char* p = text.data();
-  const char* end = p + text.size();
-  bool negative = false;
-  if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
-  uint64_t m = 0;
-  size_t digits = 0, frac = 0;
-  for (; p != end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits) m = m * 10 + static_cast<unsigned>(*p - '0');
-  if (p != end && *p == '.') {
-    for (++p; p != end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits, ++frac) {
-      m = m * 10 + static_cast<unsigned>(*p - '0');
-    }
-  }
-  if (p == end && digits > 0 && digits <= kFastDigits && frac <= kDecimalScaleDigits && m < kMaxExactInteger) {
-    double v = static_cast<double>(m) / kExactPow10[frac];
-    *value = negative ? -v : v;
-    __int128 s = static_cast<__int128>(m) * kScaleUp[frac];
-    *scaled = negative ? -s : s;
-    *exact = true;
-    return true;
-  }
-  // Anything else (spaces, exponents, many digits) takes the general parsers.
+bool ParseNumberSlow(std::string_view text, double* value, __int128* scaled, bool* exact) {
   if (!ParseDouble(text, value)) return false;
   *exact = ParseScaledDecimal(text, scaled);
   return true;

@@ -53,17 +53,6 @@ class Reader {
 
 }  // namespace
 
-void AggCell::Add(double value, const __int128* scaled) {
-  if (scaled != nullptr) {
-    exact += *scaled;
-  } else {
-    inexact += value;
-  }
-  ++n;
-  min = std::min(min, value);
-  max = std::max(max, value);
-}
-
 void AggCell::Merge(const AggCell& o) {
   exact += o.exact;
   inexact += o.inexact;

@@ -24,7 +24,17 @@ struct AggCell {
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
 
-  void Add(double value, const __int128* scaled);
+  // Adds one value; `scaled` is its exact fixed-point form, or null.
+  void Add(double value, const __int128* scaled) {
+    if (scaled != nullptr) {
+      exact += *scaled;
+    } else {
+      inexact += value;
+    }
+    ++n;
+    min = value < min ? value : min;
+    max = value > max ? value : max;
+  }
   void Merge(const AggCell& o);
   double Sum() const;
 };
