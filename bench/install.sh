@@ -6,25 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # pypy3 + cut: the seed pipeline; mawk: the awk peer; time: /usr/bin/time for peak RSS;
-# python3: the harness (/usr/bin/python3, standard library only).
-PACKAGES=(pypy3 mawk hyperfine time python3 coreutils findutils)
-
-missing=()
-for p in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "bench/install.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
-    exit 1
-  fi
-  echo "bench/install.sh: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# python3: the harness (/usr/bin/python3, standard library only). The project's own
+# install script does the checking and installing.
+bash scripts/install-deps.sh pypy3 mawk hyperfine time coreutils findutils
 
 # DuckDB and Polars come from npm and run on Node.js 20 or newer.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

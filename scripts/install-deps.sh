@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what fanout needs to build and test, from Debian's packages.
+# Installs what fanout needs to build and test, from Debian's packages, plus any
+# package names given as arguments (bench/install.sh adds the benchmark's peers).
 # Idempotent: does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3 gzip zstd
   clang libclang-rt-14-dev
+  "$@"
 )
 
 missing=()

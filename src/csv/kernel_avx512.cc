@@ -4,14 +4,9 @@
 #include <cstdint>
 
 #include "csv/kernel.h"
+#include "csv/simd_target.h"
 
-// Everything below is compiled for the instruction set (GCC and clang spell it differently).
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,pclmul,bmi"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,pclmul,bmi")
-#endif
+FANOUT_TARGET_BEGIN("avx512f,avx512bw,pclmul,bmi")
 
 namespace fanout::csv {
 namespace avx512 {
@@ -36,8 +31,4 @@ void ScanAvx512(const char* buf, size_t nblocks, char delim, uint64_t* carry, Bl
 
 }  // namespace fanout::csv
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+FANOUT_TARGET_END
