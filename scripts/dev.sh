@@ -49,7 +49,9 @@ case "$cmd" in
     for fuzzer in build-fuzz/*_fuzz; do
       corpus=$(mktemp -d)
       echo "fuzz: running $fuzzer for ${FUZZ_SECONDS:-60} s" >&2
-      "$fuzzer" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+      # A failing input is saved as build-fuzz/crash-*; replay it with "$fuzzer FILE".
+      "$fuzzer" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 -print_final_stats=1 \
+        -artifact_prefix=build-fuzz/ "$corpus" 2>&1 | tail -n 12
       status=${PIPESTATUS[0]}
       rm -rf "$corpus"
       [[ $status -eq 0 ]] || { echo "fuzz: $fuzzer found a failure" >&2; exit 1; }
