@@ -5,6 +5,7 @@
 #include "cli/common.h"
 #include "core/bytes.h"
 #include "io/object_store.h"
+#include "io/remote.h"
 
 namespace fanout::cli {
 
@@ -12,9 +13,11 @@ namespace {
 
 struct LsFlags {
   std::vector<std::string> inputs;
+  io::RemoteOptions remote;
 };
 
 void Run(const LsFlags& f) {
+  io::SetRemoteOptions(f.remote);
   std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
   uint64_t total = 0;
   // Exact bytes for scripts, then the same for people.
@@ -36,7 +39,8 @@ void AddLsCommand(CLI::App& app) {
                                      "Examples:\n"
                                      "  fanout ls data/\n"
                                      "  fanout ls 'data/yellow_tripdata_2015-*.csv'");
-  sub->add_option("INPUT", flags.inputs, "Files, directories and globs")->required();
+  sub->add_option("INPUT", flags.inputs, "Files, directories, globs, s3://bucket/keys and http(s) URLs")->required();
+  AddRemoteFlags(sub, &flags.remote);
   sub->callback([] { Run(flags); });
 }
 

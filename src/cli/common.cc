@@ -21,7 +21,19 @@ void AddCommonFlags(CLI::App* sub, CommonFlags* f) {
   sub->add_option("--max-row", f->max_row, "Longest row accepted (longer is an error)")->capture_default_str();
   sub->add_flag("--strict", f->strict, "Make the first skipped row an error naming its object and line");
   sub->add_flag("-q,--quiet", f->quiet, "No progress bar and no summary on stderr");
-  sub->add_option("INPUT", f->inputs, "Files, directories and globs to read")->required();
+  sub->add_option("INPUT", f->inputs, "Files, directories, globs, s3://bucket/keys (globs too) and http(s) URLs")
+      ->required();
+  AddRemoteFlags(sub, &f->remote);
+}
+
+void AddRemoteFlags(CLI::App* sub, io::RemoteOptions* r) {
+  auto* g = sub->add_option_group("S3");
+  g->add_option("--endpoint-url", r->endpoint_url, "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (else AWS_ENDPOINT_URL)");
+  g->add_option("--region", r->region, "S3 region (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config; us-east-1)");
+  g->add_flag("--no-sign-request", r->no_sign_request, "Send anonymous requests (public buckets)");
+  g->add_option("--s3-addressing", r->addressing, "path|virtual|auto (auto: path style with --endpoint-url)")
+      ->check(CLI::IsMember({"path", "virtual", "auto"}))
+      ->capture_default_str();
 }
 
 Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
@@ -55,6 +67,7 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
 }
 
 Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes) {
+  io::SetRemoteOptions(f.remote);
   ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, io::ListInputs(f.inputs));
   return exec::MakePlan(std::move(objects), range_bytes);
 }

@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "exec/plan.h"
+#include "io/remote.h"
 #include "exec/task_runner.h"
 #include "ops/partial.h"
 #include "ops/query.h"
@@ -25,7 +26,11 @@ struct CommonFlags {
   std::string max_row = "64MiB";
   bool strict = false;
   bool quiet = false;
+  io::RemoteOptions remote;
 };
+
+// Adds --endpoint-url, --region, --no-sign-request and --s3-addressing.
+void AddRemoteFlags(CLI::App* sub, io::RemoteOptions* remote);
 
 // Adds --where, --header, --delimiter, --threads, --range-size, --buffer-size,
 // --max-row, --strict, --quiet and the INPUT... positional to `sub`.

@@ -46,7 +46,7 @@ Status ListDirectory(const std::string& dir, std::vector<ObjectInfo>* out) {
     if (!it->is_regular_file(ec)) continue;
     uint64_t size = it->file_size(ec);
     if (ec) return Status::IoError(it->path().string() + ": " + ec.message());
-    found.push_back({it->path().lexically_normal().string(), size});
+    found.push_back({it->path().lexically_normal().string(), size, ""});
   }
   std::sort(found.begin(), found.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.url < b.url; });
@@ -59,7 +59,7 @@ Status ListPath(const std::string& path, std::vector<ObjectInfo>* out) {
   if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(path, "cannot open", errno);
   if (S_ISDIR(st.st_mode)) return ListDirectory(path, out);
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + ": not a regular file or directory");
-  out->push_back({fs::path(path).lexically_normal().string(), static_cast<uint64_t>(st.st_size)});
+  out->push_back({fs::path(path).lexically_normal().string(), static_cast<uint64_t>(st.st_size), ""});
   return Status::OK();
 }
 

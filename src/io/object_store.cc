@@ -2,6 +2,10 @@
 
 #include "io/decompress.h"
 #include "io/local_file.h"
+#include "io/remote.h"
+
+#include <algorithm>
+#include <set>
 
 namespace fanout::io {
 
@@ -11,19 +15,44 @@ constexpr size_t kReadAllChunk = 1 << 16;
 }  // namespace
 
 Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& inputs) {
-  return ListLocal(inputs);
+  std::vector<ObjectInfo> all;
+  for (const std::string& in : inputs) {
+    if (IsS3Url(in)) {
+      ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, ListS3(in));
+      all.insert(all.end(), found.begin(), found.end());
+    } else if (IsHttpUrl(in)) {
+      ASSIGN_OR_RETURN(ObjectInfo o, StatHttp(in));
+      all.push_back(std::move(o));
+    } else {
+      ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, ListLocal({in}));
+      all.insert(all.end(), found.begin(), found.end());
+    }
+  }
+  std::set<std::string> seen;
+  std::vector<ObjectInfo> unique;
+  for (ObjectInfo& o : all) {
+    if (seen.insert(o.url).second) unique.push_back(std::move(o));
+  }
+  return unique;
 }
 
+bool IsRemote(const ObjectInfo& object) { return IsS3Url(object.url) || IsHttpUrl(object.url); }
+
 Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset) {
+  if (IsRemote(object)) return OpenRemote(object, offset, object.size);
   return LocalFileStream::Open(object.url, offset);
 }
 
 Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length) {
+  if (IsRemote(object)) {
+    uint64_t end = length >= object.size ? object.size : std::min(object.size, offset + length);
+    return OpenRemote(object, offset, end);
+  }
   return MappedFileStream::Open(object.url, offset, length);
 }
 
 Result<Compression> DetectCompression(const ObjectInfo& object) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> s, OpenRaw(object, 0));
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> s, OpenMapped(object, 0, kMagicBytes));
   unsigned char magic[kMagicBytes];
   size_t have = 0;
   while (have < kMagicBytes) {

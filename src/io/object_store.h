@@ -17,6 +17,7 @@ enum class Compression { kNone, kGzip, kZstd };
 struct ObjectInfo {
   std::string url;   // as the user would name it: a local path for files
   uint64_t size = 0;  // bytes as stored (compressed size for .gz/.zst)
+  std::string etag;   // remote objects: pinned while reading (If-Match); empty for files
 };
 
 // A forward-only stream of bytes. Not thread-safe; one reader at a time.
@@ -38,6 +39,9 @@ class ByteStream {
 // in argument order, each argument's matches sorted by path, duplicates removed.
 // A path that does not exist or a glob that matches nothing is NotFound naming it.
 Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& inputs);
+
+// True for s3:// and http(s):// objects.
+bool IsRemote(const ObjectInfo& object);
 
 // Opens the object's stored bytes starting at `offset` and running to its end.
 Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset);

@@ -1,0 +1,352 @@
+#include "io/remote.h"
+
+#include <fnmatch.h>
+#include <tinyxml2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "io/credentials.h"
+#include "io/http.h"
+#include "io/sigv4.h"
+
+namespace fanout::io {
+
+namespace {
+
+constexpr std::string_view kS3Scheme = "s3://";
+constexpr char kDefaultRegion[] = "us-east-1";
+constexpr uint64_t kFirstPartBytes = 64 << 10;  // small first GET: headers and magic bytes are small reads
+constexpr uint64_t kMaxPartBytes = 8 << 20;      // AWS's advice: 8-16 MB ranged GETs
+constexpr long kHttpOk = 200, kHttpPartial = 206, kHttpPreconditionFailed = 412;
+
+// Everything the remote calls need, fixed once the options are set.
+struct Context {
+  RemoteOptions options;
+  std::string region;
+  std::string endpoint_origin;  // "http://127.0.0.1:9000" or empty for AWS
+  std::string endpoint_host;    // "127.0.0.1:9000"
+  bool path_style = false;
+  std::optional<Credentials> credentials;
+  Status credentials_error;
+  RetryPolicy retry;
+};
+
+std::mutex g_mu;
+Context g_ctx;
+bool g_ready = false;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : v;
+}
+
+void Build(Context* c) {
+  if (c->options.endpoint_url.empty()) c->options.endpoint_url = Env("AWS_ENDPOINT_URL");
+  c->region = !c->options.region.empty() ? c->options.region : RegionFromEnvironmentOrConfig();
+  if (c->region.empty()) c->region = kDefaultRegion;
+  std::string e = c->options.endpoint_url;
+  while (!e.empty() && e.back() == '/') e.pop_back();
+  c->endpoint_origin = e;
+  size_t scheme_end = e.find("://");
+  c->endpoint_host = scheme_end == std::string::npos ? e : e.substr(scheme_end + 3);
+  c->path_style = c->options.addressing == "path" || (c->options.addressing == "auto" && !e.empty());
+  if (!c->options.no_sign_request) {
+    Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
+    if (cr.ok()) {
+      c->credentials = *cr;
+    } else {
+      c->credentials_error = cr.status();
+    }
+  }
+}
+
+const Context& Ctx() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (!g_ready) {
+    Build(&g_ctx);
+    g_ready = true;
+  }
+  return g_ctx;
+}
+
+struct S3Location {
+  std::string bucket, key;
+};
+
+Result<S3Location> ParseS3(std::string_view url) {
+  if (!IsS3Url(url)) return Status::InvalidArgument(std::string(url) + ": not an s3:// URL");
+  std::string_view rest = url.substr(kS3Scheme.size());
+  size_t slash = rest.find('/');
+  S3Location loc{std::string(rest.substr(0, slash)), slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1))};
+  if (loc.bucket.empty()) return Status::InvalidArgument(std::string(url) + ": no bucket name");
+  return loc;
+}
+
+// Builds, signs and sends one S3 request.
+Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const S3Location& loc,
+                            const QueryList& query, const HeaderList& headers,
+                            const std::function<bool(const char*, size_t)>& on_body, uint64_t* body_bytes) {
+  const Context& c = Ctx();
+  HttpRequest req;
+  req.method = method;
+  SignRequest sr;
+  sr.method = method;
+  if (c.path_style) {
+    req.origin = c.endpoint_origin;
+    sr.host = c.endpoint_host;
+    sr.path = "/" + loc.bucket + "/" + loc.key;
+  } else {
+    std::string base = c.endpoint_origin.empty() ? "s3." + c.region + ".amazonaws.com" : c.endpoint_host;
+    sr.host = loc.bucket + "." + base;
+    req.origin = (c.endpoint_origin.rfind("http://", 0) == 0 ? "http://" : "https://") + sr.host;
+    sr.path = "/" + loc.key;
+  }
+  sr.query = query;
+  sr.headers = headers;
+  sr.payload_sha256_hex = std::string(kEmptyPayloadSha256);
+  req.headers = headers;
+  if (c.options.no_sign_request || !c.credentials) {
+    if (!c.credentials_error.ok()) return c.credentials_error;
+    std::string q = BuildQueryString(query);
+    req.target = UriEncode(sr.path, false) + (q.empty() ? "" : "?" + q);
+  } else {
+    ASSIGN_OR_RETURN(SignedHeaders signed_headers, SignV4(sr, *c.credentials, c.region, "s3", AmzDateNow()));
+    req.target = signed_headers.request_target;
+    req.headers.insert(req.headers.end(), signed_headers.headers.begin(), signed_headers.headers.end());
+  }
+  return client->Send(req, on_body, body_bytes);
+}
+
+// "s3://bucket/key: 403 AccessDenied: Access Denied" from an S3 error response.
+Status S3Error(const std::string& what, const HttpResponse& r) {
+  std::string code, message;
+  tinyxml2::XMLDocument doc;
+  if (doc.Parse(r.body.data(), r.body.size()) == tinyxml2::XML_SUCCESS) {
+    if (auto* e = doc.FirstChildElement("Error")) {
+      if (auto* c = e->FirstChildElement("Code"); c && c->GetText()) code = c->GetText();
+      if (auto* m = e->FirstChildElement("Message"); m && m->GetText()) message = m->GetText();
+    }
+  }
+  std::string text = what + ": HTTP " + std::to_string(r.status);
+  if (!code.empty()) text += " " + code;
+  if (!message.empty()) text += ": " + message;
+  if (r.status == 404) return Status::NotFound(text);
+  if (r.status == 403 || r.status == 401) return Status::IoError(text + " (check the credentials and the bucket policy)");
+  return Status::IoError(text);
+}
+
+bool Retryable(long status) { return status == 429 || status >= 500; }
+
+int BackoffMs(int attempt, std::mt19937& rng) {
+  const RetryPolicy& p = Ctx().retry;
+  long cap = std::min<long>(p.max_delay_ms, static_cast<long>(p.base_delay_ms) << std::min(attempt, 20));
+  return static_cast<int>(std::uniform_int_distribution<long>(cap / 2, cap)(rng));  // "equal jitter"
+}
+
+bool HasGlob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+// One page of ListObjectsV2; appends matches, sets *next (empty at the end).
+Status ListPage(HttpClient* client, const S3Location& where, const std::string& prefix, const std::string& token,
+                const std::function<bool(const std::string&)>& keep, std::vector<ObjectInfo>* out,
+                std::string* next) {
+  QueryList q = {{"list-type", "2"}, {"prefix", prefix}};
+  if (!token.empty()) q.push_back({"continuation-token", token});
+  S3Location bucket{where.bucket, ""};
+  std::string what = "s3://" + where.bucket + "/" + prefix + " (listing)";
+  Result<HttpResponse> r = SendS3(client, "GET", bucket, q, {}, nullptr, nullptr);
+  if (!r.ok()) return r.status().WithPrefix(what);
+  if (r->status != kHttpOk) return S3Error(what, *r);
+  tinyxml2::XMLDocument doc;
+  if (doc.Parse(r->body.data(), r->body.size()) != tinyxml2::XML_SUCCESS) {
+    return Status::Corrupt(what + ": the listing is not valid XML");
+  }
+  auto* root = doc.FirstChildElement("ListBucketResult");
+  if (root == nullptr) return Status::Corrupt(what + ": the listing has no ListBucketResult");
+  for (auto* e = root->FirstChildElement("Contents"); e != nullptr; e = e->NextSiblingElement("Contents")) {
+    auto* k = e->FirstChildElement("Key");
+    auto* s = e->FirstChildElement("Size");
+    auto* t = e->FirstChildElement("ETag");
+    if (k == nullptr || k->GetText() == nullptr || s == nullptr) continue;
+    std::string key = k->GetText();
+    if (!keep(key)) continue;
+    ObjectInfo o;
+    o.url = "s3://" + where.bucket + "/" + key;
+    o.size = std::strtoull(s->GetText() ? s->GetText() : "0", nullptr, 10);
+    o.etag = t && t->GetText() ? t->GetText() : "";
+    out->push_back(std::move(o));
+  }
+  next->clear();
+  auto* trunc = root->FirstChildElement("IsTruncated");
+  if (trunc && trunc->GetText() && std::string(trunc->GetText()) == "true") {
+    auto* nt = root->FirstChildElement("NextContinuationToken");
+    if (nt == nullptr || nt->GetText() == nullptr) return Status::Corrupt(what + ": truncated listing without a continuation token");
+    *next = nt->GetText();
+  }
+  return Status::OK();
+}
+
+// Reads [pos, end) of one object in growing ranged GETs, retrying and resuming.
+class RemoteStream final : public ByteStream {
+ public:
+  RemoteStream(ObjectInfo object, uint64_t offset, uint64_t end)
+      : object_(std::move(object)), pos_(offset), end_(end), rng_(std::random_device{}()) {}
+
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (next_ == part_.size()) {
+      if (pos_ >= end_) return size_t{0};
+      RETURN_IF_ERROR(FetchPart());
+    }
+    size_t k = std::min(n, part_.size() - next_);
+    std::copy_n(part_.data() + next_, k, buf);
+    next_ += k;
+    return k;
+  }
+
+ private:
+  Status FetchPart() {
+    uint64_t want = std::min(part_bytes_, end_ - pos_);
+    part_bytes_ = std::min(part_bytes_ * 2, kMaxPartBytes);
+    part_.clear();
+    next_ = 0;
+    for (int attempt = 0;; ++attempt) {
+      Status st = GetRange(pos_ + part_.size(), pos_ + want);
+      if (st.ok()) break;
+      if (st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts || !retryable_) {
+        return st;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(BackoffMs(attempt, rng_)));
+    }
+    pos_ += part_.size();
+    return Status::OK();
+  }
+
+  // Appends bytes [from, to) to part_; on failure part_ keeps what arrived.
+  Status GetRange(uint64_t from, uint64_t to) {
+    retryable_ = true;
+    HeaderList h = {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to - 1)}};
+    if (!object_.etag.empty()) h.push_back({"If-Match", object_.etag});
+    uint64_t limit = to - from;
+    uint64_t got = 0;
+    auto on_body = [&](const char* d, size_t k) {
+      if (got + k > limit) return false;  // more than asked for: the server ignored the range
+      part_.append(d, k);
+      got += k;
+      return true;
+    };
+    Result<HttpResponse> r = Send(h, on_body);
+    if (!r.ok()) return r.status().WithPrefix(object_.url);  // network trouble: retry from what arrived
+    if (r->status == kHttpPartial || r->status == kHttpOk) {
+      if (r->status == kHttpOk && from != 0) {
+        retryable_ = false;
+        return Status::Unsupported(object_.url + ": the server ignores Range requests");
+      }
+      if (got < limit) return Status::IoError(object_.url + ": short body (" + std::to_string(got) + " of " + std::to_string(limit) + " bytes)");
+      return Status::OK();
+    }
+    part_.resize(part_.size() - got);  // an error body is not data
+    if (r->status == kHttpPreconditionFailed) {
+      retryable_ = false;
+      return Status::Corrupt(object_.url + ": the object changed while it was being read (its ETag no longer matches)");
+    }
+    retryable_ = Retryable(r->status);
+    return S3Error(object_.url, *r);
+  }
+
+  Result<HttpResponse> Send(const HeaderList& h, const std::function<bool(const char*, size_t)>& on_body) {
+    uint64_t bytes = 0;
+    if (IsS3Url(object_.url)) {
+      ASSIGN_OR_RETURN(S3Location loc, ParseS3(object_.url));
+      return SendS3(&client_, "GET", loc, {}, h, on_body, &bytes);
+    }
+    size_t slash = object_.url.find('/', object_.url.find("://") + 3);
+    HttpRequest req;
+    req.origin = object_.url.substr(0, slash);
+    req.target = slash == std::string::npos ? "/" : object_.url.substr(slash);
+    req.headers = h;
+    return client_.Send(req, on_body, &bytes);
+  }
+
+  ObjectInfo object_;
+  uint64_t pos_, end_;
+  uint64_t part_bytes_ = kFirstPartBytes;
+  std::string part_;
+  size_t next_ = 0;
+  bool retryable_ = true;
+  HttpClient client_;
+  std::mt19937 rng_;
+};
+
+}  // namespace
+
+void SetRemoteOptions(const RemoteOptions& options) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  RetryPolicy keep = g_ctx.retry;
+  g_ctx = Context{};
+  g_ctx.options = options;
+  g_ctx.retry = keep;
+  g_ready = false;
+}
+
+void SetRetryPolicy(const RetryPolicy& policy) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_ctx.retry = policy;
+}
+
+bool IsS3Url(std::string_view url) { return url.substr(0, kS3Scheme.size()) == kS3Scheme; }
+
+bool IsHttpUrl(std::string_view url) {
+  return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+}
+
+Result<std::vector<ObjectInfo>> ListS3(const std::string& pattern) {
+  ASSIGN_OR_RETURN(S3Location loc, ParseS3(pattern));
+  bool glob = HasGlob(loc.key);
+  std::string prefix = glob ? loc.key.substr(0, loc.key.find_first_of("*?[")) : loc.key;
+  std::string folder = loc.key.empty() || loc.key.back() == '/' ? loc.key : loc.key + "/";
+  auto keep = [&](const std::string& key) {
+    if (!key.empty() && key.back() == '/') return false;  // a folder marker, not data
+    if (glob) return fnmatch(loc.key.c_str(), key.c_str(), FNM_PATHNAME) == 0;
+    return key == loc.key || key.rfind(folder, 0) == 0;
+  };
+  HttpClient client;
+  std::vector<ObjectInfo> out;
+  std::string token;
+  do {
+    std::string next;
+    RETURN_IF_ERROR(ListPage(&client, loc, prefix, token, keep, &out, &next));
+    token = next;
+  } while (!token.empty());
+  if (out.empty()) return Status::NotFound(pattern + ": no object matches");
+  std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.url < b.url; });
+  return out;
+}
+
+Result<ObjectInfo> StatHttp(const std::string& url) {
+  size_t slash = url.find('/', url.find("://") + 3);
+  HttpRequest req;
+  req.method = "HEAD";
+  req.origin = url.substr(0, slash);
+  req.target = slash == std::string::npos ? "/" : url.substr(slash);
+  HttpClient client;
+  ASSIGN_OR_RETURN(HttpResponse r, client.Send(req));
+  if (r.status != kHttpOk) return Status::NotFound(url + ": HTTP " + std::to_string(r.status));
+  std::string length = r.Header("content-length");
+  if (length.empty()) return Status::Unsupported(url + ": the server does not say how large it is");
+  ObjectInfo o;
+  o.url = url;
+  o.size = std::strtoull(length.c_str(), nullptr, 10);
+  o.etag = r.Header("etag");
+  return o;
+}
+
+Result<std::unique_ptr<ByteStream>> OpenRemote(const ObjectInfo& object, uint64_t offset, uint64_t end) {
+  return std::unique_ptr<ByteStream>(new RemoteStream(object, offset, std::min(end, object.size)));
+}
+
+}  // namespace fanout::io
