@@ -18,6 +18,7 @@ void GlobalInit() {
 }
 
 struct Transfer {
+  CURL* curl;
   HttpResponse* response;
   const std::function<bool(const char*, size_t)>* on_body;
   uint64_t delivered = 0;
@@ -26,7 +27,10 @@ struct Transfer {
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t bytes = size * n;
-  if (*t->on_body) {
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  bool success = status >= 200 && status < 300;
+  if (*t->on_body && success) {
     if (!(*t->on_body)(data, bytes)) return 0;  // makes curl abort
   } else {
     t->response->body.append(data, bytes);
@@ -78,7 +82,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   if (c == nullptr) return Status::Internal("cannot initialise libcurl");
   curl_easy_reset(c);
   HttpResponse response;
-  Transfer t{&response, &on_body};
+  Transfer t{c, &response, &on_body};
   std::string url = request.origin + request.target;
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
@@ -100,7 +104,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
-  if (body_bytes != nullptr) *body_bytes = t.delivered;
+  if (body_bytes != nullptr) *body_bytes = *t.on_body ? t.delivered - response.body.size() : t.delivered;
   if (rc != CURLE_OK) {
     return Status::IoError(request.origin + " " + request.method + ": " + curl_easy_strerror(rc));
   }

@@ -36,8 +36,9 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Sends the request. Body bytes go to `on_body` as they arrive when it is set
-  // (returning false aborts the transfer), else into HttpResponse::body. Any
+  // Sends the request. The body of a 2xx response goes to `on_body` as it
+  // arrives when that is set (returning false aborts the transfer); any other
+  // body (an error document) goes into HttpResponse::body. Any
   // status is a successful exchange; an error means no complete response (a
   // network failure, a reset, a stall, a truncated body), and names the URL.
   // *body_bytes (if given) counts the body bytes delivered, also on error.

@@ -149,6 +149,18 @@ int BackoffMs(int attempt, std::mt19937& rng) {
   return static_cast<int>(std::uniform_int_distribution<long>(cap / 2, cap)(rng));  // "equal jitter"
 }
 
+// Sends a request without a body sink (listing, HEAD) until it succeeds, fails
+// for good, or runs out of attempts; transient failures back off and try again.
+Result<HttpResponse> WithRetries(const std::function<Result<HttpResponse>()>& send) {
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0;; ++attempt) {
+    Result<HttpResponse> r = send();
+    bool transient = r.ok() ? Retryable(r->status) : r.status().code() == StatusCode::kIoError;
+    if (!transient || attempt + 1 >= Ctx().retry.max_attempts) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(BackoffMs(attempt, rng)));
+  }
+}
+
 bool HasGlob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 // One page of ListObjectsV2; appends matches, sets *next (empty at the end).
@@ -159,7 +171,7 @@ Status ListPage(HttpClient* client, const S3Location& where, const std::string& 
   if (!token.empty()) q.push_back({"continuation-token", token});
   S3Location bucket{where.bucket, ""};
   std::string what = "s3://" + where.bucket + "/" + prefix + " (listing)";
-  Result<HttpResponse> r = SendS3(client, "GET", bucket, q, {}, nullptr, nullptr);
+  Result<HttpResponse> r = WithRetries([&] { return SendS3(client, "GET", bucket, q, {}, nullptr, nullptr); });
   if (!r.ok()) return r.status().WithPrefix(what);
   if (r->status != kHttpOk) return S3Error(what, *r);
   tinyxml2::XMLDocument doc;
@@ -249,7 +261,6 @@ class RemoteStream final : public ByteStream {
       if (got < limit) return Status::IoError(object_.url + ": short body (" + std::to_string(got) + " of " + std::to_string(limit) + " bytes)");
       return Status::OK();
     }
-    part_.resize(part_.size() - got);  // an error body is not data
     if (r->status == kHttpPreconditionFailed) {
       retryable_ = false;
       return Status::Corrupt(object_.url + ": the object changed while it was being read (its ETag no longer matches)");
@@ -334,7 +345,7 @@ Result<ObjectInfo> StatHttp(const std::string& url) {
   req.origin = url.substr(0, slash);
   req.target = slash == std::string::npos ? "/" : url.substr(slash);
   HttpClient client;
-  ASSIGN_OR_RETURN(HttpResponse r, client.Send(req));
+  ASSIGN_OR_RETURN(HttpResponse r, WithRetries([&] { return client.Send(req); }));
   if (r.status != kHttpOk) return Status::NotFound(url + ": HTTP " + std::to_string(r.status));
   std::string length = r.Header("content-length");
   if (length.empty()) return Status::Unsupported(url + ": the server does not say how large it is");
