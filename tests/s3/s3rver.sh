@@ -16,7 +16,8 @@
 #   s3_url BUCKET KEY      the path-style URL of KEY, percent-encoded the way SigV4 wants
 #   proxy_start UPSTREAM [fault_proxy.py ARGS...]
 #                          start tests/s3/fault_proxy.py in front of UPSTREAM; exports
-#                          PROXY_ENDPOINT, PROXY_PID, PROXY_LOG
+#                          PROXY_ENDPOINT, PROXY_PID, PROXY_LOG (beside S3_LOG unless
+#                          PROXY_LOG is set)
 #   proxy_faults JSON      replace the proxy's fault rules (POST /__faults)
 #   proxy_stats            the proxy's counters as JSON (GET /__stats)
 #   proxy_stat EXPR        one value of them, e.g. proxy_stat 'injected.reset'
@@ -223,7 +224,16 @@ proxy_start() {
     return 1
   fi
   _s3_install_trap
-  PROXY_LOG=${PROXY_LOG:-$(mktemp "${TMPDIR:-/tmp}/fault_proxy.XXXXXX.log")}
+  # The log sits beside s3rver's (in the test's own directory) unless PROXY_LOG names
+  # one; failing both, a temporary file that proxy_stop removes.
+  _PROXY_LOG_TEMP=
+  if [[ -z ${PROXY_LOG:-} ]]; then
+    if [[ -n ${S3_LOG:-} ]]; then
+      PROXY_LOG=${S3_LOG%.s3rver.log}.proxy.log
+    else
+      PROXY_LOG=$(mktemp "${TMPDIR:-/tmp}/fault_proxy.XXXXXX.log") && _PROXY_LOG_TEMP=$PROXY_LOG
+    fi
+  fi
   : >"$PROXY_LOG"
   "$S3_PY" "$S3_TESTS_DIR/fault_proxy.py" --upstream "$upstream" --port 0 \
     --parent-pid $$ --max-seconds "$S3_MAX_SECONDS" "$@" >>"$PROXY_LOG" 2>&1 </dev/null &
@@ -241,6 +251,11 @@ proxy_start() {
 proxy_stop() {
   _s3_stop_pid "$PROXY_PID" fault_proxy
   PROXY_PID=
+  if [[ -n ${_PROXY_LOG_TEMP:-} ]]; then
+    rm -f "$_PROXY_LOG_TEMP"
+    [[ ${PROXY_LOG:-} == "$_PROXY_LOG_TEMP" ]] && PROXY_LOG=
+    _PROXY_LOG_TEMP=
+  fi
 }
 
 proxy_faults() {
