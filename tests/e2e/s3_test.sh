@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# fanout reading s3:// keys from a real S3 server on loopback (s3rver), directly
+# and through a fault-injecting proxy: every answer must equal the local-file one.
+source "$(dirname "$0")/lib.sh"
+source "$FANOUT_SRC/tests/s3/s3rver.sh"
+require_fanout
+
+s3_start "$TMP/s3" || die "cannot start s3rver"
+s3_mb nyc-tlc || die "cannot create a bucket"
+
+data=$TMP/data
+"$FANOUT" gen-taxi --out "$data" --files 6 --rows 3000 --seed 11 --quiet || die "gen-taxi failed"
+"$FANOUT" gen-taxi --out "$TMP/gz" --files 2 --rows 2000 --seed 12 --compress gz --quiet || die "gen-taxi gz failed"
+for f in "$data"/*.csv; do s3_put nyc-tlc "trip data/$(basename "$f")" "$f" || die "upload $f"; done
+for f in "$TMP"/gz/*.gz; do s3_put nyc-tlc "compressed/$(basename "$f")" "$f" || die "upload $f"; done
+odd_key='odd keys/a+b %c ü (1).csv'
+s3_put nyc-tlc "$odd_key" "$data/yellow_tripdata_2015-10.csv" 2>/dev/null ||
+  s3_put nyc-tlc "$odd_key" "$(ls "$data"/*.csv | head -n 1)" || die "upload odd key"
+
+S3=(--endpoint-url "$S3_ENDPOINT")
+GLOB='s3://nyc-tlc/trip data/yellow_*.csv'
+
+# expect_same_as_local TAG LOCAL_INPUT ARGS...: fanout over S3 (ARGS hold the s3 input)
+# prints exactly what it prints over the local files.
+expect_same_as_local() {
+  local tag=$1 local_input=$2; shift 2
+  local query=(count --by passenger_count)
+  run_fanout "local.$tag" "${query[@]}" "$local_input" --quiet
+  run_fanout "s3.$tag" "${query[@]}" "$@" --quiet
+  if [[ $(rc_of "s3.$tag") != 0 ]]; then
+    fail "$tag: exit $(rc_of "s3.$tag"): $(head -c 1500 "$TMP/err.s3.$tag")"
+    return 1
+  fi
+  check_files_equal "$tag" "$TMP/out.s3.$tag" "$TMP/out.local.$tag"
+}
+
+# Listing: every key, exact sizes, the space in the prefix.
+run_fanout ls ls "$GLOB" "${S3[@]}"
+check_eq "ls exit" "$(rc_of ls)" 0
+for f in "$data"/*.csv; do
+  check_true "ls shows $(basename "$f") with its size" \
+    grep -qE "^ *$(stat -c %s "$f") .* s3://nyc-tlc/trip data/$(basename "$f")\$" "$TMP/out.ls"
+done
+
+expect_same_as_local glob "$data" "$GLOB" "${S3[@]}"
+expect_same_as_local folder "$data" 's3://nyc-tlc/trip data/' "${S3[@]}"
+expect_same_as_local ranges "$data" "$GLOB" "${S3[@]}" --range-size 7000 --threads 3
+expect_same_as_local tiny_buffers "$data" "$GLOB" "${S3[@]}" --range-size 50000 --buffer-size 100
+expect_same_as_local gzip "$TMP/gz" 's3://nyc-tlc/compressed/*.gz' "${S3[@]}"
+expect_same_as_local odd_key "$data/yellow_tripdata_2015-10.csv" "s3://nyc-tlc/$odd_key" "${S3[@]}"
+
+# The environment's endpoint works like the flag.
+AWS_ENDPOINT_URL=$S3_ENDPOINT run_fanout env_endpoint count --by passenger_count "$GLOB" --quiet
+check_files_equal "AWS_ENDPOINT_URL" "$TMP/out.env_endpoint" "$TMP/out.local.glob"
+
+# Many keys: ListObjectsV2 pages of 1000 followed by continuation token.
+s3_put_many nyc-tlc "many/k" 2500 >/dev/null || die "cannot upload many keys"
+run_fanout many ls 's3://nyc-tlc/many/' "${S3[@]}"
+check_eq "keys listed across pages" "$(grep -c 's3://nyc-tlc/many/k' "$TMP/out.many")" 2500
+
+# Errors name the URL, fail the job and print no table.
+expect_fail 1 "s3://nyc-tlc/nope/*.csv" count --by passenger_count 's3://nyc-tlc/nope/*.csv' "${S3[@]}"
+expect_fail 1 "NoSuchBucket" count --by passenger_count 's3://no-such-bucket/x.csv' "${S3[@]}"
+expect_fail 1 "s3://nyc-tlc/trip data/" count --by no_such_column "$GLOB" "${S3[@]}"
+
+# Faults between fanout and the server: answers stay exact.
+proxy_start "$S3_ENDPOINT" || die "cannot start the fault proxy"
+P=(--endpoint-url "$PROXY_ENDPOINT")
+fault_case() {  # fault_case NAME RULES_JSON ARGS...
+  local name=$1 rules=$2; shift 2
+  proxy_faults "$rules" >/dev/null || die "cannot set faults $rules"
+  expect_same_as_local "fault_$name" "$data" "$GLOB" "${P[@]}" "$@"
+  local injected
+  injected=$(proxy_stat injected_total)
+  check_true "fault $name was injected (injected=$injected)" test "${injected:-0}" -gt 0
+}
+fault_case reset '[{"kind": "reset", "header": "Range", "prob": 0.3, "seed": 1}]' --range-size 30000
+fault_case truncate '[{"kind": "truncate", "header": "Range", "every": 3}]' --range-size 30000
+fault_case slowdown_burst '[{"kind": "status503", "times": 4}]'
+fault_case status500 '[{"kind": "status500", "header": "Range", "prob": 0.2, "seed": 2}]' --threads 3
+fault_case drop '[{"kind": "drop", "header": "Range", "times": 3}]'
+proxy_faults '[]' >/dev/null
+
+# A request that keeps failing ends the job with an error naming the key.
+proxy_faults '[{"kind": "status403", "header": "Range"}]' >/dev/null
+expect_fail 1 "AccessDenied" count --by passenger_count "$GLOB" "${P[@]}"
+proxy_faults '[{"kind": "status412", "header": "Range"}]' >/dev/null
+expect_fail 1 "changed while it was being read" count --by passenger_count "$GLOB" "${P[@]}"
+proxy_faults '[]' >/dev/null
+
+finish
