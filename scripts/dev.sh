@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
+# Tests never ask the real instance metadata service (it exists only in EC2);
+# the S3 test uses a stand-in on loopback and says so.
+export AWS_EC2_METADATA_DISABLED=true
 
 build() {  # build DIR [cmake args...]
   local dir=$1; shift

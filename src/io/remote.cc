@@ -13,6 +13,7 @@
 
 #include "io/credentials.h"
 #include "io/http.h"
+#include "io/imds.h"
 #include "io/sigv4.h"
 
 namespace fanout::io {
@@ -56,13 +57,17 @@ void Build(Context* c) {
   size_t scheme_end = e.find("://");
   c->endpoint_host = scheme_end == std::string::npos ? e : e.substr(scheme_end + 3);
   c->path_style = c->options.addressing == "path" || (c->options.addressing == "auto" && !e.empty());
-  if (!c->options.no_sign_request) {
-    Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
-    if (cr.ok()) {
-      c->credentials = *cr;
-    } else {
-      c->credentials_error = cr.status();
-    }
+  if (c->options.no_sign_request) return;
+  Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
+  if (cr.ok() && !cr->has_value()) cr = CredentialsFromInstanceMetadata();
+  if (!cr.ok()) {
+    c->credentials_error = cr.status();
+  } else if (!cr->has_value()) {
+    c->credentials_error = Status::InvalidArgument(
+        "no AWS credentials found (AWS_ACCESS_KEY_ID, ~/.aws/credentials, instance metadata); "
+        "use --no-sign-request for a public bucket");
+  } else {
+    c->credentials = *cr;
   }
 }
 
@@ -111,8 +116,8 @@ Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const
   sr.headers = headers;
   sr.payload_sha256_hex = std::string(kEmptyPayloadSha256);
   req.headers = headers;
-  if (c.options.no_sign_request || !c.credentials) {
-    if (!c.credentials_error.ok()) return c.credentials_error;
+  if (!c.credentials_error.ok()) return c.credentials_error;
+  if (c.options.no_sign_request) {
     std::string q = BuildQueryString(query);
     req.target = UriEncode(sr.path, false) + (q.empty() ? "" : "?" + q);
   } else {

@@ -53,6 +53,38 @@ expect_same_as_local odd_key "$data/yellow_tripdata_2015-10.csv" "s3://nyc-tlc/$
 AWS_ENDPOINT_URL=$S3_ENDPOINT run_fanout env_endpoint count --by passenger_count "$GLOB" --quiet
 check_files_equal "AWS_ENDPOINT_URL" "$TMP/out.env_endpoint" "$TMP/out.local.glob"
 
+# Credentials from the instance metadata service (IMDSv2), here a stand-in on
+# loopback since the real one exists only inside EC2.
+imds_out=$TMP/imds.out
+"$PY" "$FANOUT_SRC/tests/s3/fake_imds.py" --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" \
+  --max-seconds 600 >"$imds_out" 2>&1 &
+imds_pid=$!
+for _ in $(seq 50); do [[ -s $imds_out ]] && break; sleep 0.1; done
+imds_port=$(head -n 1 "$imds_out")
+no_creds=(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE=/nonexistent)
+"${no_creds[@]}" AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$imds_port" \
+  "$FANOUT" count --by passenger_count "$GLOB" "${S3[@]}" --quiet >"$TMP/out.imds" 2>"$TMP/err.imds"
+check_files_equal "credentials from instance metadata" "$TMP/out.imds" "$TMP/out.local.glob"
+imds_stats=$(curl -s "http://127.0.0.1:$imds_port/__stats")
+check_true "IMDSv2 session token was used ($imds_stats)" \
+  "$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(not (s["token_puts"] >= 1 and s["credential_gets"] >= 1 and s["unauthorized"] == 0))' "$imds_stats"
+kill "$imds_pid" 2>/dev/null; wait "$imds_pid" 2>/dev/null
+
+# No credentials anywhere: a clear error, unless the request is meant to be anonymous.
+"${no_creds[@]}" AWS_EC2_METADATA_DISABLED=true "$FANOUT" count --by passenger_count "$GLOB" "${S3[@]}" \
+  >"$TMP/out.nocred" 2>"$TMP/err.nocred"
+check_eq "no credentials: exit status" "$?" 1
+check_true "no credentials: the error says so" grep -q "no AWS credentials found" "$TMP/err.nocred"
+check_true "no credentials: nothing on stdout" test ! -s "$TMP/out.nocred"
+"${no_creds[@]}" AWS_EC2_METADATA_DISABLED=true "$FANOUT" count --by passenger_count "$GLOB" "${S3[@]}" \
+  --no-sign-request --quiet >"$TMP/out.anon" 2>"$TMP/err.anon"
+check_files_equal "--no-sign-request" "$TMP/out.anon" "$TMP/out.local.glob"
+
+# Secrets never reach stderr, even when a request fails.
+AWS_SECRET_ACCESS_KEY=do-not-print-this-secret "$FANOUT" count --by passenger_count 's3://no-such-bucket/x.csv' \
+  "${S3[@]}" >/dev/null 2>"$TMP/err.secret"
+check_true "the secret is not printed" bash -c "! grep -q do-not-print-this-secret '$TMP/err.secret'"
+
 # Many keys: ListObjectsV2 pages of 1000 followed by continuation token.
 s3_put_many nyc-tlc "many/k" 2500 >/dev/null || die "cannot upload many keys"
 run_fanout many ls 's3://nyc-tlc/many/' "${S3[@]}"
