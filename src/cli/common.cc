@@ -31,6 +31,9 @@ void AddRemoteFlags(CLI::App* sub, io::RemoteOptions* r) {
   g->add_option("--endpoint-url", r->endpoint_url, "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (else AWS_ENDPOINT_URL)");
   g->add_option("--region", r->region, "S3 region (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config; us-east-1)");
   g->add_flag("--no-sign-request", r->no_sign_request, "Send anonymous requests (public buckets)");
+  g->add_option("--io-timeout", r->io_timeout_s, "Retry a transfer that receives nothing for this many seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   g->add_option("--s3-addressing", r->addressing, "path|virtual|auto (auto: path style with --endpoint-url)")
       ->check(CLI::IsMember({"path", "virtual", "auto"}))
       ->capture_default_str();

@@ -116,6 +116,7 @@ Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const
   sr.headers = headers;
   sr.payload_sha256_hex = std::string(kEmptyPayloadSha256);
   req.headers = headers;
+  req.stall_timeout_s = c.options.io_timeout_s;
   if (!c.credentials_error.ok()) return c.credentials_error;
   if (c.options.no_sign_request) {
     std::string q = BuildQueryString(query);
@@ -285,6 +286,7 @@ class RemoteStream final : public ByteStream {
     req.origin = object_.url.substr(0, slash);
     req.target = slash == std::string::npos ? "/" : object_.url.substr(slash);
     req.headers = h;
+    req.stall_timeout_s = Ctx().options.io_timeout_s;
     return client_.Send(req, on_body, &bytes);
   }
 

@@ -18,6 +18,7 @@ struct RemoteOptions {
   std::string region;           // else AWS_REGION / AWS_DEFAULT_REGION / config; else us-east-1
   bool no_sign_request = false; // anonymous requests (public buckets)
   std::string addressing = "auto";  // path | virtual | auto (path when an endpoint is given)
+  long io_timeout_s = 30;       // a transfer that receives nothing this long is retried
 };
 
 // Sets the options for every later remote call. Call before listing; not

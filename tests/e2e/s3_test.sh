@@ -111,6 +111,7 @@ fault_case truncate '[{"kind": "truncate", "header": "Range", "every": 3}]' --ra
 fault_case slowdown_burst '[{"kind": "status503", "times": 4}]'
 fault_case status500 '[{"kind": "status500", "header": "Range", "prob": 0.2, "seed": 2}]' --threads 3
 fault_case drop '[{"kind": "drop", "header": "Range", "times": 3}]'
+fault_case stall '[{"kind": "stall", "header": "Range", "seconds": 30, "times": 2}]' --io-timeout 1
 proxy_faults '[]' >/dev/null
 
 # A request that keeps failing ends the job with an error naming the key.
