@@ -10,6 +10,7 @@ namespace fanout::cli {
 void AddCountCommand(CLI::App& app);    // cmd_count.cc: count and agg
 void AddSelectCommand(CLI::App& app);   // cmd_select.cc
 void AddLsCommand(CLI::App& app);       // cmd_ls.cc
+void AddCatCommand(CLI::App& app);      // cmd_cat.cc
 void AddGenTaxiCommand(CLI::App& app);  // cmd_gen_taxi.cc
 
 }  // namespace fanout::cli

@@ -22,7 +22,14 @@ struct Transfer {
   HttpResponse* response;
   const std::function<bool(const char*, size_t)>* on_body;
   uint64_t delivered = 0;
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+// Called by libcurl at least once a second during a transfer, also when idle.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  return t->cancel != nullptr && t->cancel->load(std::memory_order_relaxed) ? 1 : 0;
+}
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -83,6 +90,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   curl_easy_reset(c);
   HttpResponse response;
   Transfer t{c, &response, &on_body};
+  t.cancel = request.cancel;
   std::string url = request.origin + request.target;
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
@@ -102,6 +110,11 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, kLowSpeedBytesPerSecond);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, request.stall_timeout_s);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (request.cancel != nullptr) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   if (body_bytes != nullptr) *body_bytes = *t.on_body ? t.delivered - response.body.size() : t.delivered;

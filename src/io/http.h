@@ -2,6 +2,7 @@
 // a connection. Not thread-safe: one client per thread or per stream.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@ struct HttpRequest {
   HeaderList headers;   // sent as given (Host comes from `origin`)
   long connect_timeout_ms = 10000;
   long stall_timeout_s = 30;  // abort a transfer that moves no byte for this long
+  const std::atomic<bool>* cancel = nullptr;  // when set, abort the transfer (an IoError)
 };
 
 struct HttpResponse {

@@ -14,6 +14,7 @@
 #include "io/credentials.h"
 #include "io/http.h"
 #include "io/imds.h"
+#include "io/part_window.h"
 #include "io/sigv4.h"
 
 namespace fanout::io {
@@ -23,7 +24,6 @@ namespace {
 constexpr std::string_view kS3Scheme = "s3://";
 constexpr char kDefaultRegion[] = "us-east-1";
 constexpr uint64_t kFirstPartBytes = 64 << 10;  // small first GET: headers and magic bytes are small reads
-constexpr uint64_t kMaxPartBytes = 8 << 20;      // AWS's advice: 8-16 MB ranged GETs
 constexpr long kHttpOk = 200, kHttpPartial = 206, kHttpPreconditionFailed = 412;
 
 // Everything the remote calls need, fixed once the options are set.
@@ -48,6 +48,7 @@ std::string Env(const char* name) {
 }
 
 void Build(Context* c) {
+  if (c->options.connections <= 0) c->options.connections = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (c->options.endpoint_url.empty()) c->options.endpoint_url = Env("AWS_ENDPOINT_URL");
   c->region = !c->options.region.empty() ? c->options.region : RegionFromEnvironmentOrConfig();
   if (c->region.empty()) c->region = kDefaultRegion;
@@ -96,7 +97,8 @@ Result<S3Location> ParseS3(std::string_view url) {
 // Builds, signs and sends one S3 request.
 Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const S3Location& loc,
                             const QueryList& query, const HeaderList& headers,
-                            const std::function<bool(const char*, size_t)>& on_body, uint64_t* body_bytes) {
+                            const std::function<bool(const char*, size_t)>& on_body, uint64_t* body_bytes,
+                            const std::atomic<bool>* cancel = nullptr) {
   const Context& c = Ctx();
   HttpRequest req;
   req.method = method;
@@ -117,6 +119,7 @@ Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const
   sr.payload_sha256_hex = std::string(kEmptyPayloadSha256);
   req.headers = headers;
   req.stall_timeout_s = c.options.io_timeout_s;
+  req.cancel = cancel;
   if (!c.credentials_error.ok()) return c.credentials_error;
   if (c.options.no_sign_request) {
     std::string q = BuildQueryString(query);
@@ -209,16 +212,93 @@ Status ListPage(HttpClient* client, const S3Location& where, const std::string& 
   return Status::OK();
 }
 
-// Reads [pos, end) of one object in growing ranged GETs, retrying and resuming.
+// Sends one GET for `object` with headers `h` through `client`.
+Result<HttpResponse> SendGet(HttpClient* client, const ObjectInfo& object, const HeaderList& h,
+                             const std::function<bool(const char*, size_t)>& on_body,
+                             const std::atomic<bool>* cancel) {
+  uint64_t bytes = 0;
+  if (IsS3Url(object.url)) {
+    ASSIGN_OR_RETURN(S3Location loc, ParseS3(object.url));
+    return SendS3(client, "GET", loc, {}, h, on_body, &bytes, cancel);
+  }
+  size_t slash = object.url.find('/', object.url.find("://") + 3);
+  HttpRequest req;
+  req.origin = object.url.substr(0, slash);
+  req.target = slash == std::string::npos ? "/" : object.url.substr(slash);
+  req.headers = h;
+  req.stall_timeout_s = Ctx().options.io_timeout_s;
+  req.cancel = cancel;
+  return client->Send(req, on_body, &bytes);
+}
+
+// Appends bytes [from, to) of the object to *out with one ranged GET; on
+// failure *out keeps what arrived. *retryable says whether trying again may help.
+Status GetRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
+                const std::atomic<bool>* cancel, bool* retryable) {
+  *retryable = true;
+  HeaderList h = {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to - 1)}};
+  if (!object.etag.empty()) h.push_back({"If-Match", object.etag});
+  uint64_t limit = to - from;
+  uint64_t got = 0;
+  auto on_body = [&](const char* d, size_t k) {
+    if (got + k > limit) return false;  // more than asked for: the server ignored the range
+    out->append(d, k);
+    got += k;
+    return true;
+  };
+  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel);
+  if (!r.ok()) return r.status().WithPrefix(object.url);  // network trouble: retry from what arrived
+  if (r->status == kHttpPartial || r->status == kHttpOk) {
+    if (r->status == kHttpOk && from != 0) {
+      *retryable = false;
+      return Status::Unsupported(object.url + ": the server ignores Range requests");
+    }
+    if (got < limit) return Status::IoError(object.url + ": short body (" + std::to_string(got) + " of " + std::to_string(limit) + " bytes)");
+    return Status::OK();
+  }
+  if (r->status == kHttpPreconditionFailed) {
+    *retryable = false;
+    return Status::Corrupt(object.url + ": the object changed while it was being read (its ETag no longer matches)");
+  }
+  *retryable = Retryable(r->status);
+  return S3Error(object.url, *r);
+}
+
+// Appends bytes [from, to) of the object to *out, retrying transient failures
+// with backoff and resuming each time from the last byte received.
+Status FetchRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
+                  const std::atomic<bool>* cancel) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  const size_t start = out->size();
+  for (int attempt = 0;; ++attempt) {
+    bool retryable = true;
+    Status st = GetRange(client, object, from + (out->size() - start), to, out, cancel, &retryable);
+    if (st.ok() || !retryable || st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) {
+      return st;
+    }
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(BackoffMs(attempt, rng));
+    while (std::chrono::steady_clock::now() < until) {
+      if (cancel->load(std::memory_order_relaxed)) return st;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
+// Reads [offset, end) of one object as concurrent ranged GETs (part_window.h),
+// each pinned to the object's ETag, retried and resumed on its own.
 class RemoteStream final : public ByteStream {
  public:
-  RemoteStream(ObjectInfo object, uint64_t offset, uint64_t end)
-      : object_(std::move(object)), pos_(offset), end_(end), rng_(std::random_device{}()) {}
+  RemoteStream(const ObjectInfo& object, uint64_t offset, uint64_t end)
+      : parts_(SharedFetchPool(Ctx().options.connections),
+               [object](HttpClient* client, uint64_t from, uint64_t to, std::string* out,
+                        const std::atomic<bool>* cancel) { return FetchRange(client, object, from, to, out, cancel); },
+               Plan(offset, end)) {}
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (next_ == part_.size()) {
-      if (pos_ >= end_) return size_t{0};
-      RETURN_IF_ERROR(FetchPart());
+      ASSIGN_OR_RETURN(part_, parts_.Next());
+      next_ = 0;
+      if (part_.empty()) return size_t{0};
     }
     size_t k = std::min(n, part_.size() - next_);
     std::copy_n(part_.data() + next_, k, buf);
@@ -227,77 +307,19 @@ class RemoteStream final : public ByteStream {
   }
 
  private:
-  Status FetchPart() {
-    uint64_t want = std::min(part_bytes_, end_ - pos_);
-    part_bytes_ = std::min(part_bytes_ * 2, kMaxPartBytes);
-    part_.clear();
-    next_ = 0;
-    for (int attempt = 0;; ++attempt) {
-      Status st = GetRange(pos_ + part_.size(), pos_ + want);
-      if (st.ok()) break;
-      if (st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts || !retryable_) {
-        return st;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(BackoffMs(attempt, rng_)));
-    }
-    pos_ += part_.size();
-    return Status::OK();
+  static PartPlan Plan(uint64_t offset, uint64_t end) {
+    PartPlan p;
+    p.begin = offset;
+    p.end = end;
+    p.first_part = kFirstPartBytes;
+    p.max_part = Ctx().options.part_bytes;
+    p.window = Ctx().options.parts_in_flight;
+    return p;
   }
 
-  // Appends bytes [from, to) to part_; on failure part_ keeps what arrived.
-  Status GetRange(uint64_t from, uint64_t to) {
-    retryable_ = true;
-    HeaderList h = {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to - 1)}};
-    if (!object_.etag.empty()) h.push_back({"If-Match", object_.etag});
-    uint64_t limit = to - from;
-    uint64_t got = 0;
-    auto on_body = [&](const char* d, size_t k) {
-      if (got + k > limit) return false;  // more than asked for: the server ignored the range
-      part_.append(d, k);
-      got += k;
-      return true;
-    };
-    Result<HttpResponse> r = Send(h, on_body);
-    if (!r.ok()) return r.status().WithPrefix(object_.url);  // network trouble: retry from what arrived
-    if (r->status == kHttpPartial || r->status == kHttpOk) {
-      if (r->status == kHttpOk && from != 0) {
-        retryable_ = false;
-        return Status::Unsupported(object_.url + ": the server ignores Range requests");
-      }
-      if (got < limit) return Status::IoError(object_.url + ": short body (" + std::to_string(got) + " of " + std::to_string(limit) + " bytes)");
-      return Status::OK();
-    }
-    if (r->status == kHttpPreconditionFailed) {
-      retryable_ = false;
-      return Status::Corrupt(object_.url + ": the object changed while it was being read (its ETag no longer matches)");
-    }
-    retryable_ = Retryable(r->status);
-    return S3Error(object_.url, *r);
-  }
-
-  Result<HttpResponse> Send(const HeaderList& h, const std::function<bool(const char*, size_t)>& on_body) {
-    uint64_t bytes = 0;
-    if (IsS3Url(object_.url)) {
-      ASSIGN_OR_RETURN(S3Location loc, ParseS3(object_.url));
-      return SendS3(&client_, "GET", loc, {}, h, on_body, &bytes);
-    }
-    size_t slash = object_.url.find('/', object_.url.find("://") + 3);
-    HttpRequest req;
-    req.origin = object_.url.substr(0, slash);
-    req.target = slash == std::string::npos ? "/" : object_.url.substr(slash);
-    req.headers = h;
-    req.stall_timeout_s = Ctx().options.io_timeout_s;
-    return client_.Send(req, on_body, &bytes);
-  }
-
-  ObjectInfo object_;
-  uint64_t pos_, end_;
-  uint64_t part_bytes_ = kFirstPartBytes;
-  std::string part_;
+  PartWindow parts_;
+  std::string_view part_;
   size_t next_ = 0;
-  bool retryable_ = true;
-  HttpClient client_;
-  std::mt19937 rng_;
 };
 
 }  // namespace

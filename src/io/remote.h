@@ -19,6 +19,9 @@ struct RemoteOptions {
   bool no_sign_request = false; // anonymous requests (public buckets)
   std::string addressing = "auto";  // path | virtual | auto (path when an endpoint is given)
   long io_timeout_s = 30;       // a transfer that receives nothing this long is retried
+  int connections = 0;          // concurrent GETs in the process, one connection each (0: 4 per core)
+  int parts_in_flight = 4;      // concurrent GETs (and parts held) per stream
+  uint64_t part_bytes = 8 << 20;  // AWS's advice: 8-16 MB ranged GETs
 };
 
 // Sets the options for every later remote call. Call before listing; not

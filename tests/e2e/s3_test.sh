@@ -13,6 +13,10 @@ data=$TMP/data
 "$FANOUT" gen-taxi --out "$TMP/gz" --files 2 --rows 2000 --seed 12 --compress gz --quiet || die "gen-taxi gz failed"
 for f in "$data"/*.csv; do s3_put nyc-tlc "trip data/$(basename "$f")" "$f" || die "upload $f"; done
 for f in "$TMP"/gz/*.gz; do s3_put nyc-tlc "compressed/$(basename "$f")" "$f" || die "upload $f"; done
+"$FANOUT" gen-taxi --out "$TMP/big" --files 1 --rows 40000 --seed 13 --quiet || die "gen-taxi big failed"
+big=$(ls "$TMP"/big/*.csv)
+s3_put nyc-tlc "big/$(basename "$big")" "$big" || die "upload $big"
+BIG="s3://nyc-tlc/big/$(basename "$big")"
 odd_key='odd keys/a+b %c ü (1).csv'
 s3_put nyc-tlc "$odd_key" "$data/yellow_tripdata_2015-10.csv" 2>/dev/null ||
   s3_put nyc-tlc "$odd_key" "$(ls "$data"/*.csv | head -n 1)" || die "upload odd key"
@@ -101,6 +105,7 @@ P=(--endpoint-url "$PROXY_ENDPOINT")
 fault_case() {  # fault_case NAME RULES_JSON ARGS...
   local name=$1 rules=$2; shift 2
   proxy_faults "$rules" >/dev/null || die "cannot set faults $rules"
+  proxy_reset_stats
   expect_same_as_local "fault_$name" "$data" "$GLOB" "${P[@]}" "$@"
   local injected
   injected=$(proxy_stat injected_total)
@@ -111,7 +116,31 @@ fault_case truncate '[{"kind": "truncate", "header": "Range", "every": 3}]' --ra
 fault_case slowdown_burst '[{"kind": "status503", "times": 4}]'
 fault_case status500 '[{"kind": "status500", "header": "Range", "prob": 0.2, "seed": 2}]' --threads 3
 fault_case drop '[{"kind": "drop", "header": "Range", "times": 3}]'
+# One object read as many small parts, several in flight at once, under resets.
+fault_case parallel_parts_reset '[{"kind": "reset", "header": "Range", "prob": 0.2, "seed": 3}]' \
+  --part-size 20KiB --connections 6 --threads 1
 fault_case stall '[{"kind": "stall", "header": "Range", "seconds": 30, "times": 2}]' --io-timeout 1
+proxy_faults '[]' >/dev/null
+
+# fanout cat: the object's exact bytes, in order, from many concurrent parts,
+# over a few reused connections; and the same under resets and truncation.
+cat_case() {  # cat_case NAME RULES_JSON
+  proxy_faults "$2" >/dev/null || die "cannot set faults $2"
+  proxy_reset_stats
+  "$FANOUT" cat "$BIG" "${P[@]}" --part-size 50KiB --connections 5 >"$TMP/cat.$1" 2>"$TMP/err.cat.$1"
+  check_eq "cat $1: exit status ($(head -c 300 "$TMP/err.cat.$1"))" "$?" 0
+  check_true "cat $1: the bytes equal the file" cmp -s "$TMP/cat.$1" "$big"
+}
+cat_case clean '[]'
+requests=$(proxy_stat requests)
+connections=$(proxy_stat connections)
+check_true "cat used many ranged GETs ($requests)" test "$requests" -ge 20
+# One connection for the listing, at most five for the parts.
+check_true "cat reused its connections ($connections for $requests requests)" test "$connections" -le 6
+cat_case reset '[{"kind": "reset", "header": "Range", "prob": 0.25, "seed": 4}]'
+check_true "cat reset: resets were injected" test "$(proxy_stat injected_total)" -gt 0
+cat_case truncate '[{"kind": "truncate", "header": "Range", "every": 4}]'
+check_true "cat truncate: truncations were injected" test "$(proxy_stat injected_total)" -gt 0
 proxy_faults '[]' >/dev/null
 
 # A request that keeps failing ends the job with an error naming the key.

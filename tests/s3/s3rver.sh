@@ -263,6 +263,8 @@ proxy_faults() {
     --data-binary "$1" "$PROXY_ENDPOINT/__faults"
 }
 
+proxy_reset_stats() { curl -sS --max-time 10 -X POST "$PROXY_ENDPOINT/__stats/reset" >/dev/null; }
+
 proxy_stats() { curl -sS --max-time 10 "$PROXY_ENDPOINT/__stats"; }
 
 # proxy_stat PATH: one value of /__stats by dotted path, list items by index
