@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Measures fanout against its peers in one run; see bench/README.md.
 #
-#   bash bench/run.sh [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--no-install]
+#   bash bench/run.sh [--read] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--no-install]
 #
 # Installs the peers (bench/install.sh), builds build/fanout if it is missing (or
 # rebuilds it with --build; --rev REV builds that commit apart, in bench/tmp/), makes
 # the sample data once, then runs bench/harness.py, which times every command, checks
-# that every peer printed fanout's counts and writes bench/results/YYYY-MM-DD-<hostname>.md. Exit status 1 when a command failed or a
+# that every peer printed fanout's counts and writes bench/results/YYYY-MM-DD-<hostname>.md.
+# With --read it runs bench/read.py instead: remote read throughput against parallel
+# curl from nginx on loopback, written to bench/results/YYYY-MM-DD-<hostname>-read.md. Exit status 1 when a command failed or a
 # peer's counts differ from fanout's; missed targets are only reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ fanout=build/fanout
 build=0
 install=1
 rev=
+mode=peers
 usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit 2; }
 while (($#)); do
   case $1 in
@@ -28,6 +31,7 @@ while (($#)); do
     --build) build=1; shift ;;
     --rev) rev=${2:?}; shift 2 ;;
     --no-install) install=0; shift ;;
+    --read) mode=read; shift ;;
     -h|--help) usage ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -78,7 +82,12 @@ if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
 fi
 
 mkdir -p bench/results
-out=bench/results/$(date +%F)-$(hostname).md
-[[ $size == 1200MB ]] || out=bench/results/$(date +%F)-$(hostname)-$size.md
+out=bench/results/$(date +%F)-$(hostname)
+[[ $size == 1200MB ]] || out=$out-$size
+if [[ $mode == read ]]; then
+  exec /usr/bin/python3 bench/read.py --fanout "$fanout" --data "$data" --runs "$runs" \
+    --out "$out-read.md" --revision "$revision"
+fi
+out=$out.md
 exec /usr/bin/python3 bench/harness.py --fanout "$fanout" --data "$data" --runs "$runs" \
   --out "$out" --revision "$revision" --gen-command "fanout ${want/gen-taxi/gen-taxi --out $data}"

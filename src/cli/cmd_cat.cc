@@ -21,15 +21,27 @@ struct CatFlags {
   io::RemoteOptions remote;
 };
 
-Status CatOne(const io::ObjectInfo& object, bool raw, std::vector<char>* buf) {
-  std::unique_ptr<io::ByteStream> s;
-  if (raw) {
-    ASSIGN_OR_RETURN(s, io::OpenRaw(object, 0));
-  } else {
-    ASSIGN_OR_RETURN(io::Compression c, io::DetectCompression(object));
-    ASSIGN_OR_RETURN(s, io::OpenContent(object, c));
+Result<std::unique_ptr<io::ByteStream>> Open(const io::ObjectInfo& object, bool raw) {
+  io::Compression c = io::Compression::kNone;
+  if (!raw) {
+    ASSIGN_OR_RETURN(c, io::DetectCompression(object));
   }
+  if (c == io::Compression::kNone) return io::OpenMapped(object, 0, object.size);  // all of it, read ahead
+  return io::OpenContent(object, c);
+}
+
+Status Copy(io::ByteStream* s, std::vector<char>* buf) {
   for (;;) {
+    std::optional<Result<std::string_view>> view = s->ReadView();
+    if (view.has_value()) {  // the stream's own memory: no copy
+      RETURN_IF_ERROR(view->status());
+      std::string_view bytes = **view;
+      if (bytes.empty()) return Status::OK();
+      if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {
+        return Status::IoError("writing to standard output failed");
+      }
+      continue;
+    }
     ASSIGN_OR_RETURN(size_t got, s->Read(buf->data(), buf->size()));
     if (got == 0) return Status::OK();
     if (std::fwrite(buf->data(), 1, got, stdout) != got) return Status::IoError("writing to standard output failed");
@@ -42,8 +54,13 @@ void Run(const CatFlags& f) {
   io::SetRemoteOptions(remote);
   std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
   std::vector<char> buf(kChunk);
-  for (const io::ObjectInfo& o : objects) {
-    Status st = CatOne(o, f.raw, &buf);
+  // The next object opens (and a remote one starts arriving) while this one is
+  // written, so the connections stay busy across object boundaries.
+  Result<std::unique_ptr<io::ByteStream>> next = Open(objects[0], f.raw);
+  for (size_t i = 0; i < objects.size(); ++i) {
+    std::unique_ptr<io::ByteStream> s = OrFail(std::move(next));
+    if (i + 1 < objects.size()) next = Open(objects[i + 1], f.raw);
+    Status st = Copy(s.get(), &buf);
     if (!st.ok()) FailJob(st);
   }
   if (std::fflush(stdout) != 0) FailJob(Status::IoError("writing to standard output failed"));

@@ -39,14 +39,14 @@ Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& input
 bool IsRemote(const ObjectInfo& object) { return IsS3Url(object.url) || IsHttpUrl(object.url); }
 
 Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset) {
-  if (IsRemote(object)) return OpenRemote(object, offset, object.size);
+  if (IsRemote(object)) return OpenRemote(object, offset, object.size, /*whole_range_wanted=*/false);
   return LocalFileStream::Open(object.url, offset);
 }
 
 Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length) {
   if (IsRemote(object)) {
     uint64_t end = length >= object.size ? object.size : std::min(object.size, offset + length);
-    return OpenRemote(object, offset, end);
+    return OpenRemote(object, offset, end, /*whole_range_wanted=*/true);
   }
   return MappedFileStream::Open(object.url, offset, length);
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,10 @@ class ByteStream {
   // Says the reader no longer needs the mapped bytes before `upto` (a pointer
   // into Mapped()), so their pages can leave this process's memory.
   virtual void ReleaseMapped(const char* upto) {}
+  // Streams that receive their bytes into memory of their own anyway (remote
+  // parts) can lend them instead of copying: the next bytes in place, valid until
+  // the next call, empty at the end. Others return nullopt, and Read is the way.
+  virtual std::optional<Result<std::string_view>> ReadView() { return std::nullopt; }
 };
 
 // Expands INPUT arguments (files, directories recursively, globs) into objects,
@@ -44,11 +49,14 @@ Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& input
 bool IsRemote(const ObjectInfo& object);
 
 // Opens the object's stored bytes starting at `offset` and running to its end.
+// Remote objects fetch one small part first and read ahead only once it has been
+// read, so a caller that stops early (a header) costs one small request.
 Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset);
 
 // Like OpenRaw, limited to [offset, offset + length) and clipped to the object's
 // end, and memory-mapped where the store allows (local files), so readers can
-// use the bytes in place. A local file truncated while mapped ends the process
+// use the bytes in place; remote objects start reading the whole range ahead at
+// once, since the caller said it wants it. A local file truncated while mapped ends the process
 // with SIGBUS; fanout assumes inputs do not change while it reads them.
 Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length);
 

@@ -41,6 +41,52 @@ void FetchPool::Loop() {
   }
 }
 
+namespace {
+
+// Part buffers outlive their windows: a fresh multi-megabyte buffer costs a page
+// fault per 4 KiB when it is first filled, which at GB/s is a large share of the
+// work. Consumed buffers wait here (a bounded number) for the next part.
+class BufferShelf {
+ public:
+  std::string Take(size_t capacity) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t best = shelf_.size();  // the smallest that fits, so big parts find big buffers
+    for (size_t i = 0; i < shelf_.size(); ++i) {
+      if (shelf_[i].capacity() >= capacity && (best == shelf_.size() || shelf_[i].capacity() < shelf_[best].capacity())) {
+        best = i;
+      }
+    }
+    if (best == shelf_.size()) return {};
+    std::string s = std::move(shelf_[best]);
+    shelf_[best] = std::move(shelf_.back());
+    shelf_.pop_back();
+    return s;
+  }
+
+  void Give(std::string s, size_t keep) {
+    s.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shelf_.size() < keep) {
+      shelf_.push_back(std::move(s));
+    } else {  // full: let the smallest go
+      auto smallest = std::min_element(shelf_.begin(), shelf_.end(),
+                                       [](const std::string& a, const std::string& b) { return a.capacity() < b.capacity(); });
+      if (smallest != shelf_.end() && smallest->capacity() < s.capacity()) *smallest = std::move(s);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> shelf_;
+};
+
+BufferShelf* Shelf() {
+  static BufferShelf* shelf = new BufferShelf;  // never destroyed, like the pool
+  return shelf;
+}
+
+}  // namespace
+
 FetchPool* SharedFetchPool(int threads) {
   // Never destroyed: a pool thread may still be finishing a cancelled request
   // while the process exits, and joining it then would only delay the exit.
@@ -78,13 +124,14 @@ PartWindow::~PartWindow() {
 }
 
 void PartWindow::Refill() {
-  size_t want = first_consumed_ ? static_cast<size_t>(plan_.window) : 1;
+  size_t want = first_consumed_ || plan_.eager ? static_cast<size_t>(plan_.window) : 1;
   while (in_flight_.size() < want && next_from_ < plan_.end) {
     auto part = std::make_shared<Part>();
     part->from = next_from_;
     part->to = std::min(plan_.end, next_from_ + next_size_);
     next_from_ = part->to;
     next_size_ = std::min(next_size_ * 2, plan_.max_part);
+    part->data = Shelf()->Take(part->to - part->from);
     in_flight_.push_back(part);
     pool_->Submit([part, fetch = fetch_](HttpClient* client) {
       {
@@ -109,6 +156,7 @@ void PartWindow::Refill() {
 Result<std::string_view> PartWindow::Next() {
   if (!failed_.ok()) return failed_;
   if (current_ != nullptr) {
+    Shelf()->Give(std::move(current_->data), 2 * static_cast<size_t>(pool_->threads()) + 4);
     current_.reset();
     first_consumed_ = true;
   }

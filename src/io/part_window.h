@@ -53,9 +53,11 @@ FetchPool* SharedFetchPool(int threads);
 
 struct PartPlan {
   uint64_t begin = 0, end = 0;        // the bytes to read
-  uint64_t first_part = 64 << 10;     // alone in flight until it is consumed (header reads stop here)
+  uint64_t first_part = 64 << 10;     // parts start this small: the first bytes come back soon
   uint64_t max_part = 8 << 20;        // parts double from first_part up to this
   int window = 4;                     // parts fetched or held at once, the one being read included
+  bool eager = false;                 // the whole window at once; else the first part alone until it is
+                                      // consumed, so a reader that stops early (a header) costs one request
 };
 
 class PartWindow {

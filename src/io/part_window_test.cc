@@ -34,8 +34,8 @@ struct Recorder {
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   std::mutex mu;
 
-  PartWindow::Fetch Fetch(int max_sleep_us) {
-    return [this, max_sleep_us](HttpClient*, uint64_t from, uint64_t to, std::string* out,
+  PartWindow::Fetch Fetch(int max_sleep_us, int min_sleep_us = 0) {
+    return [this, max_sleep_us, min_sleep_us](HttpClient*, uint64_t from, uint64_t to, std::string* out,
                                 const std::atomic<bool>*) {
       int now = ++running;
       int p = peak.load();
@@ -47,7 +47,7 @@ struct Recorder {
         ranges.emplace_back(from, to);
       }
       thread_local std::mt19937 rng(std::random_device{}());
-      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, max_sleep_us)(rng)));
+      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(min_sleep_us, max_sleep_us)(rng)));
       out->append(Expected(from, to));
       --running;
       return Status::OK();
@@ -91,7 +91,7 @@ TEST(PartWindowTest, KeepsTheWindowFullAfterTheFirstPart) {
   FetchPool pool(8);
   Recorder rec;
   PartPlan plan{0, 1 << 20, 1024, 16 << 10, 4};
-  PartWindow w(&pool, rec.Fetch(2000), plan);
+  PartWindow w(&pool, rec.Fetch(5000, 2000), plan);
   ASSERT_TRUE(Drain(&w).ok());
   EXPECT_EQ(rec.peak.load(), 4);  // concurrency is reached, not only allowed
 }
@@ -106,6 +106,15 @@ TEST(PartWindowTest, FirstPartIsFetchedAloneSoAHeaderReadCostsOneSmallRequest) {
     EXPECT_EQ(first->size(), 64u << 10);
   }
   EXPECT_EQ(rec.calls.load(), 1);
+}
+
+TEST(PartWindowTest, AnEagerWindowStartsEveryPartAtOnce) {
+  FetchPool pool(8);
+  Recorder rec;
+  PartPlan plan{0, 1 << 20, 64 << 10, 64 << 10, 4, /*eager=*/true};
+  PartWindow w(&pool, rec.Fetch(20000, 5000), plan);
+  ASSERT_TRUE(w.Next().ok());
+  EXPECT_EQ(rec.peak.load(), 4);  // the first part had company from the start
 }
 
 TEST(PartWindowTest, AFailedPartIsReportedInItsTurnAndStays) {

@@ -288,11 +288,25 @@ Status FetchRange(HttpClient* client, const ObjectInfo& object, uint64_t from, u
 // each pinned to the object's ETag, retried and resumed on its own.
 class RemoteStream final : public ByteStream {
  public:
-  RemoteStream(const ObjectInfo& object, uint64_t offset, uint64_t end)
+  RemoteStream(const ObjectInfo& object, uint64_t offset, uint64_t end, bool eager)
       : parts_(SharedFetchPool(Ctx().options.connections),
                [object](HttpClient* client, uint64_t from, uint64_t to, std::string* out,
                         const std::atomic<bool>* cancel) { return FetchRange(client, object, from, to, out, cancel); },
-               Plan(offset, end)) {}
+               Plan(offset, end, eager)) {}
+
+  std::optional<Result<std::string_view>> ReadView() override {
+    if (next_ < part_.size()) {  // what Read left of the current part
+      std::string_view rest = part_.substr(next_);
+      next_ = part_.size();
+      return rest;
+    }
+    Result<std::string_view> part = parts_.Next();
+    if (part.ok()) {
+      part_ = *part;
+      next_ = part_.size();
+    }
+    return part;
+  }
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (next_ == part_.size()) {
@@ -307,8 +321,9 @@ class RemoteStream final : public ByteStream {
   }
 
  private:
-  static PartPlan Plan(uint64_t offset, uint64_t end) {
+  static PartPlan Plan(uint64_t offset, uint64_t end, bool eager) {
     PartPlan p;
+    p.eager = eager;
     p.begin = offset;
     p.end = end;
     p.first_part = kFirstPartBytes;
@@ -385,8 +400,9 @@ Result<ObjectInfo> StatHttp(const std::string& url) {
   return o;
 }
 
-Result<std::unique_ptr<ByteStream>> OpenRemote(const ObjectInfo& object, uint64_t offset, uint64_t end) {
-  return std::unique_ptr<ByteStream>(new RemoteStream(object, offset, std::min(end, object.size)));
+Result<std::unique_ptr<ByteStream>> OpenRemote(const ObjectInfo& object, uint64_t offset, uint64_t end,
+                                               bool whole_range_wanted) {
+  return std::unique_ptr<ByteStream>(new RemoteStream(object, offset, std::min(end, object.size), whole_range_wanted));
 }
 
 }  // namespace fanout::io

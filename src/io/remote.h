@@ -41,8 +41,11 @@ Result<ObjectInfo> StatHttp(const std::string& url);
 
 // Reads the object's bytes [offset, end) (end clipped to its size) with ranged
 // GETs, pinned to the object's ETag, retried with backoff on transient errors and
-// resumed from the last byte received.
-Result<std::unique_ptr<ByteStream>> OpenRemote(const ObjectInfo& object, uint64_t offset, uint64_t end);
+// resumed from the last byte received. Several parts are in flight at once
+// (RemoteOptions::parts_in_flight), from the start when `whole_range_wanted`,
+// else only after a small first part has been read.
+Result<std::unique_ptr<ByteStream>> OpenRemote(const ObjectInfo& object, uint64_t offset, uint64_t end,
+                                               bool whole_range_wanted);
 
 // Tunables, exposed for tests.
 struct RetryPolicy {
