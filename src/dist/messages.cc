@@ -1,0 +1,207 @@
+#include "dist/messages.h"
+
+#include "ops/query.h"
+
+namespace fanout::dist {
+
+std::string EncodeHello(const Hello& m) {
+  Encoder e;
+  e.U32(m.version).U32(m.cores).Str(m.host).Str(m.fanout_version);
+  return e.Frame(FrameType::kHello);
+}
+
+Result<Hello> DecodeHello(std::string_view payload) {
+  Decoder d(payload);
+  Hello m;
+  ASSIGN_OR_RETURN(m.version, d.U32());
+  if (m.version != kProtocolVersion) {
+    return Status::Unsupported("worker speaks protocol version " + std::to_string(m.version) + ", this fanout speaks " +
+                               std::to_string(kProtocolVersion) + " (run fanout deploy)");
+  }
+  ASSIGN_OR_RETURN(m.cores, d.U32());
+  ASSIGN_OR_RETURN(m.host, d.Str());
+  ASSIGN_OR_RETURN(m.fanout_version, d.Str());
+  RETURN_IF_ERROR(d.Finish());
+  if (m.cores == 0 || m.cores > 4096) return Status::Corrupt("worker reports " + std::to_string(m.cores) + " cores");
+  return m;
+}
+
+std::string EncodeJob(const JobSpec& m) {
+  Encoder e;
+  e.Str(m.by).U32(static_cast<uint32_t>(m.where.size()));
+  for (const std::string& w : m.where) e.Str(w);
+  e.U32(static_cast<uint32_t>(m.aggs.size()));
+  for (const auto& [kind, col] : m.aggs) e.U8(kind).Str(col);
+  e.U8(m.output_count);
+  e.U8(static_cast<uint8_t>(m.scan.delim)).U8(static_cast<uint8_t>(m.scan.header));
+  e.U64(m.scan.buffer_bytes).U64(m.scan.max_row_bytes).U8(m.scan.strict);
+  e.Str(m.remote.endpoint_url).Str(m.remote.region).U8(m.remote.no_sign_request).Str(m.remote.addressing);
+  e.U32(static_cast<uint32_t>(m.remote.io_timeout_s)).U32(static_cast<uint32_t>(m.remote.connections));
+  e.U32(static_cast<uint32_t>(m.remote.parts_in_flight)).U64(m.remote.part_bytes);
+  e.U32(m.threads).U32(m.idle_timeout_s);
+  return e.Frame(FrameType::kJob);
+}
+
+Result<JobSpec> DecodeJob(std::string_view payload) {
+  Decoder d(payload);
+  JobSpec m;
+  ASSIGN_OR_RETURN(m.by, d.Str());
+  ASSIGN_OR_RETURN(uint32_t nw, d.U32());
+  for (uint32_t i = 0; i < nw; ++i) {
+    ASSIGN_OR_RETURN(std::string w, d.Str());
+    m.where.push_back(std::move(w));
+  }
+  ASSIGN_OR_RETURN(uint32_t na, d.U32());
+  for (uint32_t i = 0; i < na; ++i) {
+    ASSIGN_OR_RETURN(uint8_t kind, d.U8());
+    if (kind > static_cast<uint8_t>(ops::AggKind::kMax)) return Status::Corrupt("unknown aggregate kind " + std::to_string(kind));
+    ASSIGN_OR_RETURN(std::string col, d.Str());
+    m.aggs.emplace_back(kind, std::move(col));
+  }
+  ASSIGN_OR_RETURN(uint8_t oc, d.U8());
+  m.output_count = oc != 0;
+  ASSIGN_OR_RETURN(uint8_t delim, d.U8());
+  m.scan.delim = static_cast<char>(delim);
+  ASSIGN_OR_RETURN(uint8_t header, d.U8());
+  if (header > static_cast<uint8_t>(csv::HeaderMode::kNo)) return Status::Corrupt("unknown header mode");
+  m.scan.header = static_cast<csv::HeaderMode>(header);
+  ASSIGN_OR_RETURN(uint64_t buffer, d.U64());
+  ASSIGN_OR_RETURN(uint64_t max_row, d.U64());
+  if (buffer == 0 || max_row == 0 || buffer > (1ull << 31) || max_row > (1ull << 31)) {
+    return Status::Corrupt("buffer sizes out of range");
+  }
+  m.scan.buffer_bytes = buffer;
+  m.scan.max_row_bytes = max_row;
+  ASSIGN_OR_RETURN(uint8_t strict, d.U8());
+  m.scan.strict = strict != 0;
+  ASSIGN_OR_RETURN(m.remote.endpoint_url, d.Str());
+  ASSIGN_OR_RETURN(m.remote.region, d.Str());
+  ASSIGN_OR_RETURN(uint8_t anon, d.U8());
+  m.remote.no_sign_request = anon != 0;
+  ASSIGN_OR_RETURN(m.remote.addressing, d.Str());
+  ASSIGN_OR_RETURN(uint32_t io_timeout, d.U32());
+  ASSIGN_OR_RETURN(uint32_t connections, d.U32());
+  ASSIGN_OR_RETURN(uint32_t parts, d.U32());
+  ASSIGN_OR_RETURN(m.remote.part_bytes, d.U64());
+  m.remote.io_timeout_s = io_timeout;
+  m.remote.connections = static_cast<int>(std::min<uint32_t>(connections, 1024));
+  m.remote.parts_in_flight = static_cast<int>(std::min<uint32_t>(parts, 1024));
+  ASSIGN_OR_RETURN(m.threads, d.U32());
+  ASSIGN_OR_RETURN(m.idle_timeout_s, d.U32());
+  RETURN_IF_ERROR(d.Finish());
+  return m;
+}
+
+std::string EncodeTask(const TaskMsg& m) {
+  Encoder e;
+  e.U64(m.id).Str(m.object.info.url).U64(m.object.info.size).Str(m.object.info.etag);
+  e.U8(static_cast<uint8_t>(m.object.compression));
+  e.U32(m.task.range).U32(m.task.ranges).U64(m.task.begin).U64(m.task.end).U64(m.task.stored_bytes);
+  e.U8(m.start_in_quote);
+  return e.Frame(FrameType::kTask);
+}
+
+Result<TaskMsg> DecodeTask(std::string_view payload) {
+  Decoder d(payload);
+  TaskMsg m;
+  ASSIGN_OR_RETURN(m.id, d.U64());
+  ASSIGN_OR_RETURN(m.object.info.url, d.Str());
+  ASSIGN_OR_RETURN(m.object.info.size, d.U64());
+  ASSIGN_OR_RETURN(m.object.info.etag, d.Str());
+  ASSIGN_OR_RETURN(uint8_t c, d.U8());
+  if (c > static_cast<uint8_t>(io::Compression::kZstd)) return Status::Corrupt("unknown compression " + std::to_string(c));
+  m.object.compression = static_cast<io::Compression>(c);
+  ASSIGN_OR_RETURN(m.task.range, d.U32());
+  ASSIGN_OR_RETURN(m.task.ranges, d.U32());
+  ASSIGN_OR_RETURN(m.task.begin, d.U64());
+  ASSIGN_OR_RETURN(m.task.end, d.U64());
+  ASSIGN_OR_RETURN(m.task.stored_bytes, d.U64());
+  ASSIGN_OR_RETURN(uint8_t q, d.U8());
+  m.start_in_quote = q != 0;
+  RETURN_IF_ERROR(d.Finish());
+  if (m.task.ranges == 0 || m.task.range >= m.task.ranges || m.task.begin > m.task.end) {
+    return Status::Corrupt("task " + std::to_string(m.id) + " has an impossible range");
+  }
+  return m;
+}
+
+std::string EncodeDone(const DoneMsg& m) {
+  Encoder e;
+  e.U64(m.id).U8(m.end_in_quote).Str(m.partial);
+  return e.Frame(FrameType::kDone);
+}
+
+Result<DoneMsg> DecodeDone(std::string_view payload) {
+  Decoder d(payload);
+  DoneMsg m;
+  ASSIGN_OR_RETURN(m.id, d.U64());
+  ASSIGN_OR_RETURN(uint8_t q, d.U8());
+  m.end_in_quote = q != 0;
+  ASSIGN_OR_RETURN(m.partial, d.Str());
+  RETURN_IF_ERROR(d.Finish());
+  return m;
+}
+
+std::string EncodeFail(const FailMsg& m) {
+  Encoder e;
+  e.U64(m.id).U8(m.retryable).Str(m.message);
+  return e.Frame(FrameType::kFail);
+}
+
+Result<FailMsg> DecodeFail(std::string_view payload) {
+  Decoder d(payload);
+  FailMsg m;
+  ASSIGN_OR_RETURN(m.id, d.U64());
+  ASSIGN_OR_RETURN(uint8_t r, d.U8());
+  m.retryable = r != 0;
+  ASSIGN_OR_RETURN(m.message, d.Str());
+  RETURN_IF_ERROR(d.Finish());
+  return m;
+}
+
+std::string EncodeProgress(const ProgressMsg& m) {
+  Encoder e;
+  e.U64(m.bytes).U64(m.rows);
+  return e.Frame(FrameType::kProgress);
+}
+
+Result<ProgressMsg> DecodeProgress(std::string_view payload) {
+  Decoder d(payload);
+  ProgressMsg m;
+  ASSIGN_OR_RETURN(m.bytes, d.U64());
+  ASSIGN_OR_RETURN(m.rows, d.U64());
+  RETURN_IF_ERROR(d.Finish());
+  return m;
+}
+
+std::string EncodeCancel(uint64_t id) {
+  Encoder e;
+  e.U64(id);
+  return e.Frame(FrameType::kCancel);
+}
+
+Result<uint64_t> DecodeCancel(std::string_view payload) {
+  Decoder d(payload);
+  ASSIGN_OR_RETURN(uint64_t id, d.U64());
+  RETURN_IF_ERROR(d.Finish());
+  return id;
+}
+
+std::string EncodeEmpty(FrameType type) { return Encoder().Frame(type); }
+
+Result<ops::Query> BuildQuery(const JobSpec& spec) {
+  ops::Query q;
+  ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.by));
+  for (const std::string& w : spec.where) {
+    ASSIGN_OR_RETURN(ops::Filter f, ops::Filter::Parse(w));
+    q.filters.push_back(std::move(f));
+  }
+  for (const auto& [kind, col] : spec.aggs) {
+    ASSIGN_OR_RETURN(csv::ColumnSpec c, csv::ColumnSpec::Parse(col));
+    q.aggs.push_back({static_cast<ops::AggKind>(kind), std::move(c)});
+  }
+  q.output_count = spec.output_count;
+  return q;
+}
+
+}  // namespace fanout::dist

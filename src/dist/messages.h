@@ -1,0 +1,82 @@
+// The protocol's messages (docs/protocol.md) and their payload encodings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "dist/wire.h"
+#include "exec/plan.h"
+#include "exec/task_runner.h"
+#include "io/remote.h"
+#include "ops/query.h"
+
+namespace fanout::dist {
+
+struct Hello {
+  uint32_t version = kProtocolVersion;
+  uint32_t cores = 1;
+  std::string host;
+  std::string fanout_version;
+};
+
+// Everything a worker needs to run any task of a job: the query as the user
+// wrote it (parsed on both sides by the same code), how to read CSV and how to
+// reach remote stores. No credentials: a worker finds its own (environment,
+// shared files, instance profile), as the aws cli would on that machine.
+struct JobSpec {
+  std::string by;                    // --by
+  std::vector<std::string> where;    // --where, each
+  std::vector<std::pair<uint8_t, std::string>> aggs;  // (ops::AggKind, column), in order
+  bool output_count = true;
+  exec::ScanOptions scan;
+  io::RemoteOptions remote;
+  uint32_t threads = 0;              // task threads per worker; 0: its cores
+  uint32_t idle_timeout_s = 30;      // a worker exits after this long without a frame from the coordinator
+};
+
+struct TaskMsg {
+  uint64_t id = 0;  // the attempt id: unique per job, echoed in progress/done/fail
+  exec::ObjectPlan object;
+  exec::Task task;  // .object is meaningless on the worker
+  bool start_in_quote = false;
+};
+
+struct DoneMsg {
+  uint64_t id = 0;
+  bool end_in_quote = false;
+  std::string partial;  // ops::Partial::Serialize()
+};
+
+struct FailMsg {
+  uint64_t id = 0;
+  bool retryable = false;
+  std::string message;
+};
+
+struct ProgressMsg {
+  uint64_t bytes = 0, rows = 0;  // since the previous progress frame
+};
+
+std::string EncodeHello(const Hello& m);
+Result<Hello> DecodeHello(std::string_view payload);
+std::string EncodeJob(const JobSpec& m);
+Result<JobSpec> DecodeJob(std::string_view payload);
+std::string EncodeTask(const TaskMsg& m);
+Result<TaskMsg> DecodeTask(std::string_view payload);
+std::string EncodeDone(const DoneMsg& m);
+Result<DoneMsg> DecodeDone(std::string_view payload);
+std::string EncodeFail(const FailMsg& m);
+Result<FailMsg> DecodeFail(std::string_view payload);
+std::string EncodeProgress(const ProgressMsg& m);
+Result<ProgressMsg> DecodeProgress(std::string_view payload);
+std::string EncodeCancel(uint64_t id);
+Result<uint64_t> DecodeCancel(std::string_view payload);
+std::string EncodeEmpty(FrameType type);  // heartbeat, bye
+
+// The query a JobSpec describes, parsed the way the command line parses it.
+Result<ops::Query> BuildQuery(const JobSpec& spec);
+
+}  // namespace fanout::dist

@@ -1,0 +1,125 @@
+// Scheduler: which task runs where, and when a result counts. Pure logic — no
+// I/O, no clocks (the caller passes `now` in seconds) — so the same code runs in
+// the coordinator and in the simulation benchmark.
+//
+// - Dynamic pull: a worker holds up to its cores + extra_slots tasks; a free slot
+//   takes the largest queued task (tasks returned by a lost worker or a failure
+//   go first: they are late).
+// - Retries: a retryable failure puts the task back, to run on another worker if
+//   there is one, up to max_attempts failures; then, or on a non-retryable
+//   failure, the job fails.
+// - Lost workers: their running attempts return to the queue.
+// - Backup tasks: once the queue is empty, a free slot takes a duplicate of the
+//   running task that is most overdue — running longer than backup_factor times
+//   what its size should take at the throughput seen so far.
+// - Exactly once: the first result of a task is accepted; any other attempt's
+//   result is a duplicate, and the caller is told which attempts to cancel.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+
+namespace fanout::dist {
+
+struct SchedulerOptions {
+  int extra_slots = 1;
+  int max_attempts = 4;        // failures of one task before the job fails
+  bool backups = true;
+  double backup_factor = 2.0;
+  double backup_min_seconds = 1.0;
+};
+
+struct Assignment {
+  int worker = 0;
+  uint32_t task = 0;
+  uint64_t attempt = 0;  // unique per scheduler, never reused
+  bool backup = false;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(const SchedulerOptions& options = {});
+
+  // A task of `bytes` (its size sets the order and the expected duration).
+  // Tasks added before the first Assign run largest first; later ones (re-runs)
+  // go to the front of the queue.
+  uint32_t AddTask(uint64_t bytes);
+  int AddWorker(int cores);
+  // The worker is gone: its running attempts are dropped and their tasks queued
+  // again unless another attempt is still running. Returns the dropped attempts.
+  std::vector<uint64_t> RemoveWorker(int worker);
+
+  // Fills every free slot it can; appends the new attempts to *out.
+  void Assign(double now, std::vector<Assignment>* out);
+
+  enum class Outcome { kAccepted, kDuplicate, kUnknown };
+  // The attempt finished with a result. kAccepted: the first for its task — use
+  // it; the task's other running attempts are appended to *cancel. kDuplicate: the
+  // task was already done; drop the result. kUnknown: not a running attempt
+  // (e.g. of a worker declared lost): drop it.
+  Outcome Complete(uint64_t attempt, double now, std::vector<uint64_t>* cancel);
+  // The attempt failed. OK when the task will be tried again (or is already
+  // done); the error when the job must fail.
+  Status Fail(uint64_t attempt, bool retryable, const std::string& message);
+
+  bool AllDone() const { return done_tasks_ == tasks_.size(); }
+  bool HasLiveWorkers() const { return live_workers_ > 0; }
+  uint32_t TaskOf(uint64_t attempt) const;  // for a running attempt
+  int WorkerOf(uint64_t attempt) const;     // -1 when not running
+
+  struct Stats {
+    uint64_t attempts = 0, retries = 0, backups = 0, backups_won = 0, requeued_lost = 0, duplicates = 0;
+  };
+  const Stats& stats() const { return stats_; }
+  size_t num_tasks() const { return tasks_.size(); }
+  size_t running() const { return running_.size(); }
+
+ private:
+  enum class TaskState : uint8_t { kQueued, kRunning, kDone };
+  struct TaskInfo {
+    uint64_t bytes = 0;
+    TaskState state = TaskState::kQueued;
+    uint16_t running = 0;   // attempts in flight
+    uint16_t failures = 0;
+    int avoid_worker = -1;  // the worker it last failed on
+  };
+  struct WorkerInfo {
+    int slots = 0;
+    int used = 0;
+    bool live = true;
+    bool hungry = false;  // in hungry_
+  };
+  struct Attempt {
+    uint32_t task = 0;
+    int worker = 0;
+    double start = 0;
+    bool backup = false;
+  };
+
+  bool PopQueued(int worker, uint32_t* task);
+  bool PickBackup(int worker, double now, uint32_t* task);
+  void Start(int worker, uint32_t task, double now, bool backup, std::vector<Assignment>* out);
+  void Release(uint64_t attempt, const Attempt& a);
+  void Requeue(uint32_t task);
+
+  SchedulerOptions options_;
+  std::vector<TaskInfo> tasks_;
+  std::vector<uint32_t> initial_;  // sorted largest first at the first Assign
+  size_t initial_next_ = 0;
+  bool sorted_ = false;
+  std::vector<uint32_t> front_;  // late tasks, taken before initial_ (LIFO is fine: all are late)
+  std::vector<WorkerInfo> workers_;
+  std::vector<int> hungry_;  // workers that may have a free slot
+  int live_workers_ = 0;
+  std::unordered_map<uint64_t, Attempt> running_;
+  uint64_t next_attempt_ = 1;
+  size_t done_tasks_ = 0;
+  double done_bytes_ = 0, done_seconds_ = 0;  // for the expected throughput per slot
+  Stats stats_;
+};
+
+}  // namespace fanout::dist

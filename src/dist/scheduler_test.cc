@@ -1,0 +1,204 @@
+#include "dist/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+namespace fanout::dist {
+namespace {
+
+TEST(SchedulerTest, LargestFirstAndSlotsAreCoresPlusOne) {
+  Scheduler s;
+  for (uint64_t b : {10, 50, 30, 20, 40}) s.AddTask(b);
+  s.AddWorker(2);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 3u);  // 2 cores + 1 queued
+  EXPECT_EQ(a[0].task, 1u);  // 50
+  EXPECT_EQ(a[1].task, 4u);  // 40
+  EXPECT_EQ(a[2].task, 2u);  // 30
+  a.clear();
+  s.Assign(0, &a);
+  EXPECT_TRUE(a.empty());
+}
+
+TEST(SchedulerTest, EveryTaskCompletesOnceWhateverHappens) {
+  // Random workers joining, dying, failing tasks and finishing them late: each
+  // task is accepted exactly once and the job ends.
+  for (int seed = 0; seed < 50; ++seed) {
+    std::mt19937 rng(seed);
+    SchedulerOptions o;
+    o.max_attempts = 1000;
+    o.backup_min_seconds = 0.5;
+    Scheduler s(o);
+    const int n = 300;
+    for (int i = 0; i < n; ++i) s.AddTask(1 + rng() % 1000);
+    std::vector<int> live;
+    for (int i = 0; i < 4; ++i) live.push_back(s.AddWorker(1 + static_cast<int>(rng() % 3)));
+    std::map<uint32_t, int> accepted;
+    std::vector<uint64_t> inflight;
+    double now = 0;
+    int steps = 0;
+    while (!s.AllDone() && steps++ < 100000) {
+      now += 0.1;
+      std::vector<Assignment> a;
+      s.Assign(now, &a);
+      for (const Assignment& x : a) inflight.push_back(x.attempt);
+      if (inflight.empty()) {
+        live.push_back(s.AddWorker(2));  // everyone died: a new worker joins
+        continue;
+      }
+      size_t i = rng() % inflight.size();
+      uint64_t id = inflight[i];
+      inflight.erase(inflight.begin() + static_cast<long>(i));
+      int r = static_cast<int>(rng() % 100);
+      if (r < 70) {
+        uint32_t task = s.TaskOf(id);
+        std::vector<uint64_t> cancel;
+        if (s.Complete(id, now, &cancel) == Scheduler::Outcome::kAccepted) ++accepted[task];
+      } else if (r < 90) {
+        ASSERT_TRUE(s.Fail(id, true, "transient").ok());
+      } else if (r < 95 && live.size() > 1) {
+        int w = s.WorkerOf(id);
+        if (w >= 0) {
+          std::vector<uint64_t> dropped = s.RemoveWorker(w);
+          live.erase(std::find(live.begin(), live.end(), w));
+          std::set<uint64_t> d(dropped.begin(), dropped.end());
+          std::vector<uint64_t> keep;
+          for (uint64_t x : inflight) {
+            if (!d.count(x)) keep.push_back(x);
+          }
+          inflight = keep;
+        }
+      } else {
+        inflight.push_back(id);  // not yet
+      }
+      if (rng() % 50 == 0) live.push_back(s.AddWorker(1 + static_cast<int>(rng() % 3)));
+    }
+    ASSERT_TRUE(s.AllDone()) << "seed " << seed;
+    ASSERT_EQ(accepted.size(), static_cast<size_t>(n));
+    for (const auto& [task, times] : accepted) ASSERT_EQ(times, 1) << "task " << task;
+  }
+}
+
+TEST(SchedulerTest, LostWorkersTasksRunElsewhere) {
+  Scheduler s;
+  s.AddTask(100);
+  s.AddTask(90);
+  int w0 = s.AddWorker(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);
+  std::vector<uint64_t> dropped = s.RemoveWorker(w0);
+  EXPECT_EQ(dropped.size(), 2u);
+  int w1 = s.AddWorker(1);
+  a.clear();
+  s.Assign(1, &a);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].worker, w1);
+  // A late result from the lost worker counts for nothing.
+  EXPECT_EQ(s.Complete(dropped[0], 2, nullptr), Scheduler::Outcome::kUnknown);
+  EXPECT_EQ(s.Complete(a[0].attempt, 2, nullptr), Scheduler::Outcome::kAccepted);
+  EXPECT_EQ(s.Complete(a[1].attempt, 2, nullptr), Scheduler::Outcome::kAccepted);
+  EXPECT_TRUE(s.AllDone());
+}
+
+TEST(SchedulerTest, RetryGoesToAnotherWorkerAndGivesUpAtTheLimit) {
+  SchedulerOptions o;
+  o.max_attempts = 3;
+  o.extra_slots = 0;
+  Scheduler s(o);
+  s.AddTask(10);
+  int w0 = s.AddWorker(1);
+  int w1 = s.AddWorker(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 1u);
+  int first = a[0].worker;
+  ASSERT_TRUE(s.Fail(a[0].attempt, true, "reset").ok());
+  a.clear();
+  s.Assign(1, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_NE(a[0].worker, first);  // not where it failed
+  ASSERT_TRUE(s.Fail(a[0].attempt, true, "reset").ok());
+  a.clear();
+  s.Assign(2, &a);
+  ASSERT_EQ(a.size(), 1u);
+  Status st = s.Fail(a[0].attempt, true, "s3://b/k: reset");
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("s3://b/k"), std::string::npos);
+  (void)w0;
+  (void)w1;
+}
+
+TEST(SchedulerTest, NonRetryableFailureFailsTheJob) {
+  Scheduler s;
+  s.AddTask(10);
+  s.AddWorker(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  EXPECT_FALSE(s.Fail(a[0].attempt, false, "s3://b/k: 403 AccessDenied").ok());
+}
+
+TEST(SchedulerTest, BackupOfAStragglerWinsAndTheOriginalIsCancelled) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  o.backup_min_seconds = 0;
+  Scheduler s(o);
+  for (int i = 0; i < 4; ++i) s.AddTask(100);
+  int fast = s.AddWorker(1);
+  int slow = s.AddWorker(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);
+  uint64_t on_slow = a[0].worker == slow ? a[0].attempt : a[1].attempt;
+  uint64_t on_fast = a[0].worker == fast ? a[0].attempt : a[1].attempt;
+  double now = 1;
+  // The fast worker finishes three tasks at one per second; the slow one is stuck.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(s.Complete(on_fast, now, nullptr), Scheduler::Outcome::kAccepted);
+    a.clear();
+    s.Assign(now, &a);
+    if (i < 2) {
+      ASSERT_EQ(a.size(), 1u);
+      EXPECT_FALSE(a[0].backup);
+      on_fast = a[0].attempt;
+    }
+    now += 1;
+  }
+  // After the third: the queue is empty, the straggler has run 3 s against 1 s
+  // expected: the free slot takes a backup of it.
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(a[0].backup);
+  EXPECT_EQ(a[0].worker, fast);
+  std::vector<uint64_t> cancel;
+  EXPECT_EQ(s.Complete(a[0].attempt, now + 1, &cancel), Scheduler::Outcome::kAccepted);
+  ASSERT_EQ(cancel.size(), 1u);
+  EXPECT_EQ(cancel[0], on_slow);
+  EXPECT_EQ(s.Complete(on_slow, now + 2, nullptr), Scheduler::Outcome::kDuplicate);
+  EXPECT_TRUE(s.AllDone());
+  EXPECT_EQ(s.stats().backups_won, 1u);
+}
+
+TEST(SchedulerTest, NoBackupsWhenDisabled) {
+  SchedulerOptions o;
+  o.backups = false;
+  o.backup_min_seconds = 0;
+  Scheduler s(o);
+  s.AddTask(1);
+  s.AddTask(1);
+  s.AddWorker(1);
+  s.AddWorker(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(s.Complete(a[0].attempt, 1, nullptr), Scheduler::Outcome::kAccepted);
+  a.clear();
+  s.Assign(100, &a);
+  EXPECT_TRUE(a.empty());
+}
+
+}  // namespace
+}  // namespace fanout::dist
