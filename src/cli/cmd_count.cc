@@ -4,9 +4,11 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/cluster.h"
 #include "cli/common.h"
 #include "cli/output.h"
 #include "core/progress.h"
+#include "dist/messages.h"
 #include "exec/query_job.h"
 
 namespace fanout::cli {
@@ -20,37 +22,51 @@ struct AggFlags {
   std::vector<std::string> sum, mean, min, max;
   std::string format;
   int64_t top = -1;  // -1: every row
+  ClusterFlags cluster;
 };
 
-Result<ops::Query> MakeQuery(const AggFlags& f, bool is_agg, const std::vector<ops::Filter>& filters) {
-  ops::Query q;
-  ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(f.by));
-  q.filters = filters;
-  auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) -> Status {
-    for (const std::string& c : cols) {
-      ASSIGN_OR_RETURN(csv::ColumnSpec spec, csv::ColumnSpec::Parse(c));
-      q.aggs.push_back({kind, std::move(spec)});
-    }
-    return Status::OK();
+// The job as the workers see it; the local path parses the same description.
+dist::JobSpec MakeJob(const AggFlags& f, bool is_agg, const ReadSetup& setup) {
+  dist::JobSpec job;
+  job.by = f.by;
+  job.where = f.common.where;
+  auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) {
+    for (const std::string& c : cols) job.aggs.emplace_back(static_cast<uint8_t>(kind), c);
   };
-  RETURN_IF_ERROR(add(f.sum, ops::AggKind::kSum));
-  RETURN_IF_ERROR(add(f.mean, ops::AggKind::kMean));
-  RETURN_IF_ERROR(add(f.min, ops::AggKind::kMin));
-  RETURN_IF_ERROR(add(f.max, ops::AggKind::kMax));
-  q.output_count = !is_agg || f.count || q.aggs.empty();
-  return q;
+  add(f.sum, ops::AggKind::kSum);
+  add(f.mean, ops::AggKind::kMean);
+  add(f.min, ops::AggKind::kMin);
+  add(f.max, ops::AggKind::kMax);
+  job.output_count = !is_agg || f.count || job.aggs.empty();
+  job.scan = setup.scan;
+  job.remote = f.common.remote;
+  job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  return job;
 }
 
 void Run(const AggFlags& f, bool is_agg) {
   auto start = std::chrono::steady_clock::now();
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
-  Result<ops::Query> query = MakeQuery(f, is_agg, setup->filters);
+  dist::JobSpec job = MakeJob(f, is_agg, *setup);
+  Result<ops::Query> query = dist::BuildQuery(job);
   if (!query.ok()) FailUsage(query.status());
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());
 
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
+  std::string extra, details;
+  if (f.cluster.enabled()) {
+    ops::Partial total = OrFail(RunCluster(f.cluster, plan, job, query->aggs.size(), f.common.threads,
+                                           f.common.quiet, &extra, &details));
+    ResultTable table = BuildResult(*query, total, f.top);
+    WriteResult(table, *format, stdout);
+    std::fflush(stdout);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    PrintSummary(f.common.quiet, plan, total.stats(), secs, extra);
+    if (!f.common.quiet) std::fputs(details.c_str(), stderr);
+    return;
+  }
   exec::Progress progress;
   exec::JobOptions jo;
   jo.scan = setup->scan;
@@ -74,6 +90,7 @@ CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f)
       ->required();
   sub->add_option("--format", f->format, "Output: table|csv|json (default: table on a terminal, csv otherwise)");
   sub->add_option("--top", f->top, "Print only the first N rows")->check(CLI::NonNegativeNumber);
+  AddClusterFlags(sub, &f->cluster);
   return sub;
 }
 
@@ -87,7 +104,9 @@ void AddCountCommand(CLI::App& app) {
                            "Examples:\n"
                            "  fanout count --by passenger_count data/\n"
                            "  fanout count --by vendor_id,passenger_count 'data/yellow_*.csv' --format json\n"
-                           "  fanout count --by 4 --header no --where '5 > 10' data.csv.gz",
+                           "  fanout count --by 4 --header no --where '5 > 10' data.csv.gz\n"
+                           "  fanout count --by passenger_count --workers 4 data/\n"
+                           "  fanout count --by passenger_count --hosts h1,h2,h3 's3://bucket/trip data/yellow_*.csv'",
                            count_flags);
   AddCommonFlags(count, &count_flags->common);
   count->callback([count_flags] { Run(*count_flags, false); });

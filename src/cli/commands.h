@@ -11,6 +11,7 @@ void AddCountCommand(CLI::App& app);    // cmd_count.cc: count and agg
 void AddSelectCommand(CLI::App& app);   // cmd_select.cc
 void AddLsCommand(CLI::App& app);       // cmd_ls.cc
 void AddCatCommand(CLI::App& app);      // cmd_cat.cc
+void AddWorkerCommand(CLI::App& app);   // cmd_worker.cc
 void AddGenTaxiCommand(CLI::App& app);  // cmd_gen_taxi.cc
 
 }  // namespace fanout::cli

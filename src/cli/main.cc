@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   fanout::cli::AddSelectCommand(app);
   fanout::cli::AddLsCommand(app);
   fanout::cli::AddCatCommand(app);
+  fanout::cli::AddWorkerCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

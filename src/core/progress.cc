@@ -38,6 +38,11 @@ void ProgressBar::Loop() {
   while (!cv_.wait_for(lock, kRedrawInterval, [this] { return stop_; })) Draw();
 }
 
+void ProgressBar::SetDetail(const std::string& detail) {
+  std::lock_guard<std::mutex> lock(mu_);
+  detail_ = detail;
+}
+
 void ProgressBar::Draw() {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   uint64_t done = bytes_->load(std::memory_order_relaxed);
@@ -47,10 +52,13 @@ void ProgressBar::Draw() {
   bar.append(kBarWidth - filled, '.');
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   std::string eta = rate > 0 && done < total_ ? FormatSeconds(static_cast<double>(total_ - done) / rate) : "-";
-  std::fprintf(stderr, "\r\033[K[%s] %3.0f%% %s / %s  %s rows  %s/s  ETA %s", bar.c_str(), frac * 100,
+  constexpr size_t kMaxDetail = 70;
+  std::string detail = detail_.size() > kMaxDetail ? detail_.substr(0, kMaxDetail - 3) + "..." : detail_;
+  std::fprintf(stderr, "\r\033[K[%s] %3.0f%% %s / %s  %s rows  %s/s  ETA %s%s%s", bar.c_str(), frac * 100,
                FormatBytes(done).c_str(), FormatBytes(total_).c_str(),
                FormatThousands(rows_->load(std::memory_order_relaxed)).c_str(),
-               FormatBytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+               FormatBytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str(), detail.empty() ? "" : "  ",
+               detail.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace fanout {
@@ -21,6 +22,8 @@ class ProgressBar {
   ~ProgressBar();  // stops and erases the line
 
   void Stop();
+  // Text shown after the figures (e.g. per-worker task counts); thread-safe.
+  void SetDetail(const std::string& detail);
 
  private:
   void Loop();
@@ -34,6 +37,7 @@ class ProgressBar {
   std::condition_variable cv_;
   bool stop_ = false;
   bool drawn_ = false;
+  std::string detail_;
   std::thread thread_;
 };
 

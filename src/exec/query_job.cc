@@ -39,6 +39,23 @@ Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string&
   return Status::Corrupt(where + ": " + reason + " (--strict stops at the first skipped row)");
 }
 
+Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+                                  const ops::Query& query, const ops::ResolvedQuery& rq,
+                                  const csv::HeaderInfo& header, const ScanOptions& scan, Progress* progress,
+                                  const std::atomic<bool>* cancel, bool* end_in_quote) {
+  ops::Partial partial(query.aggs.size());
+  uint64_t header_offset = header.present ? header.offset : std::numeric_limits<uint64_t>::max();
+  {
+    ops::Aggregator agg(query, rq, &partial, header_offset, scan.strict);
+    Status st = ScanTask(object, task, start_in_quote, scan, &agg, progress, cancel, end_in_quote);
+    if (!st.ok() && scan.strict && agg.first_skipped() != nullptr) {
+      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
+    }
+    RETURN_IF_ERROR(st);
+  }  // the aggregator is done with the partial before it is returned
+  return partial;
+}
+
 Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options) {
   ObjectHeaders headers(plan, options.scan);
   std::vector<ops::ResolvedQuery> resolved(plan.objects.size());
@@ -65,14 +82,8 @@ Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, cons
     ASSIGN_OR_RETURN(const ops::ResolvedQuery* rq, resolve(task.object));
     ASSIGN_OR_RETURN(const csv::HeaderInfo* header, headers.Get(task.object));
     auto out = std::make_unique<PartialOutput>(query.aggs.size());
-    uint64_t header_offset = header->present ? header->offset : std::numeric_limits<uint64_t>::max();
-    ops::Aggregator agg(query, *rq, &out->partial, header_offset, options.scan.strict);
-    Status st = ScanTask(object, task, start_in_quote, options.scan, &agg, options.progress,
-                         options.cancel, &out->end_in_quote);
-    if (!st.ok() && options.scan.strict && agg.first_skipped() != nullptr) {
-      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
-    }
-    RETURN_IF_ERROR(st);
+    ASSIGN_OR_RETURN(out->partial, RunQueryTask(object, task, start_in_quote, query, *rq, *header, options.scan,
+                                                options.progress, options.cancel, &out->end_in_quote));
     return std::unique_ptr<TaskOutput>(std::move(out));
   };
 

@@ -24,6 +24,14 @@ struct JobOptions {
 
 Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options);
 
+// One task of a query job: the rows `task` owns, aggregated into a fresh Partial;
+// the quote state at its end in *end_in_quote. `header` and `rq` belong to the
+// task's object. Under --strict the first skipped row is an error naming its line.
+Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+                                  const ops::Query& query, const ops::ResolvedQuery& rq,
+                                  const csv::HeaderInfo& header, const ScanOptions& scan, Progress* progress,
+                                  const std::atomic<bool>* cancel, bool* end_in_quote);
+
 // Per-object header and column resolution, computed once by whichever task
 // needs it first. Shared by every command that reads rows.
 class ObjectHeaders {

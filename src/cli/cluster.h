@@ -1,0 +1,35 @@
+// The flags that turn any query command into a cluster job (--workers, --hosts)
+// and the glue between the command line and dist::RunClusterQuery.
+#pragma once
+
+#include <string>
+
+#include "cli/common.h"
+#include "dist/coordinator.h"
+
+namespace fanout::cli {
+
+struct ClusterFlags {
+  int workers = 0;
+  std::string hosts;
+  std::string ssh = "ssh";
+  std::string remote_fanout = ".cache/fanout/bin/fanout";
+  int heartbeat_timeout = 10;
+  int connect_timeout = 15;
+  int max_attempts = 4;
+  bool no_backups = false;
+
+  bool enabled() const { return workers > 0 || !hosts.empty(); }
+};
+
+void AddClusterFlags(CLI::App* sub, ClusterFlags* flags);
+
+// Runs the job on the workers the flags describe, with a progress line and
+// Ctrl-C handling (every worker stopped, exit status 130). *details gets the
+// per-worker figures, lines for stderr after the summary (printed at once when
+// the job fails, unless quiet).
+Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
+                                size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
+                                std::string* details);
+
+}  // namespace fanout::cli

@@ -1,0 +1,31 @@
+// fanout worker: the process a coordinator starts on each machine (locally or
+// through ssh); it speaks frames on stdin/stdout (docs/protocol.md) and is not
+// meant to be run by hand.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "dist/worker.h"
+
+namespace fanout::cli {
+
+void AddWorkerCommand(CLI::App& app) {
+  static dist::WorkerOptions options;
+  CLI::App* sub = app.add_subcommand("worker",
+                                     "Run tasks for a coordinator over stdin/stdout (started by --workers/--hosts;\n"
+                                     "not for interactive use). The protocol is in docs/protocol.md.");
+  sub->add_option("--cores", options.cores, "Cores to report and task threads to run (default: every core)")
+      ->check(CLI::Range(1, 4096));
+  sub->callback([] {
+    if (isatty(STDOUT_FILENO)) {
+      std::fprintf(stderr, "fanout worker: stdout is a terminal; a coordinator starts workers (see --workers, --hosts)\n");
+      throw CLI::RuntimeError(2);
+    }
+    Status st = dist::RunWorker(STDIN_FILENO, STDOUT_FILENO, options);
+    if (!st.ok()) FailJob(st);
+  });
+}
+
+}  // namespace fanout::cli

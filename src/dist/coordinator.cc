@@ -1,0 +1,500 @@
+#include "dist/coordinator.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "dist/launcher.h"
+
+namespace fanout::dist {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kStderrTail = 2000;
+constexpr double kHeartbeatEvery = 1.0;
+constexpr double kStatusEvery = 0.25;
+
+enum class ConnState { kStarting, kReady, kLost };
+
+struct Conn {
+  WorkerProcess proc;
+  ConnState state = ConnState::kStarting;
+  FrameReader reader;
+  std::string out;       // frames not yet written to its stdin
+  std::string err_tail;  // the end of what it wrote on stderr
+  double started = 0, last_heard = 0, last_sent = 0, ready_at = 0;
+  int sched_id = -1;
+  int cores = 0;
+  uint64_t running = 0;
+  WorkerReport report;
+};
+
+// What a scheduler task stands for: a plan task run with a given start state.
+struct TaskRef {
+  uint32_t plan_task = 0;
+  bool start_in_quote = false;
+};
+
+struct RangeResult {
+  bool have = false;
+  bool start = false, end = false;
+  ops::Partial partial;
+};
+
+struct ObjectState {
+  std::vector<RangeResult> ranges;  // by range number
+  std::vector<uint32_t> plan_tasks; // by range number
+  bool committed = false;
+};
+
+class Coordinator {
+ public:
+  Coordinator(const exec::Plan& plan, const JobSpec& job, size_t num_aggs, const ClusterOptions& options,
+              exec::Progress* progress, ClusterReport* report)
+      : plan_(plan), job_(job), options_(options), progress_(progress), report_(report), total_(num_aggs),
+        sched_(options.scheduler), objects_(plan.objects.size()), t0_(Clock::now()) {
+    for (uint32_t i = 0; i < plan.tasks.size(); ++i) {
+      const exec::Task& t = plan.tasks[i];
+      ObjectState& o = objects_[t.object];
+      o.ranges.resize(t.ranges);
+      o.plan_tasks.resize(t.ranges);
+      o.plan_tasks[t.range] = i;
+      refs_.push_back(TaskRef{i, false});
+      sched_.AddTask(t.stored_bytes);
+    }
+    for (ObjectState& o : objects_) {
+      if (o.ranges.empty()) o.committed = true;  // no task (cannot happen with a valid plan)
+    }
+    committed_ = static_cast<size_t>(std::count_if(objects_.begin(), objects_.end(),
+                                                   [](const ObjectState& o) { return o.committed; }));
+  }
+
+  ~Coordinator() { StopAll(); }
+
+  Result<ops::Partial> Run() {
+    RETURN_IF_ERROR(Launch());
+    std::vector<pollfd> fds;
+    std::vector<std::pair<size_t, int>> owner;  // (conn, 0 out / 1 err / 2 in)
+    while (committed_ < objects_.size()) {
+      if (options_.interrupted != nullptr && options_.interrupted->load()) {
+        return Status::IoError("interrupted; stopped every worker");
+      }
+      if (!failure_.ok()) return failure_;
+      if (LiveWorkers() == 0) return NoWorkersLeft();
+      fds.clear();
+      owner.clear();
+      for (size_t i = 0; i < conns_.size(); ++i) {
+        Conn& c = *conns_[i];
+        if (c.state == ConnState::kLost) continue;
+        fds.push_back({c.proc.from_fd, POLLIN, 0});
+        owner.emplace_back(i, 0);
+        if (c.proc.err_fd >= 0) {
+          fds.push_back({c.proc.err_fd, POLLIN, 0});
+          owner.emplace_back(i, 1);
+        }
+        if (!c.out.empty()) {
+          fds.push_back({c.proc.to_fd, POLLOUT, 0});
+          owner.emplace_back(i, 2);
+        }
+      }
+      int r = ::poll(fds.data(), fds.size(), 100);
+      if (r < 0 && errno != EINTR) return Status::IoError(std::string("poll: ") + std::strerror(errno));
+      for (size_t k = 0; r > 0 && k < fds.size(); ++k) {
+        if (fds[k].revents == 0) continue;
+        auto [i, which] = owner[k];
+        Conn& c = *conns_[i];
+        if (c.state == ConnState::kLost) continue;
+        if (which == 0) {
+          ReadFrames(i);
+        } else if (which == 1) {
+          ReadStderr(c);
+        } else {
+          Flush(i);
+        }
+      }
+      Timers();
+      AssignTasks();
+    }
+    return std::move(total_);
+  }
+
+ private:
+  double Now() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
+
+  Status Launch() {
+    std::vector<std::string> remote = {options_.remote_fanout, "worker"};
+    if (options_.local_workers > 0) {
+      ASSIGN_OR_RETURN(std::string exe, SelfExe());
+      int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      int cores = options_.local_worker_cores > 0 ? options_.local_worker_cores
+                                                  : std::max(1, hw / options_.local_workers);
+      for (int i = 0; i < options_.local_workers; ++i) {
+        RETURN_IF_ERROR(Start({exe, "worker", "--cores", std::to_string(cores)}, "local-" + std::to_string(i + 1)));
+      }
+    }
+    for (const std::string& h : options_.hosts) {
+      RETURN_IF_ERROR(Start(SshArgv(options_.ssh, h, remote, options_.connect_timeout_s), h));
+    }
+    if (conns_.empty()) return Status::InvalidArgument("no workers to start");
+    return Status::OK();
+  }
+
+  Status Start(const std::vector<std::string>& argv, const std::string& name) {
+    ASSIGN_OR_RETURN(WorkerProcess p, Spawn(argv, name));
+    auto c = std::make_unique<Conn>();
+    c->proc = p;
+    c->started = c->last_heard = Now();
+    c->report.name = name;
+    conns_.push_back(std::move(c));
+    return Status::OK();
+  }
+
+  int LiveWorkers() const {
+    int n = 0;
+    for (const auto& c : conns_) n += c->state != ConnState::kLost;
+    return n;
+  }
+
+  Status NoWorkersLeft() const {
+    std::string why;
+    for (const auto& c : conns_) {
+      if (!why.empty()) why += "; ";
+      why += c->report.name + ": " + c->report.lost;
+    }
+    return Status::IoError("every worker was lost, the job cannot finish (" + why + ")");
+  }
+
+  void Send(Conn& c, const std::string& frame) {
+    c.out += frame;
+    c.last_sent = Now();
+  }
+
+  void Flush(size_t i) {
+    Conn& c = *conns_[i];
+    while (!c.out.empty()) {
+      ssize_t n = ::write(c.proc.to_fd, c.out.data(), c.out.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) {
+        Lose(i, "its input closed (" + std::string(std::strerror(errno)) + ")");
+        return;
+      }
+      c.out.erase(0, static_cast<size_t>(n));
+    }
+  }
+
+  void ReadStderr(Conn& c) {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(c.proc.err_fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n == 0) {
+          ::close(c.proc.err_fd);
+          c.proc.err_fd = -1;
+        }
+        return;
+      }
+      c.err_tail.append(buf, static_cast<size_t>(n));
+      if (c.err_tail.size() > kStderrTail) c.err_tail.erase(0, c.err_tail.size() - kStderrTail);
+    }
+  }
+
+  std::string StderrSummary(Conn& c) {
+    if (c.proc.err_fd >= 0) ReadStderr(c);
+    std::string t = c.err_tail;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    size_t nl = t.rfind('\n');
+    if (nl != std::string::npos) t = t.substr(nl + 1);  // its last line says the most
+    return t;
+  }
+
+  void ReadFrames(size_t i) {
+    Conn& c = *conns_[i];
+    char buf[1 << 16];
+    bool eof = false;
+    for (;;) {
+      ssize_t n = ::read(c.proc.from_fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) {
+        eof = true;
+        break;
+      }
+      c.last_heard = Now();
+      c.reader.Feed(buf, static_cast<size_t>(n));
+    }
+    HandleFrames(i);
+    if (eof && c.state != ConnState::kLost) {
+      // Give the process a moment to leave its last words on stderr.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::string last = StderrSummary(c);
+      Lose(i, last.empty() ? "it exited" : "it exited: " + last);
+    }
+  }
+
+  void HandleFrames(size_t i) {
+    Conn& c = *conns_[i];
+    for (;;) {
+      bool ready = false;
+      FrameType type;
+      std::string payload;
+      Status st = c.reader.Next(&ready, &type, &payload);
+      if (!st.ok()) {
+        std::string last = StderrSummary(c);
+        Lose(i, st.message() + (last.empty() ? "" : " — it said: " + last));
+        return;
+      }
+      if (!ready) return;
+      Handle(i, type, payload);
+      if (c.state == ConnState::kLost || !failure_.ok()) return;
+    }
+  }
+
+  void Handle(size_t i, FrameType type, const std::string& payload) {
+    Conn& c = *conns_[i];
+    if (c.state == ConnState::kStarting && type != FrameType::kHello) {
+      Lose(i, std::string("sent ") + FrameTypeName(type) + " before hello");
+      return;
+    }
+    switch (type) {
+      case FrameType::kHello: {
+        Result<Hello> h = DecodeHello(payload);
+        if (!h.ok()) {
+          Lose(i, h.status().message());
+          return;
+        }
+        if (c.state != ConnState::kStarting) {
+          Lose(i, "said hello twice");
+          return;
+        }
+        c.cores = static_cast<int>(h->cores);
+        c.report.cores = c.cores;
+        c.state = ConnState::kReady;
+        c.ready_at = Now();
+        c.sched_id = sched_.AddWorker(c.cores);
+        if (static_cast<size_t>(c.sched_id) >= sched_to_conn_.size()) sched_to_conn_.resize(c.sched_id + 1);
+        sched_to_conn_[c.sched_id] = i;
+        Send(c, EncodeJob(job_));
+        return;
+      }
+      case FrameType::kHeartbeat:
+        return;
+      case FrameType::kProgress: {
+        Result<ProgressMsg> m = DecodeProgress(payload);
+        if (!m.ok()) return Lose(i, m.status().message());
+        if (progress_ != nullptr) progress_->bytes.fetch_add(m->bytes, std::memory_order_relaxed);
+        return;
+      }
+      case FrameType::kDone: {
+        Result<DoneMsg> m = DecodeDone(payload);
+        if (!m.ok()) return Lose(i, m.status().message());
+        return OnDone(i, std::move(m).value());
+      }
+      case FrameType::kFail: {
+        Result<FailMsg> m = DecodeFail(payload);
+        if (!m.ok()) return Lose(i, m.status().message());
+        return OnFail(i, *m);
+      }
+      case FrameType::kBye:
+        return Lose(i, "it said bye before the job ended");
+      default:
+        return Lose(i, std::string("unexpected ") + FrameTypeName(type) + " frame");
+    }
+  }
+
+  bool Owns(size_t i, uint64_t attempt) const {
+    int w = sched_.WorkerOf(attempt);
+    return w >= 0 && static_cast<size_t>(w) < sched_to_conn_.size() && sched_to_conn_[w] == i;
+  }
+
+  void OnDone(size_t i, DoneMsg m) {
+    Conn& c = *conns_[i];
+    if (!Owns(i, m.id)) return;  // an attempt we gave up on
+    uint32_t task = sched_.TaskOf(m.id);
+    Result<ops::Partial> p = ops::Partial::Deserialize(m.partial);
+    if (!p.ok()) {  // a worker sending garbage is not trusted with more
+      Lose(i, "sent a corrupt result: " + p.status().message());
+      return;
+    }
+    std::vector<uint64_t> cancel;
+    if (sched_.Complete(m.id, Now(), &cancel) != Scheduler::Outcome::kAccepted) return;
+    for (uint64_t a : cancel) {
+      int w = sched_.WorkerOf(a);
+      if (w >= 0) Send(*conns_[sched_to_conn_[w]], EncodeCancel(a));
+    }
+    const TaskRef ref = refs_[task];
+    const exec::Task& t = plan_.tasks[ref.plan_task];
+    ++c.report.tasks;
+    c.report.bytes += t.stored_bytes;
+    if (progress_ != nullptr) progress_->rows.fetch_add(p->stats().rows, std::memory_order_relaxed);
+    ObjectState& o = objects_[t.object];
+    RangeResult& rr = o.ranges[t.range];
+    rr.have = true;
+    rr.start = ref.start_in_quote;
+    rr.end = m.end_in_quote;
+    rr.partial = std::move(p).value();
+    CheckObject(t.object);
+  }
+
+  // All of an object's ranges have results: walk them with the real quote
+  // state, re-run the ones that guessed wrong, and commit once all agree.
+  void CheckObject(uint32_t object) {
+    ObjectState& o = objects_[object];
+    if (o.committed) return;
+    bool state = false;
+    for (size_t k = 0; k < o.ranges.size(); ++k) {
+      RangeResult& rr = o.ranges[k];
+      if (!rr.have) return;  // still running (or re-running)
+      if (rr.start != state) {
+        rr.have = false;
+        refs_.push_back(TaskRef{o.plan_tasks[k], state});
+        sched_.AddTask(plan_.tasks[o.plan_tasks[k]].stored_bytes);
+        ++report_->quote_reruns;
+        return;
+      }
+      state = rr.end;
+    }
+    for (RangeResult& rr : o.ranges) total_.Merge(rr.partial);
+    o.ranges.clear();
+    o.committed = true;
+    ++committed_;
+  }
+
+  void OnFail(size_t i, const FailMsg& m) {
+    if (!Owns(i, m.id)) return;
+    uint32_t task = sched_.TaskOf(m.id);
+    const exec::Task& t = plan_.tasks[refs_[task].plan_task];
+    Status st = sched_.Fail(m.id, m.retryable, m.message + " (on " + conns_[i]->report.name + ")");
+    if (!st.ok()) {
+      failure_ = m.retryable ? st : Status::IoError(m.message + " (on " + conns_[i]->report.name + ")");
+      (void)t;
+    }
+  }
+
+  void Lose(size_t i, const std::string& why) {
+    Conn& c = *conns_[i];
+    if (c.state == ConnState::kLost) return;
+    c.state = ConnState::kLost;
+    c.report.lost = why;
+    if (c.sched_id >= 0) sched_.RemoveWorker(c.sched_id);
+    c.report.seconds = Now() - (c.ready_at > 0 ? c.ready_at : c.started);
+    if (c.proc.pid > 0) kill(-c.proc.pid, SIGKILL);
+    Stop(&c.proc, 1000);
+  }
+
+  void Timers() {
+    double now = Now();
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      Conn& c = *conns_[i];
+      if (c.state == ConnState::kStarting && now - c.started > options_.connect_timeout_s + 5) {
+        std::string last = StderrSummary(c);
+        Lose(i, "no hello within " + std::to_string(options_.connect_timeout_s + 5) + " s" +
+                    (last.empty() ? "" : ": " + last));
+      } else if (c.state == ConnState::kReady && now - c.last_heard > options_.heartbeat_timeout_s) {
+        Lose(i, "silent for " + std::to_string(options_.heartbeat_timeout_s) + " s (no heartbeat)");
+      } else if (c.state == ConnState::kReady && now - c.last_sent >= kHeartbeatEvery) {
+        Send(c, EncodeEmpty(FrameType::kHeartbeat));
+      }
+      if (c.state != ConnState::kLost && !c.out.empty()) Flush(i);
+    }
+    if (options_.on_status && now - last_status_ >= kStatusEvery) {
+      last_status_ = now;
+      options_.on_status(StatusLine());
+    }
+  }
+
+  std::string StatusLine() const {
+    std::string s;
+    for (const auto& c : conns_) {
+      if (!s.empty()) s += " ";
+      s += c->report.name + ":" +
+           (c->state == ConnState::kLost ? "lost" : c->state == ConnState::kStarting ? "starting"
+                                                                                    : std::to_string(c->report.tasks));
+    }
+    return s;
+  }
+
+  void AssignTasks() {
+    std::vector<Assignment> a;
+    sched_.Assign(Now(), &a);
+    for (const Assignment& x : a) {
+      Conn& c = *conns_[sched_to_conn_[x.worker]];
+      const TaskRef& ref = refs_[x.task];
+      TaskMsg m;
+      m.id = x.attempt;
+      m.task = plan_.tasks[ref.plan_task];
+      m.object = plan_.objects[m.task.object];
+      m.start_in_quote = ref.start_in_quote;
+      Send(c, EncodeTask(m));
+    }
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      if (conns_[i]->state != ConnState::kLost && !conns_[i]->out.empty()) Flush(i);
+    }
+  }
+
+  // Says bye, closes every worker's input and waits a little for them to go;
+  // what is still there then is killed.
+  void StopAll() {
+    double now = Now();
+    for (auto& c : conns_) {
+      if (c->state == ConnState::kLost) continue;
+      if (c->state == ConnState::kReady) {
+        std::string bye = EncodeEmpty(FrameType::kBye);
+        ssize_t ignored = ::write(c->proc.to_fd, bye.data(), bye.size());
+        (void)ignored;
+      }
+      ::close(c->proc.to_fd);
+      c->proc.to_fd = -1;
+    }
+    for (auto& c : conns_) {
+      if (c->state == ConnState::kLost) continue;
+      c->report.seconds = now - (c->ready_at > 0 ? c->ready_at : c->started);
+      Stop(&c->proc, 3000);
+      c->state = ConnState::kLost;
+    }
+    if (report_ != nullptr) {
+      report_->workers.clear();
+      for (auto& c : conns_) report_->workers.push_back(c->report);
+      report_->stats = sched_.stats();
+    }
+  }
+
+  const exec::Plan& plan_;
+  const JobSpec& job_;
+  const ClusterOptions& options_;
+  exec::Progress* progress_;
+  ClusterReport* report_;
+  ops::Partial total_;
+  Scheduler sched_;
+  std::vector<TaskRef> refs_;  // by scheduler task id
+  std::vector<ObjectState> objects_;
+  size_t committed_ = 0;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  std::vector<size_t> sched_to_conn_;
+  Status failure_;
+  Clock::time_point t0_;
+  double last_status_ = 0;
+};
+
+}  // namespace
+
+Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
+                                     const ClusterOptions& options, exec::Progress* progress,
+                                     ClusterReport* report) {
+  ClusterReport ignored;
+  Coordinator c(plan, job, num_aggs, options, progress, report != nullptr ? report : &ignored);
+  return c.Run();
+}
+
+}  // namespace fanout::dist

@@ -1,0 +1,62 @@
+// The coordinator: runs a query job's tasks on worker processes — local ones
+// (--workers N) or one per host over ssh (--hosts) — and merges their partial
+// results, each task's exactly once.
+//
+// One thread, one poll loop: frames in from every worker, tasks out as the
+// Scheduler (scheduler.h) assigns them, heartbeats both ways. A worker that
+// exits, whose connection drops, or that falls silent past the heartbeat
+// timeout is lost: its tasks run elsewhere and the job goes on while any worker
+// remains. Byte ranges of one object are checked for their quote states as in
+// the local executor (local_executor.h) and re-run where a guess was wrong.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "dist/messages.h"
+#include "dist/scheduler.h"
+#include "exec/plan.h"
+#include "exec/task_runner.h"
+#include "ops/partial.h"
+
+namespace fanout::dist {
+
+struct ClusterOptions {
+  int local_workers = 0;           // --workers N
+  int local_worker_cores = 0;      // cores each local worker uses; 0: this machine's cores / N
+  std::vector<std::string> hosts;  // --hosts
+  std::string ssh = "ssh";         // --ssh: the ssh command, split on spaces
+  std::string remote_fanout = ".cache/fanout/bin/fanout";  // --remote-fanout: fanout on the hosts
+  int connect_timeout_s = 15;      // a worker that has not said hello by then is lost
+  int heartbeat_timeout_s = 10;    // a worker silent this long is lost
+  SchedulerOptions scheduler;
+  std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop everything
+  // Called about four times a second with a one-line per-worker summary.
+  std::function<void(const std::string&)> on_status;
+};
+
+struct WorkerReport {
+  std::string name;
+  int cores = 0;
+  uint64_t tasks = 0;      // results accepted from it
+  uint64_t bytes = 0;      // stored bytes of those tasks
+  double seconds = 0;      // from its hello to the end (or its loss)
+  std::string lost;        // why it was lost; empty if it was not
+};
+
+struct ClusterReport {
+  std::vector<WorkerReport> workers;
+  Scheduler::Stats stats;
+  uint64_t quote_reruns = 0;
+};
+
+// Runs every task of `plan` on the workers; `progress` (optional) counts bytes
+// and rows as results arrive.
+Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
+                                     const ClusterOptions& options, exec::Progress* progress,
+                                     ClusterReport* report);
+
+}  // namespace fanout::dist

@@ -1,0 +1,166 @@
+#include "dist/launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fanout::dist {
+
+namespace {
+
+std::vector<std::string> SplitWords(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+}  // namespace
+
+std::vector<std::string> SshArgv(const std::string& ssh_command, const std::string& host,
+                                 const std::vector<std::string>& remote_command, int connect_timeout_s) {
+  std::vector<std::string> argv = SplitWords(ssh_command.empty() ? "ssh" : ssh_command);
+  const char* home = std::getenv("HOME");
+  std::string control_dir = std::string(home != nullptr ? home : "/tmp") + "/.cache/fanout/ssh";
+  std::string mkdir = std::string(home != nullptr ? home : "/tmp") + "/.cache";
+  ::mkdir(mkdir.c_str(), 0700);
+  ::mkdir((mkdir + "/fanout").c_str(), 0700);
+  bool share = ::mkdir(control_dir.c_str(), 0700) == 0 || errno == EEXIST;
+  for (const std::string& o : {std::string("BatchMode=yes"), "ConnectTimeout=" + std::to_string(connect_timeout_s),
+                               std::string("ServerAliveInterval=5"), std::string("ServerAliveCountMax=3")}) {
+    argv.push_back("-o");
+    argv.push_back(o);
+  }
+  if (share) {
+    for (const std::string& o : {std::string("ControlMaster=auto"), std::string("ControlPersist=60"),
+                                 "ControlPath=" + control_dir + "/%C"}) {
+      argv.push_back("-o");
+      argv.push_back(o);
+    }
+  }
+  argv.push_back(host);
+  argv.insert(argv.end(), remote_command.begin(), remote_command.end());
+  return argv;
+}
+
+Result<WorkerProcess> Spawn(const std::vector<std::string>& argv, const std::string& name) {
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return Status::IoError("pipe: " + std::string(std::strerror(errno)));
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    ::close(in[0]);
+    ::close(in[1]);
+    return Status::IoError("pipe: " + std::string(std::strerror(errno)));
+  }
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    return Status::IoError("pipe: " + std::string(std::strerror(errno)));
+  }
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
+    return Status::IoError("fork: " + std::string(std::strerror(errno)));
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    execvp(cargv[0], cargv.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", cargv[0], std::strerror(errno));
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from here, so it holds before we might signal the group
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  for (int fd : {in[1], out[0], err[0]}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  WorkerProcess w;
+  w.pid = pid;
+  w.to_fd = in[1];
+  w.from_fd = out[0];
+  w.err_fd = err[0];
+  w.name = name;
+  return w;
+}
+
+Result<std::string> SelfExe() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return Status::IoError("cannot find this program's path (/proc/self/exe)");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+Result<std::vector<std::string>> ParseHosts(const std::string& spec) {
+  std::vector<std::string> hosts;
+  auto add = [&](std::string h, const std::string& where) -> Status {
+    size_t a = h.find_first_not_of(" \t\r");
+    size_t b = h.find_last_not_of(" \t\r");
+    h = a == std::string::npos ? "" : h.substr(a, b - a + 1);
+    if (h.empty()) return Status::OK();
+    if (h[0] == '-' || h.find_first_of(" \t'\"`$;&|<>\\") != std::string::npos) {
+      return Status::InvalidArgument(where + ": '" + h + "' is not a host name");
+    }
+    hosts.push_back(h);
+    return Status::OK();
+  };
+  if (!spec.empty() && spec[0] == '@') {
+    std::string path = spec.substr(1);
+    std::ifstream in(path);
+    if (!in) return Status::NotFound("--hosts " + spec + ": cannot read " + path);
+    int line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      size_t hash = line.find('#');
+      if (hash != std::string::npos) line.resize(hash);
+      RETURN_IF_ERROR(add(line, path + ":" + std::to_string(line_no)));
+    }
+  } else {
+    std::stringstream in(spec);
+    for (std::string h; std::getline(in, h, ',');) RETURN_IF_ERROR(add(h, "--hosts"));
+  }
+  if (hosts.empty()) return Status::InvalidArgument("--hosts " + spec + ": no hosts");
+  return hosts;
+}
+
+void Stop(WorkerProcess* w, int grace_ms) {
+  CloseFd(&w->to_fd);
+  CloseFd(&w->from_fd);
+  CloseFd(&w->err_fd);
+  if (w->pid <= 0) return;
+  auto reaped = [&] {
+    int status;
+    pid_t r = waitpid(w->pid, &status, WNOHANG);
+    return r == w->pid || (r < 0 && errno == ECHILD);
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  while (!reaped()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(-w->pid, SIGKILL);
+      waitpid(w->pid, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  w->pid = -1;
+}
+
+}  // namespace fanout::dist

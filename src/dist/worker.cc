@@ -1,0 +1,287 @@
+#include "dist/worker.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "dist/messages.h"
+#include "exec/query_job.h"
+
+namespace fanout::dist {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+constexpr auto kProgressEvery = std::chrono::milliseconds(250);
+
+// Writes whole frames to the coordinator; one writer at a time.
+class Out {
+ public:
+  explicit Out(int fd) : fd_(fd) {}
+  bool Send(const std::string& frame) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t done = 0;
+    while (done < frame.size()) {
+      ssize_t n = ::write(fd_, frame.data() + done, frame.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  std::mutex mu_;
+};
+
+// Per object: its header and the query resolved against it, computed once.
+struct ObjectEntry {
+  std::once_flag once;
+  Status status;
+  csv::HeaderInfo header;
+  ops::ResolvedQuery rq;
+};
+
+class Worker {
+ public:
+  Worker(int in_fd, int out_fd, const WorkerOptions& options)
+      : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : DefaultCores()) {}
+
+  Status Run() {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    Hello hello;
+    hello.cores = static_cast<uint32_t>(cores_);
+    hello.host = host;
+    hello.fanout_version = FANOUT_VERSION;
+    if (!out_.Send(EncodeHello(hello))) return Status::IoError("cannot write to the coordinator");
+    std::thread ticker([this] { Tick(); });
+    Status st = ReadLoop();
+    if (!st.ok()) std::fprintf(stderr, "fanout worker: %s\n", st.message().c_str());
+    // Whatever ended the loop, stop now: running tasks are abandoned (the
+    // coordinator has already given up on them or said bye).
+    std::_Exit(st.ok() ? 0 : 3);
+  }
+
+ private:
+  static int DefaultCores() {
+    unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int>(n);
+  }
+
+  Status ReadLoop() {
+    FrameReader reader;
+    std::vector<char> buf(1 << 16);
+    auto last_heard = Clock::now();
+    for (;;) {
+      long idle_ms = static_cast<long>(idle_timeout_s_.load()) * 1000;
+      pollfd p{in_fd_, POLLIN, 0};
+      int r = ::poll(&p, 1, 500);
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) {
+        if (Clock::now() - last_heard > std::chrono::milliseconds(idle_ms)) {
+          return Status::IoError("no word from the coordinator for " + std::to_string(idle_ms / 1000) + " s; exiting");
+        }
+        continue;
+      }
+      ssize_t n = ::read(in_fd_, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status::OK();  // the coordinator closed our input: done
+      last_heard = Clock::now();
+      reader.Feed(buf.data(), static_cast<size_t>(n));
+      for (;;) {
+        bool ready = false;
+        FrameType type;
+        std::string payload;
+        RETURN_IF_ERROR(reader.Next(&ready, &type, &payload));
+        if (!ready) break;
+        bool bye = false;
+        RETURN_IF_ERROR(Handle(type, payload, &bye));
+        if (bye) return Status::OK();
+      }
+    }
+  }
+
+  Status Handle(FrameType type, const std::string& payload, bool* bye) {
+    switch (type) {
+      case FrameType::kJob: {
+        if (have_job_) return Status::Corrupt("a second job frame (a worker runs one job)");
+        ASSIGN_OR_RETURN(JobSpec spec, DecodeJob(payload));
+        ASSIGN_OR_RETURN(ops::Query q, BuildQuery(spec));
+        io::SetRemoteOptions(spec.remote);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          spec_ = std::move(spec);
+          query_ = std::move(q);
+          have_job_ = true;
+        }
+        idle_timeout_s_ = std::max<uint32_t>(spec_.idle_timeout_s, 1);
+        int threads = spec_.threads > 0 ? static_cast<int>(spec_.threads) : cores_;
+        for (int i = 0; i < threads; ++i) std::thread([this] { TaskLoop(); }).detach();
+        return Status::OK();
+      }
+      case FrameType::kTask: {
+        ASSIGN_OR_RETURN(TaskMsg t, DecodeTask(payload));
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!have_job_) return Status::Corrupt("a task arrived before the job");
+        auto cancel = std::make_shared<std::atomic<bool>>(false);
+        cancels_[t.id] = cancel;
+        queue_.push_back({std::move(t), cancel});
+        cv_.notify_one();
+        return Status::OK();
+      }
+      case FrameType::kCancel: {
+        ASSIGN_OR_RETURN(uint64_t id, DecodeCancel(payload));
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = cancels_.find(id);
+        if (it != cancels_.end()) it->second->store(true);
+        return Status::OK();
+      }
+      case FrameType::kHeartbeat:
+        return Status::OK();
+      case FrameType::kBye:
+        *bye = true;
+        return Status::OK();
+      default:
+        return Status::Corrupt(std::string("unexpected ") + FrameTypeName(type) + " frame from the coordinator");
+    }
+  }
+
+  struct Queued {
+    TaskMsg msg;
+    std::shared_ptr<std::atomic<bool>> cancel;
+  };
+
+  void TaskLoop() {
+    for (;;) {
+      Queued q;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !queue_.empty(); });
+        q = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      std::string frame = RunTask(q);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        cancels_.erase(q.msg.id);
+      }
+      FlushProgress();  // the coordinator sees the bytes before the result
+      if (!out_.Send(frame)) std::_Exit(3);
+    }
+  }
+
+  ObjectEntry* Entry(const exec::ObjectPlan& object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_ptr<ObjectEntry>& e = objects_[object.info.url + '\n' + object.info.etag];
+    if (e == nullptr) e = std::make_unique<ObjectEntry>();
+    return e.get();
+  }
+
+  std::string RunTask(const Queued& q) {
+    const TaskMsg& t = q.msg;
+    FailMsg fail;
+    fail.id = t.id;
+    if (q.cancel->load()) {
+      fail.retryable = true;
+      fail.message = t.object.info.url + ": cancelled";
+      return EncodeFail(fail);
+    }
+    ObjectEntry* e = Entry(t.object);
+    std::call_once(e->once, [&] {
+      Result<csv::HeaderInfo> h = exec::ReadObjectHeader(t.object, spec_.scan);
+      if (!h.ok()) {
+        e->status = h.status();
+        return;
+      }
+      e->header = std::move(h).value();
+      Result<ops::ResolvedQuery> rq = ops::Resolve(query_, e->header, t.object.info.url);
+      if (rq.ok()) {
+        e->rq = std::move(rq).value();
+      } else {
+        e->status = rq.status();
+      }
+    });
+    Status st = e->status;
+    DoneMsg done;
+    done.id = t.id;
+    if (st.ok()) {
+      Result<ops::Partial> p = exec::RunQueryTask(t.object, t.task, t.start_in_quote, query_, e->rq, e->header,
+                                                  spec_.scan, &progress_, q.cancel.get(), &done.end_in_quote);
+      if (p.ok()) {
+        done.partial = p->Serialize();
+        return EncodeDone(done);
+      }
+      st = p.status();
+    } else if (st.code() == StatusCode::kIoError) {
+      // A header read that failed on the network is worth another try.
+      std::lock_guard<std::mutex> lock(mu_);
+      objects_.erase(t.object.info.url + '\n' + t.object.info.etag);
+    }
+    fail.retryable = st.code() == StatusCode::kIoError;
+    fail.message = st.message();
+    return EncodeFail(fail);
+  }
+
+  void FlushProgress() {
+    std::lock_guard<std::mutex> lock(progress_mu_);
+    uint64_t b = progress_.bytes.load(), r = progress_.rows.load();
+    if (b == sent_bytes_ && r == sent_rows_) return;
+    ProgressMsg m{b - sent_bytes_, r - sent_rows_};
+    sent_bytes_ = b;
+    sent_rows_ = r;
+    out_.Send(EncodeProgress(m));
+  }
+
+  void Tick() {
+    auto last_beat = Clock::now();
+    for (;;) {
+      std::this_thread::sleep_for(kProgressEvery);
+      FlushProgress();
+      if (Clock::now() - last_beat >= kHeartbeatEvery) {
+        last_beat = Clock::now();
+        if (!out_.Send(EncodeEmpty(FrameType::kHeartbeat))) std::_Exit(3);
+      }
+    }
+  }
+
+  int in_fd_;
+  Out out_;
+  int cores_;
+  std::atomic<uint32_t> idle_timeout_s_{30};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool have_job_ = false;
+  JobSpec spec_;
+  ops::Query query_;
+  std::deque<Queued> queue_;
+  std::map<uint64_t, std::shared_ptr<std::atomic<bool>>> cancels_;
+  std::map<std::string, std::unique_ptr<ObjectEntry>> objects_;
+
+  exec::Progress progress_;
+  std::mutex progress_mu_;
+  uint64_t sent_bytes_ = 0, sent_rows_ = 0;
+};
+
+}  // namespace
+
+Status RunWorker(int in_fd, int out_fd, const WorkerOptions& options) {
+  Worker w(in_fd, out_fd, options);
+  return w.Run();
+}
+
+}  // namespace fanout::dist
