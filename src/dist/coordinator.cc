@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kStderrTail = 2000;
 constexpr double kHeartbeatEvery = 1.0;
 constexpr double kStatusEvery = 0.25;
+constexpr int kStopGraceMs = 2000;
 
 enum class ConnState { kStarting, kReady, kLost };
 
@@ -457,10 +458,14 @@ class Coordinator {
       ::close(c->proc.to_fd);
       c->proc.to_fd = -1;
     }
+    // One grace period for all of them: a healthy worker exits within
+    // milliseconds of bye; a hung one is killed when the period ends.
+    auto deadline = Clock::now() + std::chrono::milliseconds(kStopGraceMs);
     for (auto& c : conns_) {
       if (c->state == ConnState::kLost) continue;
       c->report.seconds = now - (c->ready_at > 0 ? c->ready_at : c->started);
-      Stop(&c->proc, 3000);
+      int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+      Stop(&c->proc, std::max(left, 0));
       c->state = ConnState::kLost;
     }
     if (report_ != nullptr) {

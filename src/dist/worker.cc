@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -58,7 +59,9 @@ struct ObjectEntry {
 class Worker {
  public:
   Worker(int in_fd, int out_fd, const WorkerOptions& options)
-      : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : DefaultCores()) {}
+      : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : DefaultCores()) {
+    if (const char* d = std::getenv("FANOUT_TEST_TASK_DELAY_MS")) test_task_delay_ms_ = std::atoi(d);
+  }
 
   Status Run() {
     char host[256] = {0};
@@ -193,6 +196,9 @@ class Worker {
 
   std::string RunTask(const Queued& q) {
     const TaskMsg& t = q.msg;
+    if (test_task_delay_ms_ > 0) {  // a test hook: stretch jobs so faults can land mid-way
+      std::this_thread::sleep_for(std::chrono::milliseconds(test_task_delay_ms_));
+    }
     FailMsg fail;
     fail.id = t.id;
     if (q.cancel->load()) {
@@ -261,6 +267,7 @@ class Worker {
   int in_fd_;
   Out out_;
   int cores_;
+  int test_task_delay_ms_ = 0;
   std::atomic<uint32_t> idle_timeout_s_{30};
 
   std::mutex mu_;
