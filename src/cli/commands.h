@@ -12,6 +12,7 @@ void AddSelectCommand(CLI::App& app);   // cmd_select.cc
 void AddLsCommand(CLI::App& app);       // cmd_ls.cc
 void AddCatCommand(CLI::App& app);      // cmd_cat.cc
 void AddWorkerCommand(CLI::App& app);   // cmd_worker.cc
+void AddDeployCommand(CLI::App& app);   // cmd_deploy.cc
 void AddGenTaxiCommand(CLI::App& app);  // cmd_gen_taxi.cc
 
 }  // namespace fanout::cli

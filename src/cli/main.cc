@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   fanout::cli::AddLsCommand(app);
   fanout::cli::AddCatCommand(app);
   fanout::cli::AddWorkerCommand(app);
+  fanout::cli::AddDeployCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

@@ -1,6 +1,7 @@
 #include "dist/launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -139,6 +140,43 @@ Result<std::vector<std::string>> ParseHosts(const std::string& spec) {
   }
   if (hosts.empty()) return Status::InvalidArgument("--hosts " + spec + ": no hosts");
   return hosts;
+}
+
+Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& input, std::string* out,
+                       std::string* err) {
+  ASSIGN_OR_RETURN(WorkerProcess p, Spawn(argv, argv.empty() ? "" : argv[0]));
+  size_t written = 0;
+  if (input.empty()) CloseFd(&p.to_fd);
+  char buf[1 << 16];
+  while (p.from_fd >= 0 || p.err_fd >= 0) {
+    std::vector<pollfd> fds;
+    if (p.from_fd >= 0) fds.push_back({p.from_fd, POLLIN, 0});
+    if (p.err_fd >= 0) fds.push_back({p.err_fd, POLLIN, 0});
+    if (p.to_fd >= 0) fds.push_back({p.to_fd, POLLOUT, 0});
+    if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) break;
+    for (const pollfd& f : fds) {
+      if (f.revents == 0) continue;
+      if (f.fd == p.to_fd) {
+        ssize_t n = ::write(p.to_fd, input.data() + written, input.size() - written);
+        if (n > 0) written += static_cast<size_t>(n);
+        if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) CloseFd(&p.to_fd);
+        continue;
+      }
+      int* fd = f.fd == p.from_fd ? &p.from_fd : &p.err_fd;
+      std::string* sink = f.fd == p.from_fd ? out : err;
+      ssize_t n = ::read(*fd, buf, sizeof(buf));
+      if (n > 0) {
+        sink->append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        CloseFd(fd);
+      }
+    }
+  }
+  CloseFd(&p.to_fd);
+  int status = 0;
+  waitpid(p.pid, &status, 0);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
 }
 
 void Stop(WorkerProcess* w, int grace_ms) {

@@ -39,6 +39,11 @@ Result<std::string> SelfExe();
 // Parses --hosts: "h1,h2,user@h3" or "@FILE" (one host per line, # comments).
 Result<std::vector<std::string>> ParseHosts(const std::string& spec);
 
+// Runs argv to completion, `input` on its stdin; its stdout and stderr into
+// *out and *err. Returns its exit status (128+N for signal N).
+Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& input, std::string* out,
+                       std::string* err);
+
 // Stops a worker process: closes its pipes, then SIGTERM and, if it is still
 // there after `grace_ms`, SIGKILL to its process group; reaps it.
 void Stop(WorkerProcess* w, int grace_ms);

@@ -1,0 +1,121 @@
+// fanout deploy: puts this fanout binary on every host (where --hosts will
+// start workers) and checks that each runs and reports the same version.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/bytes.h"
+#include "dist/launcher.h"
+#include "io/sigv4.h"
+
+namespace fanout::cli {
+
+namespace {
+
+struct DeployFlags {
+  std::string hosts;
+  std::string ssh = "ssh";
+  std::string remote_fanout = ".cache/fanout/bin/fanout";
+  int connect_timeout = 15;
+};
+
+// 'text' for a POSIX shell.
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string LastLine(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  size_t nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
+// Deploys to one host; returns the line to print.
+std::string DeployOne(const DeployFlags& f, const std::string& host, const std::string& binary,
+                      const std::string& sha, const std::string& version) {
+  const std::string path = ShellQuote(f.remote_fanout);
+  auto ssh = [&](const std::string& command, const std::string& input, std::string* out, std::string* err) {
+    return dist::RunCapture(dist::SshArgv(f.ssh, host, {command}, f.connect_timeout), input, out, err);
+  };
+  std::string out, err;
+  Result<int> have = ssh("sha256sum " + path + " 2>/dev/null || true", "", &out, &err);
+  if (!have.ok()) return host + ": FAILED: " + have.status().message();
+  if (*have == 255) return host + ": FAILED: ssh: " + LastLine(err);
+  bool current = out.rfind(sha, 0) == 0;
+  std::string copied = "up to date";
+  if (!current) {
+    out.clear();
+    err.clear();
+    std::string tmp = f.remote_fanout + ".tmp";
+    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && cat > " + ShellQuote(tmp) + " && chmod 755 " +
+                      ShellQuote(tmp) + " && mv -f " + ShellQuote(tmp) + " " + path;
+    Result<int> rc = ssh(cmd, binary, &out, &err);
+    if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
+    if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + LastLine(err);
+    copied = "copied " + FormatBytes(binary.size());
+  }
+  out.clear();
+  err.clear();
+  Result<int> rc = ssh(path + " --version", "", &out, &err);
+  if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
+  std::string got = LastLine(out);
+  if (*rc != 0) return host + ": FAILED: " + f.remote_fanout + " does not run there: " + LastLine(err);
+  // The version must match; the CSV kernel in parentheses may differ by CPU.
+  if (got.substr(0, got.find(" (")) != version.substr(0, version.find(" ("))) return host + ": FAILED: it reports '" + got + "', expected '" + version + "'";
+  return host + ": " + copied + ", " + got;
+}
+
+void Run(const DeployFlags& f) {
+  std::vector<std::string> hosts = OrFail(dist::ParseHosts(f.hosts));
+  std::string exe = OrFail(dist::SelfExe());
+  std::ifstream in(exe, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string binary = buf.str();
+  if (binary.empty()) FailJob(Status::IoError("cannot read " + exe));
+  std::string sha = OrFail(io::Sha256Hex(binary));
+  std::string version = "fanout " FANOUT_VERSION;
+  std::string self_out, self_err;
+  if (OrFail(dist::RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = LastLine(self_out);
+
+  std::vector<std::string> lines(hosts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    threads.emplace_back([&, i] { lines[i] = DeployOne(f, hosts[i], binary, sha, version); });
+  }
+  for (std::thread& t : threads) t.join();
+  int failed = 0;
+  for (const std::string& l : lines) {
+    std::printf("%s\n", l.c_str());
+    failed += l.find(": FAILED") != std::string::npos;
+  }
+  std::fflush(stdout);
+  if (failed > 0) {
+    FailJob(Status::IoError(std::to_string(failed) + " of " + std::to_string(hosts.size()) + " hosts failed"));
+  }
+}
+
+}  // namespace
+
+void AddDeployCommand(CLI::App& app) {
+  static DeployFlags flags;
+  CLI::App* sub = app.add_subcommand("deploy",
+                                     "Copy this fanout binary to every host (unless it is already there) and check\n"
+                                     "that it runs and reports this version. --hosts jobs then find it.\n\n"
+                                     "Examples:\n"
+                                     "  fanout deploy --hosts h1,h2,h3\n"
+                                     "  fanout deploy --hosts @cluster.txt --ssh 'ssh -F cluster.conf'");
+  sub->add_option("--hosts", flags.hosts, "h1,h2,user@h3 or @FILE (a host per line)")->required();
+  sub->add_option("--ssh", flags.ssh, "The ssh command, split on spaces")->capture_default_str();
+  sub->add_option("--remote-fanout", flags.remote_fanout, "Where to put fanout on the hosts")->capture_default_str();
+  sub->add_option("--connect-timeout", flags.connect_timeout, "ssh ConnectTimeout, seconds")->capture_default_str();
+  sub->callback([] { Run(flags); });
+}
+
+}  // namespace fanout::cli
