@@ -48,6 +48,8 @@ std::string Env(const char* name) {
 }
 
 void Build(Context* c) {
+  // The aws cli's own knob for how many times a request is tried.
+  if (int n = std::atoi(Env("AWS_MAX_ATTEMPTS").c_str()); n > 0) c->retry.max_attempts = std::min(n, 100);
   if (c->options.connections <= 0) c->options.connections = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (c->options.endpoint_url.empty()) c->options.endpoint_url = Env("AWS_ENDPOINT_URL");
   c->region = !c->options.region.empty() ? c->options.region : RegionFromEnvironmentOrConfig();

@@ -143,6 +143,21 @@ cat_case truncate '[{"kind": "truncate", "header": "Range", "every": 4}]'
 check_true "cat truncate: truncations were injected" test "$(proxy_stat injected_total)" -gt 0
 proxy_faults '[]' >/dev/null
 
+# Local workers reading from S3. A task whose requests keep failing (two tries
+# each, AWS_MAX_ATTEMPTS=2) fails on its worker with a retryable error and runs
+# again elsewhere; the answer stays exact. The first 6 ranged GETs (the
+# coordinator's plan) pass untouched.
+proxy_faults '[{"kind": "status500", "header": "Range", "skip": 6, "times": 6}]' >/dev/null
+proxy_reset_stats
+run_fanout local.workers count --by passenger_count "$data" --quiet
+AWS_MAX_ATTEMPTS=2 run_fanout s3.workers count --by passenger_count "$GLOB" "${P[@]}" --workers 2 --threads 1 --max-attempts 10
+check_eq "workers over S3 with failing requests: exit ($(tail -n 4 "$TMP/err.s3.workers"))" "$(rc_of s3.workers)" 0
+check_files_equal "workers over S3 with failing requests: exact" "$TMP/out.s3.workers" "$TMP/out.local.workers"
+check_true "a task was retried on a worker ($(grep attempts "$TMP/err.s3.workers"))" \
+  grep -qE " [1-9][0-9]* retries" "$TMP/err.s3.workers"
+check_true "the faults were injected" test "$(proxy_stat injected_total)" -eq 6
+proxy_faults '[]' >/dev/null
+
 # A request that keeps failing ends the job with an error naming the key.
 proxy_faults '[{"kind": "status403", "header": "Range"}]' >/dev/null
 expect_fail 1 "AccessDenied" count --by passenger_count "$GLOB" "${P[@]}"
