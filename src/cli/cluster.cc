@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -67,13 +68,18 @@ Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, c
   ign.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ign, &old_pipe);  // a worker gone mid-write is an error to handle, not a death
 
+  // A worker cut off from us (a dead link, a lost ssh session) exits after a few
+  // heartbeat timeouts of silence, so it never outlives the job by long.
+  dist::JobSpec spec = job;
+  spec.idle_timeout_s = static_cast<uint32_t>(std::max(10, 3 * f.heartbeat_timeout));
+
   exec::Progress progress;
   dist::ClusterReport report;
   Result<ops::Partial> r = Status::OK();
   {
     ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, &progress.rows);
     o.on_status = [&bar](const std::string& s) { bar.SetDetail(s); };
-    r = dist::RunClusterQuery(plan, job, num_aggs, o, &progress, &report);
+    r = dist::RunClusterQuery(plan, spec, num_aggs, o, &progress, &report);
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);

@@ -4,6 +4,10 @@
 
 namespace fanout::dist {
 
+namespace {
+constexpr double kBackupScanEvery = 0.05;
+}  // namespace
+
 Scheduler::Scheduler(const SchedulerOptions& options) : options_(options) {}
 
 uint32_t Scheduler::AddTask(uint64_t bytes) {
@@ -38,8 +42,9 @@ void Scheduler::Release(uint64_t attempt, const Attempt& a) {
     w.hungry = true;
     hungry_.push_back(a.worker);
   }
-  --tasks_[a.task].running;
-  (void)attempt;
+  TaskInfo& t = tasks_[a.task];
+  --t.running;
+  t.attempts.erase(std::find(t.attempts.begin(), t.attempts.end(), attempt));
 }
 
 std::vector<uint64_t> Scheduler::RemoveWorker(int worker) {
@@ -69,6 +74,7 @@ bool Scheduler::PopQueued(int worker, uint32_t* task) {
                      [&](uint32_t a, uint32_t b) { return tasks_[a].bytes > tasks_[b].bytes; });
     sorted_ = true;
   }
+  if (task == nullptr) return false;
   // A task that failed on this worker waits for another, while another is live.
   auto usable = [&](uint32_t t) {
     return tasks_[t].state == TaskState::kQueued && (tasks_[t].avoid_worker != worker || live_workers_ < 2);
@@ -99,25 +105,31 @@ bool Scheduler::PopQueued(int worker, uint32_t* task) {
   return false;
 }
 
-bool Scheduler::PickBackup(int worker, double now, uint32_t* task) {
-  if (!options_.backups || done_seconds_ <= 0 || done_bytes_ <= 0) return false;
+bool Scheduler::QueueEmpty() {
+  while (!front_.empty() && tasks_[front_.back()].state != TaskState::kQueued) front_.pop_back();
+  if (!front_.empty()) return false;
+  while (initial_next_ < initial_.size() && tasks_[initial_[initial_next_]].state != TaskState::kQueued) {
+    ++initial_next_;
+  }
+  return initial_next_ == initial_.size() && sorted_;
+}
+
+std::vector<std::pair<uint32_t, int>> Scheduler::BackupCandidates(double now) {
+  std::vector<std::pair<double, std::pair<uint32_t, int>>> overdue;
+  if (done_seconds_ <= 0 || done_bytes_ <= 0) return {};
   double rate = done_bytes_ / done_seconds_;  // bytes per second per slot, seen so far
-  double best = 0;
-  bool found = false;
   for (const auto& [id, a] : running_) {
     const TaskInfo& t = tasks_[a.task];
-    if (t.state != TaskState::kRunning || t.running != 1 || a.worker == worker) continue;
+    if (t.state != TaskState::kRunning || t.running != 1) continue;
     double elapsed = now - a.start;
     double expected = static_cast<double>(t.bytes) / rate;
     if (elapsed < options_.backup_min_seconds || elapsed < options_.backup_factor * expected) continue;
-    double overdue = elapsed / std::max(expected, 1e-9);
-    if (!found || overdue > best) {
-      best = overdue;
-      *task = a.task;
-      found = true;
-    }
+    overdue.push_back({elapsed / std::max(expected, 1e-9), {a.task, a.worker}});
   }
-  return found;
+  std::sort(overdue.begin(), overdue.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::vector<std::pair<uint32_t, int>> out;
+  for (const auto& o : overdue) out.push_back(o.second);
+  return out;
 }
 
 void Scheduler::Start(int worker, uint32_t task, double now, bool backup, std::vector<Assignment>* out) {
@@ -125,6 +137,7 @@ void Scheduler::Start(int worker, uint32_t task, double now, bool backup, std::v
   running_[id] = Attempt{task, worker, now, backup};
   ++workers_[worker].used;
   TaskInfo& t = tasks_[task];
+  t.attempts.push_back(id);
   t.state = TaskState::kRunning;
   ++t.running;
   ++stats_.attempts;
@@ -133,6 +146,36 @@ void Scheduler::Start(int worker, uint32_t task, double now, bool backup, std::v
 }
 
 void Scheduler::Assign(double now, std::vector<Assignment>* out) {
+  if (hungry_.empty()) return;
+  if (!sorted_) PopQueued(-1, nullptr);  // sorts
+  if (QueueEmpty()) {
+    // Nothing queued: only backups can use a free slot, and looking for them
+    // costs a pass over the running attempts, so not on every call.
+    if (!options_.backups || now - last_backup_scan_ < kBackupScanEvery) return;
+    last_backup_scan_ = now;
+    std::vector<std::pair<uint32_t, int>> candidates = BackupCandidates(now);
+    size_t next = 0;
+    std::vector<int> still_hungry;
+    while (!hungry_.empty() && next < candidates.size()) {
+      int w = hungry_.back();
+      hungry_.pop_back();
+      WorkerInfo& wi = workers_[w];
+      wi.hungry = false;
+      if (!wi.live) continue;
+      while (wi.used < wi.slots && next < candidates.size()) {
+        auto [task, on] = candidates[next];
+        if (on == w) break;  // not where it already runs; another worker may take it
+        ++next;
+        if (tasks_[task].state == TaskState::kRunning && tasks_[task].running == 1) Start(w, task, now, true, out);
+      }
+      if (wi.used < wi.slots) still_hungry.push_back(w);
+    }
+    for (int w : still_hungry) {
+      workers_[w].hungry = true;
+      hungry_.push_back(w);
+    }
+    return;
+  }
   std::vector<int> still_hungry;
   while (!hungry_.empty()) {
     int w = hungry_.back();
@@ -140,17 +183,10 @@ void Scheduler::Assign(double now, std::vector<Assignment>* out) {
     WorkerInfo& wi = workers_[w];
     wi.hungry = false;
     if (!wi.live) continue;
-    while (wi.used < wi.slots) {
-      uint32_t t;
-      if (PopQueued(w, &t)) {
-        Start(w, t, now, false, out);
-      } else if (PickBackup(w, now, &t)) {
-        Start(w, t, now, true, out);
-      } else {
-        break;
-      }
-    }
+    uint32_t t;
+    while (wi.used < wi.slots && PopQueued(w, &t)) Start(w, t, now, false, out);
     if (wi.used < wi.slots) still_hungry.push_back(w);
+    if (QueueEmpty()) break;
   }
   for (int w : still_hungry) {
     workers_[w].hungry = true;
@@ -174,11 +210,7 @@ Scheduler::Outcome Scheduler::Complete(uint64_t attempt, double now, std::vector
   done_bytes_ += static_cast<double>(t.bytes);
   done_seconds_ += std::max(now - a.start, 1e-6);
   if (a.backup) ++stats_.backups_won;
-  if (t.running > 0 && cancel != nullptr) {
-    for (const auto& [id, other] : running_) {
-      if (other.task == a.task) cancel->push_back(id);
-    }
-  }
+  if (cancel != nullptr) cancel->insert(cancel->end(), t.attempts.begin(), t.attempts.end());
   return Outcome::kAccepted;
 }
 

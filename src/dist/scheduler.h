@@ -11,7 +11,8 @@
 // - Lost workers: their running attempts return to the queue.
 // - Backup tasks: once the queue is empty, a free slot takes a duplicate of the
 //   running task that is most overdue — running longer than backup_factor times
-//   what its size should take at the throughput seen so far.
+//   what its size should take at the throughput seen so far. (Looked for at most
+//   every 50 ms: a scan visits every running attempt.)
 // - Exactly once: the first result of a task is accepted; any other attempt's
 //   result is a duplicate, and the caller is told which attempts to cancel.
 #pragma once
@@ -86,6 +87,7 @@ class Scheduler {
     uint16_t running = 0;   // attempts in flight
     uint16_t failures = 0;
     int avoid_worker = -1;  // the worker it last failed on
+    std::vector<uint64_t> attempts;  // running attempt ids (rarely more than two)
   };
   struct WorkerInfo {
     int slots = 0;
@@ -101,7 +103,9 @@ class Scheduler {
   };
 
   bool PopQueued(int worker, uint32_t* task);
-  bool PickBackup(int worker, double now, uint32_t* task);
+  bool QueueEmpty();
+  // The running tasks that deserve a backup now, most overdue first.
+  std::vector<std::pair<uint32_t, int>> BackupCandidates(double now);
   void Start(int worker, uint32_t task, double now, bool backup, std::vector<Assignment>* out);
   void Release(uint64_t attempt, const Attempt& a);
   void Requeue(uint32_t task);
@@ -119,6 +123,7 @@ class Scheduler {
   uint64_t next_attempt_ = 1;
   size_t done_tasks_ = 0;
   double done_bytes_ = 0, done_seconds_ = 0;  // for the expected throughput per slot
+  double last_backup_scan_ = -1e300;           // backups are looked for at most every kBackupScanEvery
   Stats stats_;
 };
 

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Cluster jobs across real hosts: three network namespaces, each with its own sshd,
+# reached through the system's OpenSSH client as a non-root user. fanout deploy puts
+# the binary there; jobs over --hosts give the single-process answer; and they stay
+# exact when, at random moments, a worker is killed, a host's sshd dies with
+# everything on it, a host's link becomes a black hole, or a worker hangs. Ctrl-C
+# leaves no worker running on any host.
+#
+# Needs root (prints "SKIP: ..." without it, unless FANOUT_REQUIRE_CLUSTER=1).
+set -u -o pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../e2e/lib.sh
+source "$HERE/../e2e/lib.sh"
+# shellcheck source=hosts.sh
+source "$HERE/hosts.sh"
+
+hosts_require
+require_fanout
+hosts_install_deps >/dev/null || die "cannot install the test hosts' packages"
+hosts_up 3 || die "cannot bring the test hosts up"
+
+# Connection sharing stays on (as for users) but with its sockets in the test's
+# directory; the masters are told to exit at the end.
+SSH="ssh -F $HOSTS_SSH_CONFIG -o ControlPath=$HOSTS_DIR/cm-%C"
+stop_masters() {
+  local h
+  for h in ${HOSTS_NAMES//,/ }; do $SSH -O exit "$h" >/dev/null 2>&1; done
+  return 0
+}
+# In front of the EXIT trap hosts_up installed (hosts_down, then lib.sh's cleanup).
+prev=$(trap -p EXIT)
+prev=${prev#"trap -- '"}
+prev=${prev%"' EXIT"}
+prev=${prev//"'\\''"/"'"}
+# shellcheck disable=SC2064
+trap "stop_masters; $prev" EXIT
+
+# The data must be readable by the hosts' user: it lives in the hosts' directory.
+data=$HOSTS_DIR/data
+"$FANOUT" gen-taxi --out "$data" --files 6 --rows 30000 --seed 31 --quiet || die "gen-taxi failed"
+chmod -R a+rX "$data"
+
+# fanout deploy: copies once, then finds it up to date; the version is checked.
+# (The hosts share the test user's home, left from any earlier run: start afresh.)
+hosts_ssh 1 rm -f .cache/fanout/bin/fanout
+run_fanout deploy1 deploy --hosts "$HOSTS_NAMES" --ssh "$SSH"
+check_eq "deploy: exit status ($(cat "$TMP/out.deploy1" "$TMP/err.deploy1"))" "$(rc_of deploy1)" 0
+check_eq "deploy: every host copied" "$(grep -c ': copied' "$TMP/out.deploy1")" 3
+run_fanout deploy2 deploy --hosts "$HOSTS_NAMES" --ssh "$SSH"
+check_eq "deploy again: every host up to date" "$(grep -c ': up to date' "$TMP/out.deploy2")" 3
+check_true "deploy names the version" grep -q "fanout $("$FANOUT" --version | awk '{print $2}')" "$TMP/out.deploy2"
+run_fanout deploybad deploy --hosts "h1,nohost.invalid" --ssh "$SSH" --connect-timeout 2
+check_eq "deploy to an unknown host: exit status" "$(rc_of deploybad)" 1
+check_true "deploy to an unknown host: names it" grep -q "nohost.invalid: FAILED" "$TMP/out.deploybad"
+
+# Answers over the hosts equal the single-process answers.
+H=(--hosts "$HOSTS_NAMES" --ssh "$SSH")
+for q in "count --by passenger_count" \
+         "agg --by passenger_count --count --sum total_amount|total_amt --mean trip_distance --max tip_amount|tip_amt"; do
+  read -r -a query <<<"$q"
+  run_fanout want "${query[@]}" "$data" --quiet --format csv
+  [[ $(rc_of want) == 0 ]] || die "local run failed: $(cat "$TMP/err.want")"
+  for range in 64MiB 100KiB; do
+    run_fanout got "${query[@]}" "$data" --format csv "${H[@]}" --range-size "$range"
+    check_eq "${query[0]} over 3 hosts, ranges $range: exit ($(tail -n 3 "$TMP/err.got"))" "$(rc_of got)" 0
+    check_files_equal "${query[0]} over 3 hosts, ranges $range" "$TMP/out.got" "$TMP/out.want"
+  done
+done
+printf '# the test hosts\nh1\nh2  # second\n\nh3\n' >"$TMP/hosts.txt"
+run_fanout atfile count --by passenger_count "$data" --format csv --hosts "@$TMP/hosts.txt" --ssh "$SSH"
+run_fanout want count --by passenger_count "$data" --quiet --format csv
+check_files_equal "--hosts @FILE" "$TMP/out.atfile" "$TMP/out.want"
+
+# Faults at random moments. The workers run through a wrapper that stretches each
+# task (FANOUT_TEST_TASK_DELAY_MS, a worker-side test hook) so faults land mid-job.
+slow=$HOSTS_DIR/bin/slow-fanout
+mkdir -p "$HOSTS_DIR/bin"
+printf '#!/bin/sh\nFANOUT_TEST_TASK_DELAY_MS=40 exec "$HOME/.cache/fanout/bin/fanout" "$@"\n' >"$slow"
+printf '#!/bin/sh\nFANOUT_TEST_TASK_DELAY_MS=120 exec "$HOME/.cache/fanout/bin/fanout" "$@"\n' >"$slow-er"
+chmod 755 "$slow" "$slow-er"
+JOB=(count --by passenger_count "$data" --format csv "${H[@]}" --threads 1 --range-size 128KiB
+     --heartbeat-timeout 3)
+
+# Without faults every host takes a share (dynamic pull, one slot queued each).
+run_fanout share "${JOB[@]}" --remote-fanout "$slow"
+check_files_equal "a stretched job over 3 hosts" "$TMP/out.share" "$TMP/out.want"
+check_eq "every host ran tasks ($(grep -E '^fanout:   h' "$TMP/err.share" | tr -s ' ' | tr '\n' '|'))" \
+  "$(grep -cE '^fanout:   h[123] .* [1-9][0-9]* tasks' "$TMP/err.share")" 3
+
+# worker_on I: the fanout worker's PID on host I (empty if none).
+worker_on() {
+  local p
+  for p in $(host_pids "$1" 2>/dev/null); do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "fanout worker" && echo "$p"
+  done
+  return 0
+}
+# workers_left: how many fanout workers run on any host.
+workers_left() {
+  local n=0 i
+  for i in 1 2 3; do n=$((n + $(worker_on "$i" | wc -l))); done
+  echo "$n"
+}
+# wait_no_workers SECONDS: true once no worker runs on any host.
+wait_no_workers() {
+  local deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    [[ $(workers_left) == 0 ]] && return 0
+    sleep 0.2
+  done
+  [[ $(workers_left) == 0 ]]
+}
+
+# fault_run TAG ACTION: runs JOB, applies ACTION to a random host after a random
+# moment, checks the answer is exact and the host was reported lost.
+fault_run() {
+  local tag=$1 action=$2 host=$((RANDOM % 3 + 1))
+  local extra=(--remote-fanout "$slow")
+  # A black hole or a hang must be caught by the heartbeat timeout: no backups
+  # (which could finish the job first) and longer tasks.
+  [[ $action == link || $action == hang ]] && extra=(--no-backups --remote-fanout "$slow-er")
+  "$FANOUT" "${JOB[@]}" "${extra[@]}" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null &
+  local coord=$!
+  # Wait until every worker runs, then a random moment more.
+  local t=0
+  while [[ $(workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
+  sleep "0.$((RANDOM % 8 + 1))"
+  local pid
+  pid=$(worker_on "$host" | head -n 1)
+  case $action in
+    kill9) [[ -n $pid ]] && kill -9 "$pid" ;;
+    sshd) host_kill_sshd "$host" ;;
+    link) host_link_down "$host" ;;
+    hang) [[ -n $pid ]] && kill -STOP "$pid" ;;
+  esac
+  wait "$coord"
+  echo $? >"$TMP/rc.$tag"
+  case $action in
+    sshd) host_start_sshd "$host" >/dev/null ;;
+    link) host_link_up "$host" ;;
+    hang) [[ -n $pid ]] && kill -CONT "$pid" 2>/dev/null ;;
+  esac
+  check_eq "$tag: exit status ($(tail -n 5 "$TMP/err.$tag" | tr '\n' '|'))" "$(rc_of "$tag")" 0
+  check_files_equal "$tag: exact answer" "$TMP/out.$tag" "$TMP/out.want"
+  check_true "$tag: h$host reported lost" grep -qE "^fanout:   h$host .*LOST" "$TMP/err.$tag"
+}
+
+for i in 1 2 3; do fault_run "kill9_$i" kill9; done
+for i in 1 2; do fault_run "sshd_$i" sshd; done
+for i in 1 2; do fault_run "link_$i" link; done
+grep -qh "no heartbeat" "$TMP"/err.link_*
+check_eq "a black-holed host is caught by the heartbeat timeout" "$?" 0
+fault_run hang_1 hang
+check_true "no worker left on any host after the faults (once cut-off ones time out)" wait_no_workers 20
+
+# Ctrl-C: exit 130 at once, and within a few seconds no worker on any host.
+"$FANOUT" "${JOB[@]}" --remote-fanout "$slow" >"$TMP/out.int" 2>"$TMP/err.int" </dev/null &
+coord=$!
+t=0
+while [[ $(workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
+check_eq "Ctrl-C: workers were running on every host" "$(workers_left)" 3
+kill -INT "$coord"
+wait "$coord"
+check_eq "Ctrl-C: exit status 130" "$?" 130
+check_true "Ctrl-C: no table on stdout" test ! -s "$TMP/out.int"
+check_true "Ctrl-C: no worker left on any host" wait_no_workers 5
+
+# Keys never reach a shell: an object whose name is shell syntax is read as data.
+odd="$data/odd \$(touch pwned) 'q' ; x.csv"
+cp "$data/$(ls "$data" | head -n 1)" "$odd" && chmod a+r "$odd"
+run_fanout odd count --by passenger_count "$odd" --format csv "${H[@]}"
+run_fanout oddlocal count --by passenger_count "$odd" --format csv --quiet
+check_files_equal "a key that is shell syntax" "$TMP/out.odd" "$TMP/out.oddlocal"
+check_true "nothing ran it" test ! -e "$HOME/pwned" -a ! -e /home/fanouttest/pwned -a ! -e "$data/pwned"
+
+finish
