@@ -52,11 +52,10 @@ std::string DeployOne(const DeployFlags& f, const std::string& host, const std::
   if (!current) {
     out.clear();
     err.clear();
-    // A temporary name of this session's own ($$), renamed into place: hosts
-    // sharing a home directory never see a half-written binary.
-    std::string tmp = ShellQuote(f.remote_fanout + ".tmp.") + "$$";
-    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && cat > " + tmp + " && chmod 755 " + tmp +
-                      " && mv -f " + tmp + " " + path;
+    // A temporary file of this session's own (mktemp), renamed into place: hosts
+    // sharing a home directory never see, or run, a half-written binary.
+    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && t=$(mktemp " + ShellQuote(f.remote_fanout + ".tmp.") +
+                      "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + path;
     Result<int> rc = ssh(cmd, binary, &out, &err);
     if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
     if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + LastLine(err);

@@ -44,8 +44,10 @@ chmod -R a+rX "$data"
 # (The hosts share the test user's home, left from any earlier run: start afresh.)
 hosts_ssh 1 rm -f .cache/fanout/bin/fanout
 run_fanout deploy1 deploy --hosts "$HOSTS_NAMES" --ssh "$SSH"
-check_eq "deploy: exit status ($(cat "$TMP/out.deploy1" "$TMP/err.deploy1"))" "$(rc_of deploy1)" 0
-check_eq "deploy: every host copied" "$(grep -c ': copied' "$TMP/out.deploy1")" 3
+check_eq "deploy: exit status ($(cat "$TMP/out.deploy1" "$TMP/err.deploy1" | tr '\n' '|'))" "$(rc_of deploy1)" 0
+# (Three hosts share one home here: the first copy may make the others up to date.)
+check_true "deploy: copied at least once" grep -q ': copied' "$TMP/out.deploy1"
+check_eq "deploy: every host has it" "$(grep -cE ': (copied [0-9.]+ .B|up to date), fanout ' "$TMP/out.deploy1")" 3
 run_fanout deploy2 deploy --hosts "$HOSTS_NAMES" --ssh "$SSH"
 check_eq "deploy again: every host up to date" "$(grep -c ': up to date' "$TMP/out.deploy2")" 3
 check_true "deploy names the version" grep -q "fanout $("$FANOUT" --version | awk '{print $2}')" "$TMP/out.deploy2"
