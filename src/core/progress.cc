@@ -52,7 +52,7 @@ void ProgressBar::Draw() {
   bar.append(kBarWidth - filled, '.');
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   std::string eta = rate > 0 && done < total_ ? FormatSeconds(static_cast<double>(total_ - done) / rate) : "-";
-  constexpr size_t kMaxDetail = 70;
+  constexpr size_t kMaxDetail = 90;
   std::string detail = detail_.size() > kMaxDetail ? detail_.substr(0, kMaxDetail - 3) + "..." : detail_;
   std::fprintf(stderr, "\r\033[K[%s] %3.0f%% %s / %s  %s rows  %s/s  ETA %s%s%s", bar.c_str(), frac * 100,
                FormatBytes(done).c_str(), FormatBytes(total_).c_str(),

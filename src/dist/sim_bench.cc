@@ -185,10 +185,24 @@ StaticResult RunStatic(const std::vector<double>& file_seconds, int machines, in
 //
 // A worker has `cores` cores and holds the tasks the scheduler gave it (up to
 // cores + extra_slots): at most `cores` run, the others wait in a local FIFO.
-// Frames travel with no latency. The coordinator calls Assign after every
-// result and on a timer every `tick` seconds of virtual time (a poll timeout).
-// A result whose task another attempt finished first cancels the loser: its
-// core is freed at that moment and the scheduler is told with Fail (see README).
+// Frames travel with no latency. The coordinator handles one item at a time:
+// a worker's result (DecodeDone, TaskOf, Complete, cancels, Assign, EncodeTask)
+// or a timer tick every `tick` seconds of virtual time (a poll timeout: Assign,
+// EncodeTask); the start of the job is one more Assign. Each handling is a timed
+// section. A result whose task another attempt finished first cancels the loser
+// (see README).
+//
+// The coordinator's cost in virtual time:
+// - zero-cost (model_coordinator = false): every section takes no virtual time;
+//   its task and cancel frames reach the workers at the instant the result
+//   arrived. The makespan assumes an infinitely fast coordinator.
+// - modelled (model_coordinator = true): the coordinator is a single server.
+//   Items wait in arrival order; a section starts at max(arrival, end of the
+//   previous section), lasts the wall-clock time it was measured to take, and
+//   its frames (cancels first, then tasks) reach the workers when it ends. The
+//   scheduler is given the section's start as `now`. A worker with a task in
+//   its local queue starts it the moment a core frees, whatever the
+//   coordinator is doing; only a core with nothing queued waits for the frame.
 
 struct SimConfig {
   int workers = 12;
@@ -197,22 +211,31 @@ struct SimConfig {
   double slow_factor = 1.0;
   SchedulerOptions options;
   double tick = 0.1;
-  std::string partial;  // the payload of every done frame
-  double budget = 0;    // > 0: stop once the coordinator has used this many seconds
+  std::string partial;             // the payload of every done frame
+  double budget = 0;               // > 0: stop once the coordinator has used this many seconds
+  bool model_coordinator = false;  // feed each section's measured time back into virtual time
 };
 
 struct SimResult {
-  double makespan = 0;
+  double makespan = 0;       // virtual time when the coordinator had accepted every task
   double coord_seconds = 0;  // steady-clock time inside coordinator sections
   // The tail: sections after every task had its first attempt (the queue is empty).
   double tail_coord_seconds = 0;
   uint64_t tail_sections = 0;
-  // Estimate of the attempts PickBackup looks at in the tail: the sum over
-  // Assign calls of (workers with a free slot) x (attempts running).
-  double tail_backup_scan = 0;
   uint64_t coord_sections = 0;
   uint64_t assign_calls = 0, results = 0, task_frames = 0, task_frame_bytes = 0, cancel_frames = 0, cancel_frame_bytes = 0;
   uint64_t cancelled_running = 0, cancelled_queued = 0;
+  // Coordinator as a server (all 0 in zero-cost runs): how long items waited
+  // for it, the longest queue of items, and the core-seconds cores spent idle
+  // before a task reached them (a core freed with nothing queued on its
+  // worker, until a task started on it; cores idle at the start count from 0).
+  double wait_sum = 0, wait_max = 0;
+  uint64_t waited = 0, max_inbox = 0;
+  double starved_core_seconds = 0;
+  // Races the modelled coordinator allows: a result of an attempt cancelled
+  // before its result was handled (dropped: Complete says kUnknown), a cancel
+  // reaching an attempt that had already finished.
+  uint64_t late_results = 0, late_cancels = 0;
   Scheduler::Stats stats;
   double wall_seconds = 0;  // the whole simulation, simulator included
   std::string error;        // empty when every check passed
@@ -230,6 +253,7 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
     double factor = 1;
     int busy = 0;
     std::deque<uint64_t> queue;
+    std::deque<double> idle_since;  // one entry per idle core, oldest first
   };
   std::vector<Worker> workers;
   for (int i = 0; i < cfg.workers; ++i) {
@@ -238,14 +262,19 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
       r.error = "AddWorker returned an unexpected id";
       return r;
     }
-    workers.push_back({cfg.cores, i == cfg.slow_worker ? cfg.slow_factor : 1.0, 0, {}});
+    workers.push_back({cfg.cores, i == cfg.slow_worker ? cfg.slow_factor : 1.0, 0, {},
+                       std::deque<double>(static_cast<size_t>(cfg.cores), 0.0)});
   }
 
+  // The worker's view of an attempt (st) and the coordinator's (co): sent, its
+  // result handled, or cancelled. They differ while a section is in progress.
   enum class St : uint8_t { kNone, kQueued, kRunning, kGone };
+  enum class Co : uint8_t { kNone, kSent, kResult, kCancelled };
   struct Att {
     uint32_t task = 0;
     int worker = 0;
     St st = St::kNone;
+    Co co = Co::kNone;
   };
   std::vector<Att> att;  // by attempt id (the scheduler numbers them 1, 2, ...; grown as needed)
   auto attempt = [&](uint64_t id) -> Att& {
@@ -253,25 +282,30 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
     return att[id];
   };
 
+  enum class Kind : uint8_t { kDone, kTick, kDeliver };
   struct Ev {
     double t;
     uint64_t seq;
-    uint64_t attempt;  // 0: the coordinator's timer
+    Kind kind;
+    uint64_t attempt;  // kDone
     bool operator>(const Ev& o) const { return t != o.t ? t > o.t : seq > o.seq; }
   };
   std::priority_queue<Ev, std::vector<Ev>, std::greater<>> events;
   uint64_t seq = 0;
 
+  struct Item {
+    double arrival;
+    uint64_t attempt;  // 0: Assign only (start of the job, timer tick)
+  };
+  std::deque<Item> inbox;  // waiting for the coordinator, in arrival order
+  bool busy = false;       // a section's frames are on their way (modelled runs)
+
   std::vector<uint32_t> accepted(job.tasks.size(), 0);
   std::vector<bool> started(job.tasks.size(), false);
   size_t started_tasks = 0;
   const int slots = cfg.cores + std::max(0, cfg.options.extra_slots);
-  int free_workers = cfg.workers;  // workers holding fewer tasks than slots
-  auto load = [&](const Worker& w) { return w.busy + static_cast<int>(w.queue.size()); };
-  auto track = [&](const Worker& w, int before) {
-    free_workers += (load(w) < slots ? 1 : 0) - (before < slots ? 1 : 0);
-  };
-  // Closes a coordinator section opened at t0.
+  double done_at = -1;
+  // Closes a coordinator section opened at t0; returns its duration.
   auto section = [&](Clock::time_point t0, bool tail) {
     double d = std::chrono::duration<double>(Clock::now() - t0).count();
     r.coord_seconds += d;
@@ -280,9 +314,7 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
       r.tail_coord_seconds += d;
       ++r.tail_sections;
     }
-  };
-  auto note_scan = [&](bool tail, size_t running) {
-    if (tail && cfg.options.backups) r.tail_backup_scan += static_cast<double>(free_workers) * static_cast<double>(running);
+    return d;
   };
   std::vector<Assignment> out;
   std::vector<uint64_t> cancel;
@@ -295,8 +327,10 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
     Att& a = att[id];
     Worker& w = workers[a.worker];
     ++w.busy;
+    r.starved_core_seconds += now - w.idle_since.front();
+    w.idle_since.pop_front();
     a.st = St::kRunning;
-    events.push({now + job.seconds[a.task] * w.factor, seq++, id});
+    events.push({now + job.seconds[a.task] * w.factor, seq++, Kind::kDone, id});
   };
   auto next_local = [&](Worker& w, double now) {
     while (w.busy < w.cores && !w.queue.empty()) {
@@ -305,10 +339,13 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
       start_on_core(id, now);
     }
   };
+  auto free_core = [&](Worker& w, double now) {
+    --w.busy;
+    w.idle_since.push_back(now);
+    next_local(w, now);
+  };
   // Coordinator: fill free slots and encode one task frame per new attempt.
   auto assign_and_encode = [&](double now) {
-    out.clear();
-    frames.clear();
     sched.Assign(now, &out);
     ++r.assign_calls;
     for (const Assignment& a : out) {
@@ -320,8 +357,29 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
       frames.push_back(EncodeTask(m));
     }
   };
-  // Workers: each new task frame arrives, is decoded, runs or waits.
+  // Workers: the last section's cancel frames arrive and stop their attempts (a
+  // running one frees its core, a waiting one leaves the local queue); then its
+  // task frames arrive, are decoded, and run or wait.
   auto deliver = [&](double now) {
+    for (uint64_t id : cancel) {
+      ++r.cancel_frames;
+      Att& c = attempt(id);
+      Worker& cw = workers[c.worker];
+      if (c.st == St::kRunning) {
+        c.st = St::kGone;
+        ++r.cancelled_running;
+        free_core(cw, now);
+      } else if (c.st == St::kQueued) {
+        c.st = St::kGone;
+        cw.queue.erase(std::find(cw.queue.begin(), cw.queue.end(), id));
+        ++r.cancelled_queued;
+      } else if (c.st == St::kGone && cfg.model_coordinator) {
+        ++r.late_cancels;  // it finished while the section ran; its result will be dropped
+      } else {
+        r.error = "a cancel reached an attempt the worker never had";
+        return;
+      }
+    }
     for (size_t i = 0; i < out.size(); ++i) {
       const Assignment& a = out[i];
       ++r.task_frames;
@@ -332,35 +390,124 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
         return;
       }
       Att& s = attempt(a.attempt);
-      if (s.st != St::kNone || a.worker < 0 || a.worker >= cfg.workers) {
-        r.error = "the scheduler reused an attempt id or named an unknown worker";
+      if (s.st != St::kNone || s.co != Co::kSent) {
+        r.error = "the scheduler reused an attempt id";
         return;
       }
-      s = {a.task, a.worker, St::kQueued};
+      s.st = St::kQueued;
       if (!started[a.task]) {
         started[a.task] = true;
         ++started_tasks;
       }
       Worker& w = workers[a.worker];
-      int before = load(w);
       w.queue.push_back(a.attempt);
-      track(w, before);
       next_local(w, now);
-      if (static_cast<int>(w.queue.size()) + w.busy > w.cores + cfg.options.extra_slots) {
+      if (static_cast<int>(w.queue.size()) + w.busy > slots) {
         r.error = "a worker was given more tasks than its slots";
         return;
       }
     }
   };
+  // The coordinator handles the oldest waiting item, starting at `start`.
+  auto handle = [&](double start) {
+    Item it = inbox.front();
+    inbox.pop_front();
+    if (cfg.model_coordinator) {
+      r.wait_sum += start - it.arrival;
+      r.wait_max = std::max(r.wait_max, start - it.arrival);
+      ++r.waited;
+    }
+    out.clear();
+    frames.clear();
+    cancel.clear();
+    bool tail = started_tasks == job.tasks.size();
+    double d;
+    if (it.attempt == 0) {
+      Clock::time_point t0 = Clock::now();
+      assign_and_encode(start);
+      d = section(t0, tail);
+    } else {
+      // The worker's result frame (worker side: not timed).
+      std::string done = EncodeDone(DoneMsg{it.attempt, false, cfg.partial});
+      Scheduler::Outcome outcome;
+      uint32_t task;
+      bool decoded;
+      Clock::time_point t0 = Clock::now();
+      {
+        Result<DoneMsg> m = DecodeDone(std::string_view(done).substr(5));
+        decoded = m.ok() && m->id == it.attempt && m->partial.size() == cfg.partial.size();
+        task = sched.TaskOf(it.attempt);
+        outcome = sched.Complete(it.attempt, start, &cancel);
+        for (uint64_t id : cancel) {
+          r.cancel_frame_bytes += EncodeCancel(id).size();  // "sent"
+          (void)sched.Fail(id, true, "cancelled");
+        }
+        assign_and_encode(start);
+      }
+      d = section(t0, tail);
+      ++r.results;
+      Att& a = att[it.attempt];
+      if (!decoded) {
+        r.error = "a done frame did not decode to what was sent";
+      } else if (outcome == Scheduler::Outcome::kAccepted) {
+        if (a.co != Co::kSent) {
+          r.error = "Complete accepted an attempt the coordinator did not think running";
+        } else if (task >= accepted.size()) {
+          r.error = "TaskOf named an unknown task";
+        } else if (task != a.task) {
+          r.error = "TaskOf disagrees with the task sent";
+        } else {
+          ++accepted[task];
+        }
+        a.co = Co::kResult;
+      } else if (outcome == Scheduler::Outcome::kUnknown) {
+        // Only a cancelled attempt whose result was already on its way.
+        if (a.co == Co::kCancelled && cfg.model_coordinator) {
+          ++r.late_results;
+        } else {
+          r.error = "Complete did not know a running attempt";
+        }
+      } else {
+        a.co = Co::kResult;  // kDuplicate: dropped
+      }
+      for (uint64_t id : cancel) {
+        Att& c = attempt(id);
+        if (c.co != Co::kSent) r.error = "asked to cancel an attempt that is not running";
+        c.co = Co::kCancelled;
+      }
+    }
+    for (const Assignment& a : out) {
+      if (a.worker < 0 || a.worker >= cfg.workers) {
+        r.error = "the scheduler named an unknown worker";
+        break;
+      }
+      Att& s = attempt(a.attempt);
+      if (s.co != Co::kNone) {
+        r.error = "the scheduler reused an attempt id";
+        break;
+      }
+      s.task = a.task;
+      s.worker = a.worker;
+      s.co = Co::kSent;
+    }
+    double end = cfg.model_coordinator ? start + d : start;
+    if (done_at < 0 && sched.AllDone()) done_at = end;
+    if (end > start) {
+      busy = true;
+      events.push({end, seq++, Kind::kDeliver, 0});
+    } else {
+      deliver(start);
+    }
+  };
+  auto drain = [&](double now) {
+    r.max_inbox = std::max<uint64_t>(r.max_inbox, inbox.size());
+    while (!busy && !inbox.empty() && r.error.empty() && !sched.AllDone()) handle(now);
+  };
 
   double now = 0;
-  {
-    Clock::time_point t0 = Clock::now();
-    assign_and_encode(0);
-    section(t0, false);
-  }
-  deliver(0);
-  if (cfg.tick > 0) events.push({cfg.tick, seq++, 0});
+  inbox.push_back({0, 0});
+  drain(0);
+  if (cfg.tick > 0) events.push({cfg.tick, seq++, Kind::kTick, 0});
 
   while (r.error.empty() && !sched.AllDone()) {
     if (cfg.budget > 0 && r.coord_seconds > cfg.budget) {
@@ -373,91 +520,27 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg) {
     }
     Ev e = events.top();
     events.pop();
+    if (e.t < now) {
+      r.error = "virtual time went backwards";
+      break;
+    }
     now = e.t;
-    if (e.attempt == 0) {  // timer
-      bool tail = started_tasks == job.tasks.size();
-      note_scan(tail, sched.running());
-      Clock::time_point t0 = Clock::now();
-      assign_and_encode(now);
-      section(t0, tail);
+    if (e.kind == Kind::kTick) {
+      inbox.push_back({now, 0});
+      events.push({now + cfg.tick, seq++, Kind::kTick, 0});
+    } else if (e.kind == Kind::kDeliver) {
+      busy = false;
       deliver(now);
-      events.push({now + cfg.tick, seq++, 0});
-      continue;
+    } else {
+      Att& a = att[e.attempt];
+      if (a.st != St::kRunning) continue;  // cancelled while running: its core was freed then
+      a.st = St::kGone;
+      free_core(workers[a.worker], now);
+      inbox.push_back({now, e.attempt});
     }
-    Att& a = att[e.attempt];
-    if (a.st != St::kRunning) continue;  // cancelled while running: its core was freed then
-    a.st = St::kGone;
-    Worker& w = workers[a.worker];
-    int before = load(w);
-    --w.busy;
-    track(w, before);
-    next_local(w, now);
-    // The worker's result frame (worker side: not timed).
-    std::string done = EncodeDone(DoneMsg{e.attempt, false, cfg.partial});
-
-    cancel.clear();
-    Scheduler::Outcome outcome;
-    uint32_t task;
-    bool decoded;
-    bool tail = started_tasks == job.tasks.size();
-    note_scan(tail, sched.running() - 1);
-    Clock::time_point t0 = Clock::now();
-    {
-      Result<DoneMsg> d = DecodeDone(std::string_view(done).substr(5));
-      decoded = d.ok() && d->id == e.attempt && d->partial.size() == cfg.partial.size();
-      task = sched.TaskOf(e.attempt);
-      outcome = sched.Complete(e.attempt, now, &cancel);
-      for (uint64_t id : cancel) {
-        r.cancel_frame_bytes += EncodeCancel(id).size();  // "sent"
-        (void)sched.Fail(id, true, "cancelled");
-      }
-      assign_and_encode(now);
-    }
-    section(t0, tail);
-    ++r.results;
-
-    if (!decoded) {
-      r.error = "a done frame did not decode to what was sent";
-      break;
-    }
-    if (outcome == Scheduler::Outcome::kAccepted) {
-      if (task >= accepted.size()) {
-        r.error = "TaskOf named an unknown task";
-        break;
-      }
-      ++accepted[task];
-      if (task != a.task) {
-        r.error = "TaskOf disagrees with the task sent";
-        break;
-      }
-    } else if (outcome == Scheduler::Outcome::kUnknown) {
-      r.error = "Complete did not know a running attempt";
-      break;
-    }
-    // Workers stop the cancelled attempts now: a running one frees its core, a
-    // waiting one leaves the local queue.
-    for (uint64_t id : cancel) {
-      ++r.cancel_frames;
-      Att& c = attempt(id);
-      Worker& cw = workers[c.worker];
-      int before = load(cw);
-      if (c.st == St::kRunning) {
-        c.st = St::kGone;
-        --cw.busy;
-        ++r.cancelled_running;
-        next_local(cw, now);
-      } else if (c.st == St::kQueued) {
-        c.st = St::kGone;
-        cw.queue.erase(std::find(cw.queue.begin(), cw.queue.end(), id));
-        ++r.cancelled_queued;
-      } else {
-        r.error = "asked to cancel an attempt that is not running";
-      }
-      track(cw, before);
-    }
-    deliver(now);
+    drain(now);
   }
-  r.makespan = now;
+  r.makespan = done_at >= 0 ? done_at : now;
   r.stats = sched.stats();
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - wall0).count();
   if (r.error.empty() && !r.stopped) {
