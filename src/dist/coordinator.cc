@@ -458,6 +458,7 @@ class Coordinator {
   void StopAll() {
     double now = Now();
     for (auto& c : conns_) {
+      if (c->state == ConnState::kStarting) c->report.lost = "never said hello (still connecting when the job ended)";
       if (c->state == ConnState::kLost) continue;
       if (c->state == ConnState::kReady) {
         std::string bye = EncodeEmpty(FrameType::kBye);
