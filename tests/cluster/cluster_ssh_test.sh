@@ -147,12 +147,12 @@ fault_run() {
   check_true "$tag: h$host reported lost" grep -qE "^fanout:   h$host .*LOST" "$TMP/err.$tag"
 }
 
-for i in 1 2 3; do fault_run "kill9_$i" kill9; done
-for i in 1 2; do fault_run "sshd_$i" sshd; done
-for i in 1 2; do fault_run "link_$i" link; done
+for i in 1 2 3 4 5; do fault_run "kill9_$i" kill9; done
+for i in 1 2 3; do fault_run "sshd_$i" sshd; done
+for i in 1 2 3; do fault_run "link_$i" link; done
 grep -qh "no heartbeat" "$TMP"/err.link_*
 check_eq "a black-holed host is caught by the heartbeat timeout" "$?" 0
-fault_run hang_1 hang
+for i in 1 2; do fault_run "hang_$i" hang; done
 check_true "no worker left on any host after the faults (once cut-off ones time out)" wait_no_workers 20
 
 # Ctrl-C: exit 130 at once, and within a few seconds no worker on any host.

@@ -56,7 +56,7 @@ run_with_fault() {
   echo "${victim:-none}" >"$TMP/victim.$tag"
 }
 
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5 6 7 8; do
   run_with_fault "kill$i" kill9
   check_eq "kill -9 a worker ($i): exit status ($(tail -n 3 "$TMP/err.kill$i"))" "$(rc_of "kill$i")" 0
   check_files_equal "kill -9 a worker ($i): exact answer" "$TMP/out.kill$i" "$TMP/out.want"
