@@ -46,6 +46,30 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
 Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
                                 size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
                                 std::string* details) {
+  ops::Partial total(num_aggs);
+  RETURN_IF_ERROR(RunWithFlags(
+      f, plan, job, {}, threads_flag, quiet, summary_extra, details,
+      [&](const dist::ClusterOptions& o, const dist::JobSpec& spec, exec::Progress* progress,
+          dist::ClusterReport* report) -> Status {
+        ASSIGN_OR_RETURN(total, dist::RunClusterQuery(plan, spec, num_aggs, o, progress, report));
+        return Status::OK();
+      }));
+  return total;
+}
+
+Status RunClusterJobFromFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
+                              const std::map<std::string, std::string>& ship_files, dist::ResultHandler* handler,
+                              int threads_flag, bool quiet, std::string* summary_extra, std::string* details) {
+  return RunWithFlags(f, plan, job, ship_files, threads_flag, quiet, summary_extra, details,
+                      [&](const dist::ClusterOptions& o, const dist::JobSpec& spec, exec::Progress* progress,
+                          dist::ClusterReport* report) {
+                        return dist::RunClusterJob(plan, spec, o, handler, progress, report);
+                      });
+}
+
+Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
+                    const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
+                    std::string* summary_extra, std::string* details, const RunClusterFn& run) {
   dist::ClusterOptions o;
   o.local_workers = f.workers;
   o.local_worker_cores = threads_flag;
@@ -59,6 +83,7 @@ Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, c
   o.scheduler.max_attempts = f.max_attempts;
   o.scheduler.backups = !f.no_backups;
   o.interrupted = &g_interrupted;
+  o.ship_files = ship_files;
 
   struct sigaction sa = {}, old_int = {}, old_term = {}, old_pipe = {};
   sa.sa_handler = OnSignal;
@@ -75,11 +100,11 @@ Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, c
 
   exec::Progress progress;
   dist::ClusterReport report;
-  Result<ops::Partial> r = Status::OK();
+  Status r;
   {
     ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, &progress.rows);
     o.on_status = [&bar](const std::string& s) { bar.SetDetail(s); };
-    r = dist::RunClusterQuery(plan, spec, num_aggs, o, &progress, &report);
+    r = run(o, spec, &progress, &report);
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);

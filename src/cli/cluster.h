@@ -2,6 +2,8 @@
 // and the glue between the command line and dist::RunClusterQuery.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 
 #include "cli/common.h"
@@ -28,6 +30,19 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* flags);
 // Ctrl-C handling (every worker stopped, exit status 130). *details gets the
 // per-worker figures, lines for stderr after the summary (printed at once when
 // the job fails, unless quiet).
+// Runs a job of any kind on the workers the flags describe; `handler` takes the
+// results (see dist::ResultHandler). Otherwise like RunCluster.
+Status RunClusterJobFromFlags(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
+                              const std::map<std::string, std::string>& ship_files, dist::ResultHandler* handler,
+                              int threads_flag, bool quiet, std::string* summary_extra, std::string* details);
+
+// The common part: options from flags, signals, progress, the report.
+using RunClusterFn = std::function<Status(const dist::ClusterOptions&, const dist::JobSpec&, exec::Progress*,
+                                          dist::ClusterReport*)>;
+Status RunWithFlags(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
+                    const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
+                    std::string* summary_extra, std::string* details, const RunClusterFn& run);
+
 Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
                                 size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
                                 std::string* details);

@@ -70,19 +70,6 @@ Status AppendFile(const std::string& from, const std::string& to) {
   return st;
 }
 
-// The output name of an object: its base name, less a compression suffix.
-std::string OutputName(const exec::ObjectPlan& o) {
-  std::string name = fs::path(o.info.url).filename().string();
-  for (const char* suffix : {".gz", ".zst"}) {
-    std::string s = suffix;
-    if (o.compression != io::Compression::kNone && name.size() > s.size() &&
-        name.compare(name.size() - s.size(), s.size(), s) == 0) {
-      name.resize(name.size() - s.size());
-    }
-  }
-  return name;
-}
-
 struct PartOutput final : exec::TaskOutput {
   std::string path;
   ops::RowStats stats;

@@ -102,6 +102,18 @@ void FailUsage(const Status& status) {
   throw CLI::RuntimeError(2);
 }
 
+std::string OutputName(const exec::ObjectPlan& o) {
+  std::string name = o.info.url.substr(o.info.url.find_last_of('/') + 1);
+  for (const char* suffix : {".gz", ".zst"}) {
+    std::string s = suffix;
+    if (o.compression != io::Compression::kNone && name.size() > s.size() &&
+        name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      name.resize(name.size() - s.size());
+    }
+  }
+  return name;
+}
+
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra) {
   if (quiet) return;

@@ -60,6 +60,10 @@ T OrFail(Result<T> r) {
   return std::move(r).value();
 }
 
+// The name an object's output gets in an --out directory: its base name, less
+// a compression suffix.
+std::string OutputName(const exec::ObjectPlan& object);
+
 // Prints the one-line summary on stderr (unless quiet).
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra = "");

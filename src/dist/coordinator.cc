@@ -49,7 +49,7 @@ struct TaskRef {
 struct RangeResult {
   bool have = false;
   bool start = false, end = false;
-  ops::Partial partial;
+  std::string payload;
 };
 
 struct ObjectState {
@@ -60,9 +60,9 @@ struct ObjectState {
 
 class Coordinator {
  public:
-  Coordinator(const exec::Plan& plan, const JobSpec& job, size_t num_aggs, const ClusterOptions& options,
+  Coordinator(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options, ResultHandler* handler,
               exec::Progress* progress, ClusterReport* report)
-      : plan_(plan), job_(job), options_(options), progress_(progress), report_(report), total_(num_aggs),
+      : plan_(plan), job_(job), options_(options), handler_(handler), progress_(progress), report_(report),
         sched_(options.scheduler), objects_(plan.objects.size()), t0_(Clock::now()) {
     for (uint32_t i = 0; i < plan.tasks.size(); ++i) {
       const exec::Task& t = plan.tasks[i];
@@ -82,7 +82,7 @@ class Coordinator {
 
   ~Coordinator() { StopAll(); }
 
-  Result<ops::Partial> Run() {
+  Status Run() {
     RETURN_IF_ERROR(Launch());
     std::vector<pollfd> fds;
     std::vector<std::pair<size_t, int>> owner;  // (conn, 0 out / 1 err / 2 in)
@@ -126,7 +126,7 @@ class Coordinator {
       Timers();
       AssignTasks();
     }
-    return std::move(total_);
+    return failure_;
   }
 
  private:
@@ -307,6 +307,16 @@ class Coordinator {
         if (!m.ok()) return Lose(i, m.status().message());
         return OnFail(i, *m);
       }
+      case FrameType::kNeed: {
+        Result<std::vector<std::string>> need = DecodeNeed(payload);
+        if (!need.ok()) return Lose(i, need.status().message());
+        for (const std::string& sha : *need) {
+          auto it = options_.ship_files.find(sha);
+          if (it == options_.ship_files.end()) return Lose(i, "asked for a file that is not shipped: " + sha);
+          Send(c, EncodeFile(sha, it->second));
+        }
+        return;
+      }
       case FrameType::kBye:
         return Lose(i, "it said bye before the job ended");
       default:
@@ -323,9 +333,9 @@ class Coordinator {
     Conn& c = *conns_[i];
     if (!Owns(i, m.id)) return;  // an attempt we gave up on
     uint32_t task = sched_.TaskOf(m.id);
-    Result<ops::Partial> p = ops::Partial::Deserialize(m.partial);
-    if (!p.ok()) {  // a worker sending garbage is not trusted with more
-      Lose(i, "sent a corrupt result: " + p.status().message());
+    uint64_t rows = 0;
+    if (Status st = handler_->Check(m.partial, &rows); !st.ok()) {  // a worker sending garbage is not trusted with more
+      Lose(i, "sent a corrupt result: " + st.message());
       return;
     }
     std::vector<uint64_t> cancel;
@@ -338,13 +348,16 @@ class Coordinator {
     const exec::Task& t = plan_.tasks[ref.plan_task];
     ++c.report.tasks;
     c.report.bytes += t.stored_bytes;
-    if (progress_ != nullptr) progress_->rows.fetch_add(p->stats().rows, std::memory_order_relaxed);
+    if (progress_ != nullptr) {
+      progress_->rows.fetch_add(rows, std::memory_order_relaxed);
+      if (handler_->CountBytesOnAccept()) progress_->bytes.fetch_add(t.stored_bytes, std::memory_order_relaxed);
+    }
     ObjectState& o = objects_[t.object];
     RangeResult& rr = o.ranges[t.range];
     rr.have = true;
     rr.start = ref.start_in_quote;
     rr.end = m.end_in_quote;
-    rr.partial = std::move(p).value();
+    rr.payload = std::move(m.partial);
     CheckObject(t.object);
   }
 
@@ -366,10 +379,12 @@ class Coordinator {
       }
       state = rr.end;
     }
-    for (RangeResult& rr : o.ranges) total_.Merge(rr.partial);
+    std::vector<std::string> payloads;
+    for (RangeResult& rr : o.ranges) payloads.push_back(std::move(rr.payload));
     o.ranges.clear();
     o.committed = true;
     ++committed_;
+    if (Status st = handler_->Commit(object, &payloads); !st.ok() && failure_.ok()) failure_ = st;
   }
 
   void OnFail(size_t i, const FailMsg& m) {
@@ -443,6 +458,7 @@ class Coordinator {
       const TaskRef& ref = refs_[x.task];
       TaskMsg m;
       m.id = x.attempt;
+      m.index = ref.plan_task;
       m.task = plan_.tasks[ref.plan_task];
       m.object = plan_.objects[m.task.object];
       m.start_in_quote = ref.start_in_quote;
@@ -488,9 +504,9 @@ class Coordinator {
   const exec::Plan& plan_;
   const JobSpec& job_;
   const ClusterOptions& options_;
+  ResultHandler* handler_;
   exec::Progress* progress_;
   ClusterReport* report_;
-  ops::Partial total_;
   Scheduler sched_;
   std::vector<TaskRef> refs_;  // by scheduler task id
   std::vector<ObjectState> objects_;
@@ -504,12 +520,43 @@ class Coordinator {
 
 }  // namespace
 
+Status RunClusterJob(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options,
+                     ResultHandler* handler, exec::Progress* progress, ClusterReport* report) {
+  ClusterReport ignored;
+  Coordinator c(plan, job, options, handler, progress, report != nullptr ? report : &ignored);
+  return c.Run();
+}
+
+namespace {
+
+// Partial results, checked on arrival and merged per object.
+class MergePartials final : public ResultHandler {
+ public:
+  explicit MergePartials(size_t num_aggs) : total(num_aggs) {}
+  Status Check(const std::string& payload, uint64_t* rows) override {
+    ASSIGN_OR_RETURN(ops::Partial p, ops::Partial::Deserialize(payload));
+    *rows = p.stats().rows;
+    return Status::OK();
+  }
+  Status Commit(uint32_t, std::vector<std::string>* payloads) override {
+    for (const std::string& p : *payloads) {
+      ASSIGN_OR_RETURN(ops::Partial part, ops::Partial::Deserialize(p));
+      total.Merge(part);
+    }
+    return Status::OK();
+  }
+  bool CountBytesOnAccept() const override { return false; }
+  ops::Partial total;
+};
+
+}  // namespace
+
 Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
                                      const ClusterOptions& options, exec::Progress* progress,
                                      ClusterReport* report) {
-  ClusterReport ignored;
-  Coordinator c(plan, job, num_aggs, options, progress, report != nullptr ? report : &ignored);
-  return c.Run();
+  MergePartials merge(num_aggs);
+  RETURN_IF_ERROR(RunClusterJob(plan, job, options, &merge, progress, report));
+  return std::move(merge.total);
 }
 
 }  // namespace fanout::dist

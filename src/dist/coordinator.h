@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct ClusterOptions {
   int connect_timeout_s = 15;      // a worker that has not said hello by then is lost
   int heartbeat_timeout_s = 10;    // a worker silent this long is lost
   SchedulerOptions scheduler;
+  std::map<std::string, std::string> ship_files;  // sha256 -> content, sent to workers that need them
   std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop everything
   // Called about four times a second with a one-line per-worker summary.
   std::function<void(const std::string&)> on_status;
@@ -53,8 +55,28 @@ struct ClusterReport {
   uint64_t quote_reruns = 0;
 };
 
+// What a job does with its tasks' results (done frames' payloads).
+class ResultHandler {
+ public:
+  virtual ~ResultHandler() = default;
+  // Checks one result as it arrives and counts its rows (for the progress
+  // display); an error means the worker sent garbage (it is dropped as a lost
+  // worker and the task runs elsewhere).
+  virtual Status Check(const std::string& payload, uint64_t* rows) { return Status::OK(); }
+  // An object's results, one per range in range order, each accepted once.
+  // An error fails the job.
+  virtual Status Commit(uint32_t object, std::vector<std::string>* payloads) = 0;
+  // Whether accepted tasks count their bytes as done (workers of query jobs
+  // send progress frames instead).
+  virtual bool CountBytesOnAccept() const { return true; }
+};
+
 // Runs every task of `plan` on the workers; `progress` (optional) counts bytes
 // and rows as results arrive.
+Status RunClusterJob(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options,
+                     ResultHandler* handler, exec::Progress* progress, ClusterReport* report);
+
+// A query job on the cluster: the partial results merged.
 Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
                                      const ClusterOptions& options, exec::Progress* progress,
                                      ClusterReport* report);

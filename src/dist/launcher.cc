@@ -1,5 +1,7 @@
 #include "dist/launcher.h"
 
+#include "core/subprocess.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,11 +25,6 @@ std::vector<std::string> SplitWords(const std::string& s) {
   std::vector<std::string> out;
   for (std::string w; in >> w;) out.push_back(w);
   return out;
-}
-
-void CloseFd(int* fd) {
-  if (*fd >= 0) ::close(*fd);
-  *fd = -1;
 }
 
 }  // namespace
@@ -59,46 +56,12 @@ std::vector<std::string> SshArgv(const std::string& ssh_command, const std::stri
 }
 
 Result<WorkerProcess> Spawn(const std::vector<std::string>& argv, const std::string& name) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return Status::IoError("pipe: " + std::string(std::strerror(errno)));
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    return Status::IoError("pipe: " + std::string(std::strerror(errno)));
-  }
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
-    return Status::IoError("pipe: " + std::string(std::strerror(errno)));
-  }
-  std::vector<char*> cargv;
-  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) {
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
-    return Status::IoError("fork: " + std::string(std::strerror(errno)));
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    dup2(in[0], STDIN_FILENO);
-    dup2(out[1], STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
-    execvp(cargv[0], cargv.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", cargv[0], std::strerror(errno));
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also from here, so it holds before we might signal the group
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  for (int fd : {in[1], out[0], err[0]}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ASSIGN_OR_RETURN(Child c, SpawnChild(argv));
   WorkerProcess w;
-  w.pid = pid;
-  w.to_fd = in[1];
-  w.from_fd = out[0];
-  w.err_fd = err[0];
+  w.pid = c.pid;
+  w.to_fd = c.in;
+  w.from_fd = c.out;
+  w.err_fd = c.err;
   w.name = name;
   return w;
 }
@@ -173,10 +136,7 @@ Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& 
     }
   }
   CloseFd(&p.to_fd);
-  int status = 0;
-  waitpid(p.pid, &status, 0);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  return WaitChild(p.pid);
 }
 
 void Stop(WorkerProcess* w, int grace_ms) {

@@ -28,6 +28,8 @@ Result<Hello> DecodeHello(std::string_view payload) {
 
 std::string EncodeJob(const JobSpec& m) {
   Encoder e;
+  e.U8(static_cast<uint8_t>(m.kind)).Str(m.cmd).U8(m.split).U32(static_cast<uint32_t>(m.ship.size()));
+  for (const ShippedFile& f : m.ship) e.Str(f.name).Str(f.sha256);
   e.Str(m.by).U32(static_cast<uint32_t>(m.where.size()));
   for (const std::string& w : m.where) e.Str(w);
   e.U32(static_cast<uint32_t>(m.aggs.size()));
@@ -45,6 +47,23 @@ std::string EncodeJob(const JobSpec& m) {
 Result<JobSpec> DecodeJob(std::string_view payload) {
   Decoder d(payload);
   JobSpec m;
+  ASSIGN_OR_RETURN(uint8_t kind, d.U8());
+  if (kind > static_cast<uint8_t>(JobKind::kRun)) return Status::Corrupt("unknown job kind " + std::to_string(kind));
+  m.kind = static_cast<JobKind>(kind);
+  ASSIGN_OR_RETURN(m.cmd, d.Str());
+  ASSIGN_OR_RETURN(uint8_t split, d.U8());
+  m.split = split != 0;
+  ASSIGN_OR_RETURN(uint32_t nship, d.U32());
+  for (uint32_t i = 0; i < nship; ++i) {
+    ShippedFile f;
+    ASSIGN_OR_RETURN(f.name, d.Str());
+    ASSIGN_OR_RETURN(f.sha256, d.Str());
+    if (f.name.empty() || f.name.find('/') != std::string::npos || f.name == "." || f.name == ".." ||
+        f.sha256.size() != 64 || f.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return Status::Corrupt("bad shipped file entry '" + f.name + "'");
+    }
+    m.ship.push_back(std::move(f));
+  }
   ASSIGN_OR_RETURN(m.by, d.Str());
   ASSIGN_OR_RETURN(uint32_t nw, d.U32());
   for (uint32_t i = 0; i < nw; ++i) {
@@ -94,7 +113,7 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
 
 std::string EncodeTask(const TaskMsg& m) {
   Encoder e;
-  e.U64(m.id).Str(m.object.info.url).U64(m.object.info.size).Str(m.object.info.etag);
+  e.U64(m.id).U32(m.index).Str(m.object.info.url).U64(m.object.info.size).Str(m.object.info.etag);
   e.U8(static_cast<uint8_t>(m.object.compression));
   e.U32(m.task.range).U32(m.task.ranges).U64(m.task.begin).U64(m.task.end).U64(m.task.stored_bytes);
   e.U8(m.start_in_quote);
@@ -105,6 +124,7 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
   Decoder d(payload);
   TaskMsg m;
   ASSIGN_OR_RETURN(m.id, d.U64());
+  ASSIGN_OR_RETURN(m.index, d.U32());
   ASSIGN_OR_RETURN(m.object.info.url, d.Str());
   ASSIGN_OR_RETURN(m.object.info.size, d.U64());
   ASSIGN_OR_RETURN(m.object.info.etag, d.Str());
@@ -188,6 +208,39 @@ Result<uint64_t> DecodeCancel(std::string_view payload) {
 }
 
 std::string EncodeEmpty(FrameType type) { return Encoder().Frame(type); }
+
+std::string EncodeNeed(const std::vector<std::string>& sha256s) {
+  Encoder e;
+  e.U32(static_cast<uint32_t>(sha256s.size()));
+  for (const std::string& s : sha256s) e.Str(s);
+  return e.Frame(FrameType::kNeed);
+}
+
+Result<std::vector<std::string>> DecodeNeed(std::string_view payload) {
+  Decoder d(payload);
+  ASSIGN_OR_RETURN(uint32_t n, d.U32());
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::string s, d.Str());
+    out.push_back(std::move(s));
+  }
+  RETURN_IF_ERROR(d.Finish());
+  return out;
+}
+
+std::string EncodeFile(const std::string& sha256, const std::string& content) {
+  Encoder e;
+  e.Str(sha256).Str(content);
+  return e.Frame(FrameType::kFile);
+}
+
+Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload) {
+  Decoder d(payload);
+  ASSIGN_OR_RETURN(std::string sha, d.Str());
+  ASSIGN_OR_RETURN(std::string content, d.Str());
+  RETURN_IF_ERROR(d.Finish());
+  return std::make_pair(std::move(sha), std::move(content));
+}
 
 Result<ops::Query> BuildQuery(const JobSpec& spec) {
   ops::Query q;

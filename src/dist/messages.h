@@ -26,7 +26,20 @@ struct Hello {
 // wrote it (parsed on both sides by the same code), how to read CSV and how to
 // reach remote stores. No credentials: a worker finds its own (environment,
 // shared files, instance profile), as the aws cli would on that machine.
+enum class JobKind : uint8_t { kQuery = 0, kRun = 1 };
+
+struct ShippedFile {
+  std::string name;    // base name the command sees in its working directory
+  std::string sha256;  // lower-case hex of the content
+};
+
 struct JobSpec {
+  JobKind kind = JobKind::kQuery;
+  // kRun: the command for every task, and the files it needs.
+  std::string cmd;
+  bool split = false;  // tasks may be byte ranges: feed each the lines that start in it
+  std::vector<ShippedFile> ship;
+  // kQuery:
   std::string by;                    // --by
   std::vector<std::string> where;    // --where, each
   std::vector<std::pair<uint8_t, std::string>> aggs;  // (ops::AggKind, column), in order
@@ -39,6 +52,7 @@ struct JobSpec {
 
 struct TaskMsg {
   uint64_t id = 0;  // the attempt id: unique per job, echoed in progress/done/fail
+  uint32_t index = 0;  // the task's number in the job's plan (the same for every attempt)
   exec::ObjectPlan object;
   exec::Task task;  // .object is meaningless on the worker
   bool start_in_quote = false;
@@ -75,6 +89,10 @@ Result<ProgressMsg> DecodeProgress(std::string_view payload);
 std::string EncodeCancel(uint64_t id);
 Result<uint64_t> DecodeCancel(std::string_view payload);
 std::string EncodeEmpty(FrameType type);  // heartbeat, bye
+std::string EncodeNeed(const std::vector<std::string>& sha256s);
+Result<std::vector<std::string>> DecodeNeed(std::string_view payload);
+std::string EncodeFile(const std::string& sha256, const std::string& content);
+Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload);  // (sha256, content)
 
 // The query a JobSpec describes, parsed the way the command line parses it.
 Result<ops::Query> BuildQuery(const JobSpec& spec);

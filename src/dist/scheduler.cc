@@ -225,7 +225,7 @@ Status Scheduler::Fail(uint64_t attempt, bool retryable, const std::string& mess
   if (!retryable) return Status::IoError(message);
   ++t.failures;
   if (t.failures >= options_.max_attempts) {
-    return Status::IoError(message + " (failed " + std::to_string(t.failures) + " times; giving up)");
+    return Status::IoError(message + " (failed " + std::to_string(t.failures) + (t.failures == 1 ? " time" : " times") + "; giving up)");
   }
   ++stats_.retries;
   t.avoid_worker = a.worker;

@@ -27,6 +27,8 @@ enum class FrameType : uint8_t {
   kHeartbeat = 7,  // both ways, every second: "still here"
   kBye = 8,        // coordinator -> worker: finish now and exit; worker -> coordinator: exiting
   kCancel = 9,     // coordinator -> worker: stop a task (another attempt already finished it)
+  kNeed = 10,      // worker -> coordinator: the shipped files (by sha256) it does not have yet
+  kFile = 11,      // coordinator -> worker: one shipped file's bytes
 };
 
 const char* FrameTypeName(FrameType type);

@@ -1,9 +1,16 @@
 #include "dist/worker.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
@@ -16,7 +23,9 @@
 #include <vector>
 
 #include "dist/messages.h"
+#include "exec/command_task.h"
 #include "exec/query_job.h"
+#include "io/sigv4.h"
 
 namespace fanout::dist {
 
@@ -64,6 +73,9 @@ class Worker {
   }
 
   Status Run() {
+    // A command that stops reading its input (head) must not take the worker
+    // down with SIGPIPE; writes to it fail with EPIPE instead.
+    signal(SIGPIPE, SIG_IGN);
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
     Hello hello;
@@ -74,6 +86,10 @@ class Worker {
     std::thread ticker([this] { Tick(); });
     Status st = ReadLoop();
     if (!st.ok()) std::fprintf(stderr, "fanout worker: %s\n", st.message().c_str());
+    if (!workdir_.empty()) {  // the links to shipped files go; the files stay cached
+      for (const ShippedFile& f : spec_.ship) ::unlink((workdir_ + "/" + f.name).c_str());
+      ::rmdir(workdir_.c_str());  // fails, harmlessly, if a command left files there
+    }
     // Whatever ended the loop, stop now: running tasks are abandoned (the
     // coordinator has already given up on them or said bye).
     std::_Exit(st.ok() ? 0 : 3);
@@ -123,7 +139,13 @@ class Worker {
       case FrameType::kJob: {
         if (have_job_) return Status::Corrupt("a second job frame (a worker runs one job)");
         ASSIGN_OR_RETURN(JobSpec spec, DecodeJob(payload));
-        ASSIGN_OR_RETURN(ops::Query q, BuildQuery(spec));
+        ops::Query q;
+        if (spec.kind == JobKind::kQuery) {
+          ASSIGN_OR_RETURN(q, BuildQuery(spec));
+        } else {
+          RETURN_IF_ERROR(exec::PipefailShell().status());
+          RETURN_IF_ERROR(PrepareShipping(spec));
+        }
         io::SetRemoteOptions(spec.remote);
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -143,7 +165,7 @@ class Worker {
         auto cancel = std::make_shared<std::atomic<bool>>(false);
         cancels_[t.id] = cancel;
         queue_.push_back({std::move(t), cancel});
-        cv_.notify_one();
+        cv_.notify_all();
         return Status::OK();
       }
       case FrameType::kCancel: {
@@ -152,6 +174,10 @@ class Worker {
         auto it = cancels_.find(id);
         if (it != cancels_.end()) it->second->store(true);
         return Status::OK();
+      }
+      case FrameType::kFile: {
+        ASSIGN_OR_RETURN(auto file, DecodeFile(payload));
+        return StoreShipped(file.first, file.second);
       }
       case FrameType::kHeartbeat:
         return Status::OK();
@@ -168,12 +194,85 @@ class Worker {
     std::shared_ptr<std::atomic<bool>> cancel;
   };
 
+  // ~/.cache/fanout (or $XDG_CACHE_HOME/fanout), else a directory in /tmp.
+  static std::string CacheDir() {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    std::string base = xdg != nullptr && *xdg != '\0' ? xdg : home != nullptr ? std::string(home) + "/.cache" : "";
+    if (!base.empty()) {
+      ::mkdir(base.c_str(), 0700);
+      if (::mkdir((base + "/fanout").c_str(), 0700) == 0 || errno == EEXIST) return base + "/fanout";
+    }
+    std::string tmp = "/tmp/fanout-" + std::to_string(getuid());
+    ::mkdir(tmp.c_str(), 0700);
+    return tmp;
+  }
+
+  // Shipped files live in the cache by content (ship/<sha256>); the command
+  // runs in a directory of this job's own where each is linked by its name.
+  Status PrepareShipping(const JobSpec& spec) {
+    if (spec.ship.empty()) {  // commands run where the worker started (home over ssh)
+      std::lock_guard<std::mutex> lock(mu_);
+      files_ready_ = true;
+      return Status::OK();
+    }
+    std::string cache = CacheDir();
+    ship_dir_ = cache + "/ship";
+    ::mkdir(ship_dir_.c_str(), 0700);
+    char tmpl[4096];
+    std::snprintf(tmpl, sizeof(tmpl), "%s/run.XXXXXX", cache.c_str());
+    if (mkdtemp(tmpl) == nullptr) return Status::IoError(std::string("cannot make a work directory in ") + cache);
+    workdir_ = tmpl;
+    std::vector<std::string> need;
+    for (const ShippedFile& f : spec.ship) {
+      if (::access((ship_dir_ + "/" + f.sha256).c_str(), R_OK) != 0) need.push_back(f.sha256);
+    }
+    missing_ = need.size();
+    std::sort(need.begin(), need.end());
+    need.erase(std::unique(need.begin(), need.end()), need.end());
+    missing_ = need.size();
+    if (!need.empty()) {
+      out_.Send(EncodeNeed(need));
+      return Status::OK();
+    }
+    return LinkShipped(spec);
+  }
+
+  Status StoreShipped(const std::string& sha, const std::string& content) {
+    ASSIGN_OR_RETURN(std::string got, io::Sha256Hex(content));
+    if (got != sha) return Status::Corrupt("a shipped file does not match its sha256 " + sha);
+    std::string path = ship_dir_ + "/" + sha;
+    std::string tmp = path + ".tmp." + std::to_string(getpid());
+    {
+      std::ofstream f(tmp, std::ios::binary);
+      f.write(content.data(), static_cast<std::streamsize>(content.size()));
+      if (!f) return Status::IoError("cannot write " + tmp);
+    }
+    ::chmod(tmp.c_str(), 0755);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError("cannot write " + path);
+    if (missing_ > 0 && --missing_ == 0) return LinkShipped(spec_);
+    return Status::OK();
+  }
+
+  Status LinkShipped(const JobSpec& spec) {
+    for (const ShippedFile& f : spec.ship) {
+      std::string link = workdir_ + "/" + f.name;
+      if (::symlink((ship_dir_ + "/" + f.sha256).c_str(), link.c_str()) != 0 && errno != EEXIST) {
+        return Status::IoError("cannot link " + link + ": " + std::strerror(errno));
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    files_ready_ = true;
+    cv_.notify_all();
+    return Status::OK();
+  }
+
   void TaskLoop() {
     for (;;) {
       Queued q;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return !queue_.empty(); });
+        cv_.wait(lock, [&] { return !queue_.empty() && (spec_.kind == JobKind::kQuery || files_ready_); });
         q = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -204,6 +303,24 @@ class Worker {
     if (q.cancel->load()) {
       fail.retryable = true;
       fail.message = t.object.info.url + ": cancelled";
+      return EncodeFail(fail);
+    }
+    if (spec_.kind == JobKind::kRun) {
+      exec::CommandOptions co;
+      co.cmd = spec_.cmd;
+      co.workdir = workdir_;
+      co.split = spec_.split;
+      co.cancel = q.cancel.get();
+      Result<std::string> out = exec::RunCommandTask(t.object, t.task, t.index, co);
+      progress_.bytes.fetch_add(t.task.stored_bytes, std::memory_order_relaxed);
+      if (out.ok()) {
+        DoneMsg done;
+        done.id = t.id;
+        done.partial = std::move(out).value();
+        return EncodeDone(done);
+      }
+      fail.retryable = out.status().code() == StatusCode::kIoError;
+      fail.message = out.status().message();
       return EncodeFail(fail);
     }
     ObjectEntry* e = Entry(t.object);
@@ -266,6 +383,9 @@ class Worker {
 
   int in_fd_;
   Out out_;
+  std::string ship_dir_, workdir_;
+  size_t missing_ = 0;
+  bool files_ready_ = false;
   int cores_;
   int test_task_delay_ms_ = 0;
   std::atomic<uint32_t> idle_timeout_s_{30};

@@ -1,0 +1,72 @@
+#include "core/subprocess.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace fanout {
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+Result<Child> SpawnChild(const std::vector<std::string>& argv, const SpawnOptions& options) {
+  if (argv.empty()) return Status::InvalidArgument("no program to run");
+  int fds[6];
+  for (int i = 0; i < 3; ++i) {
+    if (pipe2(fds + 2 * i, O_CLOEXEC) != 0) {
+      for (int j = 0; j < 2 * i; ++j) ::close(fds[j]);
+      return Status::IoError("pipe: " + std::string(std::strerror(errno)));
+    }
+  }
+  int in_r = fds[0], in_w = fds[1], out_r = fds[2], out_w = fds[3], err_r = fds[4], err_w = fds[5];
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    for (int fd : fds) ::close(fd);
+    return Status::IoError("fork: " + std::string(std::strerror(errno)));
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    dup2(in_r, STDIN_FILENO);
+    dup2(out_w, STDOUT_FILENO);
+    dup2(err_w, STDERR_FILENO);
+    for (const auto& [k, v] : options.env) setenv(k.c_str(), v.c_str(), 1);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) {
+      std::fprintf(stderr, "cannot enter %s: %s\n", options.cwd.c_str(), std::strerror(errno));
+      _exit(127);
+    }
+    execvp(cargv[0], cargv.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", cargv[0], std::strerror(errno));
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from here, so it holds before we might signal the group
+  ::close(in_r);
+  ::close(out_w);
+  ::close(err_w);
+  for (int fd : {in_w, out_r, err_r}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return Child{pid, in_w, out_r, err_r};
+}
+
+int WaitChild(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 255;
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+}  // namespace fanout
