@@ -144,7 +144,8 @@ fault_run() {
   esac
   check_eq "$tag: exit status ($(tail -n 5 "$TMP/err.$tag" | tr '\n' '|'))" "$(rc_of "$tag")" 0
   check_files_equal "$tag: exact answer" "$TMP/out.$tag" "$TMP/out.want"
-  check_true "$tag: h$host reported lost" grep -qE "^fanout:   h$host .*LOST" "$TMP/err.$tag"
+  check_true "$tag: h$host reported lost (pid ${pid:-none}; $(grep -E '^fanout:   ' "$TMP/err.$tag" | tr -s ' ' | tr '\n' '|'))" \
+    grep -qE "^fanout:   h$host .*LOST" "$TMP/err.$tag"
 }
 
 for i in 1 2 3 4 5; do fault_run "kill9_$i" kill9; done
@@ -166,6 +167,28 @@ wait "$coord"
 check_eq "Ctrl-C: exit status 130" "$?" 130
 check_true "Ctrl-C: no table on stdout" test ! -s "$TMP/out.int"
 check_true "Ctrl-C: no worker left on any host" wait_no_workers 5
+
+# The seed's pipeline across the hosts: a python mapper per object and a python
+# merge, the mapper shipped to every host (cached there by content).
+SCRIPTS=$FANOUT_SRC/tests/e2e/scripts
+cp "$SCRIPTS/passenger_map.py" "$TMP/passenger_map.py"
+MAPRED=(run --ship "$TMP/passenger_map.py" --cmd 'python3 passenger_map.py'
+        --merge "python3 '$SCRIPTS/passenger_merge.py'" "$data" "${H[@]}")
+hosts_ssh 1 'rm -rf .cache/fanout/ship'
+run_fanout seed1 "${MAPRED[@]}"
+check_eq "seed pipeline over the hosts: exit ($(tail -n 4 "$TMP/err.seed1" | tr '\n' '|'))" "$(rc_of seed1)" 0
+check_files_equal "seed pipeline over the hosts equals fanout count" "$TMP/out.seed1" "$TMP/out.want"
+sha=$(sha256sum "$TMP/passenger_map.py" | cut -d' ' -f1)
+check_true "the shipped script is cached on the hosts by content" hosts_ssh 2 "test -x .cache/fanout/ship/$sha"
+before=$(hosts_ssh 2 "stat -c %Y.%i .cache/fanout/ship/$sha")
+sleep 1.1
+run_fanout seed2 "${MAPRED[@]}"
+check_files_equal "seed pipeline again" "$TMP/out.seed2" "$TMP/out.want"
+check_eq "the cached script was not sent again" "$(hosts_ssh 2 "stat -c %Y.%i .cache/fanout/ship/$sha")" "$before"
+run_fanout seedfail run --cmd 'echo "no such thing" >&2; exit 7' --merge cat "$data" "${H[@]}" --max-attempts 2
+check_eq "a failing command on the hosts: exit status" "$(rc_of seedfail)" 1
+check_true "a failing command on the hosts: its stderr and the host are shown" \
+  grep -qE "no such thing.*\(on h[123]\)|\(on h[123]\)" "$TMP/err.seedfail"
 
 # Keys never reach a shell: an object whose name is shell syntax is read as data.
 odd="$data/odd \$(touch pwned) 'q' ; x.csv"
