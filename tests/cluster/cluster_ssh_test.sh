@@ -117,6 +117,9 @@ wait_no_workers() {
 # moment, checks the answer is exact and the host was reported lost.
 fault_run() {
   local tag=$1 action=$2 host=$((RANDOM % 3 + 1))
+  # A worker cut off by an earlier fault lingers until its idle timeout; start
+  # clean, so the fault hits this job's worker (and that cleanup is checked).
+  check_true "$tag: no worker left from before" wait_no_workers 20
   local extra=(--remote-fanout "$slow")
   # A black hole or a hang must be caught by the heartbeat timeout: no backups
   # (which could finish the job first) and longer tasks.
