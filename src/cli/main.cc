@@ -16,7 +16,10 @@ int main(int argc, char** argv) {
       "  fanout count --by passenger_count data/\n"
       "  fanout agg --by passenger_count --count --sum 'total_amount|total_amt' data/*.csv\n"
       "  fanout select --cols 1-5 --where 'passenger_count > 2' data/ --out selected/\n"
-      "  fanout ls data/",
+      "  fanout ls data/\n"
+      "  fanout count --by passenger_count --workers 4 's3://bucket/trip data/yellow_*.csv'\n"
+      "  fanout deploy --hosts h1,h2 && fanout count --by passenger_count --hosts h1,h2 data/\n"
+      "  fanout run --ship count.py --cmd 'python3 count.py' --merge 'python3 merge.py' data/",
       "fanout"};
   std::string kernel_error = fanout::csv::KernelChoiceError();
   if (!kernel_error.empty()) {
