@@ -52,7 +52,10 @@ Status Errno(const std::string& what) { return Status::IoError(what + ": " + std
 // object that the merge command reads in object order.
 class Outputs {
  public:
-  Outputs(const exec::Plan& plan, std::string dir, bool spool) : plan_(plan), dir_(std::move(dir)), spool_(spool) {}
+  // `s3_prefix` (s3://bucket/prefix/): outputs are spooled, then uploaded as
+  // <prefix><name> as each object completes.
+  Outputs(const exec::Plan& plan, std::string dir, bool spool, std::string s3_prefix = "")
+      : plan_(plan), dir_(std::move(dir)), spool_(spool || !s3_prefix.empty()), s3_prefix_(std::move(s3_prefix)) {}
   ~Outputs() {
     for (const std::string& p : temps_) ::unlink(p.c_str());
     if (spool_ && !dir_.empty()) ::rmdir(dir_.c_str());
@@ -63,14 +66,16 @@ class Outputs {
       char tmpl[] = "/tmp/fanout-run.XXXXXX";
       if (mkdtemp(tmpl) == nullptr) return Errno("cannot make a spool directory in /tmp");
       dir_ = tmpl;
-      return Status::OK();
+      if (s3_prefix_.empty()) return Status::OK();
+    } else if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Errno("--out " + dir_);
     }
-    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) return Errno("--out " + dir_);
+    std::string where = s3_prefix_.empty() ? dir_ + "/" : s3_prefix_;
     std::map<std::string, std::string> seen;
     for (const auto& o : plan_.objects) {
       auto [it, fresh] = seen.emplace(OutputName(o), o.info.url);
       if (!fresh) {
-        return Status::InvalidArgument(o.info.url + " and " + it->second + " would both be written to " + dir_ + "/" +
+        return Status::InvalidArgument(o.info.url + " and " + it->second + " would both be written to " + where +
                                        it->first);
       }
     }
@@ -98,9 +103,17 @@ class Outputs {
     }
     if (range + 1 < ranges) return Status::OK();
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) return Errno("cannot write " + final_path);
-    std::lock_guard<std::mutex> lock(mu_);
-    temps_.erase(tmp);
-    if (spool_) temps_.insert(final_path);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      temps_.erase(tmp);
+      if (spool_) temps_.insert(final_path);
+    }
+    if (s3_prefix_.empty()) return Status::OK();
+    std::ifstream in(final_path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    RETURN_IF_ERROR(io::PutObject(s3_prefix_ + OutputName(plan_.objects[object]), content.str()));
+    ::unlink(final_path.c_str());
     return Status::OK();
   }
 
@@ -108,6 +121,7 @@ class Outputs {
   const exec::Plan& plan_;
   std::string dir_;
   bool spool_;
+  std::string s3_prefix_;
   std::mutex mu_;
   std::set<std::string> temps_;
 };
@@ -226,8 +240,9 @@ void Run(const RunFlags& f) {
   if (f.merge.empty() == f.out.empty()) {
     FailUsage(Status::InvalidArgument("give either --merge CMD (one result) or --out DIR (one output per input)"));
   }
-  if (f.out.rfind("s3://", 0) == 0) {
-    FailUsage(Status::Unsupported("--out s3://... is not supported yet; write to a directory"));
+  const bool out_s3 = f.out.rfind("s3://", 0) == 0;
+  if (out_s3 && f.out.find('/', 5) == std::string::npos) {
+    FailUsage(Status::InvalidArgument("--out " + f.out + ": give a bucket and a prefix, e.g. s3://bucket/results/"));
   }
   uint64_t range_bytes = std::numeric_limits<uint64_t>::max();
   if (f.split) {
@@ -250,7 +265,8 @@ void Run(const RunFlags& f) {
   std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
   exec::Plan plan = OrFail(exec::MakePlan(std::move(objects), range_bytes));
 
-  Outputs outputs(plan, f.out, !f.merge.empty());
+  std::string prefix = out_s3 ? (f.out.back() == '/' ? f.out : f.out + "/") : "";
+  Outputs outputs(plan, out_s3 ? "" : f.out, !f.merge.empty(), prefix);
   Status prepared = outputs.Prepare();
   if (!prepared.ok()) FailJob(prepared);
 
@@ -350,7 +366,8 @@ void AddRunCommand(CLI::App& app) {
       "  fanout run --split --cmd 'wc -l' --merge 'awk \"{s+=\\$1} END {print s}\"' big.csv");
   sub->add_option("--cmd", flags.cmd, "The command for every object (a /bin/sh command line)")->required();
   sub->add_option("--merge", flags.merge, "A command that reads every output, in input order, and prints the result");
-  sub->add_option("--out", flags.out, "Write each object's output to DIR/<its name> instead");
+  sub->add_option("--out", flags.out,
+                  "Write each object's output to DIR/<its name> (or s3://bucket/prefix/<its name>) instead");
   sub->add_option("--ship", flags.ship, "Copy FILE to every worker (cached by content); commands find it by name")
       ->allow_extra_args(false);
   sub->add_flag("--split", flags.split,

@@ -97,6 +97,11 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   std::string url = request.origin + request.target;
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  if (request.method == "PUT" || request.method == "POST") {
+    // No form content type and no 100-continue round trip: the body is signed as it is.
+    headers = curl_slist_append(headers, "Content-Type:");
+    headers = curl_slist_append(headers, "Expect:");
+  }
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // the target was signed as it is
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -104,6 +109,10 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET") {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  if (request.method == "PUT" || request.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "io/sigv4.h"
@@ -20,6 +21,7 @@ struct HttpRequest {
   long connect_timeout_ms = 10000;
   long stall_timeout_s = 30;  // abort a transfer that moves no byte for this long
   const std::atomic<bool>* cancel = nullptr;  // when set, abort the transfer (an IoError)
+  std::string_view body;  // sent with PUT/POST (the caller keeps it alive)
 };
 
 struct HttpResponse {

@@ -100,7 +100,7 @@ Result<S3Location> ParseS3(std::string_view url) {
 Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const S3Location& loc,
                             const QueryList& query, const HeaderList& headers,
                             const std::function<bool(const char*, size_t)>& on_body, uint64_t* body_bytes,
-                            const std::atomic<bool>* cancel = nullptr) {
+                            const std::atomic<bool>* cancel = nullptr, std::string_view body = {}) {
   const Context& c = Ctx();
   HttpRequest req;
   req.method = method;
@@ -118,7 +118,12 @@ Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const
   }
   sr.query = query;
   sr.headers = headers;
-  sr.payload_sha256_hex = std::string(kEmptyPayloadSha256);
+  if (body.empty()) {
+    sr.payload_sha256_hex = std::string(kEmptyPayloadSha256);
+  } else {
+    ASSIGN_OR_RETURN(sr.payload_sha256_hex, Sha256Hex(body));
+  }
+  req.body = body;
   req.headers = headers;
   req.stall_timeout_s = c.options.io_timeout_s;
   req.cancel = cancel;
@@ -382,6 +387,17 @@ Result<std::vector<ObjectInfo>> ListS3(const std::string& pattern) {
   if (out.empty()) return Status::NotFound(pattern + ": no object matches");
   std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.url < b.url; });
   return out;
+}
+
+Status PutObject(const std::string& url, std::string_view content) {
+  ASSIGN_OR_RETURN(S3Location loc, ParseS3(url));
+  if (loc.key.empty() || loc.key.back() == '/') return Status::InvalidArgument(url + ": not an object key");
+  HttpClient client;
+  ASSIGN_OR_RETURN(HttpResponse r, WithRetries([&] {
+                     return SendS3(&client, "PUT", loc, {}, {}, nullptr, nullptr, nullptr, content);
+                   }));
+  if (r.status != kHttpOk) return S3Error(url, r);
+  return Status::OK();
 }
 
 Result<ObjectInfo> StatHttp(const std::string& url) {

@@ -36,6 +36,10 @@ bool IsHttpUrl(std::string_view url);
 // without glob characters names one key, or every key below it as a folder.
 Result<std::vector<ObjectInfo>> ListS3(const std::string& pattern);
 
+// Writes `content` as the object at s3://bucket/key (PutObject), retried on
+// transient errors.
+Status PutObject(const std::string& url, std::string_view content);
+
 // One http(s) URL, with its size from a HEAD request.
 Result<ObjectInfo> StatHttp(const std::string& url);
 

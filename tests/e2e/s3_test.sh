@@ -94,6 +94,17 @@ s3_put_many nyc-tlc "many/k" 2500 >/dev/null || die "cannot upload many keys"
 run_fanout many ls 's3://nyc-tlc/many/' "${S3[@]}"
 check_eq "keys listed across pages" "$(grep -c 's3://nyc-tlc/many/k' "$TMP/out.many")" 2500
 
+# fanout run reading from S3 and writing each output back to S3 (PutObject).
+run_fanout runs3 run --cmd 'cut -d, -f1-3' --out 's3://nyc-tlc/results/' "$GLOB" "${S3[@]}" --quiet
+check_eq "run --out s3://: exit ($(head -c 300 "$TMP/err.runs3"))" "$(rc_of runs3)" 0
+run_fanout lsres ls 's3://nyc-tlc/results/' "${S3[@]}"
+check_eq "run --out s3://: one object per input" "$(grep -c 's3://nyc-tlc/results/yellow_' "$TMP/out.lsres")" 6
+for f in "$data"/*.csv; do
+  run_fanout catres cat "s3://nyc-tlc/results/$(basename "$f")" "${S3[@]}"
+  cut -d, -f1-3 <"$f" >"$TMP/expect.cut"
+  check_files_equal "run --out s3://: $(basename "$f")" "$TMP/out.catres" "$TMP/expect.cut"
+done
+
 # Errors name the URL, fail the job and print no table.
 expect_fail 1 "s3://nyc-tlc/nope/*.csv" count --by passenger_count 's3://nyc-tlc/nope/*.csv' "${S3[@]}"
 expect_fail 1 "NoSuchBucket" count --by passenger_count 's3://no-such-bucket/x.csv' "${S3[@]}"
