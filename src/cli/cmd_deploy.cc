@@ -30,12 +30,6 @@ std::string ShellQuote(const std::string& s) {
   return q + "'";
 }
 
-std::string LastLine(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  size_t nl = s.rfind('\n');
-  return nl == std::string::npos ? s : s.substr(nl + 1);
-}
-
 // Deploys to one host; returns the line to print.
 std::string DeployOne(const DeployFlags& f, const std::string& host, const std::string& binary,
                       const std::string& sha, const std::string& version) {
@@ -46,7 +40,7 @@ std::string DeployOne(const DeployFlags& f, const std::string& host, const std::
   std::string out, err;
   Result<int> have = ssh("sha256sum " + path + " 2>/dev/null || true", "", &out, &err);
   if (!have.ok()) return host + ": FAILED: " + have.status().message();
-  if (*have == 255) return host + ": FAILED: ssh: " + LastLine(err);
+  if (*have == 255) return host + ": FAILED: ssh: " + dist::LastLine(err);
   bool current = out.rfind(sha, 0) == 0;
   std::string copied = "up to date";
   if (!current) {
@@ -58,15 +52,15 @@ std::string DeployOne(const DeployFlags& f, const std::string& host, const std::
                       "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + path;
     Result<int> rc = ssh(cmd, binary, &out, &err);
     if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
-    if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + LastLine(err);
+    if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + dist::LastLine(err);
     copied = "copied " + FormatBytes(binary.size());
   }
   out.clear();
   err.clear();
   Result<int> rc = ssh(path + " --version", "", &out, &err);
   if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
-  std::string got = LastLine(out);
-  if (*rc != 0) return host + ": FAILED: " + f.remote_fanout + " does not run there: " + LastLine(err);
+  std::string got = dist::LastLine(out);
+  if (*rc != 0) return host + ": FAILED: " + f.remote_fanout + " does not run there: " + dist::LastLine(err);
   // The version must match; the CSV kernel in parentheses may differ by CPU.
   if (got.substr(0, got.find(" (")) != version.substr(0, version.find(" ("))) return host + ": FAILED: it reports '" + got + "', expected '" + version + "'";
   return host + ": " + copied + ", " + got;
@@ -83,7 +77,7 @@ void Run(const DeployFlags& f) {
   std::string sha = OrFail(io::Sha256Hex(binary));
   std::string version = "fanout " FANOUT_VERSION;
   std::string self_out, self_err;
-  if (OrFail(dist::RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = LastLine(self_out);
+  if (OrFail(dist::RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = dist::LastLine(self_out);
 
   std::vector<std::string> lines(hosts.size());
   std::vector<std::thread> threads;

@@ -258,10 +258,8 @@ void Run(const RunFlags& f) {
   Status loaded = ship.Load(f.ship, !f.cluster.enabled());
   if (!loaded.ok()) FailJob(loaded);
 
-  io::RemoteOptions remote = f.remote;
   int threads = f.threads > 0 ? f.threads : exec::DefaultThreads();
-  if (remote.connections == 0) remote.connections = 4 * threads;
-  io::SetRemoteOptions(remote);
+  io::SetRemoteOptions(WithDefaultConnections(f.remote, threads));
   std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
   exec::Plan plan = OrFail(exec::MakePlan(std::move(objects), range_bytes));
 
@@ -281,7 +279,7 @@ void Run(const RunFlags& f) {
     job.threads = static_cast<uint32_t>(std::max(0, f.threads));
     class Handler final : public dist::ResultHandler {
      public:
-      Handler(const exec::Plan& plan, Outputs* out) : plan_(plan), out_(out) {}
+      explicit Handler(Outputs* out) : out_(out) {}
       Status Commit(uint32_t object, std::vector<std::string>* payloads) override {
         for (size_t k = 0; k < payloads->size(); ++k) {
           RETURN_IF_ERROR(out_->Add(object, static_cast<uint32_t>(k), static_cast<uint32_t>(payloads->size()),
@@ -291,9 +289,8 @@ void Run(const RunFlags& f) {
       }
 
      private:
-      const exec::Plan& plan_;
       Outputs* out_;
-    } handler(plan, &outputs);
+    } handler(&outputs);
     ClusterFlags cf = f.cluster;
     if (f.fail_fast) cf.max_attempts = 1;
     Status st = RunClusterJobFromFlags(cf, plan, job, ship.content, &handler, f.threads, f.quiet, &extra, &details);

@@ -84,10 +84,13 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
   return s;
 }
 
+io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads) {
+  if (remote.connections == 0) remote.connections = kConnectionsPerThread * threads;
+  return remote;
+}
+
 Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes) {
-  io::RemoteOptions remote = f.remote;
-  if (remote.connections == 0) remote.connections = kConnectionsPerThread * (f.threads > 0 ? f.threads : exec::DefaultThreads());
-  io::SetRemoteOptions(remote);
+  io::SetRemoteOptions(WithDefaultConnections(f.remote, f.threads > 0 ? f.threads : exec::DefaultThreads()));
   ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, io::ListInputs(f.inputs));
   return exec::MakePlan(std::move(objects), range_bytes);
 }

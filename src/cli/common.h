@@ -45,6 +45,10 @@ struct ReadSetup {
 };
 Result<ReadSetup> MakeReadSetup(const CommonFlags& flags);
 
+// `remote` with --connections defaulted from the thread count (4 per thread:
+// one S3 connection carries ~90 MB/s, a scanning thread consumes GB/s).
+io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads);
+
 // Lists the inputs and plans the tasks.
 Result<exec::Plan> PlanInputs(const CommonFlags& flags, uint64_t range_bytes);
 

@@ -36,7 +36,6 @@ struct Conn {
   double started = 0, last_heard = 0, last_sent = 0, ready_at = 0;
   int sched_id = -1;
   int cores = 0;
-  uint64_t running = 0;
   WorkerReport report;
 };
 
@@ -213,11 +212,7 @@ class Coordinator {
 
   std::string StderrSummary(Conn& c) {
     if (c.proc.err_fd >= 0) ReadStderr(c);
-    std::string t = c.err_tail;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-    size_t nl = t.rfind('\n');
-    if (nl != std::string::npos) t = t.substr(nl + 1);  // its last line says the most
-    return t;
+    return LastLine(c.err_tail);
   }
 
   void ReadFrames(size_t i) {
@@ -348,10 +343,7 @@ class Coordinator {
     const exec::Task& t = plan_.tasks[ref.plan_task];
     ++c.report.tasks;
     c.report.bytes += t.stored_bytes;
-    if (progress_ != nullptr) {
-      progress_->rows.fetch_add(rows, std::memory_order_relaxed);
-      if (handler_->CountBytesOnAccept()) progress_->bytes.fetch_add(t.stored_bytes, std::memory_order_relaxed);
-    }
+    if (progress_ != nullptr) progress_->rows.fetch_add(rows, std::memory_order_relaxed);
     ObjectState& o = objects_[t.object];
     RangeResult& rr = o.ranges[t.range];
     rr.have = true;
@@ -389,13 +381,8 @@ class Coordinator {
 
   void OnFail(size_t i, const FailMsg& m) {
     if (!Owns(i, m.id)) return;
-    uint32_t task = sched_.TaskOf(m.id);
-    const exec::Task& t = plan_.tasks[refs_[task].plan_task];
     Status st = sched_.Fail(m.id, m.retryable, m.message + " (on " + conns_[i]->report.name + ")");
-    if (!st.ok()) {
-      failure_ = m.retryable ? st : Status::IoError(m.message + " (on " + conns_[i]->report.name + ")");
-      (void)t;
-    }
+    if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(m.message + " (on " + conns_[i]->report.name + ")");
   }
 
   void Lose(size_t i, const std::string& why) {
@@ -545,7 +532,6 @@ class MergePartials final : public ResultHandler {
     }
     return Status::OK();
   }
-  bool CountBytesOnAccept() const override { return false; }
   ops::Partial total;
 };
 

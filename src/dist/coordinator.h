@@ -66,9 +66,6 @@ class ResultHandler {
   // An object's results, one per range in range order, each accepted once.
   // An error fails the job.
   virtual Status Commit(uint32_t object, std::vector<std::string>* payloads) = 0;
-  // Whether accepted tasks count their bytes as done (workers of query jobs
-  // send progress frames instead).
-  virtual bool CountBytesOnAccept() const { return true; }
 };
 
 // Runs every task of `plan` on the workers; `progress` (optional) counts bytes

@@ -139,6 +139,12 @@ Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& 
   return WaitChild(p.pid);
 }
 
+std::string LastLine(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  size_t nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
 void Stop(WorkerProcess* w, int grace_ms) {
   CloseFd(&w->to_fd);
   CloseFd(&w->from_fd);

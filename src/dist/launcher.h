@@ -44,6 +44,10 @@ Result<std::vector<std::string>> ParseHosts(const std::string& spec);
 Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& input, std::string* out,
                        std::string* err);
 
+// The last non-empty line of a process's output (what ssh or a worker said
+// last, which usually says the most).
+std::string LastLine(std::string text);
+
 // Stops a worker process: closes its pipes, then SIGTERM and, if it is still
 // there after `grace_ms`, SIGKILL to its process group; reaps it.
 void Stop(WorkerProcess* w, int grace_ms);

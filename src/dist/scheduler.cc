@@ -12,7 +12,9 @@ Scheduler::Scheduler(const SchedulerOptions& options) : options_(options) {}
 
 uint32_t Scheduler::AddTask(uint64_t bytes) {
   uint32_t id = static_cast<uint32_t>(tasks_.size());
-  tasks_.push_back(TaskInfo{bytes});
+  TaskInfo t;
+  t.bytes = bytes;
+  tasks_.push_back(std::move(t));
   if (sorted_) {
     front_.push_back(id);
   } else {
@@ -68,13 +70,15 @@ std::vector<uint64_t> Scheduler::RemoveWorker(int worker) {
   return dropped;
 }
 
+void Scheduler::SortInitial() {
+  if (sorted_) return;
+  std::stable_sort(initial_.begin(), initial_.end(),
+                   [&](uint32_t a, uint32_t b) { return tasks_[a].bytes > tasks_[b].bytes; });
+  sorted_ = true;
+}
+
 bool Scheduler::PopQueued(int worker, uint32_t* task) {
-  if (!sorted_) {
-    std::stable_sort(initial_.begin(), initial_.end(),
-                     [&](uint32_t a, uint32_t b) { return tasks_[a].bytes > tasks_[b].bytes; });
-    sorted_ = true;
-  }
-  if (task == nullptr) return false;
+  SortInitial();
   // A task that failed on this worker waits for another, while another is live.
   auto usable = [&](uint32_t t) {
     return tasks_[t].state == TaskState::kQueued && (tasks_[t].avoid_worker != worker || live_workers_ < 2);
@@ -111,7 +115,7 @@ bool Scheduler::QueueEmpty() {
   while (initial_next_ < initial_.size() && tasks_[initial_[initial_next_]].state != TaskState::kQueued) {
     ++initial_next_;
   }
-  return initial_next_ == initial_.size() && sorted_;
+  return initial_next_ == initial_.size();
 }
 
 std::vector<std::pair<uint32_t, int>> Scheduler::BackupCandidates(double now) {
@@ -147,7 +151,7 @@ void Scheduler::Start(int worker, uint32_t task, double now, bool backup, std::v
 
 void Scheduler::Assign(double now, std::vector<Assignment>* out) {
   if (hungry_.empty()) return;
-  if (!sorted_) PopQueued(-1, nullptr);  // sorts
+  SortInitial();
   if (QueueEmpty()) {
     // Nothing queued: only backups can use a free slot, and looking for them
     // costs a pass over the running attempts, so not on every call.

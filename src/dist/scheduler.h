@@ -102,6 +102,7 @@ class Scheduler {
     bool backup = false;
   };
 
+  void SortInitial();  // largest first, once, before the first task is handed out
   bool PopQueued(int worker, uint32_t* task);
   bool QueueEmpty();
   // The running tasks that deserve a backup now, most overdue first.

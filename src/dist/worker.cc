@@ -227,7 +227,6 @@ class Worker {
     for (const ShippedFile& f : spec.ship) {
       if (::access((ship_dir_ + "/" + f.sha256).c_str(), R_OK) != 0) need.push_back(f.sha256);
     }
-    missing_ = need.size();
     std::sort(need.begin(), need.end());
     need.erase(std::unique(need.begin(), need.end()), need.end());
     missing_ = need.size();
