@@ -358,7 +358,7 @@ void AddRunCommand(CLI::App& app) {
       "$FANOUT_KEY, $FANOUT_URL and $FANOUT_TASK — never in its command line.\n\n"
       "Examples:\n"
       "  fanout run --cmd 'cut -d, -f4 | sort | uniq -c' --merge 'awk \"{n[\\$2]+=\\$1} END {for (k in n) print k, n[k]}\"' data/\n"
-      "  fanout run --ship count.py --cmd 'pypy3 count.py' --merge 'python3 merge.py' --ship merge.py --hosts h1,h2 data/\n"
+      "  fanout run --ship count.py --cmd 'pypy3 count.py' --merge 'python3 merge.py' --hosts h1,h2 data/\n"
       "  fanout run --cmd 'cut -d, -f1-5' --out selected/ 's3://bucket/trip data/'\n"
       "  fanout run --split --cmd 'wc -l' --merge 'awk \"{s+=\\$1} END {print s}\"' big.csv");
   sub->add_option("--cmd", flags.cmd, "The command for every object (a /bin/sh command line)")->required();
