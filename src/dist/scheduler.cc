@@ -10,12 +10,15 @@ constexpr double kBackupScanEvery = 0.05;
 
 Scheduler::Scheduler(const SchedulerOptions& options) : options_(options) {}
 
-uint32_t Scheduler::AddTask(uint64_t bytes) {
+uint32_t Scheduler::AddTask(uint64_t bytes, int home) {
   uint32_t id = static_cast<uint32_t>(tasks_.size());
   TaskInfo t;
   t.bytes = bytes;
+  t.home = home < 0 ? -1 : home;
   tasks_.push_back(std::move(t));
-  if (sorted_) {
+  if (home >= 0) {
+    pinned_[home].push_back(id);
+  } else if (sorted_) {
     front_.push_back(id);
   } else {
     initial_.push_back(id);
@@ -23,10 +26,11 @@ uint32_t Scheduler::AddTask(uint64_t bytes) {
   return id;
 }
 
-int Scheduler::AddWorker(int cores) {
+int Scheduler::AddWorker(int cores, int home) {
   int id = static_cast<int>(workers_.size());
   workers_.push_back(WorkerInfo{std::max(1, cores) + std::max(0, options_.extra_slots)});
   workers_.back().hungry = true;
+  workers_.back().home = home < 0 ? -1 : home;
   hungry_.push_back(id);
   ++live_workers_;
   return id;
@@ -34,7 +38,24 @@ int Scheduler::AddWorker(int cores) {
 
 void Scheduler::Requeue(uint32_t task) {
   tasks_[task].state = TaskState::kQueued;
-  front_.push_back(task);
+  if (tasks_[task].home >= 0) {
+    pinned_[tasks_[task].home].push_back(task);
+  } else {
+    front_.push_back(task);
+  }
+}
+
+void Scheduler::Unpin(int home) {
+  if (home < 0) return;
+  for (uint32_t t = 0; t < tasks_.size(); ++t) {
+    if (tasks_[t].home == home) tasks_[t].home = -1;
+  }
+  auto it = pinned_.find(home);
+  if (it == pinned_.end()) return;
+  for (uint32_t t : it->second) {
+    if (tasks_[t].state == TaskState::kQueued) front_.push_back(t);
+  }
+  pinned_.erase(it);
 }
 
 void Scheduler::Release(uint64_t attempt, const Attempt& a) {
@@ -74,11 +95,31 @@ void Scheduler::SortInitial() {
   if (sorted_) return;
   std::stable_sort(initial_.begin(), initial_.end(),
                    [&](uint32_t a, uint32_t b) { return tasks_[a].bytes > tasks_[b].bytes; });
+  for (auto& [home, q] : pinned_) {
+    std::stable_sort(q.begin(), q.end(), [&](uint32_t a, uint32_t b) { return tasks_[a].bytes < tasks_[b].bytes; });
+  }
   sorted_ = true;
+}
+
+bool Scheduler::PopPinned(int home, uint32_t* task) {
+  auto it = pinned_.find(home);
+  if (it == pinned_.end()) return false;
+  std::vector<uint32_t>& q = it->second;
+  while (!q.empty()) {
+    uint32_t t = q.back();
+    q.pop_back();
+    if (tasks_[t].state == TaskState::kQueued && tasks_[t].home == home) {
+      *task = t;
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Scheduler::PopQueued(int worker, uint32_t* task) {
   SortInitial();
+  // Its own data first: nobody else can take those tasks.
+  if (workers_[worker].home >= 0 && PopPinned(workers_[worker].home, task)) return true;
   // A task that failed on this worker waits for another, while another is live.
   auto usable = [&](uint32_t t) {
     return tasks_[t].state == TaskState::kQueued && (tasks_[t].avoid_worker != worker || live_workers_ < 2);
@@ -110,6 +151,14 @@ bool Scheduler::PopQueued(int worker, uint32_t* task) {
 }
 
 bool Scheduler::QueueEmpty() {
+  for (auto it = pinned_.begin(); it != pinned_.end();) {
+    std::vector<uint32_t>& q = it->second;
+    while (!q.empty() && (tasks_[q.back()].state != TaskState::kQueued || tasks_[q.back()].home != it->first)) {
+      q.pop_back();
+    }
+    if (!q.empty()) return false;
+    it = pinned_.erase(it);
+  }
   while (!front_.empty() && tasks_[front_.back()].state != TaskState::kQueued) front_.pop_back();
   if (!front_.empty()) return false;
   while (initial_next_ < initial_.size() && tasks_[initial_[initial_next_]].state != TaskState::kQueued) {
@@ -169,6 +218,8 @@ void Scheduler::Assign(double now, std::vector<Assignment>* out) {
       while (wi.used < wi.slots && next < candidates.size()) {
         auto [task, on] = candidates[next];
         if (on == w) break;  // not where it already runs; another worker may take it
+        int home = tasks_[task].home;
+        if (home >= 0 && home != wi.home) break;  // pinned elsewhere: its home's other workers may
         ++next;
         if (tasks_[task].state == TaskState::kRunning && tasks_[task].running == 1) Start(w, task, now, true, out);
       }
@@ -233,6 +284,7 @@ Status Scheduler::Fail(uint64_t attempt, bool retryable, const std::string& mess
   }
   ++stats_.retries;
   t.avoid_worker = a.worker;
+  t.home = -1;  // the data at its home may be what fails: fetch it again elsewhere
   if (t.running == 0) Requeue(a.task);
   return Status::OK();
 }

@@ -15,6 +15,11 @@
 //   every 50 ms: a scan visits every running attempt.)
 // - Exactly once: the first result of a task is accepted; any other attempt's
 //   result is a duplicate, and the caller is told which attempts to cancel.
+// - Homes (data locality): a task may be pinned to a home — the workers that
+//   hold its data (staged pieces). Only those take it, before any unpinned
+//   task; it waits while its home is still connecting. Unpin(home) releases a
+//   home's tasks to every worker (the home is gone: its data must be fetched
+//   again), and a pinned task that fails is released the same way.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +53,13 @@ class Scheduler {
   // A task of `bytes` (its size sets the order and the expected duration).
   // Tasks added before the first Assign run largest first; later ones (re-runs)
   // go to the front of the queue.
-  uint32_t AddTask(uint64_t bytes);
-  int AddWorker(int cores);
+  // `home` >= 0 pins the task to workers added with that home.
+  uint32_t AddTask(uint64_t bytes, int home = -1);
+  int AddWorker(int cores, int home = -1);
+  // Every task pinned to `home` may now run anywhere.
+  void Unpin(int home);
+  // The task's home, or -1 when any worker may run it.
+  int HomeOf(uint32_t task) const { return tasks_[task].home; }
   // The worker is gone: its running attempts are dropped and their tasks queued
   // again unless another attempt is still running. Returns the dropped attempts.
   std::vector<uint64_t> RemoveWorker(int worker);
@@ -87,6 +97,7 @@ class Scheduler {
     uint16_t running = 0;   // attempts in flight
     uint16_t failures = 0;
     int avoid_worker = -1;  // the worker it last failed on
+    int home = -1;          // pinned to this home's workers; -1: any
     std::vector<uint64_t> attempts;  // running attempt ids (rarely more than two)
   };
   struct WorkerInfo {
@@ -94,6 +105,7 @@ class Scheduler {
     int used = 0;
     bool live = true;
     bool hungry = false;  // in hungry_
+    int home = -1;
   };
   struct Attempt {
     uint32_t task = 0;
@@ -104,6 +116,7 @@ class Scheduler {
 
   void SortInitial();  // largest first, once, before the first task is handed out
   bool PopQueued(int worker, uint32_t* task);
+  bool PopPinned(int home, uint32_t* task);
   bool QueueEmpty();
   // The running tasks that deserve a backup now, most overdue first.
   std::vector<std::pair<uint32_t, int>> BackupCandidates(double now);
@@ -117,6 +130,9 @@ class Scheduler {
   size_t initial_next_ = 0;
   bool sorted_ = false;
   std::vector<uint32_t> front_;  // late tasks, taken before initial_ (LIFO is fine: all are late)
+  // Queued pinned tasks per home, taken from the back: sorted smallest first at
+  // the first Assign, late ones pushed on the back.
+  std::unordered_map<int, std::vector<uint32_t>> pinned_;
   std::vector<WorkerInfo> workers_;
   std::vector<int> hungry_;  // workers that may have a free slot
   int live_workers_ = 0;

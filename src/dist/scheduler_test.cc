@@ -200,5 +200,101 @@ TEST(SchedulerTest, NoBackupsWhenDisabled) {
   EXPECT_TRUE(a.empty());
 }
 
+
+TEST(SchedulerTest, PinnedTasksWaitForTheirHome) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  Scheduler s(o);
+  uint32_t a0 = s.AddTask(100, /*home=*/0);
+  uint32_t a1 = s.AddTask(50, 0);
+  uint32_t b0 = s.AddTask(80, 1);
+  uint32_t any = s.AddTask(10);
+  int w1 = s.AddWorker(4, 1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  // Home 1's worker takes its own task first, then the unpinned one; home 0's
+  // tasks wait for home 0.
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].task, b0);
+  EXPECT_EQ(a[1].task, any);
+  int w0 = s.AddWorker(1, 0);
+  a.clear();
+  s.Assign(1, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].worker, w0);
+  EXPECT_EQ(a[0].task, a0);  // largest first within a home
+  EXPECT_EQ(s.HomeOf(a1), 0);
+  (void)w1;
+}
+
+TEST(SchedulerTest, UnpinReleasesAGoneHomesTasksToEveryone) {
+  Scheduler s;
+  uint32_t p0 = s.AddTask(100, 0);
+  uint32_t p1 = s.AddTask(90, 0);
+  int home = s.AddWorker(1, 0);
+  int other = s.AddWorker(4, 1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);  // both to the home (1 core + 1 extra slot)
+  for (const Assignment& x : a) EXPECT_EQ(x.worker, home);
+  s.RemoveWorker(home);
+  a.clear();
+  s.Assign(1, &a);
+  EXPECT_TRUE(a.empty());  // still pinned: nobody else may take them
+  s.Unpin(0);
+  EXPECT_EQ(s.HomeOf(p0), -1);
+  EXPECT_EQ(s.HomeOf(p1), -1);
+  s.Assign(2, &a);
+  ASSERT_EQ(a.size(), 2u);
+  for (const Assignment& x : a) EXPECT_EQ(x.worker, other);
+  for (const Assignment& x : a) EXPECT_EQ(s.Complete(x.attempt, 3, nullptr), Scheduler::Outcome::kAccepted);
+  EXPECT_TRUE(s.AllDone());
+}
+
+TEST(SchedulerTest, APinnedTaskThatFailsRunsAnywhere) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  Scheduler s(o);
+  uint32_t t = s.AddTask(100, 0);
+  int home = s.AddWorker(1, 0);
+  int other = s.AddWorker(1, 1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].worker, home);
+  ASSERT_TRUE(s.Fail(a[0].attempt, true, "piece unreadable").ok());
+  EXPECT_EQ(s.HomeOf(t), -1);
+  a.clear();
+  s.Assign(1, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].worker, other);
+}
+
+TEST(SchedulerTest, PinnedBackupsStayAtHome) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  o.backup_min_seconds = 0;
+  Scheduler s(o);
+  s.AddTask(100, 0);
+  s.AddTask(100);
+  s.AddTask(100);
+  int home = s.AddWorker(1, 0);
+  int other = s.AddWorker(1, 1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);
+  uint64_t on_other = a[0].worker == other ? a[0].attempt : a[1].attempt;
+  ASSERT_EQ(s.Complete(on_other, 1, nullptr), Scheduler::Outcome::kAccepted);
+  a.clear();
+  s.Assign(1, &a);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(s.Complete(a[0].attempt, 2, nullptr), Scheduler::Outcome::kAccepted);
+  // The pinned task on `home` is long overdue, but `other` may not back it up.
+  a.clear();
+  s.Assign(100, &a);
+  EXPECT_TRUE(a.empty());
+  (void)home;
+}
+
 }  // namespace
 }  // namespace fanout::dist
