@@ -280,7 +280,7 @@ void Run(const RunFlags& f) {
     class Handler final : public dist::ResultHandler {
      public:
       explicit Handler(Outputs* out) : out_(out) {}
-      Status Commit(uint32_t object, std::vector<std::string>* payloads) override {
+      Status Commit(uint32_t object, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
         for (size_t k = 0; k < payloads->size(); ++k) {
           RETURN_IF_ERROR(out_->Add(object, static_cast<uint32_t>(k), static_cast<uint32_t>(payloads->size()),
                                     (*payloads)[k]));

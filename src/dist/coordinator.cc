@@ -36,6 +36,7 @@ struct Conn {
   double started = 0, last_heard = 0, last_sent = 0, ready_at = 0;
   int sched_id = -1;
   int cores = 0;
+  std::string home;  // whose staged pieces it can read: "local" or its host
   WorkerReport report;
 };
 
@@ -49,6 +50,7 @@ struct RangeResult {
   bool have = false;
   bool start = false, end = false;
   std::string payload;
+  std::string holder;
 };
 
 struct ObjectState {
@@ -70,7 +72,7 @@ class Coordinator {
       o.plan_tasks.resize(t.ranges);
       o.plan_tasks[t.range] = i;
       refs_.push_back(TaskRef{i, false});
-      sched_.AddTask(t.stored_bytes);
+      sched_.AddTask(t.stored_bytes, plan.staged.empty() ? -1 : HomeId(plan.staged[t.object].holder));
     }
     for (ObjectState& o : objects_) {
       if (o.ranges.empty()) o.committed = true;  // no task (cannot happen with a valid plan)
@@ -83,6 +85,10 @@ class Coordinator {
 
   Status Run() {
     RETURN_IF_ERROR(Launch());
+    // Pieces held by a machine that is not among the workers are made again.
+    for (const auto& [name, id] : homes_) {
+      if (!HomeAlive(name)) sched_.Unpin(id);
+    }
     std::vector<pollfd> fds;
     std::vector<std::pair<size_t, int>> owner;  // (conn, 0 out / 1 err / 2 in)
     while (committed_ < objects_.size()) {
@@ -139,24 +145,38 @@ class Coordinator {
       int cores = options_.local_worker_cores > 0 ? options_.local_worker_cores
                                                   : std::max(1, hw / options_.local_workers);
       for (int i = 0; i < options_.local_workers; ++i) {
-        RETURN_IF_ERROR(Start({exe, "worker", "--cores", std::to_string(cores)}, "local-" + std::to_string(i + 1)));
+        RETURN_IF_ERROR(Start({exe, "worker", "--cores", std::to_string(cores)}, "local-" + std::to_string(i + 1),
+                              exec::kLocalHolder));
       }
     }
     for (const std::string& h : options_.hosts) {
-      RETURN_IF_ERROR(Start(SshArgv(options_.ssh, h, remote, options_.connect_timeout_s), h));
+      RETURN_IF_ERROR(Start(SshArgv(options_.ssh, h, remote, options_.connect_timeout_s), h, h));
     }
     if (conns_.empty()) return Status::InvalidArgument("no workers to start");
     return Status::OK();
   }
 
-  Status Start(const std::vector<std::string>& argv, const std::string& name) {
+  Status Start(const std::vector<std::string>& argv, const std::string& name, const std::string& home) {
     ASSIGN_OR_RETURN(WorkerProcess p, Spawn(argv, name));
     auto c = std::make_unique<Conn>();
     c->proc = p;
+    c->home = home;
     c->started = c->last_heard = Now();
     c->report.name = name;
     conns_.push_back(std::move(c));
     return Status::OK();
+  }
+
+  int HomeId(const std::string& name) {
+    auto [it, fresh] = homes_.emplace(name, static_cast<int>(homes_.size()));
+    return it->second;
+  }
+
+  bool HomeAlive(const std::string& name) const {
+    for (const auto& c : conns_) {
+      if (c->home == name && c->state != ConnState::kLost) return true;
+    }
+    return false;
   }
 
   int LiveWorkers() const {
@@ -278,7 +298,8 @@ class Coordinator {
         c.report.cores = c.cores;
         c.state = ConnState::kReady;
         c.ready_at = Now();
-        c.sched_id = sched_.AddWorker(c.cores);
+        auto home = homes_.find(c.home);
+        c.sched_id = sched_.AddWorker(c.cores, home == homes_.end() ? -1 : home->second);
         if (static_cast<size_t>(c.sched_id) >= sched_to_conn_.size()) sched_to_conn_.resize(c.sched_id + 1);
         sched_to_conn_[c.sched_id] = i;
         Send(c, EncodeJob(job_));
@@ -333,6 +354,12 @@ class Coordinator {
       Lose(i, "sent a corrupt result: " + st.message());
       return;
     }
+    exec::PieceInfo restaged;
+    if (!m.piece.empty()) {
+      Result<exec::PieceInfo> p = DecodePiece(m.piece);
+      if (!p.ok()) return Lose(i, "sent a corrupt piece description: " + p.status().message());
+      restaged = std::move(p).value();
+    }
     std::vector<uint64_t> cancel;
     if (sched_.Complete(m.id, Now(), &cancel) != Scheduler::Outcome::kAccepted) return;
     for (uint64_t a : cancel) {
@@ -344,8 +371,10 @@ class Coordinator {
     ++c.report.tasks;
     c.report.bytes += t.stored_bytes;
     if (progress_ != nullptr) progress_->rows.fetch_add(rows, std::memory_order_relaxed);
+    if (!m.piece.empty()) report_->restaged.push_back(RestagedPiece{t.object, c.home, std::move(restaged)});
     ObjectState& o = objects_[t.object];
     RangeResult& rr = o.ranges[t.range];
+    rr.holder = c.home;
     rr.have = true;
     rr.start = ref.start_in_quote;
     rr.end = m.end_in_quote;
@@ -371,12 +400,15 @@ class Coordinator {
       }
       state = rr.end;
     }
-    std::vector<std::string> payloads;
-    for (RangeResult& rr : o.ranges) payloads.push_back(std::move(rr.payload));
+    std::vector<std::string> payloads, holders;
+    for (RangeResult& rr : o.ranges) {
+      payloads.push_back(std::move(rr.payload));
+      holders.push_back(rr.holder);
+    }
     o.ranges.clear();
     o.committed = true;
     ++committed_;
-    if (Status st = handler_->Commit(object, &payloads); !st.ok() && failure_.ok()) failure_ = st;
+    if (Status st = handler_->Commit(object, &payloads, holders); !st.ok() && failure_.ok()) failure_ = st;
   }
 
   void OnFail(size_t i, const FailMsg& m) {
@@ -391,6 +423,8 @@ class Coordinator {
     c.state = ConnState::kLost;
     c.report.lost = why;
     if (c.sched_id >= 0) sched_.RemoveWorker(c.sched_id);
+    // The last worker of a holder of staged pieces: they are made again elsewhere.
+    if (auto home = homes_.find(c.home); home != homes_.end() && !HomeAlive(c.home)) sched_.Unpin(home->second);
     c.report.seconds = Now() - (c.ready_at > 0 ? c.ready_at : c.started);
     if (c.proc.pid > 0) kill(-c.proc.pid, SIGKILL);
     Stop(&c.proc, 1000);
@@ -449,6 +483,11 @@ class Coordinator {
       m.task = plan_.tasks[ref.plan_task];
       m.object = plan_.objects[m.task.object];
       m.start_in_quote = ref.start_in_quote;
+      if (!plan_.staged.empty()) {
+        m.staged = true;
+        m.source = plan_.staged[m.task.object];
+        m.piece_here = sched_.HomeOf(x.task) >= 0;  // still pinned: its holder runs it
+      }
       Send(c, EncodeTask(m));
     }
     for (size_t i = 0; i < conns_.size(); ++i) {
@@ -500,6 +539,7 @@ class Coordinator {
   size_t committed_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<size_t> sched_to_conn_;
+  std::map<std::string, int> homes_;  // holders of staged pieces -> scheduler home ids
   Status failure_;
   Clock::time_point t0_;
   double last_status_ = 0;
@@ -525,7 +565,7 @@ class MergePartials final : public ResultHandler {
     *rows = p.stats().rows;
     return Status::OK();
   }
-  Status Commit(uint32_t, std::vector<std::string>* payloads) override {
+  Status Commit(uint32_t, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
     for (const std::string& p : *payloads) {
       ASSIGN_OR_RETURN(ops::Partial part, ops::Partial::Deserialize(p));
       total.Merge(part);

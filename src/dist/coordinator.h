@@ -49,10 +49,19 @@ struct WorkerReport {
   std::string lost;        // why it was lost; empty if it was not
 };
 
+// A staged piece that a task had to make again (its holder was gone, or the
+// file was missing), now held by `holder`.
+struct RestagedPiece {
+  uint32_t object = 0;  // in the plan
+  std::string holder;
+  exec::PieceInfo info;
+};
+
 struct ClusterReport {
   std::vector<WorkerReport> workers;
   Scheduler::Stats stats;
   uint64_t quote_reruns = 0;
+  std::vector<RestagedPiece> restaged;
 };
 
 // What a job does with its tasks' results (done frames' payloads).
@@ -63,13 +72,18 @@ class ResultHandler {
   // display); an error means the worker sent garbage (it is dropped as a lost
   // worker and the task runs elsewhere).
   virtual Status Check(const std::string& payload, uint64_t* rows) { return Status::OK(); }
-  // An object's results, one per range in range order, each accepted once.
+  // An object's results, one per range in range order, each accepted once;
+  // `holders` says where each was made ("local" for --workers, else the host).
   // An error fails the job.
-  virtual Status Commit(uint32_t object, std::vector<std::string>* payloads) = 0;
+  virtual Status Commit(uint32_t object, std::vector<std::string>* payloads,
+                        const std::vector<std::string>& holders) = 0;
 };
 
 // Runs every task of `plan` on the workers; `progress` (optional) counts bytes
-// and rows as results arrive.
+// and rows as results arrive. When the plan's objects are staged pieces, each
+// task is pinned to the workers of the piece's holder; the pieces of a holder
+// that is not among the workers, or that is lost, are made again from their
+// sources wherever their tasks run (reported in report->restaged).
 Status RunClusterJob(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options,
                      ResultHandler* handler, exec::Progress* progress, ClusterReport* report);
 

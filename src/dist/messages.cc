@@ -41,6 +41,11 @@ std::string EncodeJob(const JobSpec& m) {
   e.U32(static_cast<uint32_t>(m.remote.io_timeout_s)).U32(static_cast<uint32_t>(m.remote.connections));
   e.U32(static_cast<uint32_t>(m.remote.parts_in_flight)).U64(m.remote.part_bytes);
   e.U32(m.threads).U32(m.idle_timeout_s);
+  const exec::StageRecipe& st = m.stage;
+  e.Str(st.name).Str(st.dir).Str(st.cols).U32(static_cast<uint32_t>(st.where.size()));
+  for (const std::string& w : st.where) e.Str(w);
+  e.U8(static_cast<uint8_t>(st.scan.delim)).U8(static_cast<uint8_t>(st.scan.header));
+  e.U64(st.scan.buffer_bytes).U64(st.scan.max_row_bytes).U8(st.scan.strict);
   return e.Frame(FrameType::kJob);
 }
 
@@ -48,7 +53,7 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
   Decoder d(payload);
   JobSpec m;
   ASSIGN_OR_RETURN(uint8_t kind, d.U8());
-  if (kind > static_cast<uint8_t>(JobKind::kRun)) return Status::Corrupt("unknown job kind " + std::to_string(kind));
+  if (kind > static_cast<uint8_t>(JobKind::kStage)) return Status::Corrupt("unknown job kind " + std::to_string(kind));
   m.kind = static_cast<JobKind>(kind);
   ASSIGN_OR_RETURN(m.cmd, d.Str());
   ASSIGN_OR_RETURN(uint8_t split, d.U8());
@@ -107,7 +112,32 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
   m.remote.parts_in_flight = static_cast<int>(std::min<uint32_t>(parts, 1024));
   ASSIGN_OR_RETURN(m.threads, d.U32());
   ASSIGN_OR_RETURN(m.idle_timeout_s, d.U32());
+  exec::StageRecipe& st = m.stage;
+  ASSIGN_OR_RETURN(st.name, d.Str());
+  ASSIGN_OR_RETURN(st.dir, d.Str());
+  ASSIGN_OR_RETURN(st.cols, d.Str());
+  ASSIGN_OR_RETURN(uint32_t nsw, d.U32());
+  for (uint32_t i = 0; i < nsw; ++i) {
+    ASSIGN_OR_RETURN(std::string w, d.Str());
+    st.where.push_back(std::move(w));
+  }
+  ASSIGN_OR_RETURN(uint8_t sdelim, d.U8());
+  st.scan.delim = static_cast<char>(sdelim);
+  ASSIGN_OR_RETURN(uint8_t sheader, d.U8());
+  if (sheader > static_cast<uint8_t>(csv::HeaderMode::kNo)) return Status::Corrupt("unknown header mode");
+  st.scan.header = static_cast<csv::HeaderMode>(sheader);
+  ASSIGN_OR_RETURN(uint64_t sbuffer, d.U64());
+  ASSIGN_OR_RETURN(uint64_t smax_row, d.U64());
+  if (sbuffer == 0 || smax_row == 0 || sbuffer > (1ull << 31) || smax_row > (1ull << 31)) {
+    return Status::Corrupt("buffer sizes out of range");
+  }
+  st.scan.buffer_bytes = sbuffer;
+  st.scan.max_row_bytes = smax_row;
+  ASSIGN_OR_RETURN(uint8_t sstrict, d.U8());
+  st.scan.strict = sstrict != 0;
   RETURN_IF_ERROR(d.Finish());
+  if (!st.name.empty()) RETURN_IF_ERROR(exec::CheckStageName(st.name));
+  if (m.kind == JobKind::kStage && st.name.empty()) return Status::Corrupt("a stage job without a stage name");
   return m;
 }
 
@@ -117,6 +147,14 @@ std::string EncodeTask(const TaskMsg& m) {
   e.U8(static_cast<uint8_t>(m.object.compression));
   e.U32(m.task.range).U32(m.task.ranges).U64(m.task.begin).U64(m.task.end).U64(m.task.stored_bytes);
   e.U8(m.start_in_quote);
+  e.U8(m.staged);
+  if (m.staged) {
+    const exec::StagedPiece& p = m.source;
+    e.U8(m.piece_here).U32(p.piece).Str(p.source.info.url).U64(p.source.info.size).Str(p.source.info.etag);
+    e.U8(static_cast<uint8_t>(p.source.compression));
+    e.U32(p.source_task.range).U32(p.source_task.ranges).U64(p.source_task.begin).U64(p.source_task.end);
+    e.U64(p.source_task.stored_bytes).U8(p.start_in_quote);
+  }
   return e.Frame(FrameType::kTask);
 }
 
@@ -138,6 +176,31 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
   ASSIGN_OR_RETURN(m.task.stored_bytes, d.U64());
   ASSIGN_OR_RETURN(uint8_t q, d.U8());
   m.start_in_quote = q != 0;
+  ASSIGN_OR_RETURN(uint8_t staged, d.U8());
+  m.staged = staged != 0;
+  if (m.staged) {
+    exec::StagedPiece& p = m.source;
+    ASSIGN_OR_RETURN(uint8_t here, d.U8());
+    m.piece_here = here != 0;
+    ASSIGN_OR_RETURN(p.piece, d.U32());
+    ASSIGN_OR_RETURN(p.source.info.url, d.Str());
+    ASSIGN_OR_RETURN(p.source.info.size, d.U64());
+    ASSIGN_OR_RETURN(p.source.info.etag, d.Str());
+    ASSIGN_OR_RETURN(uint8_t sc, d.U8());
+    if (sc > static_cast<uint8_t>(io::Compression::kZstd)) return Status::Corrupt("unknown compression " + std::to_string(sc));
+    p.source.compression = static_cast<io::Compression>(sc);
+    ASSIGN_OR_RETURN(p.source_task.range, d.U32());
+    ASSIGN_OR_RETURN(p.source_task.ranges, d.U32());
+    ASSIGN_OR_RETURN(p.source_task.begin, d.U64());
+    ASSIGN_OR_RETURN(p.source_task.end, d.U64());
+    ASSIGN_OR_RETURN(p.source_task.stored_bytes, d.U64());
+    ASSIGN_OR_RETURN(uint8_t sq, d.U8());
+    p.start_in_quote = sq != 0;
+    if (p.source_task.ranges == 0 || p.source_task.range >= p.source_task.ranges ||
+        p.source_task.begin > p.source_task.end) {
+      return Status::Corrupt("task " + std::to_string(m.id) + " has an impossible source range");
+    }
+  }
   RETURN_IF_ERROR(d.Finish());
   if (m.task.ranges == 0 || m.task.range >= m.task.ranges || m.task.begin > m.task.end) {
     return Status::Corrupt("task " + std::to_string(m.id) + " has an impossible range");
@@ -147,7 +210,7 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
 
 std::string EncodeDone(const DoneMsg& m) {
   Encoder e;
-  e.U64(m.id).U8(m.end_in_quote).Str(m.partial);
+  e.U64(m.id).U8(m.end_in_quote).Str(m.partial).Str(m.piece);
   return e.Frame(FrameType::kDone);
 }
 
@@ -158,6 +221,7 @@ Result<DoneMsg> DecodeDone(std::string_view payload) {
   ASSIGN_OR_RETURN(uint8_t q, d.U8());
   m.end_in_quote = q != 0;
   ASSIGN_OR_RETURN(m.partial, d.Str());
+  ASSIGN_OR_RETURN(m.piece, d.Str());
   RETURN_IF_ERROR(d.Finish());
   return m;
 }
@@ -240,6 +304,25 @@ Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload)
   ASSIGN_OR_RETURN(std::string content, d.Str());
   RETURN_IF_ERROR(d.Finish());
   return std::make_pair(std::move(sha), std::move(content));
+}
+
+std::string EncodePiece(const exec::PieceInfo& p) {
+  Encoder e;
+  e.Str(p.path).U64(p.size).U64(p.rows).U8(p.header);
+  return e.bytes();
+}
+
+Result<exec::PieceInfo> DecodePiece(std::string_view payload) {
+  Decoder d(payload);
+  exec::PieceInfo p;
+  ASSIGN_OR_RETURN(p.path, d.Str());
+  ASSIGN_OR_RETURN(p.size, d.U64());
+  ASSIGN_OR_RETURN(p.rows, d.U64());
+  ASSIGN_OR_RETURN(uint8_t h, d.U8());
+  p.header = h != 0;
+  RETURN_IF_ERROR(d.Finish());
+  if (p.path.empty() || p.path[0] != '/') return Status::Corrupt("a piece path that is not absolute: '" + p.path + "'");
+  return p;
 }
 
 Result<ops::Query> BuildQuery(const JobSpec& spec) {

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "dist/wire.h"
 #include "exec/plan.h"
+#include "exec/stage.h"
 #include "exec/task_runner.h"
 #include "io/remote.h"
 #include "ops/query.h"
@@ -26,7 +27,9 @@ struct Hello {
 // wrote it (parsed on both sides by the same code), how to read CSV and how to
 // reach remote stores. No credentials: a worker finds its own (environment,
 // shared files, instance profile), as the aws cli would on that machine.
-enum class JobKind : uint8_t { kQuery = 0, kRun = 1 };
+// kStage: every task writes its rows' selected columns as a piece on the
+// worker's disk (exec/stage.h) and answers with the piece's description.
+enum class JobKind : uint8_t { kQuery = 0, kRun = 1, kStage = 2 };
 
 struct ShippedFile {
   std::string name;    // base name the command sees in its working directory
@@ -48,6 +51,8 @@ struct JobSpec {
   io::RemoteOptions remote;
   uint32_t threads = 0;              // task threads per worker; 0: its cores
   uint32_t idle_timeout_s = 30;      // a worker exits after this long without a frame from the coordinator
+  // kStage, and any job whose tasks are staged pieces: how pieces are made.
+  exec::StageRecipe stage;
 };
 
 struct TaskMsg {
@@ -56,12 +61,19 @@ struct TaskMsg {
   exec::ObjectPlan object;
   exec::Task task;  // .object is meaningless on the worker
   bool start_in_quote = false;
+  // The object is a staged piece: `piece_here` says the worker's machine holds
+  // it at object.info.url; otherwise (or if the file is missing or not the
+  // size it should be) the worker makes it again from `source` first.
+  bool staged = false;
+  bool piece_here = false;
+  exec::StagedPiece source;  // .holder is not sent
 };
 
 struct DoneMsg {
   uint64_t id = 0;
   bool end_in_quote = false;
-  std::string partial;  // ops::Partial::Serialize()
+  std::string partial;  // ops::Partial::Serialize(), a command's output, or (kStage) EncodePiece
+  std::string piece;    // a staged piece made again for this task: EncodePiece; else empty
 };
 
 struct FailMsg {
@@ -93,6 +105,9 @@ std::string EncodeNeed(const std::vector<std::string>& sha256s);
 Result<std::vector<std::string>> DecodeNeed(std::string_view payload);
 std::string EncodeFile(const std::string& sha256, const std::string& content);
 Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload);  // (sha256, content)
+
+std::string EncodePiece(const exec::PieceInfo& p);
+Result<exec::PieceInfo> DecodePiece(std::string_view payload);
 
 // The query a JobSpec describes, parsed the way the command line parses it.
 Result<ops::Query> BuildQuery(const JobSpec& spec);

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
@@ -142,6 +143,8 @@ class Worker {
         ops::Query q;
         if (spec.kind == JobKind::kQuery) {
           ASSIGN_OR_RETURN(q, BuildQuery(spec));
+        } else if (spec.kind == JobKind::kStage) {
+          RETURN_IF_ERROR(ops::ParseColumnList(spec.stage.cols, /*allow_ranges=*/true).status());
         } else {
           RETURN_IF_ERROR(exec::PipefailShell().status());
           RETURN_IF_ERROR(PrepareShipping(spec));
@@ -194,20 +197,6 @@ class Worker {
     std::shared_ptr<std::atomic<bool>> cancel;
   };
 
-  // ~/.cache/fanout (or $XDG_CACHE_HOME/fanout), else a directory in /tmp.
-  static std::string CacheDir() {
-    const char* xdg = std::getenv("XDG_CACHE_HOME");
-    const char* home = std::getenv("HOME");
-    std::string base = xdg != nullptr && *xdg != '\0' ? xdg : home != nullptr ? std::string(home) + "/.cache" : "";
-    if (!base.empty()) {
-      ::mkdir(base.c_str(), 0700);
-      if (::mkdir((base + "/fanout").c_str(), 0700) == 0 || errno == EEXIST) return base + "/fanout";
-    }
-    std::string tmp = "/tmp/fanout-" + std::to_string(getuid());
-    ::mkdir(tmp.c_str(), 0700);
-    return tmp;
-  }
-
   // Shipped files live in the cache by content (ship/<sha256>); the command
   // runs in a directory of this job's own where each is linked by its name.
   Status PrepareShipping(const JobSpec& spec) {
@@ -216,7 +205,7 @@ class Worker {
       files_ready_ = true;
       return Status::OK();
     }
-    std::string cache = CacheDir();
+    std::string cache = exec::CacheDir();
     ship_dir_ = cache + "/ship";
     ::mkdir(ship_dir_.c_str(), 0700);
     char tmpl[4096];
@@ -271,7 +260,7 @@ class Worker {
       Queued q;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return !queue_.empty() && (spec_.kind == JobKind::kQuery || files_ready_); });
+        cv_.wait(lock, [&] { return !queue_.empty() && (spec_.kind != JobKind::kRun || files_ready_); });
         q = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -292,6 +281,32 @@ class Worker {
     return e.get();
   }
 
+  // A staged piece: read it where it is, or make it again from its source
+  // when this machine does not hold it (whole and of the expected size).
+  Status Materialize(const Queued& q, exec::ObjectPlan* object, exec::Task* task, std::string* piece) {
+    const TaskMsg& t = q.msg;
+    *object = t.object;
+    *task = t.task;
+    if (!t.staged) return Status::OK();
+    struct stat st;
+    if (t.piece_here && ::stat(t.object.info.url.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) == t.object.info.size) {
+      return Status::OK();
+    }
+    bool end_in_quote = false;
+    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::WritePiece(spec_.stage, t.source.source, t.source.source_task,
+                                                         t.source.start_in_quote, t.source.piece, nullptr,
+                                                         q.cancel.get(), &end_in_quote));
+    object->info = io::ObjectInfo{p.path, p.size, ""};
+    object->compression = io::Compression::kNone;
+    task->begin = 0;
+    task->end = std::numeric_limits<uint64_t>::max();
+    task->range = 0;
+    task->ranges = 1;
+    *piece = EncodePiece(p);
+    return Status::OK();
+  }
+
   std::string RunTask(const Queued& q) {
     const TaskMsg& t = q.msg;
     if (test_task_delay_ms_ > 0) {  // a test hook: stretch jobs so faults can land mid-way
@@ -304,33 +319,56 @@ class Worker {
       fail.message = t.object.info.url + ": cancelled";
       return EncodeFail(fail);
     }
+    if (spec_.kind == JobKind::kStage) {
+      DoneMsg done;
+      done.id = t.id;
+      Result<exec::PieceInfo> p = exec::WritePiece(spec_.stage, t.object, t.task, t.start_in_quote, t.index,
+                                                   &progress_, q.cancel.get(), &done.end_in_quote);
+      if (p.ok()) {
+        progress_.rows.fetch_add(p->rows, std::memory_order_relaxed);
+        done.partial = EncodePiece(*p);
+        return EncodeDone(done);
+      }
+      fail.retryable = p.status().code() == StatusCode::kIoError;
+      fail.message = p.status().message();
+      return EncodeFail(fail);
+    }
+    exec::ObjectPlan object;
+    exec::Task task;
+    std::string piece;
+    if (Status st = Materialize(q, &object, &task, &piece); !st.ok()) {
+      fail.retryable = st.code() == StatusCode::kIoError;
+      fail.message = st.message();
+      return EncodeFail(fail);
+    }
     if (spec_.kind == JobKind::kRun) {
       exec::CommandOptions co;
       co.cmd = spec_.cmd;
       co.workdir = workdir_;
       co.split = spec_.split;
       co.cancel = q.cancel.get();
-      Result<std::string> out = exec::RunCommandTask(t.object, t.task, t.index, co);
+      Result<std::string> out = exec::RunCommandTask(object, task, t.index, co);
       progress_.bytes.fetch_add(t.task.stored_bytes, std::memory_order_relaxed);
       if (out.ok()) {
         DoneMsg done;
         done.id = t.id;
         done.partial = std::move(out).value();
+        done.piece = std::move(piece);
         return EncodeDone(done);
       }
       fail.retryable = out.status().code() == StatusCode::kIoError;
       fail.message = out.status().message();
       return EncodeFail(fail);
     }
-    ObjectEntry* e = Entry(t.object);
+    ObjectEntry* e = Entry(object);
     std::call_once(e->once, [&] {
-      Result<csv::HeaderInfo> h = exec::ReadObjectHeader(t.object, spec_.scan);
+      Result<csv::HeaderInfo> h = exec::ReadObjectHeader(object, spec_.scan);
       if (!h.ok()) {
         e->status = h.status();
         return;
       }
       e->header = std::move(h).value();
-      Result<ops::ResolvedQuery> rq = ops::Resolve(query_, e->header, t.object.info.url);
+      Result<ops::ResolvedQuery> rq = ops::Resolve(query_, e->header, object.info.url);
       if (rq.ok()) {
         e->rq = std::move(rq).value();
       } else {
@@ -340,8 +378,9 @@ class Worker {
     Status st = e->status;
     DoneMsg done;
     done.id = t.id;
+    done.piece = std::move(piece);
     if (st.ok()) {
-      Result<ops::Partial> p = exec::RunQueryTask(t.object, t.task, t.start_in_quote, query_, e->rq, e->header,
+      Result<ops::Partial> p = exec::RunQueryTask(object, task, t.start_in_quote, query_, e->rq, e->header,
                                                   spec_.scan, &progress_, q.cancel.get(), &done.end_in_quote);
       if (p.ok()) {
         done.partial = p->Serialize();
@@ -351,7 +390,7 @@ class Worker {
     } else if (st.code() == StatusCode::kIoError) {
       // A header read that failed on the network is worth another try.
       std::lock_guard<std::mutex> lock(mu_);
-      objects_.erase(t.object.info.url + '\n' + t.object.info.etag);
+      objects_.erase(object.info.url + '\n' + object.info.etag);
     }
     fail.retryable = st.code() == StatusCode::kIoError;
     fail.message = st.message();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -26,10 +27,23 @@ struct Task {
   uint64_t stored_bytes = 0; // bytes of storage this task accounts for (progress, ordering)
 };
 
+// An object that is a staged piece (a stage://NAME input): who holds it and
+// how to make it again from its source (exec/stage.h).
+struct StagedPiece {
+  std::string holder;          // "local", or the host (as given to --hosts) that holds it
+  uint32_t piece = 0;          // its number within the stage (names its file)
+  ObjectPlan source;           // the object it was selected from
+  Task source_task;            // the range of the source it holds (.object is meaningless)
+  bool start_in_quote = false; // the quote state at that range's start
+};
+
 struct Plan {
   std::vector<ObjectPlan> objects;
   std::vector<Task> tasks;  // largest first
   uint64_t total_bytes = 0;
+  // For stage://NAME inputs: the stage's name and, per object, its piece.
+  std::string stage;
+  std::vector<StagedPiece> staged;
 };
 
 // Detects each object's compression and splits uncompressed objects larger than

@@ -1,0 +1,377 @@
+#include "exec/stage.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "exec/query_job.h"
+#include "ops/projector.h"
+#include "ops/query.h"
+
+namespace fanout::exec {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Status ErrnoError(const std::string& path, const std::string& what) {
+  return Status::IoError(path + ": " + what + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, const std::string& path, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(path, "write failed");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+std::atomic<uint64_t> g_temp_counter{0};
+
+// Manifest fields are tab-separated; these bytes are written as %XX.
+std::string Escape(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '%' || c < 0x20 || c == 0x7f) {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+Result<std::string> Unescape(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return Status::Corrupt("a bad %-escape");
+    auto hexval = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+    if (hi < 0 || lo < 0) return Status::Corrupt("a bad %-escape");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+Result<uint64_t> ToU64(const std::string& s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return Status::Corrupt("not a number: '" + s + "'");
+  return v;
+}
+
+const char* HeaderModeName(csv::HeaderMode m) {
+  return m == csv::HeaderMode::kYes ? "yes" : m == csv::HeaderMode::kNo ? "no" : "auto";
+}
+
+}  // namespace
+
+Status CheckStageName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 100 && name[0] != '.';
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                c == '-');
+  }
+  if (!ok) {
+    return Status::InvalidArgument("a stage name is 1 to 100 of A-Z a-z 0-9 . _ - and does not start with '.', not '" +
+                                   name + "'");
+  }
+  return Status::OK();
+}
+
+std::string CacheDir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string base = xdg != nullptr && *xdg != '\0' ? xdg : home != nullptr ? std::string(home) + "/.cache" : "";
+  if (!base.empty()) {
+    ::mkdir(base.c_str(), 0700);
+    if (::mkdir((base + "/fanout").c_str(), 0700) == 0 || errno == EEXIST) return base + "/fanout";
+  }
+  std::string tmp = "/tmp/fanout-" + std::to_string(getuid());
+  ::mkdir(tmp.c_str(), 0700);
+  return tmp;
+}
+
+std::string PieceDir(const StageRecipe& recipe) {
+  std::string base = recipe.dir.empty() ? CacheDir() + "/stage" : recipe.dir;
+  std::error_code ec;
+  fs::path abs = fs::absolute(base, ec);
+  return ((ec ? fs::path(base) : abs) / recipe.name).lexically_normal().string();
+}
+
+Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source, const Task& task,
+                             bool start_in_quote, uint32_t piece, Progress* progress,
+                             const std::atomic<bool>* cancel, bool* end_in_quote) {
+  ops::Query query;
+  ASSIGN_OR_RETURN(query.keys, ops::ParseColumnList(recipe.cols, /*allow_ranges=*/true));
+  for (const std::string& w : recipe.where) {
+    ASSIGN_OR_RETURN(ops::Filter f, ops::Filter::Parse(w));
+    query.filters.push_back(std::move(f));
+  }
+  ASSIGN_OR_RETURN(csv::HeaderInfo header, ReadObjectHeader(source, recipe.scan));
+  ASSIGN_OR_RETURN(ops::ResolvedQuery rq, ops::Resolve(query, header, source.info.url));
+
+  std::string dir = PieceDir(recipe);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create the stage directory " + dir + ": " + ec.message());
+  // Two names per piece: a range re-run from the other quote state must never
+  // be confused with the first try.
+  std::string name = std::to_string(piece) + (start_in_quote ? "q" : "") + ".csv";
+  std::string final_path = dir + "/" + name;
+  std::string tmp = dir + "/." + name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(g_temp_counter++);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError(tmp, "cannot create a piece in the stage directory");
+
+  PieceInfo info;
+  info.header = header.present;
+  Status st;
+  if (header.present && task.range > 0) {  // later ranges carry the header too
+    std::string line;
+    for (size_t i = 0; i < rq.keys.size(); ++i) {
+      if (i > 0) line += recipe.scan.delim;
+      line += header.raw[static_cast<size_t>(rq.keys[i])];
+    }
+    line += '\n';
+    info.size += line.size();
+    st = WriteAll(fd, tmp, line);
+  }
+  ops::RowStats stats;
+  auto flush = [&](std::string* buf) {
+    info.size += buf->size();
+    Status s = WriteAll(fd, tmp, *buf);
+    buf->clear();
+    return s;
+  };
+  uint64_t header_offset = header.present && task.range == 0 ? header.offset : std::numeric_limits<uint64_t>::max();
+  ops::Projector proj(query, rq, source.info.url, recipe.scan.delim, header_offset, recipe.scan.strict, &stats, flush);
+  if (st.ok()) st = ScanTask(source, task, start_in_quote, recipe.scan, &proj, progress, cancel, end_in_quote);
+  if (st.ok()) st = proj.Finish();
+  if (st.ok() && cancel != nullptr && cancel->load()) st = Status::IoError(source.info.url + ": cancelled");
+  if (st.ok() && ::fsync(fd) != 0) st = ErrnoError(tmp, "fsync failed");
+  if (::close(fd) != 0 && st.ok()) st = ErrnoError(tmp, "write failed");
+  if (!st.ok() && recipe.scan.strict && proj.first_skipped() != nullptr) {
+    st = StrictError(source, proj.first_skipped()->offset, proj.first_skipped()->reason);
+  }
+  if (st.ok() && ::rename(tmp.c_str(), final_path.c_str()) != 0) st = ErrnoError(final_path, "cannot rename into place");
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  info.path = final_path;
+  info.rows = stats.rows;
+  return info;
+}
+
+std::string ManifestPath(const std::string& name) { return CacheDir() + "/stages/" + name; }
+
+std::string EncodeManifest(const Manifest& m) {
+  std::ostringstream o;
+  auto kv = [&](const char* k, const std::string& v) { o << k << '\t' << Escape(v) << '\n'; };
+  o << "fanout-stage\t1\n";
+  kv("name", m.recipe.name);
+  kv("complete", m.complete ? "1" : "0");
+  kv("dir", m.recipe.dir);
+  kv("cols", m.recipe.cols);
+  for (const std::string& w : m.recipe.where) kv("where", w);
+  kv("delimiter", std::to_string(static_cast<unsigned char>(m.recipe.scan.delim)));
+  kv("header", HeaderModeName(m.recipe.scan.header));
+  kv("strict", m.recipe.scan.strict ? "1" : "0");
+  kv("buffer", std::to_string(m.recipe.scan.buffer_bytes));
+  kv("max-row", std::to_string(m.recipe.scan.max_row_bytes));
+  kv("endpoint", m.remote.endpoint_url);
+  kv("region", m.remote.region);
+  kv("anonymous", m.remote.no_sign_request ? "1" : "0");
+  kv("addressing", m.remote.addressing);
+  for (const std::string& h : m.holders) kv("holder", h);
+  for (const Manifest::Piece& p : m.pieces) {
+    const StagedPiece& w = p.where;
+    std::vector<std::string> f = {std::to_string(w.piece),
+                                  w.holder,
+                                  p.info.path,
+                                  std::to_string(p.info.size),
+                                  std::to_string(p.info.rows),
+                                  p.info.header ? "1" : "0",
+                                  w.source.info.url,
+                                  std::to_string(w.source.info.size),
+                                  w.source.info.etag,
+                                  std::to_string(static_cast<int>(w.source.compression)),
+                                  std::to_string(w.source_task.range),
+                                  std::to_string(w.source_task.ranges),
+                                  std::to_string(w.source_task.begin),
+                                  std::to_string(w.source_task.end),
+                                  std::to_string(w.source_task.stored_bytes),
+                                  w.start_in_quote ? "1" : "0"};
+    o << "piece";
+    for (const std::string& x : f) o << '\t' << Escape(x);
+    o << '\n';
+  }
+  return o.str();
+}
+
+Result<Manifest> DecodeManifest(const std::string& text, const std::string& where) {
+  Manifest m;
+  std::istringstream in(text);
+  std::string line;
+  size_t lineno = 0;
+  bool magic = false;
+  auto bad = [&](const std::string& why) {
+    return Status::Corrupt(where + ":" + std::to_string(lineno) + ": " + why + " (a damaged stage manifest)");
+  };
+  while (std::getline(in, line)) {
+    ++lineno;
+    std::vector<std::string> f;
+    size_t start = 0;
+    for (;;) {
+      size_t tab = line.find('\t', start);
+      Result<std::string> u = Unescape(std::string_view(line).substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+      if (!u.ok()) return bad(u.status().message());
+      f.push_back(std::move(u).value());
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    const std::string& k = f[0];
+    if (lineno == 1) {
+      if (k != "fanout-stage" || f.size() != 2 || f[1] != "1") return bad("not a stage manifest of version 1");
+      magic = true;
+      continue;
+    }
+    if (k == "piece") {
+      if (f.size() != 17) return bad("a piece line needs 16 fields");
+      Manifest::Piece p;
+      StagedPiece& w = p.where;
+      Result<uint64_t> n[12] = {ToU64(f[1]),  ToU64(f[4]),  ToU64(f[5]),  ToU64(f[8]),  ToU64(f[10]), ToU64(f[11]),
+                                ToU64(f[12]), ToU64(f[13]), ToU64(f[14]), ToU64(f[15]), ToU64(f[6]),  ToU64(f[16])};
+      for (const auto& r : n) {
+        if (!r.ok()) return bad(r.status().message());
+      }
+      if (*n[0] >= UINT32_MAX || *n[4] > 2 || *n[10] > 1 || *n[11] > 1 || *n[6] == 0 || *n[5] >= *n[6]) {
+        return bad("a piece line out of range");
+      }
+      w.piece = static_cast<uint32_t>(*n[0]);
+      w.holder = f[2];
+      p.info.path = f[3];
+      p.info.size = *n[1];
+      p.info.rows = *n[2];
+      p.info.header = *n[10] == 1;
+      w.source.info.url = f[7];
+      w.source.info.size = *n[3];
+      w.source.info.etag = f[9];
+      w.source.compression = static_cast<io::Compression>(*n[4]);
+      w.source_task.range = static_cast<uint32_t>(*n[5]);
+      w.source_task.ranges = static_cast<uint32_t>(*n[6]);
+      w.source_task.begin = *n[7];
+      w.source_task.end = *n[8];
+      w.source_task.stored_bytes = *n[9];
+      w.start_in_quote = *n[11] == 1;
+      m.pieces.push_back(std::move(p));
+      continue;
+    }
+    if (f.size() != 2) return bad("'" + k + "' needs one value");
+    const std::string& v = f[1];
+    if (k == "name") {
+      m.recipe.name = v;
+    } else if (k == "complete") {
+      m.complete = v == "1";
+    } else if (k == "dir") {
+      m.recipe.dir = v;
+    } else if (k == "cols") {
+      m.recipe.cols = v;
+    } else if (k == "where") {
+      m.recipe.where.push_back(v);
+    } else if (k == "delimiter") {
+      Result<uint64_t> d = ToU64(v);
+      if (!d.ok() || *d > 255) return bad("a bad delimiter");
+      m.recipe.scan.delim = static_cast<char>(*d);
+    } else if (k == "header") {
+      Result<csv::HeaderMode> h = csv::ParseHeaderMode(v);
+      if (!h.ok()) return bad(h.status().message());
+      m.recipe.scan.header = *h;
+    } else if (k == "strict") {
+      m.recipe.scan.strict = v == "1";
+    } else if (k == "buffer" || k == "max-row") {
+      Result<uint64_t> b = ToU64(v);
+      if (!b.ok() || *b == 0 || *b > (1ull << 31)) return bad("a bad buffer size");
+      (k == "buffer" ? m.recipe.scan.buffer_bytes : m.recipe.scan.max_row_bytes) = *b;
+    } else if (k == "endpoint") {
+      m.remote.endpoint_url = v;
+    } else if (k == "region") {
+      m.remote.region = v;
+    } else if (k == "anonymous") {
+      m.remote.no_sign_request = v == "1";
+    } else if (k == "addressing") {
+      m.remote.addressing = v;
+    } else if (k == "holder") {
+      m.holders.push_back(v);
+    } else {
+      return bad("unknown field '" + k + "'");
+    }
+  }
+  if (!magic) return Status::Corrupt(where + ": empty (a damaged stage manifest)");
+  return m;
+}
+
+Result<Manifest> LoadManifest(const std::string& name) {
+  RETURN_IF_ERROR(CheckStageName(name));
+  std::string path = ManifestPath(name);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return Status::NotFound("no stage named '" + name + "' (no manifest " + path +
+                            "; make one with fanout stage --as " + name + ")");
+  }
+  std::ostringstream s;
+  s << f.rdbuf();
+  ASSIGN_OR_RETURN(Manifest m, DecodeManifest(s.str(), path));
+  if (m.recipe.name != name) return Status::Corrupt(path + ": names stage '" + m.recipe.name + "', not '" + name + "'");
+  return m;
+}
+
+Status SaveManifest(const Manifest& m) {
+  RETURN_IF_ERROR(CheckStageName(m.recipe.name));
+  std::string dir = CacheDir() + "/stages";
+  ::mkdir(dir.c_str(), 0700);
+  std::string path = ManifestPath(m.recipe.name);
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::string text = EncodeManifest(m);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(tmp, "cannot write the stage manifest");
+  Status st = WriteAll(fd, tmp, text);
+  if (st.ok() && ::fsync(fd) != 0) st = ErrnoError(tmp, "fsync failed");
+  if (::close(fd) != 0 && st.ok()) st = ErrnoError(tmp, "write failed");
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoError(path, "cannot rename into place");
+  if (!st.ok()) ::unlink(tmp.c_str());
+  return st;
+}
+
+void AddHolder(Manifest* m, const std::string& holder) {
+  for (const std::string& h : m->holders) {
+    if (h == holder) return;
+  }
+  m->holders.push_back(holder);
+}
+
+}  // namespace fanout::exec
