@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <set>
 
 #include "core/bytes.h"
 #include "core/progress.h"
@@ -17,6 +18,31 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 
 void OnSignal(int) { g_interrupted.store(true); }
+
+// Notes in the stage's manifest where its re-made pieces are now.
+Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPiece>& restaged, bool quiet) {
+  if (plan.stage.empty() || restaged.empty()) return Status::OK();
+  ASSIGN_OR_RETURN(exec::Manifest m, exec::LoadManifest(plan.stage));
+  std::set<std::string> holders;
+  for (const dist::RestagedPiece& r : restaged) {
+    uint32_t piece = plan.staged[r.object].piece;
+    for (exec::Manifest::Piece& p : m.pieces) {
+      if (p.where.piece != piece) continue;
+      p.where.holder = r.holder;
+      p.info = r.info;
+    }
+    exec::AddHolder(&m, r.holder);
+    holders.insert(r.holder);
+  }
+  RETURN_IF_ERROR(exec::SaveManifest(m));
+  if (!quiet) {
+    std::string on;
+    for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
+    std::fprintf(stderr, "fanout: %zu %s of stage %s staged again from the source, now on %s\n", restaged.size(),
+                 restaged.size() == 1 ? "piece" : "pieces", plan.stage.c_str(), on.c_str());
+  }
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -109,10 +135,14 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGPIPE, &old_pipe, nullptr);
+  // Pieces made again on other workers are recorded even when the job failed:
+  // they are there now.
+  Status recorded = RecordRestaged(plan, report.restaged, quiet);
   if (g_interrupted.load()) {
     std::fprintf(stderr, "fanout: interrupted; every worker was stopped\n");
     throw CLI::RuntimeError(130);
   }
+  if (r.ok()) r = recorded;
   int lost = 0;
   for (const dist::WorkerReport& w : report.workers) lost += !w.lost.empty();
   *summary_extra = ", " + std::to_string(report.workers.size()) + " workers";

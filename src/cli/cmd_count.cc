@@ -54,7 +54,15 @@ void Run(const AggFlags& f, bool is_agg) {
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());
 
-  exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
+  exec::Manifest stage;
+  exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes, &stage));
+  if (!plan.stage.empty()) {  // column numbers and names are the stage's
+    ReadAsStaged(stage, f.common.header, &setup->scan);
+    job.scan = setup->scan;
+    job.remote = StageRemote(job.remote, stage);
+    job.stage = stage.recipe;
+    if (!f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.common.quiet));
+  }
   std::string extra, details;
   if (f.cluster.enabled()) {
     ops::Partial total = OrFail(RunCluster(f.cluster, plan, job, query->aggs.size(), f.common.threads,
@@ -106,7 +114,8 @@ void AddCountCommand(CLI::App& app) {
                            "  fanout count --by vendor_id,passenger_count 'data/yellow_*.csv' --format json\n"
                            "  fanout count --by 4 --header no --where '5 > 10' data.csv.gz\n"
                            "  fanout count --by passenger_count --workers 4 data/\n"
-                           "  fanout count --by passenger_count --hosts h1,h2,h3 's3://bucket/trip data/yellow_*.csv'",
+                           "  fanout count --by passenger_count --hosts h1,h2,h3 's3://bucket/trip data/yellow_*.csv'\n"
+                           "  fanout count --by 4 --hosts h1,h2,h3 stage://trips   (after fanout stage --as trips)",
                            count_flags);
   AddCommonFlags(count, &count_flags->common);
   count->callback([count_flags] { Run(*count_flags, false); });

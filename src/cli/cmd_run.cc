@@ -259,9 +259,9 @@ void Run(const RunFlags& f) {
   if (!loaded.ok()) FailJob(loaded);
 
   int threads = f.threads > 0 ? f.threads : exec::DefaultThreads();
-  io::SetRemoteOptions(WithDefaultConnections(f.remote, threads));
-  std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
-  exec::Plan plan = OrFail(exec::MakePlan(std::move(objects), range_bytes));
+  exec::Manifest stage;
+  exec::Plan plan = OrFail(PlanObjects(f.inputs, f.remote, threads, range_bytes, &stage));
+  if (!plan.stage.empty() && !f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.quiet));
 
   std::string prefix = out_s3 ? (f.out.back() == '/' ? f.out : f.out + "/") : "";
   Outputs outputs(plan, out_s3 ? "" : f.out, !f.merge.empty(), prefix);
@@ -275,7 +275,8 @@ void Run(const RunFlags& f) {
     job.cmd = f.cmd;
     job.split = f.split;
     job.ship = ship.files;
-    job.remote = f.remote;
+    job.remote = plan.stage.empty() ? f.remote : StageRemote(f.remote, stage);
+    job.stage = stage.recipe;
     job.threads = static_cast<uint32_t>(std::max(0, f.threads));
     class Handler final : public dist::ResultHandler {
      public:
@@ -375,7 +376,8 @@ void AddRunCommand(CLI::App& app) {
   sub->add_option("-t,--threads", flags.threads, "Commands at once (default: every core); per worker with a cluster")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("-q,--quiet", flags.quiet, "No progress bar and no summary on stderr");
-  sub->add_option("INPUT", flags.inputs, "Files, directories, globs, s3://bucket/keys and http(s) URLs")->required();
+  sub->add_option("INPUT", flags.inputs, "Files, directories, globs, s3://bucket/keys, http(s) URLs, or stage://NAME")
+      ->required();
   AddRemoteFlags(sub, &flags.remote);
   AddClusterFlags(sub, &flags.cluster);
   sub->callback([] { Run(flags); });

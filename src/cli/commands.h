@@ -14,6 +14,7 @@ void AddCatCommand(CLI::App& app);      // cmd_cat.cc
 void AddWorkerCommand(CLI::App& app);   // cmd_worker.cc
 void AddDeployCommand(CLI::App& app);   // cmd_deploy.cc
 void AddRunCommand(CLI::App& app);      // cmd_run.cc
+void AddStageCommand(CLI::App& app);    // cmd_stage.cc
 void AddGenTaxiCommand(CLI::App& app);  // cmd_gen_taxi.cc
 
 }  // namespace fanout::cli

@@ -1,6 +1,11 @@
 #include "cli/common.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <limits>
+#include <set>
 
 #include "core/bytes.h"
 #include "exec/local_executor.h"
@@ -89,10 +94,105 @@ io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads) 
   return remote;
 }
 
-Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes) {
-  io::SetRemoteOptions(WithDefaultConnections(f.remote, f.threads > 0 ? f.threads : exec::DefaultThreads()));
-  ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, io::ListInputs(f.inputs));
-  return exec::MakePlan(std::move(objects), range_bytes);
+Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes, exec::Manifest* stage) {
+  return PlanObjects(f.inputs, f.remote, f.threads, range_bytes, stage);
+}
+
+Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
+                               uint64_t range_bytes, exec::Manifest* stage) {
+  int t = threads > 0 ? threads : exec::DefaultThreads();
+  size_t staged = static_cast<size_t>(std::count_if(inputs.begin(), inputs.end(), [](const std::string& i) {
+    return i.rfind(exec::kStageScheme, 0) == 0;
+  }));
+  if (staged == 0) {
+    io::SetRemoteOptions(WithDefaultConnections(remote, t));
+    ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, io::ListInputs(inputs));
+    return exec::MakePlan(std::move(objects), range_bytes);
+  }
+  if (stage == nullptr) {
+    return Status::InvalidArgument(inputs[0] + ": stage:// inputs are read by count, agg and run");
+  }
+  if (staged != inputs.size() || inputs.size() != 1) {
+    return Status::InvalidArgument("a stage:// input must be the only input (one stage per job)");
+  }
+  std::string name = inputs[0].substr(std::string(exec::kStageScheme).size());
+  while (!name.empty() && name.back() == '/') name.pop_back();
+  ASSIGN_OR_RETURN(*stage, exec::LoadManifest(name));
+  if (!stage->complete) {
+    return Status::InvalidArgument("stage '" + name + "' did not finish staging; fanout stage --drop " + name +
+                                   " and stage it again");
+  }
+  io::SetRemoteOptions(WithDefaultConnections(StageRemote(remote, *stage), t));
+  exec::Plan plan;
+  plan.stage = name;
+  for (const exec::Manifest::Piece& p : stage->pieces) {
+    uint32_t o = static_cast<uint32_t>(plan.objects.size());
+    plan.objects.push_back({io::ObjectInfo{p.info.path, p.info.size, ""}, io::Compression::kNone});
+    plan.staged.push_back(p.where);
+    plan.tasks.push_back({o, 0, 1, 0, std::numeric_limits<uint64_t>::max(), p.info.size});
+    plan.total_bytes += p.info.size;
+  }
+  std::stable_sort(plan.tasks.begin(), plan.tasks.end(),
+                   [](const exec::Task& a, const exec::Task& b) { return a.stored_bytes > b.stored_bytes; });
+  return plan;
+}
+
+io::RemoteOptions StageRemote(io::RemoteOptions user, const exec::Manifest& m) {
+  if (user.endpoint_url.empty()) user.endpoint_url = m.remote.endpoint_url;
+  if (user.region.empty()) user.region = m.remote.region;
+  user.no_sign_request = user.no_sign_request || m.remote.no_sign_request;
+  if (user.addressing == "auto") user.addressing = m.remote.addressing;
+  return user;
+}
+
+void ReadAsStaged(const exec::Manifest& m, const std::string& header_flag, exec::ScanOptions* scan) {
+  scan->delim = m.recipe.scan.delim;
+  if (header_flag != "auto" || m.pieces.empty()) return;
+  size_t with = static_cast<size_t>(
+      std::count_if(m.pieces.begin(), m.pieces.end(), [](const exec::Manifest::Piece& p) { return p.info.header; }));
+  if (with == m.pieces.size()) scan->header = csv::HeaderMode::kYes;
+  if (with == 0) scan->header = csv::HeaderMode::kNo;
+}
+
+Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet) {
+  std::set<std::string> elsewhere;
+  for (const exec::StagedPiece& p : plan->staged) {
+    if (p.holder != exec::kLocalHolder) elsewhere.insert(p.holder);
+  }
+  if (!elsewhere.empty()) {
+    std::string hosts;
+    for (const std::string& h : elsewhere) hosts += (hosts.empty() ? "" : ",") + h;
+    return Status::InvalidArgument("stage '" + plan->stage + "' is held by " + hosts + "; run the job there with --hosts " +
+                                   hosts + " (pieces of hosts left out are staged again from their sources)");
+  }
+  size_t remade = 0;
+  for (uint32_t o = 0; o < plan->objects.size(); ++o) {
+    io::ObjectInfo& info = plan->objects[o].info;
+    struct stat st;
+    if (::stat(info.url.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == info.size) {
+      continue;
+    }
+    const exec::StagedPiece& w = plan->staged[o];
+    bool end_in_quote = false;
+    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::WritePiece(m->recipe, w.source, w.source_task, w.start_in_quote, w.piece,
+                                                         nullptr, nullptr, &end_in_quote));
+    info.url = p.path;
+    info.size = p.size;
+    for (exec::Manifest::Piece& mp : m->pieces) {
+      if (mp.where.piece == w.piece) mp.info = p;
+    }
+    ++remade;
+  }
+  if (remade > 0) {
+    plan->total_bytes = 0;
+    for (const exec::ObjectPlan& o : plan->objects) plan->total_bytes += o.info.size;
+    RETURN_IF_ERROR(exec::SaveManifest(*m));
+    if (!quiet) {
+      std::fprintf(stderr, "fanout: %zu %s of stage %s %s missing here: staged again from the source\n", remade,
+                   remade == 1 ? "piece" : "pieces", plan->stage.c_str(), remade == 1 ? "was" : "were");
+    }
+  }
+  return Status::OK();
 }
 
 void FailJob(const Status& status) {

@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "exec/plan.h"
+#include "exec/stage.h"
 #include "io/remote.h"
 #include "exec/task_runner.h"
 #include "ops/partial.h"
@@ -49,13 +50,35 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& flags);
 // one S3 connection carries ~90 MB/s, a scanning thread consumes GB/s).
 io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads);
 
-// Lists the inputs and plans the tasks.
-Result<exec::Plan> PlanInputs(const CommonFlags& flags, uint64_t range_bytes);
+// Lists the inputs and plans the tasks. stage://NAME inputs (alone, one stage)
+// plan the stage's pieces instead, one task each, with plan.stage and
+// plan.staged set and the manifest in *stage; without `stage` they are refused
+// (the command cannot read stages).
+Result<exec::Plan> PlanInputs(const CommonFlags& flags, uint64_t range_bytes, exec::Manifest* stage = nullptr);
+Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
+                               uint64_t range_bytes, exec::Manifest* stage);
+
+// How to reach a stage's sources: the user's flags, else what the stage used.
+io::RemoteOptions StageRemote(io::RemoteOptions user, const exec::Manifest& m);
+
+// Reads a stage's pieces as they were written: the source's delimiter, and a
+// header when every piece has one (unless --header said otherwise).
+void ReadAsStaged(const exec::Manifest& m, const std::string& header_flag, exec::ScanOptions* scan);
+
+// For a staged plan run on this machine alone: every piece must be held here
+// ("local"); a piece file that is missing or not its recorded size is made
+// again from its source now, and the manifest updated.
+Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet);
 
 // Prints "fanout: MESSAGE" to stderr and ends the command with exit status 1.
 [[noreturn]] void FailJob(const Status& status);
 // The same with exit status 2, for a command line that is wrong.
 [[noreturn]] void FailUsage(const Status& status);
+
+// Fails the job with `status` unless it is OK.
+inline void OrFail(const Status& status) {
+  if (!status.ok()) FailJob(status);
+}
 
 // Unwraps a Result, failing the job with its error.
 template <typename T>

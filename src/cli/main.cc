@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   fanout::cli::AddWorkerCommand(app);
   fanout::cli::AddDeployCommand(app);
   fanout::cli::AddRunCommand(app);
+  fanout::cli::AddStageCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

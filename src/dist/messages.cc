@@ -308,7 +308,7 @@ Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload)
 
 std::string EncodePiece(const exec::PieceInfo& p) {
   Encoder e;
-  e.Str(p.path).U64(p.size).U64(p.rows).U8(p.header);
+  e.Str(p.path).U64(p.size).U64(p.rows).U8(p.header).U8(p.start_in_quote);
   return e.bytes();
 }
 
@@ -320,6 +320,8 @@ Result<exec::PieceInfo> DecodePiece(std::string_view payload) {
   ASSIGN_OR_RETURN(p.rows, d.U64());
   ASSIGN_OR_RETURN(uint8_t h, d.U8());
   p.header = h != 0;
+  ASSIGN_OR_RETURN(uint8_t q, d.U8());
+  p.start_in_quote = q != 0;
   RETURN_IF_ERROR(d.Finish());
   if (p.path.empty() || p.path[0] != '/') return Status::Corrupt("a piece path that is not absolute: '" + p.path + "'");
   return p;

@@ -184,6 +184,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   }
   info.path = final_path;
   info.rows = stats.rows;
+  info.start_in_quote = start_in_quote;
   return info;
 }
 

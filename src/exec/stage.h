@@ -41,6 +41,7 @@ struct PieceInfo {
   uint64_t size = 0;
   uint64_t rows = 0;   // data rows (the header not counted)
   bool header = false; // its first line is the source's header
+  bool start_in_quote = false;  // made from a range that starts inside a quoted field
 };
 
 // Names are [A-Za-z0-9._-], 1..100 characters, not starting with '.'.

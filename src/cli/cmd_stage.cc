@@ -1,0 +1,331 @@
+// fanout stage: the selected columns of a dataset written once to the local
+// disks of the machines that will query it, read again as stage://NAME
+// (exec/stage.h); --drop frees the space, --list shows what is staged.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "cli/cluster.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/bytes.h"
+#include "core/progress.h"
+#include "dist/launcher.h"
+#include "dist/messages.h"
+#include "exec/local_executor.h"
+#include "exec/stage.h"
+#include "ops/query.h"
+
+namespace fanout::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct StageFlags {
+  CommonFlags common;
+  std::string cols;
+  std::string as;
+  std::string dir;
+  std::string drop;
+  std::string drop_here;
+  bool list = false;
+  bool replace = false;
+  ClusterFlags cluster;
+};
+
+// One word for the remote shell, whatever it holds.
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+uint64_t PieceBytes(const exec::Manifest& m) {
+  uint64_t n = 0;
+  for (const auto& p : m.pieces) n += p.info.size;
+  return n;
+}
+
+// Removes the stage's pieces from every machine that may hold some, then its
+// manifest. A machine that cannot be reached keeps the manifest (listing only
+// those machines) so the drop can be tried again.
+Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
+  ASSIGN_OR_RETURN(exec::Manifest m, exec::LoadManifest(name));
+  std::vector<std::string> holders = m.holders;
+  for (const auto& p : m.pieces) {
+    if (std::find(holders.begin(), holders.end(), p.where.holder) == holders.end()) holders.push_back(p.where.holder);
+  }
+  std::vector<std::string> failed;
+  std::string problems;
+  for (const std::string& h : holders) {
+    if (h == exec::kLocalHolder) {
+      std::error_code ec;
+      fs::remove_all(exec::PieceDir(m.recipe), ec);
+      if (ec) {
+        failed.push_back(h);
+        problems += "; " + exec::PieceDir(m.recipe) + ": " + ec.message();
+      }
+      continue;
+    }
+    std::string command = cf.remote_fanout + " stage --drop-here " + ShellQuote(name);
+    if (!m.recipe.dir.empty()) command += " --stage-dir " + ShellQuote(m.recipe.dir);
+    std::string out, err;
+    Result<int> rc = dist::RunCapture(dist::SshArgv(cf.ssh, h, {command}, cf.connect_timeout), "", &out, &err);
+    if (!rc.ok() || *rc != 0) {
+      failed.push_back(h);
+      std::string why = !rc.ok() ? rc.status().message() : dist::LastLine(err);
+      problems += "; " + h + ": " + (why.empty() ? "exit status " + std::to_string(*rc) : why);
+    }
+  }
+  if (!failed.empty()) {
+    m.holders = failed;
+    m.complete = false;  // some of it is gone: no job may read it now
+    RETURN_IF_ERROR(exec::SaveManifest(m));
+    return Status::IoError("stage '" + name + "' could not be removed everywhere (" + problems.substr(2) +
+                           "); the manifest now lists only those machines: run fanout stage --drop " + name + " again");
+  }
+  std::string path = exec::ManifestPath(name);
+  if (::unlink(path.c_str()) != 0) return Status::IoError(path + ": cannot remove the manifest");
+  if (!quiet) {
+    std::string on;
+    for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
+    std::fprintf(stderr, "fanout: dropped stage %s (%zu pieces, %s) from %s\n", name.c_str(), m.pieces.size(),
+                 FormatBytes(PieceBytes(m)).c_str(), on.empty() ? "nowhere (it held nothing)" : on.c_str());
+  }
+  return Status::OK();
+}
+
+void List() {
+  std::string dir = exec::CacheDir() + "/stages";
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (exec::CheckStageName(n).ok() && n.find(".tmp.") == std::string::npos) names.push_back(n);
+    }
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  for (const std::string& n : names) {
+    Result<exec::Manifest> m = exec::LoadManifest(n);
+    if (!m.ok()) {
+      std::printf("%s\tunreadable: %s\n", n.c_str(), m.status().message().c_str());
+      continue;
+    }
+    std::set<std::string> holders;
+    for (const auto& p : m->pieces) holders.insert(p.where.holder);
+    std::string on;
+    for (const std::string& h : holders) on += (on.empty() ? "" : ",") + h;
+    std::printf("%s\t%s\t%zu pieces\t%s\t%s\t--cols %s\n", n.c_str(), m->complete ? "complete" : "INCOMPLETE",
+                m->pieces.size(), FormatBytes(PieceBytes(*m)).c_str(), on.empty() ? "-" : on.c_str(),
+                m->recipe.cols.c_str());
+  }
+}
+
+void Stage(const StageFlags& f) {
+  auto start = std::chrono::steady_clock::now();
+  if (f.cols.empty()) FailUsage(Status::InvalidArgument("give --cols (the columns to stage)"));
+  if (f.as.empty()) FailUsage(Status::InvalidArgument("give --as NAME (what later jobs call it: stage://NAME)"));
+  if (f.common.inputs.empty()) FailUsage(Status::InvalidArgument("give the INPUT objects to stage"));
+  if (Status st = exec::CheckStageName(f.as); !st.ok()) FailUsage(st);
+  if (Result<std::vector<csv::ColumnSpec>> c = ops::ParseColumnList(f.cols, true); !c.ok()) FailUsage(c.status());
+  Result<ReadSetup> setup = MakeReadSetup(f.common);
+  if (!setup.ok()) FailUsage(setup.status());
+  if (::access(exec::ManifestPath(f.as).c_str(), F_OK) == 0) {
+    if (!f.replace) {
+      FailUsage(Status::InvalidArgument("stage '" + f.as + "' exists; fanout stage --drop " + f.as +
+                                        " first, or give --replace"));
+    }
+    OrFail(Drop(f.as, f.cluster, f.common.quiet));
+  }
+  exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
+  if (f.cluster.hosts.empty()) {  // so a later job run from another directory can stage a piece again
+    for (exec::ObjectPlan& o : plan.objects) {
+      if (!io::IsRemote(o.info)) o.info.url = fs::absolute(o.info.url).lexically_normal().string();
+    }
+  }
+
+  exec::Manifest m;
+  m.recipe.name = f.as;
+  m.recipe.dir = f.dir;
+  if (!f.dir.empty() && f.cluster.hosts.empty()) m.recipe.dir = fs::absolute(f.dir).lexically_normal().string();
+  m.recipe.cols = f.cols;
+  m.recipe.where = f.common.where;
+  m.recipe.scan = setup->scan;
+  m.remote = f.common.remote;
+  if (!f.cluster.enabled() || f.cluster.workers > 0) m.holders.push_back(exec::kLocalHolder);
+  if (!f.cluster.hosts.empty()) {
+    for (const std::string& h : OrFail(dist::ParseHosts(f.cluster.hosts))) exec::AddHolder(&m, h);
+  }
+  // Recorded before anything is written: a stage that fails or is interrupted
+  // can always be dropped.
+  OrFail(exec::SaveManifest(m));
+
+  std::vector<exec::Manifest::Piece> pieces(plan.tasks.size());
+  std::vector<bool> have(plan.tasks.size(), false);
+  std::mutex mu;
+  uint64_t rows = 0;
+  auto record = [&](uint32_t index, const std::string& holder, const exec::PieceInfo& info) {
+    std::lock_guard<std::mutex> lock(mu);
+    const exec::Task& t = plan.tasks[index];
+    pieces[index] = {exec::StagedPiece{holder, index, plan.objects[t.object], t, info.start_in_quote}, info};
+    have[index] = true;
+    rows += info.rows;
+  };
+  auto save_partial = [&](const Status& st) {
+    m.pieces.clear();
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (have[i]) m.pieces.push_back(pieces[i]);
+    }
+    Status saved = exec::SaveManifest(m);
+    FailJob(Status::IoError(st.message() + " — stage '" + f.as + "' is incomplete" +
+                            (saved.ok() ? "; fanout stage --drop " + f.as + " removes what was written" : "")));
+  };
+
+  std::string extra, details;
+  if (f.cluster.enabled()) {
+    std::map<std::pair<uint32_t, uint32_t>, uint32_t> index;  // (object, range) -> plan task
+    for (uint32_t i = 0; i < plan.tasks.size(); ++i) index[{plan.tasks[i].object, plan.tasks[i].range}] = i;
+    dist::JobSpec job;
+    job.kind = dist::JobKind::kStage;
+    job.stage = m.recipe;
+    job.scan = setup->scan;
+    job.remote = f.common.remote;
+    job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+    class Handler final : public dist::ResultHandler {
+     public:
+      explicit Handler(std::function<Status(uint32_t, std::vector<std::string>*, const std::vector<std::string>&)> c)
+          : commit_(std::move(c)) {}
+      Status Check(const std::string& payload, uint64_t* n) override {
+        ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece(payload));
+        *n = p.rows;
+        return Status::OK();
+      }
+      Status Commit(uint32_t object, std::vector<std::string>* payloads,
+                    const std::vector<std::string>& holders) override {
+        return commit_(object, payloads, holders);
+      }
+
+     private:
+      std::function<Status(uint32_t, std::vector<std::string>*, const std::vector<std::string>&)> commit_;
+    } handler([&](uint32_t object, std::vector<std::string>* payloads, const std::vector<std::string>& holders) {
+      for (uint32_t k = 0; k < payloads->size(); ++k) {
+        ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece((*payloads)[k]));
+        record(index.at({object, k}), holders[k], p);
+      }
+      return Status::OK();
+    });
+    Status st = RunClusterJobFromFlags(f.cluster, plan, job, {}, &handler, f.common.threads, f.common.quiet, &extra,
+                                       &details);
+    if (!st.ok()) save_partial(st);
+  } else {
+    struct PieceOut final : exec::TaskOutput {
+      exec::PieceInfo info;
+    };
+    exec::Progress progress;
+    exec::RunFn run = [&](const exec::Task& task, bool start_in_quote) -> Result<std::unique_ptr<exec::TaskOutput>> {
+      uint32_t i = static_cast<uint32_t>(&task - plan.tasks.data());
+      auto out = std::make_unique<PieceOut>();
+      ASSIGN_OR_RETURN(out->info, exec::WritePiece(m.recipe, plan.objects[task.object], task, start_in_quote, i,
+                                                   &progress, nullptr, &out->end_in_quote));
+      return std::unique_ptr<exec::TaskOutput>(std::move(out));
+    };
+    exec::CommitFn commit = [&](int, const exec::Task& task, std::unique_ptr<exec::TaskOutput> out) -> Status {
+      const exec::PieceInfo& info = static_cast<PieceOut*>(out.get())->info;
+      progress.rows.fetch_add(info.rows, std::memory_order_relaxed);
+      record(static_cast<uint32_t>(&task - plan.tasks.data()), exec::kLocalHolder, info);
+      return Status::OK();
+    };
+    exec::ExecOptions eo;
+    eo.threads = setup->threads;
+    Status st;
+    {
+      ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
+      st = exec::RunLocal(plan, eo, run, commit);
+    }
+    if (!st.ok()) save_partial(st);
+  }
+  m.pieces = pieces;
+  std::sort(m.pieces.begin(), m.pieces.end(),
+            [](const auto& a, const auto& b) { return a.where.piece < b.where.piece; });
+  m.complete = true;
+  OrFail(exec::SaveManifest(m));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ops::RowStats stats;
+  stats.rows = rows;
+  std::set<std::string> holders;
+  for (const auto& p : m.pieces) holders.insert(p.where.holder);
+  std::string on;
+  for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
+  PrintSummary(f.common.quiet, plan, stats, secs,
+               ", staged as stage://" + f.as + ": " + std::to_string(m.pieces.size()) + " pieces, " +
+                   FormatBytes(PieceBytes(m)) + " on " + (on.empty() ? "-" : on) + extra);
+  if (!f.common.quiet) std::fputs(details.c_str(), stderr);
+}
+
+void Run(const StageFlags& f) {
+  if (!f.drop_here.empty()) {  // on a host, for --drop: this machine's pieces only
+    exec::StageRecipe r;
+    r.name = f.drop_here;
+    r.dir = f.dir;
+    if (Status st = exec::CheckStageName(r.name); !st.ok()) FailUsage(st);
+    std::error_code ec;
+    fs::remove_all(exec::PieceDir(r), ec);
+    if (ec) FailJob(Status::IoError(exec::PieceDir(r) + ": " + ec.message()));
+    return;
+  }
+  if (f.list) return List();
+  if (!f.drop.empty()) {
+    if (Status st = exec::CheckStageName(f.drop); !st.ok()) FailUsage(st);
+    OrFail(Drop(f.drop, f.cluster, f.common.quiet));
+    return;
+  }
+  Stage(f);
+}
+
+}  // namespace
+
+void AddStageCommand(CLI::App& app) {
+  static StageFlags flags;
+  CLI::App* sub = app.add_subcommand(
+      "stage",
+      "Read a dataset once and write the selected columns to the local disks of the machines\n"
+      "that will query it; later jobs read stage://NAME, each piece on the machine that holds it\n"
+      "(a piece whose machine is gone is staged again from its source). Columns of a stage are\n"
+      "numbered and named as selected: after --cols 1-5, column 4 is the source's column 4.\n\n"
+      "Examples:\n"
+      "  fanout stage --cols 1-5 --as trips --hosts h1,h2,h3 's3://bucket/trip data/yellow_*.csv'\n"
+      "  fanout count --by 4 --hosts h1,h2,h3 stage://trips\n"
+      "  fanout stage --cols passenger_count,trip_distance --where 'trip_distance > 10' --as far data/\n"
+      "  fanout stage --list\n"
+      "  fanout stage --drop trips --hosts h1,h2,h3");
+  sub->add_option("--cols", flags.cols, "Columns to keep: indices, ranges (1-5) and names, comma-separated");
+  sub->add_option("--as", flags.as, "The stage's name (later jobs read stage://NAME)");
+  sub->add_option("--stage-dir", flags.dir,
+                  "Where pieces go on each machine (default: ~/.cache/fanout/stage; relative to the home directory "
+                  "on hosts)");
+  sub->add_flag("--replace", flags.replace, "Drop a stage of the same name first");
+  sub->add_option("--drop", flags.drop, "Remove stage NAME's pieces from every machine holding them, and its manifest");
+  sub->add_flag("--list", flags.list, "List the stages this machine's manifests know");
+  sub->add_option("--drop-here", flags.drop_here, "(used by --drop on each host)")->group("");
+  AddCommonFlags(sub, &flags.common);
+  sub->get_option("INPUT")->required(false);
+  AddClusterFlags(sub, &flags.cluster);
+  sub->callback([] { Run(flags); });
+}
+
+}  // namespace fanout::cli
