@@ -75,6 +75,7 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
     if (h == exec::kLocalHolder) {
       std::error_code ec;
       fs::remove_all(exec::PieceDir(m.recipe), ec);
+      if (ec == std::errc::not_a_directory || ec == std::errc::no_such_file_or_directory) ec.clear();  // nothing there
       if (ec) {
         failed.push_back(h);
         problems += "; " + exec::PieceDir(m.recipe) + ": " + ec.message();
@@ -285,6 +286,7 @@ void Run(const StageFlags& f) {
     if (Status st = exec::CheckStageName(r.name); !st.ok()) FailUsage(st);
     std::error_code ec;
     fs::remove_all(exec::PieceDir(r), ec);
+    if (ec == std::errc::not_a_directory || ec == std::errc::no_such_file_or_directory) ec.clear();  // nothing there
     if (ec) FailJob(Status::IoError(exec::PieceDir(r) + ": " + ec.message()));
     return;
   }
