@@ -1,0 +1,180 @@
+#include "exec/stage.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "dist/messages.h"
+
+namespace fanout::exec {
+namespace {
+
+Manifest Sample() {
+  Manifest m;
+  m.recipe.name = "trips";
+  m.recipe.dir = "/data/stage dir\twith\nodd %bytes";
+  m.recipe.cols = "1-5,total_amount|total_amt";
+  m.recipe.where = {"passenger_count >= 2", "trip_distance < 100"};
+  m.recipe.scan.delim = '\t';
+  m.recipe.scan.header = csv::HeaderMode::kYes;
+  m.recipe.scan.strict = true;
+  m.recipe.scan.buffer_bytes = 4096;
+  m.recipe.scan.max_row_bytes = 1 << 20;
+  m.remote.endpoint_url = "http://127.0.0.1:9000";
+  m.remote.region = "eu-west-1";
+  m.remote.no_sign_request = true;
+  m.remote.addressing = "path";
+  m.complete = true;
+  m.holders = {"h1", "user@h2"};
+  Manifest::Piece p;
+  p.where.holder = "user@h2";
+  p.where.piece = 7;
+  p.where.source.info = {"s3://bucket/trip data/a\nb %41.csv", 123456789, "\"etag-1\""};
+  p.where.source.compression = io::Compression::kZstd;
+  p.where.source_task = {0, 2, 5, 1000, 2000, 1000};
+  p.where.start_in_quote = true;
+  p.info = {"/home/u/.cache/fanout/stage/trips/7q.csv", 555, 42, true, true};
+  m.pieces.push_back(p);
+  return m;
+}
+
+TEST(StageTest, ManifestRoundTripsOddBytes) {
+  Manifest m = Sample();
+  Result<Manifest> back = DecodeManifest(EncodeManifest(m), "test");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(EncodeManifest(*back), EncodeManifest(m));
+  EXPECT_EQ(back->recipe.dir, m.recipe.dir);
+  EXPECT_EQ(back->recipe.where, m.recipe.where);
+  EXPECT_EQ(back->recipe.scan.delim, '\t');
+  EXPECT_EQ(back->recipe.scan.header, csv::HeaderMode::kYes);
+  EXPECT_TRUE(back->recipe.scan.strict);
+  EXPECT_EQ(back->remote.endpoint_url, "http://127.0.0.1:9000");
+  EXPECT_TRUE(back->remote.no_sign_request);
+  ASSERT_EQ(back->pieces.size(), 1u);
+  const Manifest::Piece& p = back->pieces[0];
+  EXPECT_EQ(p.where.holder, "user@h2");
+  EXPECT_EQ(p.where.piece, 7u);
+  EXPECT_EQ(p.where.source.info.url, "s3://bucket/trip data/a\nb %41.csv");
+  EXPECT_EQ(p.where.source.info.etag, "\"etag-1\"");
+  EXPECT_EQ(p.where.source.compression, io::Compression::kZstd);
+  EXPECT_EQ(p.where.source_task.range, 2u);
+  EXPECT_EQ(p.where.source_task.ranges, 5u);
+  EXPECT_EQ(p.where.source_task.begin, 1000u);
+  EXPECT_TRUE(p.where.start_in_quote);
+  EXPECT_EQ(p.info.size, 555u);
+  EXPECT_EQ(p.info.rows, 42u);
+}
+
+TEST(StageTest, DamagedManifestsAreErrorsNamingTheLine) {
+  std::string good = EncodeManifest(Sample());
+  for (const std::string& bad :
+       {std::string(""), std::string("not a manifest\n"), good + "piece\t1\t2\n", good + "mystery\tx\n",
+        good + "delimiter\t999\n", good + "header\tmaybe\n", good + "name\t%4\n"}) {
+    Result<Manifest> m = DecodeManifest(bad, "M");
+    EXPECT_FALSE(m.ok()) << bad;
+    if (!m.ok()) EXPECT_NE(m.status().message().find("M"), std::string::npos);
+  }
+  // Every prefix of a good manifest either decodes or fails cleanly.
+  for (size_t n = 0; n <= good.size(); ++n) (void)DecodeManifest(good.substr(0, n), "M");
+}
+
+TEST(StageTest, Names) {
+  EXPECT_TRUE(CheckStageName("trips-2024_v1.0").ok());
+  for (const char* bad : {"", ".hidden", "a/b", "..", "a b", "$(x)", "tab\there"}) {
+    EXPECT_FALSE(CheckStageName(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(CheckStageName(std::string(101, 'a')).ok());
+}
+
+TEST(StageTest, PieceMessagesRoundTrip) {
+  PieceInfo p{"/x/y/3q.csv", 10, 2, true, true};
+  Result<PieceInfo> back = dist::DecodePiece(dist::EncodePiece(p));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->path, p.path);
+  EXPECT_EQ(back->size, 10u);
+  EXPECT_EQ(back->rows, 2u);
+  EXPECT_TRUE(back->header);
+  EXPECT_TRUE(back->start_in_quote);
+  EXPECT_FALSE(dist::DecodePiece(dist::EncodePiece(PieceInfo{"relative.csv"})).ok());
+  EXPECT_FALSE(dist::DecodePiece("garbage").ok());
+}
+
+TEST(StageTest, TasksAndJobsCarryTheStage) {
+  dist::JobSpec job;
+  job.kind = dist::JobKind::kStage;
+  job.stage = Sample().recipe;
+  std::string frame = dist::EncodeJob(job);
+  Result<dist::JobSpec> j = dist::DecodeJob(std::string_view(frame).substr(5));
+  ASSERT_TRUE(j.ok()) << j.status().message();
+  EXPECT_EQ(j->kind, dist::JobKind::kStage);
+  EXPECT_EQ(j->stage.cols, job.stage.cols);
+  EXPECT_EQ(j->stage.where, job.stage.where);
+  EXPECT_EQ(j->stage.scan.delim, '\t');
+  job.stage.name = "";
+  frame = dist::EncodeJob(job);
+  EXPECT_FALSE(dist::DecodeJob(std::string_view(frame).substr(5)).ok());  // a stage job needs a name
+
+  dist::TaskMsg t;
+  t.id = 9;
+  t.object.info = {"/p/7q.csv", 555, ""};
+  t.task = {0, 0, 1, 0, UINT64_MAX, 555};
+  t.staged = true;
+  t.piece_here = true;
+  t.source = Sample().pieces[0].where;
+  frame = dist::EncodeTask(t);
+  Result<dist::TaskMsg> back = dist::DecodeTask(std::string_view(frame).substr(5));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(back->staged);
+  EXPECT_TRUE(back->piece_here);
+  EXPECT_EQ(back->source.piece, 7u);
+  EXPECT_EQ(back->source.source.info.url, t.source.source.info.url);
+  EXPECT_EQ(back->source.source_task.end, 2000u);
+  EXPECT_TRUE(back->source.start_in_quote);
+}
+
+TEST(StageTest, WritePieceIsWholeOrAbsent) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("fanout-stage-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path src = dir / "src.csv";
+  std::ofstream(src) << "a,b,c\n1,2,3\n4,5,6\n";
+  StageRecipe r;
+  r.name = "t";
+  r.dir = (dir / "stage").string();
+  r.cols = "3,1";
+  ObjectPlan o{io::ObjectInfo{src.string(), fs::file_size(src), ""}, io::Compression::kNone};
+  Task task{0, 0, 1, 0, UINT64_MAX, o.info.size};
+  bool q = false;
+  Result<PieceInfo> p = WritePiece(r, o, task, false, 4, nullptr, nullptr, &q);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  std::ifstream in(p->path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "c,a\n3,1\n6,4\n");
+  EXPECT_EQ(p->size, text.size());
+  EXPECT_EQ(p->rows, 2u);
+  EXPECT_TRUE(p->header);
+  EXPECT_EQ(fs::path(p->path).filename(), "4.csv");
+  // A later range gets the header too; a range started inside quotes has its own name.
+  Task second{0, 1, 2, 10, o.info.size, o.info.size - 10};
+  p = WritePiece(r, o, second, true, 5, nullptr, nullptr, &q);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(fs::path(p->path).filename(), "5q.csv");
+  // A column the source lacks (by name, or past the header's end): an error,
+  // and no file of any kind is left.
+  r.name = "u";
+  for (const char* cols : {"nope", "9"}) {
+    r.cols = cols;
+    p = WritePiece(r, o, task, false, 1, nullptr, nullptr, &q);
+    EXPECT_FALSE(p.ok()) << cols;
+  }
+  EXPECT_FALSE(fs::exists(dir / "stage" / "u" / "1.csv"));
+  for (const auto& e : fs::directory_iterator(dir / "stage" / "u")) {
+    EXPECT_NE(e.path().filename().string()[0], '.') << "temporary file left: " << e.path();
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fanout::exec
