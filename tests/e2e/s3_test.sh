@@ -105,6 +105,20 @@ for f in "$data"/*.csv; do
   check_files_equal "run --out s3://: $(basename "$f")" "$TMP/out.catres" "$TMP/expect.cut"
 done
 
+# fanout stage from S3: later jobs need no endpoint flag (the stage remembers
+# it), and a piece that went missing is fetched again from its key.
+export XDG_CACHE_HOME=$TMP/cache
+run_fanout st3 stage --cols 1-5 --as s3trips --range-size 7000 "$GLOB" "${S3[@]}" --workers 2 --quiet
+check_eq "stage from s3: exit ($(head -c 300 "$TMP/err.st3"))" "$(rc_of st3)" 0
+run_fanout local.stg count --by passenger_count "$data" --quiet
+run_fanout s3.stg count --by passenger_count stage://s3trips --workers 2 --quiet
+check_files_equal "count over a stage of s3 keys" "$TMP/out.s3.stg" "$TMP/out.local.stg"
+find "$XDG_CACHE_HOME/fanout/stage/s3trips" -name '*.csv' | sort | sed -n '2p;5p' | xargs rm -f
+run_fanout s3.stg2 count --by passenger_count stage://s3trips --workers 2
+check_true "missing pieces fetched again from s3: said so" grep -q "2 pieces of stage s3trips staged again" "$TMP/err.s3.stg2"
+check_files_equal "missing pieces fetched again from s3: exact" "$TMP/out.s3.stg2" "$TMP/out.local.stg"
+check_true "stage --drop" "$FANOUT" stage --drop s3trips --quiet
+
 # Errors name the URL, fail the job and print no table.
 expect_fail 1 "s3://nyc-tlc/nope/*.csv" count --by passenger_count 's3://nyc-tlc/nope/*.csv' "${S3[@]}"
 expect_fail 1 "NoSuchBucket" count --by passenger_count 's3://no-such-bucket/x.csv' "${S3[@]}"
