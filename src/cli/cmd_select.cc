@@ -14,6 +14,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "core/file_write.h"
 #include "cli/common.h"
 #include "core/progress.h"
 #include "exec/local_executor.h"
@@ -31,20 +32,6 @@ struct SelectFlags {
   std::string cols;
   std::string out;
 };
-
-Status ErrnoError(const std::string& path, const char* what) {
-  return Status::IoError(path + ": " + what + ": " + std::strerror(errno));
-}
-
-Status WriteAll(int fd, const std::string& path, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(path, "write failed");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::OK();
-}
 
 Status AppendFile(const std::string& from, const std::string& to) {
   int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);

@@ -4,6 +4,60 @@
 
 namespace fanout::dist {
 
+namespace {
+
+void EncodeScan(const exec::ScanOptions& scan, Encoder* e) {
+  e->U8(static_cast<uint8_t>(scan.delim)).U8(static_cast<uint8_t>(scan.header));
+  e->U64(scan.buffer_bytes).U64(scan.max_row_bytes).U8(scan.strict);
+}
+
+Result<exec::ScanOptions> DecodeScan(Decoder* d) {
+  exec::ScanOptions scan;
+  ASSIGN_OR_RETURN(uint8_t delim, d->U8());
+  scan.delim = static_cast<char>(delim);
+  ASSIGN_OR_RETURN(uint8_t header, d->U8());
+  if (header > static_cast<uint8_t>(csv::HeaderMode::kNo)) return Status::Corrupt("unknown header mode");
+  scan.header = static_cast<csv::HeaderMode>(header);
+  ASSIGN_OR_RETURN(uint64_t buffer, d->U64());
+  ASSIGN_OR_RETURN(uint64_t max_row, d->U64());
+  if (buffer == 0 || max_row == 0 || buffer > (1ull << 31) || max_row > (1ull << 31)) {
+    return Status::Corrupt("buffer sizes out of range");
+  }
+  scan.buffer_bytes = buffer;
+  scan.max_row_bytes = max_row;
+  ASSIGN_OR_RETURN(uint8_t strict, d->U8());
+  scan.strict = strict != 0;
+  return scan;
+}
+
+// An object and the range of it a task owns (a task's, or a staged piece's source).
+void EncodeObjectTask(const exec::ObjectPlan& o, const exec::Task& t, bool start_in_quote, Encoder* e) {
+  e->Str(o.info.url).U64(o.info.size).Str(o.info.etag).U8(static_cast<uint8_t>(o.compression));
+  e->U32(t.range).U32(t.ranges).U64(t.begin).U64(t.end).U64(t.stored_bytes).U8(start_in_quote);
+}
+
+Status DecodeObjectTask(Decoder* d, uint64_t id, exec::ObjectPlan* o, exec::Task* t, bool* start_in_quote) {
+  ASSIGN_OR_RETURN(o->info.url, d->Str());
+  ASSIGN_OR_RETURN(o->info.size, d->U64());
+  ASSIGN_OR_RETURN(o->info.etag, d->Str());
+  ASSIGN_OR_RETURN(uint8_t c, d->U8());
+  if (c > static_cast<uint8_t>(io::Compression::kZstd)) return Status::Corrupt("unknown compression " + std::to_string(c));
+  o->compression = static_cast<io::Compression>(c);
+  ASSIGN_OR_RETURN(t->range, d->U32());
+  ASSIGN_OR_RETURN(t->ranges, d->U32());
+  ASSIGN_OR_RETURN(t->begin, d->U64());
+  ASSIGN_OR_RETURN(t->end, d->U64());
+  ASSIGN_OR_RETURN(t->stored_bytes, d->U64());
+  ASSIGN_OR_RETURN(uint8_t q, d->U8());
+  *start_in_quote = q != 0;
+  if (t->ranges == 0 || t->range >= t->ranges || t->begin > t->end) {
+    return Status::Corrupt("task " + std::to_string(id) + " has an impossible range");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 std::string EncodeHello(const Hello& m) {
   Encoder e;
   e.U32(m.version).U32(m.cores).Str(m.host).Str(m.fanout_version);
@@ -35,8 +89,7 @@ std::string EncodeJob(const JobSpec& m) {
   e.U32(static_cast<uint32_t>(m.aggs.size()));
   for (const auto& [kind, col] : m.aggs) e.U8(kind).Str(col);
   e.U8(m.output_count);
-  e.U8(static_cast<uint8_t>(m.scan.delim)).U8(static_cast<uint8_t>(m.scan.header));
-  e.U64(m.scan.buffer_bytes).U64(m.scan.max_row_bytes).U8(m.scan.strict);
+  EncodeScan(m.scan, &e);
   e.Str(m.remote.endpoint_url).Str(m.remote.region).U8(m.remote.no_sign_request).Str(m.remote.addressing);
   e.U32(static_cast<uint32_t>(m.remote.io_timeout_s)).U32(static_cast<uint32_t>(m.remote.connections));
   e.U32(static_cast<uint32_t>(m.remote.parts_in_flight)).U64(m.remote.part_bytes);
@@ -44,8 +97,7 @@ std::string EncodeJob(const JobSpec& m) {
   const exec::StageRecipe& st = m.stage;
   e.Str(st.name).Str(st.dir).Str(st.cols).U32(static_cast<uint32_t>(st.where.size()));
   for (const std::string& w : st.where) e.Str(w);
-  e.U8(static_cast<uint8_t>(st.scan.delim)).U8(static_cast<uint8_t>(st.scan.header));
-  e.U64(st.scan.buffer_bytes).U64(st.scan.max_row_bytes).U8(st.scan.strict);
+  EncodeScan(st.scan, &e);
   return e.Frame(FrameType::kJob);
 }
 
@@ -84,20 +136,7 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
   }
   ASSIGN_OR_RETURN(uint8_t oc, d.U8());
   m.output_count = oc != 0;
-  ASSIGN_OR_RETURN(uint8_t delim, d.U8());
-  m.scan.delim = static_cast<char>(delim);
-  ASSIGN_OR_RETURN(uint8_t header, d.U8());
-  if (header > static_cast<uint8_t>(csv::HeaderMode::kNo)) return Status::Corrupt("unknown header mode");
-  m.scan.header = static_cast<csv::HeaderMode>(header);
-  ASSIGN_OR_RETURN(uint64_t buffer, d.U64());
-  ASSIGN_OR_RETURN(uint64_t max_row, d.U64());
-  if (buffer == 0 || max_row == 0 || buffer > (1ull << 31) || max_row > (1ull << 31)) {
-    return Status::Corrupt("buffer sizes out of range");
-  }
-  m.scan.buffer_bytes = buffer;
-  m.scan.max_row_bytes = max_row;
-  ASSIGN_OR_RETURN(uint8_t strict, d.U8());
-  m.scan.strict = strict != 0;
+  ASSIGN_OR_RETURN(m.scan, DecodeScan(&d));
   ASSIGN_OR_RETURN(m.remote.endpoint_url, d.Str());
   ASSIGN_OR_RETURN(m.remote.region, d.Str());
   ASSIGN_OR_RETURN(uint8_t anon, d.U8());
@@ -121,20 +160,7 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
     ASSIGN_OR_RETURN(std::string w, d.Str());
     st.where.push_back(std::move(w));
   }
-  ASSIGN_OR_RETURN(uint8_t sdelim, d.U8());
-  st.scan.delim = static_cast<char>(sdelim);
-  ASSIGN_OR_RETURN(uint8_t sheader, d.U8());
-  if (sheader > static_cast<uint8_t>(csv::HeaderMode::kNo)) return Status::Corrupt("unknown header mode");
-  st.scan.header = static_cast<csv::HeaderMode>(sheader);
-  ASSIGN_OR_RETURN(uint64_t sbuffer, d.U64());
-  ASSIGN_OR_RETURN(uint64_t smax_row, d.U64());
-  if (sbuffer == 0 || smax_row == 0 || sbuffer > (1ull << 31) || smax_row > (1ull << 31)) {
-    return Status::Corrupt("buffer sizes out of range");
-  }
-  st.scan.buffer_bytes = sbuffer;
-  st.scan.max_row_bytes = smax_row;
-  ASSIGN_OR_RETURN(uint8_t sstrict, d.U8());
-  st.scan.strict = sstrict != 0;
+  ASSIGN_OR_RETURN(st.scan, DecodeScan(&d));
   RETURN_IF_ERROR(d.Finish());
   if (!st.name.empty()) RETURN_IF_ERROR(exec::CheckStageName(st.name));
   if (m.kind == JobKind::kStage && st.name.empty()) return Status::Corrupt("a stage job without a stage name");
@@ -143,17 +169,12 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
 
 std::string EncodeTask(const TaskMsg& m) {
   Encoder e;
-  e.U64(m.id).U32(m.index).Str(m.object.info.url).U64(m.object.info.size).Str(m.object.info.etag);
-  e.U8(static_cast<uint8_t>(m.object.compression));
-  e.U32(m.task.range).U32(m.task.ranges).U64(m.task.begin).U64(m.task.end).U64(m.task.stored_bytes);
-  e.U8(m.start_in_quote);
+  e.U64(m.id).U32(m.index);
+  EncodeObjectTask(m.object, m.task, m.start_in_quote, &e);
   e.U8(m.staged);
   if (m.staged) {
-    const exec::StagedPiece& p = m.source;
-    e.U8(m.piece_here).U32(p.piece).Str(p.source.info.url).U64(p.source.info.size).Str(p.source.info.etag);
-    e.U8(static_cast<uint8_t>(p.source.compression));
-    e.U32(p.source_task.range).U32(p.source_task.ranges).U64(p.source_task.begin).U64(p.source_task.end);
-    e.U64(p.source_task.stored_bytes).U8(p.start_in_quote);
+    e.U8(m.piece_here).U32(m.source.piece);
+    EncodeObjectTask(m.source.source, m.source.source_task, m.source.start_in_quote, &e);
   }
   return e.Frame(FrameType::kTask);
 }
@@ -163,48 +184,16 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
   TaskMsg m;
   ASSIGN_OR_RETURN(m.id, d.U64());
   ASSIGN_OR_RETURN(m.index, d.U32());
-  ASSIGN_OR_RETURN(m.object.info.url, d.Str());
-  ASSIGN_OR_RETURN(m.object.info.size, d.U64());
-  ASSIGN_OR_RETURN(m.object.info.etag, d.Str());
-  ASSIGN_OR_RETURN(uint8_t c, d.U8());
-  if (c > static_cast<uint8_t>(io::Compression::kZstd)) return Status::Corrupt("unknown compression " + std::to_string(c));
-  m.object.compression = static_cast<io::Compression>(c);
-  ASSIGN_OR_RETURN(m.task.range, d.U32());
-  ASSIGN_OR_RETURN(m.task.ranges, d.U32());
-  ASSIGN_OR_RETURN(m.task.begin, d.U64());
-  ASSIGN_OR_RETURN(m.task.end, d.U64());
-  ASSIGN_OR_RETURN(m.task.stored_bytes, d.U64());
-  ASSIGN_OR_RETURN(uint8_t q, d.U8());
-  m.start_in_quote = q != 0;
+  RETURN_IF_ERROR(DecodeObjectTask(&d, m.id, &m.object, &m.task, &m.start_in_quote));
   ASSIGN_OR_RETURN(uint8_t staged, d.U8());
   m.staged = staged != 0;
   if (m.staged) {
-    exec::StagedPiece& p = m.source;
     ASSIGN_OR_RETURN(uint8_t here, d.U8());
     m.piece_here = here != 0;
-    ASSIGN_OR_RETURN(p.piece, d.U32());
-    ASSIGN_OR_RETURN(p.source.info.url, d.Str());
-    ASSIGN_OR_RETURN(p.source.info.size, d.U64());
-    ASSIGN_OR_RETURN(p.source.info.etag, d.Str());
-    ASSIGN_OR_RETURN(uint8_t sc, d.U8());
-    if (sc > static_cast<uint8_t>(io::Compression::kZstd)) return Status::Corrupt("unknown compression " + std::to_string(sc));
-    p.source.compression = static_cast<io::Compression>(sc);
-    ASSIGN_OR_RETURN(p.source_task.range, d.U32());
-    ASSIGN_OR_RETURN(p.source_task.ranges, d.U32());
-    ASSIGN_OR_RETURN(p.source_task.begin, d.U64());
-    ASSIGN_OR_RETURN(p.source_task.end, d.U64());
-    ASSIGN_OR_RETURN(p.source_task.stored_bytes, d.U64());
-    ASSIGN_OR_RETURN(uint8_t sq, d.U8());
-    p.start_in_quote = sq != 0;
-    if (p.source_task.ranges == 0 || p.source_task.range >= p.source_task.ranges ||
-        p.source_task.begin > p.source_task.end) {
-      return Status::Corrupt("task " + std::to_string(m.id) + " has an impossible source range");
-    }
+    ASSIGN_OR_RETURN(m.source.piece, d.U32());
+    RETURN_IF_ERROR(DecodeObjectTask(&d, m.id, &m.source.source, &m.source.source_task, &m.source.start_in_quote));
   }
   RETURN_IF_ERROR(d.Finish());
-  if (m.task.ranges == 0 || m.task.range >= m.task.ranges || m.task.begin > m.task.end) {
-    return Status::Corrupt("task " + std::to_string(m.id) + " has an impossible range");
-  }
   return m;
 }
 

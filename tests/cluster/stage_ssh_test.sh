@@ -92,8 +92,8 @@ holders() { awk -F'\t' '$1 == "piece" {print $3}' "$MANIFEST" | sort -u; }
 piece_lines_but_holder() { awk -F'\t' -v OFS='\t' '$1 == "piece" {$3 = ""; print}' "$1"; }
 # moved BEFORE AFTER: "N FROM TO" for each piece whose holder changed.
 moved() {
-  join -t $'\t' <(awk -F'\t' '$1 == "piece" {print $2 "\t" $3}' "$1" | sort) \
-    <(awk -F'\t' '$1 == "piece" {print $2 "\t" $3}' "$2" | sort) | awk -F'\t' '$2 != $3 {print $1, $2, $3}'
+  LC_ALL=C join -t $'\t' <(awk -F'\t' '$1 == "piece" {print $2 "\t" $3}' "$1" | LC_ALL=C sort) \
+    <(awk -F'\t' '$1 == "piece" {print $2 "\t" $3}' "$2" | LC_ALL=C sort) | awk -F'\t' '$2 != $3 {print $1, $2, $3}'
 }
 # staged_rows: the data rows of every piece (the source has ROWS).
 staged_rows() { awk -F'\t' '$1 == "piece" {n += $6} END {print n + 0}' "$MANIFEST"; }
