@@ -73,12 +73,13 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
   std::string problems;
   for (const std::string& h : holders) {
     if (h == exec::kLocalHolder) {
-      std::error_code ec;
-      fs::remove_all(exec::PieceDir(m.recipe), ec);
-      if (ec == std::errc::not_a_directory || ec == std::errc::no_such_file_or_directory) ec.clear();  // nothing there
-      if (ec) {
+      std::string kept;
+      Status st = exec::RemovePieceDir(m.recipe, &kept);
+      if (!st.ok()) {
         failed.push_back(h);
-        problems += "; " + exec::PieceDir(m.recipe) + ": " + ec.message();
+        problems += "; " + st.message();
+      } else if (!kept.empty() && !quiet) {
+        std::fprintf(stderr, "fanout: kept %s\n", kept.c_str());
       }
       continue;
     }
@@ -94,6 +95,11 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
   }
   if (!failed.empty()) {
     m.holders = failed;
+    std::vector<exec::Manifest::Piece> left;  // the pieces still out there
+    for (const auto& p : m.pieces) {
+      if (std::find(failed.begin(), failed.end(), p.where.holder) != failed.end()) left.push_back(p);
+    }
+    m.pieces = left;
     m.complete = false;  // some of it is gone: no job may read it now
     RETURN_IF_ERROR(exec::SaveManifest(m));
     return Status::IoError("stage '" + name + "' could not be removed everywhere (" + problems.substr(2) +
@@ -104,7 +110,8 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
   if (!quiet) {
     std::string on;
     for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
-    std::fprintf(stderr, "fanout: dropped stage %s (%zu pieces, %s) from %s\n", name.c_str(), m.pieces.size(),
+    std::fprintf(stderr, "fanout: dropped stage %s (%zu %s, %s) from %s\n", name.c_str(), m.pieces.size(),
+                 m.pieces.size() == 1 ? "piece" : "pieces",
                  FormatBytes(PieceBytes(m)).c_str(), on.empty() ? "nowhere (it held nothing)" : on.c_str());
   }
   return Status::OK();
@@ -273,7 +280,8 @@ void Stage(const StageFlags& f) {
   std::string on;
   for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
   PrintSummary(f.common.quiet, plan, stats, secs,
-               ", staged as stage://" + f.as + ": " + std::to_string(m.pieces.size()) + " pieces, " +
+               ", staged as stage://" + f.as + ": " + std::to_string(m.pieces.size()) +
+                   (m.pieces.size() == 1 ? " piece, " : " pieces, ") +
                    FormatBytes(PieceBytes(m)) + " on " + (on.empty() ? "-" : on) + extra);
   if (!f.common.quiet) std::fputs(details.c_str(), stderr);
 }
@@ -284,10 +292,9 @@ void Run(const StageFlags& f) {
     r.name = f.drop_here;
     r.dir = f.dir;
     if (Status st = exec::CheckStageName(r.name); !st.ok()) FailUsage(st);
-    std::error_code ec;
-    fs::remove_all(exec::PieceDir(r), ec);
-    if (ec == std::errc::not_a_directory || ec == std::errc::no_such_file_or_directory) ec.clear();  // nothing there
-    if (ec) FailJob(Status::IoError(exec::PieceDir(r) + ": " + ec.message()));
+    std::string kept;
+    OrFail(exec::RemovePieceDir(r, &kept));
+    if (!kept.empty()) std::fprintf(stderr, "fanout: kept %s\n", kept.c_str());
     return;
   }
   if (f.list) return List();

@@ -75,7 +75,68 @@ const char* HeaderModeName(csv::HeaderMode m) {
   return m == csv::HeaderMode::kYes ? "yes" : m == csv::HeaderMode::kNo ? "no" : "auto";
 }
 
+constexpr const char* kMarker = ".fanout-stage";
+
+// N.csv, Nq.csv, or a temporary piece .N[q].csv.tmp.PID.K: what WritePiece writes.
+bool IsPieceFile(const std::string& name) {
+  std::string n = name;
+  bool temp = !n.empty() && n[0] == '.';
+  if (temp) {
+    size_t t = n.find(".csv.tmp.");
+    if (t == std::string::npos) return false;
+    n = n.substr(1, t + 4 - 1);
+  }
+  if (n.size() < 5 || n.compare(n.size() - 4, 4, ".csv") != 0) return false;
+  n.resize(n.size() - 4);
+  if (!n.empty() && n.back() == 'q') n.pop_back();
+  return !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Makes the piece directory, or checks that an existing one is fanout's: marked,
+// or holding nothing but pieces (so --drop can never remove a user's files).
+Status ClaimPieceDir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create the stage directory " + dir + ": " + ec.message());
+  std::string marker = dir + "/" + kMarker;
+  if (::access(marker.c_str(), F_OK) == 0) return Status::OK();
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name != kMarker && !IsPieceFile(name)) {
+      return Status::InvalidArgument(dir + " already holds files fanout did not write (" + name +
+                                     "); choose another --stage-dir or --as");
+    }
+  }
+  if (ec) return Status::IoError("cannot list the stage directory " + dir + ": " + ec.message());
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError(marker, "cannot create");
+  ::close(fd);
+  return Status::OK();
+}
+
 }  // namespace
+
+Status RemovePieceDir(const StageRecipe& recipe, std::string* kept) {
+  std::string dir = PieceDir(recipe);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::OK();
+  std::vector<std::string> others;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name == kMarker || IsPieceFile(name)) {
+      if (::unlink(e.path().c_str()) != 0 && errno != ENOENT) return ErrnoError(e.path().string(), "cannot remove");
+    } else {
+      others.push_back(name);
+    }
+  }
+  if (ec) return Status::IoError("cannot list the stage directory " + dir + ": " + ec.message());
+  if (others.empty()) {
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return ErrnoError(dir, "cannot remove");
+  } else if (kept != nullptr) {
+    *kept = dir + " (it also holds " + others[0] + (others.size() > 1 ? " and more" : "") + ", left alone)";
+  }
+  return Status::OK();
+}
 
 Status CheckStageName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 100 && name[0] != '.';
@@ -123,9 +184,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   ASSIGN_OR_RETURN(ops::ResolvedQuery rq, ops::Resolve(query, header, source.info.url));
 
   std::string dir = PieceDir(recipe);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create the stage directory " + dir + ": " + ec.message());
+  RETURN_IF_ERROR(ClaimPieceDir(dir));
   // Two names per piece: a range re-run from the other quote state must never
   // be confused with the first try.
   std::string name = std::to_string(piece) + (start_in_quote ? "q" : "") + ".csv";

@@ -53,10 +53,17 @@ std::string CacheDir();
 // The directory on this machine that holds the pieces of `recipe.name`.
 std::string PieceDir(const StageRecipe& recipe);
 
+// Removes what fanout wrote in this machine's piece directory of `recipe.name`
+// — piece files, temporary pieces, its marker — and the directory when that
+// leaves it empty; anything else in it stays (and is named in *kept). A missing
+// directory is not an error.
+Status RemovePieceDir(const StageRecipe& recipe, std::string* kept);
+
 // Writes one piece: the selected columns of the rows `task` owns in `source`,
 // preceded by the source's header when it has one, to a temporary file that is
 // synced and then renamed into place — a piece file is whole or absent, never
 // half-written. Errors (a full disk, an unwritable directory) name the file.
+// The piece directory is fanout's own: one that holds other files is refused.
 Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source, const Task& task,
                              bool start_in_quote, uint32_t piece, Progress* progress,
                              const std::atomic<bool>* cancel, bool* end_in_quote);

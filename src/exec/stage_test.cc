@@ -171,8 +171,28 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   }
   EXPECT_FALSE(fs::exists(dir / "stage" / "u" / "1.csv"));
   for (const auto& e : fs::directory_iterator(dir / "stage" / "u")) {
-    EXPECT_NE(e.path().filename().string()[0], '.') << "temporary file left: " << e.path();
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "temporary file left: " << e.path();
   }
+  // --drop removes what fanout wrote and nothing else.
+  r.name = "t";
+  std::ofstream(dir / "stage" / "t" / "notes.txt") << "mine";
+  std::string kept;
+  ASSERT_TRUE(RemovePieceDir(r, &kept).ok());
+  EXPECT_NE(kept.find("notes.txt"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "stage" / "t" / "notes.txt"));
+  EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "4.csv"));
+  EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "5q.csv"));
+  // A directory holding someone else's files is not taken over.
+  r.cols = "1";
+  p = WritePiece(r, o, task, false, 0, nullptr, nullptr, &q);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("notes.txt"), std::string::npos);
+  fs::remove(dir / "stage" / "t" / "notes.txt");
+  kept.clear();
+  ASSERT_TRUE(RemovePieceDir(r, &kept).ok());
+  EXPECT_TRUE(kept.empty());
+  EXPECT_FALSE(fs::exists(dir / "stage" / "t"));
+  EXPECT_TRUE(RemovePieceDir(r, &kept).ok());  // nothing there: fine
   fs::remove_all(dir);
 }
 

@@ -86,7 +86,7 @@ for cluster in "" "--workers 2"; do
     pieces_joined "$name" "$TMP/joined" 2>"$TMP/err.join"
     check_eq "$what: manifest readable ($(head -c 300 "$TMP/err.join"))" "$?" 0
     check_dirs_equal "$what: pieces joined = reference select" "$TMP/joined" "$TMP/ref.sel"
-    check_eq "$what: no temporary piece left" "$(find "$PIECES/$name" -name '.*' | wc -l)" 0
+    check_eq "$what: no temporary piece left" "$(find "$PIECES/$name" -name '.*.tmp.*' | wc -l)" 0
     # Queries over the stage: its columns are numbered as selected (1,3-5 -> 1..4).
     run_ref want count --by passenger_count "$data" --format csv
     check_staged want count --by passenger_count "stage://$name" --format csv "${c[@]}"
@@ -160,6 +160,21 @@ run_fanout list stage --list
 check_true "--list marks it" grep -qE "^ro	INCOMPLETE" "$TMP/out.list"
 check_true "an incomplete stage can be dropped" "$FANOUT" stage --drop ro --quiet
 check_true "--drop: its manifest goes" test ! -e "$STAGES/ro"
+
+# A stage directory is fanout's own: one holding other files is refused, and
+# --drop removes only what fanout wrote.
+mkdir -p "$TMP/mine/precious"
+echo keep >"$TMP/mine/precious/notes.txt"
+expect_fail 1 "already holds files fanout did not write (notes.txt)" stage --cols 1 --as precious --stage-dir "$TMP/mine" "$data"
+check_true "refused: the user's file is untouched" grep -q keep "$TMP/mine/precious/notes.txt"
+"$FANOUT" stage --drop precious --quiet
+check_true "--drop of the refused stage: the user's file is untouched" grep -q keep "$TMP/mine/precious/notes.txt"
+check_true "stage into a fresh directory" "$FANOUT" stage --cols 1 --as fresh --stage-dir "$TMP/mine" "$data" --quiet
+echo later >"$TMP/mine/fresh/later.txt"
+run_fanout drop stage --drop fresh
+check_true "--drop keeps a file fanout did not write" grep -q later "$TMP/mine/fresh/later.txt"
+check_true "--drop says it kept it" grep -q "kept $TMP/mine/fresh (it also holds later.txt" "$TMP/err.drop"
+check_eq "--drop removed every piece" "$(find "$TMP/mine/fresh" -name '*.csv' | wc -l)" 0
 
 # A full disk (a 256 KiB tmpfs; needs root): the error says so, no piece is left
 # half-written, the stage is not readable.
