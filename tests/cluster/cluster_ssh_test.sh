@@ -27,13 +27,7 @@ stop_masters() {
   for h in ${HOSTS_NAMES//,/ }; do $SSH -O exit "$h" >/dev/null 2>&1; done
   return 0
 }
-# In front of the EXIT trap hosts_up installed (hosts_down, then lib.sh's cleanup).
-prev=$(trap -p EXIT)
-prev=${prev#"trap -- '"}
-prev=${prev%"' EXIT"}
-prev=${prev//"'\\''"/"'"}
-# shellcheck disable=SC2064
-trap "stop_masters; $prev" EXIT
+hosts_trap_first stop_masters
 
 # The data must be readable by the hosts' user: it lives in the hosts' directory.
 data=$HOSTS_DIR/data
@@ -89,37 +83,13 @@ check_files_equal "a stretched job over 3 hosts" "$TMP/out.share" "$TMP/out.want
 check_eq "every host ran tasks ($(grep -E '^fanout:   h' "$TMP/err.share" | tr -s ' ' | tr '\n' '|'))" \
   "$(grep -cE '^fanout:   h[123] .* [1-9][0-9]* tasks' "$TMP/err.share")" 3
 
-# worker_on I: the fanout worker's PID on host I (empty if none).
-worker_on() {
-  local p
-  for p in $(host_pids "$1" 2>/dev/null); do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "fanout worker" && echo "$p"
-  done
-  return 0
-}
-# workers_left: how many fanout workers run on any host.
-workers_left() {
-  local n=0 i
-  for i in 1 2 3; do n=$((n + $(worker_on "$i" | wc -l))); done
-  echo "$n"
-}
-# wait_no_workers SECONDS: true once no worker runs on any host.
-wait_no_workers() {
-  local deadline=$((SECONDS + $1))
-  while ((SECONDS < deadline)); do
-    [[ $(workers_left) == 0 ]] && return 0
-    sleep 0.2
-  done
-  [[ $(workers_left) == 0 ]]
-}
-
 # fault_run TAG ACTION: runs JOB, applies ACTION to a random host after a random
 # moment, checks the answer is exact and the host was reported lost.
 fault_run() {
   local tag=$1 action=$2 host=$((RANDOM % 3 + 1))
   # A worker cut off by an earlier fault lingers until its idle timeout; start
   # clean, so the fault hits this job's worker (and that cleanup is checked).
-  check_true "$tag: no worker left from before" wait_no_workers 20
+  check_true "$tag: no worker left from before" hosts_wait_no_workers 20
   local extra=(--remote-fanout "$slow")
   # A black hole or a hang must be caught by the heartbeat timeout: no backups
   # (which could finish the job first) and longer tasks.
@@ -128,10 +98,10 @@ fault_run() {
   local coord=$!
   # Wait until every worker runs, then a random moment more.
   local t=0
-  while [[ $(workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
+  while [[ $(hosts_workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
   sleep "0.$((RANDOM % 8 + 1))"
   local pid
-  pid=$(worker_on "$host" | head -n 1)
+  pid=$(host_workers "$host" | head -n 1)
   case $action in
     kill9) [[ -n $pid ]] && kill -9 "$pid" ;;
     sshd) host_kill_sshd "$host" ;;
@@ -157,19 +127,19 @@ for i in 1 2 3; do fault_run "link_$i" link; done
 grep -qh "no heartbeat" "$TMP"/err.link_*
 check_eq "a black-holed host is caught by the heartbeat timeout" "$?" 0
 for i in 1 2; do fault_run "hang_$i" hang; done
-check_true "no worker left on any host after the faults (once cut-off ones time out)" wait_no_workers 20
+check_true "no worker left on any host after the faults (once cut-off ones time out)" hosts_wait_no_workers 20
 
 # Ctrl-C: exit 130 at once, and within a few seconds no worker on any host.
 "$FANOUT" "${JOB[@]}" --remote-fanout "$slow" >"$TMP/out.int" 2>"$TMP/err.int" </dev/null &
 coord=$!
 t=0
-while [[ $(workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
-check_eq "Ctrl-C: workers were running on every host" "$(workers_left)" 3
+while [[ $(hosts_workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
+check_eq "Ctrl-C: workers were running on every host" "$(hosts_workers_left)" 3
 kill -INT "$coord"
 wait "$coord"
 check_eq "Ctrl-C: exit status 130" "$?" 130
 check_true "Ctrl-C: no table on stdout" test ! -s "$TMP/out.int"
-check_true "Ctrl-C: no worker left on any host" wait_no_workers 5
+check_true "Ctrl-C: no worker left on any host" hosts_wait_no_workers 5
 
 # The seed's pipeline across the hosts: a python mapper per object and a python
 # merge, the mapper shipped to every host (cached there by content).

@@ -33,6 +33,10 @@
 #   hosts_install_binary PATH
 #                          copy PATH into $HOSTS_DIR/bin (mode 755, reachable by the test
 #                          user) and print the copy's path
+#   host_workers I         PIDs of the fanout workers running on host I
+#   hosts_workers_left     how many fanout workers run on all the hosts
+#   hosts_wait_no_workers S  true once none runs (waits up to S seconds)
+#   hosts_trap_first CMD   run CMD at exit before what the EXIT trap already does
 #
 # The network: a bridge HOSTS_BRIDGE (fo-br0) in the root namespace with address
 # $HOSTS_SUBNET.1/24 (10.231.0.1), and for host I a namespace ${HOSTS_PREFIX}I (fo-hI)
@@ -694,4 +698,44 @@ hosts_install_binary() {
     return 1
   fi
   echo "$dst"
+}
+
+# ---- helpers for tests that run fanout workers on the hosts ------------------
+
+# host_workers I: the PIDs of the fanout workers running on host I (none: nothing).
+host_workers() {
+  local p
+  for p in $(host_pids "$1" 2>/dev/null); do
+    tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q "fanout worker" && echo "$p"
+  done
+  return 0
+}
+
+# hosts_workers_left: how many fanout workers run on all the hosts.
+hosts_workers_left() {
+  local n=0 i
+  for ((i = 1; i <= HOSTS_N; i++)); do n=$((n + $(host_workers "$i" | wc -l))); done
+  echo "$n"
+}
+
+# hosts_wait_no_workers SECONDS: true once no fanout worker runs on any host.
+hosts_wait_no_workers() {
+  local deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    [[ $(hosts_workers_left) == 0 ]] && return 0
+    sleep 0.2
+  done
+  [[ $(hosts_workers_left) == 0 ]]
+}
+
+# hosts_trap_first COMMAND: runs COMMAND at exit before what the EXIT trap does
+# already (hosts_up's hosts_down, then the test's own cleanup).
+hosts_trap_first() {
+  local prev
+  prev=$(trap -p EXIT)
+  prev=${prev#"trap -- '"}
+  prev=${prev%"' EXIT"}
+  prev=${prev//"'\\''"/"'"}
+  # shellcheck disable=SC2064
+  trap "$1; $prev" EXIT
 }

@@ -49,13 +49,7 @@ stop_masters() {
   rm -rf "${STAGES[@]}"
   return 0
 }
-# In front of the EXIT trap hosts_up installed (hosts_down, then lib.sh's cleanup).
-prev=$(trap -p EXIT)
-prev=${prev#"trap -- '"}
-prev=${prev%"' EXIT"}
-prev=${prev//"'\\''"/"'"}
-# shellcheck disable=SC2064
-trap "stop_masters; $prev" EXIT
+hosts_trap_first stop_masters
 
 # The data must be readable by the hosts' user: it lives in the hosts' directory.
 data=$HOSTS_DIR/data
@@ -226,30 +220,6 @@ check_eq "run over stage://trips: nothing staged again" "$(grep -c 'staged again
 
 # ---- 5. faults at random moments --------------------------------------------------
 
-# worker_on I: the fanout worker's PID on host I (empty if none).
-worker_on() {
-  local p
-  for p in $(host_pids "$1" 2>/dev/null); do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "fanout worker" && echo "$p"
-  done
-  return 0
-}
-# workers_left: how many fanout workers run on any host.
-workers_left() {
-  local n=0 i
-  for i in 1 2 3; do n=$((n + $(worker_on "$i" | wc -l))); done
-  echo "$n"
-}
-# wait_no_workers SECONDS: true once no worker runs on any host.
-wait_no_workers() {
-  local deadline=$((SECONDS + $1))
-  while ((SECONDS < deadline)); do
-    [[ $(workers_left) == 0 ]] && return 0
-    sleep 0.2
-  done
-  [[ $(workers_left) == 0 ]]
-}
-
 JOB=(count --by 4 stage://trips --format csv "${H[@]}" --threads 1 --heartbeat-timeout 3 --remote-fanout "$slow")
 
 # fault_run TAG ACTION: stages trips afresh (over every host), runs JOB (each host
@@ -259,7 +229,7 @@ JOB=(count --by 4 stage://trips --format csv "${H[@]}" --threads 1 --heartbeat-t
 # manifest must say so.
 fault_run() {
   local tag=$1 action=$2
-  check_true "$tag: no worker left from before" wait_no_workers 20
+  check_true "$tag: no worker left from before" hosts_wait_no_workers 20
   run_fanout "$tag.stage" "${STAGE[@]}" --replace
   if [[ $(rc_of "$tag.stage") != 0 ]] || ! grep -qx $'complete\t1' "$MANIFEST"; then
     fail "$tag: staging again with --replace failed: $(tail -n 5 "$TMP/err.$tag.stage" | tr '\n' '|')"
@@ -277,11 +247,11 @@ fault_run() {
   # Wait until every worker runs, then a random moment more (less than 3 of the
   # victim's tasks: it has pieces left to lose).
   local t=0
-  while [[ $(workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
+  while [[ $(hosts_workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
   local moment=0.$((RANDOM % 8 + 1))
   sleep "$moment"
   local pid
-  pid=$(worker_on "$host" | head -n 1)
+  pid=$(host_workers "$host" | head -n 1)
   case $action in
     kill9) [[ -n $pid ]] && kill -9 "$pid" ;;
     sshd) host_kill_sshd "$host" ;;
@@ -321,7 +291,7 @@ check_pieces "after the faults"
 run_fanout after count --by 4 stage://trips --format csv "${H[@]}"
 check_files_equal "after the faults: exact answer" "$TMP/out.after" "$TMP/out.want"
 check_eq "after the faults: nothing staged again" "$(grep -c 'staged again' "$TMP/err.after")" 0
-check_true "no worker left on any host after the faults (once cut-off ones time out)" wait_no_workers 20
+check_true "no worker left on any host after the faults (once cut-off ones time out)" hosts_wait_no_workers 20
 
 # ---- 8. a stage directory the hosts cannot write ----------------------------------
 
@@ -350,6 +320,19 @@ check_true "drop the incomplete stage: its manifest is gone" test ! -e "$XDG_CAC
 piece_dir=$(awk -F'\t' '$1 == "piece" {print $4; exit}' "$MANIFEST")
 piece_dir=${piece_dir%/*}
 check_eq "the pieces live in the default directory" "$piece_dir" "$USER_HOME/.cache/fanout/stage/trips"
+# A drop that cannot reach a host: exit 1 naming it, and the manifest keeps just
+# that host's pieces (the others are gone) until a later drop reaches it.
+far=$(holders | tail -n 1)
+far_pieces=$(pieces_of "$far")
+host_kill_sshd "${far#h}"
+run_fanout droppart stage --drop trips "${H[@]}" --connect-timeout 3
+host_start_sshd "${far#h}" >/dev/null
+check_eq "drop with $far unreachable: exit status" "$(rc_of droppart)" 1
+check_true "drop with $far unreachable: names it ($(tr '\n' '|' <"$TMP/err.droppart"))" grep -q "($far: " "$TMP/err.droppart"
+check_eq "drop with $far unreachable: the manifest keeps only its pieces" \
+  "$(awk -F'\t' '$1 == "piece"' "$MANIFEST" | wc -l)" "$far_pieces"
+check_eq "drop with $far unreachable: all of them its own" "$(pieces_of "$far")" "$far_pieces"
+check_true "drop with $far unreachable: the stage is no longer complete" grep -q $'^complete\t0$' "$MANIFEST"
 run_fanout drop stage --drop trips "${H[@]}"
 check_eq "drop: exit status ($(tr '\n' '|' <"$TMP/err.drop"))" "$(rc_of drop)" 0
 check_true "drop: says what it dropped" grep -q "dropped stage trips" "$TMP/err.drop"
@@ -363,6 +346,6 @@ check_true "a job on a dropped stage: names the stage ($(tr '\n' '|' <"$TMP/err.
   grep -q "no stage named 'trips'" "$TMP/err.gone"
 run_fanout list3 stage --list
 check_eq "stage --list after the drops: nothing" "$(cat "$TMP/out.list3")" ""
-check_true "no worker left on any host at the end" wait_no_workers 20
+check_true "no worker left on any host at the end" hosts_wait_no_workers 20
 
 finish
