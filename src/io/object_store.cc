@@ -17,6 +17,10 @@ constexpr size_t kReadAllChunk = 1 << 16;
 Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& inputs) {
   std::vector<ObjectInfo> all;
   for (const std::string& in : inputs) {
+    if (in.rfind("stage://", 0) == 0) {  // planned from its manifest by the commands that read stages
+      return Status::InvalidArgument(in + ": stage:// inputs are read by count, agg and run (fanout stage --list "
+                                     "shows the stages)");
+    }
     if (IsS3Url(in)) {
       ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, ListS3(in));
       all.insert(all.end(), found.begin(), found.end());

@@ -145,6 +145,8 @@ expect_fail 2 "give --as" stage --cols 1 "$data"
 expect_fail 2 "give --cols" stage --as x "$data"
 expect_fail 1 "stage:// inputs are read by count, agg and run" select --cols 1 stage://s2 --out "$TMP/sel"
 expect_fail 1 "must be the only input" count --by 1 stage://s2 "$data"
+expect_fail 1 "stage:// inputs are read by count, agg and run" ls stage://s2
+expect_fail 1 "stage:// inputs are read by count, agg and run" cat stage://s2
 expect_fail 1 "no column 'nope' in the header (vendor_id,extra,passenger_count,trip_distance)" count --by nope stage://s2
 check_true "--replace: restages" "$FANOUT" stage --cols 1-2 --as s2 --replace "$data" --quiet
 run_ref want count --by 2 "$data" --format csv
