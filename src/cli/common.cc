@@ -30,7 +30,8 @@ void AddCommonFlags(CLI::App* sub, CommonFlags* f) {
   sub->add_option("--max-row", f->max_row, "Longest row accepted (longer is an error)")->capture_default_str();
   sub->add_flag("--strict", f->strict, "Make the first skipped row an error naming its object and line");
   sub->add_flag("-q,--quiet", f->quiet, "No progress bar and no summary on stderr");
-  sub->add_option("INPUT", f->inputs, "Files, directories, globs, s3://bucket/keys (globs too) and http(s) URLs")
+  sub->add_option("INPUT", f->inputs, "Files, directories, globs, s3://bucket/keys (globs too), http(s) URLs; count and agg also read "
+                  "stage://NAME")
       ->required();
   AddRemoteFlags(sub, &f->remote);
 }
