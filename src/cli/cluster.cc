@@ -156,10 +156,13 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
     *details += line;
   }
   const dist::Scheduler::Stats& s = report.stats;
+  std::string more;
+  if (report.quote_reruns > 0) more += ", " + std::to_string(report.quote_reruns) + " quote re-runs";
+  if (s.stolen > 0) more += ", " + std::to_string(s.stolen) + " staged pieces taken from busy holders";
   std::snprintf(line, sizeof(line), "fanout:   %llu attempts, %llu retries, %llu backups (%llu won), %d lost workers%s\n",
                 static_cast<unsigned long long>(s.attempts), static_cast<unsigned long long>(s.retries),
                 static_cast<unsigned long long>(s.backups), static_cast<unsigned long long>(s.backups_won), lost,
-                report.quote_reruns > 0 ? (", " + std::to_string(report.quote_reruns) + " quote re-runs").c_str() : "");
+                more.c_str());
   *details += line;
   if (!r.ok() && !quiet) std::fputs(details->c_str(), stderr);  // what each worker did, to explain the failure
   return r;

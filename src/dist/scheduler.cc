@@ -31,6 +31,7 @@ int Scheduler::AddWorker(int cores, int home) {
   workers_.push_back(WorkerInfo{std::max(1, cores) + std::max(0, options_.extra_slots)});
   workers_.back().hungry = true;
   workers_.back().home = home < 0 ? -1 : home;
+  if (home >= 0) home_slots_[home] += workers_.back().slots;
   hungry_.push_back(id);
   ++live_workers_;
   return id;
@@ -75,6 +76,7 @@ std::vector<uint64_t> Scheduler::RemoveWorker(int worker) {
   if (worker < 0 || worker >= static_cast<int>(workers_.size()) || !workers_[worker].live) return dropped;
   workers_[worker].live = false;
   --live_workers_;
+  if (workers_[worker].home >= 0) home_slots_[workers_[worker].home] -= workers_[worker].slots;
   for (const auto& [id, a] : running_) {
     if (a.worker == worker) dropped.push_back(id);
   }
@@ -104,7 +106,7 @@ void Scheduler::SortInitial() {
 bool Scheduler::PopPinned(int home, uint32_t* task) {
   auto it = pinned_.find(home);
   if (it == pinned_.end()) return false;
-  std::vector<uint32_t>& q = it->second;
+  std::deque<uint32_t>& q = it->second;
   while (!q.empty()) {
     uint32_t t = q.back();
     q.pop_back();
@@ -147,12 +149,44 @@ bool Scheduler::PopQueued(int worker, uint32_t* task) {
     *task = t;
     return true;
   }
+  return StealPinned(worker, task);
+}
+
+bool Scheduler::StealPinned(int worker, uint32_t* task) {
+  if (options_.steal_factor <= 0 || pinned_.empty()) return false;
+  int own = workers_[worker].home;
+  std::deque<uint32_t>* victim = nullptr;
+  int victim_home = -1;
+  long worst = 0;
+  for (auto& [home, q] : pinned_) {
+    if (home == own) continue;
+    auto slots = home_slots_.find(home);
+    // A home with no live worker yet is still connecting (or is released by
+    // the caller with Unpin): its tasks wait for it.
+    if (slots == home_slots_.end() || slots->second <= 0) continue;
+    long backlog = static_cast<long>(q.size()) - static_cast<long>(options_.steal_factor) * slots->second;
+    if (backlog > worst) {
+      worst = backlog;
+      victim = &q;
+      victim_home = home;
+    }
+  }
+  if (victim == nullptr) return false;
+  while (!victim->empty()) {  // the front: what its home would reach last
+    uint32_t t = victim->front();
+    victim->pop_front();
+    if (tasks_[t].state != TaskState::kQueued || tasks_[t].home != victim_home) continue;  // stale
+    tasks_[t].home = -1;
+    ++stats_.stolen;
+    *task = t;
+    return true;
+  }
   return false;
 }
 
 bool Scheduler::QueueEmpty() {
   for (auto it = pinned_.begin(); it != pinned_.end();) {
-    std::vector<uint32_t>& q = it->second;
+    std::deque<uint32_t>& q = it->second;
     while (!q.empty() && (tasks_[q.back()].state != TaskState::kQueued || tasks_[q.back()].home != it->first)) {
       q.pop_back();
     }

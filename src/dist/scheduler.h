@@ -20,9 +20,15 @@
 //   task; it waits while its home is still connecting. Unpin(home) releases a
 //   home's tasks to every worker (the home is gone: its data must be fetched
 //   again), and a pinned task that fails is released the same way.
+// - Stealing: a worker with nothing else to do takes a pinned task of a home
+//   whose queue is far behind — more than steal_factor times its live workers'
+//   slots — the one that home would reach last (its smallest). The task runs
+//   unpinned (its data fetched again), so added machines help a job over
+//   staged data, and the data moves to them for the next job.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +43,7 @@ struct SchedulerOptions {
   bool backups = true;
   double backup_factor = 2.0;
   double backup_min_seconds = 1.0;
+  int steal_factor = 4;  // 0: never steal pinned tasks
 };
 
 struct Assignment {
@@ -83,7 +90,7 @@ class Scheduler {
   int WorkerOf(uint64_t attempt) const;     // -1 when not running
 
   struct Stats {
-    uint64_t attempts = 0, retries = 0, backups = 0, backups_won = 0, requeued_lost = 0, duplicates = 0;
+    uint64_t attempts = 0, retries = 0, backups = 0, backups_won = 0, requeued_lost = 0, duplicates = 0, stolen = 0;
   };
   const Stats& stats() const { return stats_; }
   size_t num_tasks() const { return tasks_.size(); }
@@ -117,6 +124,7 @@ class Scheduler {
   void SortInitial();  // largest first, once, before the first task is handed out
   bool PopQueued(int worker, uint32_t* task);
   bool PopPinned(int home, uint32_t* task);
+  bool StealPinned(int worker, uint32_t* task);
   bool QueueEmpty();
   // The running tasks that deserve a backup now, most overdue first.
   std::vector<std::pair<uint32_t, int>> BackupCandidates(double now);
@@ -132,7 +140,8 @@ class Scheduler {
   std::vector<uint32_t> front_;  // late tasks, taken before initial_ (LIFO is fine: all are late)
   // Queued pinned tasks per home, taken from the back: sorted smallest first at
   // the first Assign, late ones pushed on the back.
-  std::unordered_map<int, std::vector<uint32_t>> pinned_;
+  std::unordered_map<int, std::deque<uint32_t>> pinned_;
+  std::unordered_map<int, int> home_slots_;  // slots of each home's live workers
   std::vector<WorkerInfo> workers_;
   std::vector<int> hungry_;  // workers that may have a free slot
   int live_workers_ = 0;

@@ -296,5 +296,135 @@ TEST(SchedulerTest, PinnedBackupsStayAtHome) {
   (void)home;
 }
 
+
+TEST(SchedulerTest, AnIdleWorkerStealsFromAHomeFarBehind) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  o.steal_factor = 2;
+  Scheduler s(o);
+  for (uint64_t b = 1; b <= 10; ++b) s.AddTask(b * 10, /*home=*/0);  // 10 tasks, sizes 10..100
+  int home = s.AddWorker(1, 0);
+  int thief = s.AddWorker(1, 1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  // The home takes its largest; 9 stay queued, more than 2 x its 1 slot: the
+  // idle worker takes the smallest, released from the home.
+  ASSERT_EQ(a.size(), 2u);
+  for (const Assignment& x : a) {
+    if (x.worker == home) EXPECT_EQ(x.task, 9u);  // 100
+    if (x.worker == thief) {
+      EXPECT_EQ(x.task, 0u);  // 10
+      EXPECT_EQ(s.HomeOf(x.task), -1);
+    }
+  }
+  EXPECT_EQ(s.stats().stolen, 1u);
+  // It goes on while the home's queue is longer than 2 slots' worth: 8 queued
+  // now, so the thief steals until 2 are left.
+  int stolen = 1;
+  for (int round = 0; round < 20 && !s.AllDone(); ++round) {
+    for (const Assignment& x : a) ASSERT_EQ(s.Complete(x.attempt, round + 1, nullptr), Scheduler::Outcome::kAccepted);
+    a.clear();
+    s.Assign(round + 1, &a);
+    for (const Assignment& x : a) stolen += x.worker == thief;
+  }
+  EXPECT_TRUE(s.AllDone());
+  EXPECT_EQ(s.stats().stolen, static_cast<uint64_t>(stolen));
+  EXPECT_GE(stolen, 3);
+  EXPECT_LE(stolen, 5);  // never the last two: the home gets to them first
+}
+
+TEST(SchedulerTest, NoStealingFromAHomeThatKeepsUpOrIsNotThereYet) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  o.steal_factor = 4;
+  Scheduler s(o);
+  for (int i = 0; i < 4; ++i) s.AddTask(10, 0);  // 4 queued, home has 1 slot: not more than 4 x 1
+  for (int i = 0; i < 50; ++i) s.AddTask(10, 1);  // home 1 has no worker yet
+  int w0 = s.AddWorker(1, 0);
+  s.AddWorker(1, 2);  // an idle worker of another home
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].worker, w0);
+  EXPECT_EQ(s.stats().stolen, 0u);
+  SchedulerOptions never;
+  never.steal_factor = 0;
+  Scheduler n(never);
+  for (int i = 0; i < 50; ++i) n.AddTask(10, 0);
+  n.AddWorker(1, 0);
+  n.AddWorker(8, 1);
+  a.clear();
+  n.Assign(0, &a);
+  EXPECT_EQ(a.size(), 2u);  // the home's own two slots; the other worker takes nothing
+  EXPECT_EQ(n.stats().stolen, 0u);
+}
+
+TEST(SchedulerTest, EveryPinnedTaskCompletesOnceWhateverHappens) {
+  // Homes that come and go (released when their last worker dies), steals,
+  // failures and late results: each task is accepted exactly once.
+  for (int seed = 0; seed < 50; ++seed) {
+    std::mt19937 rng(seed);
+    SchedulerOptions o;
+    o.max_attempts = 1000;
+    o.backup_min_seconds = 0.5;
+    o.steal_factor = 1 + static_cast<int>(rng() % 4);
+    Scheduler s(o);
+    const int n = 300, homes = 4;
+    for (int i = 0; i < n; ++i) s.AddTask(1 + rng() % 1000, static_cast<int>(rng() % (homes + 1)) - 1);
+    std::map<int, int> home_of;  // live worker -> home
+    auto add = [&](int home) { home_of[s.AddWorker(1 + static_cast<int>(rng() % 3), home)] = home; };
+    for (int h = 0; h < homes; ++h) add(h);
+    std::map<uint32_t, int> accepted;
+    std::vector<uint64_t> inflight;
+    double now = 0;
+    int steps = 0;
+    while (!s.AllDone() && steps++ < 100000) {
+      now += 0.1;
+      std::vector<Assignment> a;
+      s.Assign(now, &a);
+      for (const Assignment& x : a) {
+        int h = s.HomeOf(x.task);
+        ASSERT_TRUE(h < 0 || h == home_of.at(x.worker)) << "a pinned task ran away from its home";
+        inflight.push_back(x.attempt);
+      }
+      if (inflight.empty()) {
+        add(static_cast<int>(rng() % homes));
+        continue;
+      }
+      size_t i = rng() % inflight.size();
+      uint64_t id = inflight[i];
+      inflight.erase(inflight.begin() + static_cast<long>(i));
+      int r = static_cast<int>(rng() % 100);
+      if (r < 75) {
+        uint32_t task = s.TaskOf(id);
+        if (s.Complete(id, now, nullptr) == Scheduler::Outcome::kAccepted) ++accepted[task];
+      } else if (r < 88) {
+        ASSERT_TRUE(s.Fail(id, true, "transient").ok());
+      } else if (r < 94 && home_of.size() > 1) {
+        int w = s.WorkerOf(id);
+        if (w >= 0) {
+          int h = home_of[w];
+          std::vector<uint64_t> dropped = s.RemoveWorker(w);
+          home_of.erase(w);
+          bool alive = false;
+          for (const auto& [worker, hh] : home_of) alive |= hh == h;
+          if (!alive) s.Unpin(h);  // as the coordinator does
+          std::set<uint64_t> d(dropped.begin(), dropped.end());
+          std::vector<uint64_t> keep;
+          for (uint64_t x : inflight) {
+            if (!d.count(x)) keep.push_back(x);
+          }
+          inflight = keep;
+        }
+      } else {
+        inflight.push_back(id);
+      }
+    }
+    ASSERT_TRUE(s.AllDone()) << "seed " << seed;
+    ASSERT_EQ(accepted.size(), static_cast<size_t>(n));
+    for (const auto& [task, times] : accepted) ASSERT_EQ(times, 1) << "task " << task;
+  }
+}
+
 }  // namespace
 }  // namespace fanout::dist

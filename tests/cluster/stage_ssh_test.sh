@@ -205,6 +205,32 @@ check_eq "all hosts after the move: nothing staged again" "$(grep -c 'staged aga
 check_files_equal "all hosts after the move: the manifest is unchanged" "$MANIFEST" "$TMP/manifest.moved"
 check_eq "all hosts after the move: $out reads nothing ($(summary back))" "$(tasks_on back "$out")" 0
 
+# Added machines count: a stage held by h1 alone, read by h1, h2 and h3. The
+# idle hosts take pieces from h1's long queue (the ones h1 would reach last),
+# stage them again from the source, and hold them from then on.
+run_fanout one stage --cols 1-5 --as one --range-size 256KiB "$data" --hosts h1 --ssh "$SSH"
+check_eq "stage held by h1 alone: exit status ($(tail -n 3 "$TMP/err.one" | tr '\n' '|'))" "$(rc_of one)" 0
+ONE=$XDG_CACHE_HOME/fanout/stages/one
+one_pieces=$(awk -F'\t' '$1 == "piece"' "$ONE" | wc -l)
+check_true "stage held by h1 alone: many pieces ($one_pieces)" test "$one_pieces" -gt 30
+check_eq "stage held by h1 alone: all on h1" "$(pieces_of h1 "$ONE")" "$one_pieces"
+run_fanout steal count --by 4 stage://one --format csv "${H[@]}" --remote-fanout "$quick"
+check_eq "added hosts: exit status ($(tail -n 3 "$TMP/err.steal" | tr '\n' '|'))" "$(rc_of steal)" 0
+check_files_equal "added hosts: exact answer" "$TMP/out.steal" "$TMP/out.want"
+stolen=$(sed -nE 's/.* ([0-9]+) staged pieces taken from busy holders.*/\1/p' "$TMP/err.steal")
+check_true "added hosts: they took pieces from h1 ($(summary steal))" test "${stolen:-0}" -gt 0
+check_true "added hosts: the pieces taken were staged again ($(grep 'staged again' "$TMP/err.steal"))" \
+  grep -q "^fanout: ${stolen:-x} pieces\? of stage one staged again from the source, now on " "$TMP/err.steal"
+check_eq "added hosts: h2 and h3 ran what they took ($(summary steal))" \
+  "$(($(tasks_on steal h2) + $(tasks_on steal h3)))" "${stolen:-0}"
+check_eq "added hosts: the manifest moved those pieces" "$(($(pieces_of h2 "$ONE") + $(pieces_of h3 "$ONE")))" "${stolen:-0}"
+check_eq "added hosts: h1 keeps the rest" "$(pieces_of h1 "$ONE")" "$((one_pieces - ${stolen:-0}))"
+run_fanout steal2 count --by 4 stage://one --format csv "${H[@]}" --remote-fanout "$quick"
+check_files_equal "added hosts, next job: exact answer" "$TMP/out.steal2" "$TMP/out.want"
+check_true "added hosts, next job: h2 and h3 read what they hold ($(summary steal2))" \
+  test "$(($(tasks_on steal2 h2) + $(tasks_on steal2 h3)))" -ge "${stolen:-1}"
+check_true "stage one dropped" "$FANOUT" stage --drop one "${H[@]}" --quiet
+
 # ---- 6. run over the stage -------------------------------------------------------
 
 # Each piece carries the header: tail drops it. An empty passenger_count is an
