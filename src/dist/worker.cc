@@ -325,7 +325,6 @@ class Worker {
       Result<exec::PieceInfo> p = exec::WritePiece(spec_.stage, t.object, t.task, t.start_in_quote, t.index,
                                                    &progress_, q.cancel.get(), &done.end_in_quote);
       if (p.ok()) {
-        progress_.rows.fetch_add(p->rows, std::memory_order_relaxed);
         done.partial = EncodePiece(*p);
         return EncodeDone(done);
       }
