@@ -1,7 +1,5 @@
 #include "cli/common.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -166,14 +164,9 @@ Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet) {
   size_t remade = 0;
   for (uint32_t o = 0; o < plan->objects.size(); ++o) {
     io::ObjectInfo& info = plan->objects[o].info;
-    struct stat st;
-    if (::stat(info.url.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == info.size) {
-      continue;
-    }
+    if (exec::PieceIsThere(info.url, info.size)) continue;
     const exec::StagedPiece& w = plan->staged[o];
-    bool end_in_quote = false;
-    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::WritePiece(m->recipe, w.source, w.source_task, w.start_in_quote, w.piece,
-                                                         nullptr, nullptr, &end_in_quote));
+    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::RemakePiece(m->recipe, w, nullptr));
     info.url = p.path;
     info.size = p.size;
     for (exec::Manifest::Piece& mp : m->pieces) {

@@ -288,15 +288,8 @@ class Worker {
     *object = t.object;
     *task = t.task;
     if (!t.staged) return Status::OK();
-    struct stat st;
-    if (t.piece_here && ::stat(t.object.info.url.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        static_cast<uint64_t>(st.st_size) == t.object.info.size) {
-      return Status::OK();
-    }
-    bool end_in_quote = false;
-    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::WritePiece(spec_.stage, t.source.source, t.source.source_task,
-                                                         t.source.start_in_quote, t.source.piece, nullptr,
-                                                         q.cancel.get(), &end_in_quote));
+    if (t.piece_here && exec::PieceIsThere(t.object.info.url, t.object.info.size)) return Status::OK();
+    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::RemakePiece(spec_.stage, t.source, q.cancel.get()));
     object->info = io::ObjectInfo{p.path, p.size, ""};
     object->compression = io::Compression::kNone;
     task->begin = 0;

@@ -234,6 +234,17 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   return info;
 }
 
+bool PieceIsThere(const std::string& path, uint64_t size) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == size;
+}
+
+Result<PieceInfo> RemakePiece(const StageRecipe& recipe, const StagedPiece& piece, const std::atomic<bool>* cancel) {
+  bool end_in_quote = false;
+  return WritePiece(recipe, piece.source, piece.source_task, piece.start_in_quote, piece.piece, nullptr, cancel,
+                    &end_in_quote);
+}
+
 std::string ManifestPath(const std::string& name) { return CacheDir() + "/stages/" + name; }
 
 std::string EncodeManifest(const Manifest& m) {

@@ -68,6 +68,12 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
                              bool start_in_quote, uint32_t piece, Progress* progress,
                              const std::atomic<bool>* cancel, bool* end_in_quote);
 
+// True when `path` is a regular file of `size` bytes: a piece that can be read.
+bool PieceIsThere(const std::string& path, uint64_t size);
+
+// Writes `piece` again from its source, on this machine (WritePiece).
+Result<PieceInfo> RemakePiece(const StageRecipe& recipe, const StagedPiece& piece, const std::atomic<bool>* cancel);
+
 // The coordinator's record of a stage.
 struct Manifest {
   StageRecipe recipe;
