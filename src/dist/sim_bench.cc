@@ -9,7 +9,10 @@
 //      virtual time; Replay) against the zero-cost makespan;
 //   2. makespan on a model of the NYC yellow-taxi listing (138 objects, ~251 GB)
 //      on 12 workers x 8 cores: the seed's static chunking against fanout's
-//      scheduling, with and without a 5x slower worker, with and without backups.
+//      scheduling, with and without a 5x slower worker, with and without backups;
+//   3. a job over staged data (the same listing's pieces pinned to the 12
+//      machines that hold them): data locality and stealing, with machines
+//      added, a slow holder, holders lost, for several steal factors.
 // Every run checks that each task was accepted exactly once and that the
 // makespan is not below the lower bound; the exit status is 1 otherwise.
 // bench/sim/README.md explains the model and every number; bench/sim/run.sh runs it.
@@ -29,6 +32,8 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
+#include <numeric>
 #include <queue>
 #include <random>
 #include <sstream>
@@ -221,6 +226,13 @@ struct SimConfig {
   std::string partial;             // the payload of every done frame
   double budget = 0;               // > 0: stop once the coordinator has used this many seconds
   bool model_coordinator = false;  // feed each section's measured time back into virtual time
+  // Staged data (part 3); all empty: no homes. A task whose holder is not its
+  // worker's home takes away_seconds (its piece staged again) instead of
+  // job.seconds.
+  std::vector<int> task_home;        // per task: the home that holds its piece, -1: none
+  std::vector<int> worker_home;      // per worker: its home, -1: none
+  std::vector<double> away_seconds;  // per task, on a normal core away from its holder
+  std::vector<int> lost_workers;     // removed, and their homes Unpinned, before the first Assign
 };
 
 struct SimResult {
@@ -238,6 +250,11 @@ struct SimResult {
   // reaching an attempt that had already finished.
   uint64_t late_results = 0, late_cancels = 0;
   Scheduler::Stats stats;
+  std::vector<int> winner;  // per task: the worker whose result was accepted
+  // Staged runs: tasks whose accepted attempt ran away from its piece's holder,
+  // and their bytes; first attempts that took a task pinned to a live home
+  // away from it (must equal stats.stolen).
+  uint64_t away_tasks = 0, away_bytes = 0, taken_from_live_homes = 0;
   double wall_seconds = 0;  // the whole simulation, simulator included
   std::string error;        // empty when every check passed
   bool stopped = false;     // the budget ran out: the numbers cover part of the job
@@ -270,7 +287,13 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
   SimResult r;
   Clock::time_point wall0 = Clock::now();
   Scheduler sched(cfg.options);
-  for (const exec::Task& t : job.tasks) sched.AddTask(t.stored_bytes);
+  const bool homes = !cfg.task_home.empty();
+  if (homes && (cfg.task_home.size() != job.tasks.size() || cfg.away_seconds.size() != job.tasks.size() ||
+                cfg.worker_home.size() != static_cast<size_t>(cfg.workers))) {
+    r.error = "staged run: task_home, away_seconds or worker_home of the wrong size";
+    return r;
+  }
+  for (size_t i = 0; i < job.tasks.size(); ++i) sched.AddTask(job.tasks[i].stored_bytes, homes ? cfg.task_home[i] : -1);
 
   struct Worker {
     int cores = 0;
@@ -285,13 +308,36 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
     trace->starts.resize(static_cast<size_t>(cfg.workers));
   }
   for (int i = 0; i < cfg.workers; ++i) {
-    int id = sched.AddWorker(cfg.cores);
+    int id = sched.AddWorker(cfg.cores, homes ? cfg.worker_home[i] : -1);
     if (id != i) {
       r.error = "AddWorker returned an unexpected id";
       return r;
     }
     workers.push_back({cfg.cores, i == cfg.slow_worker ? cfg.slow_factor : 1.0, 0, {}});
   }
+  // Lost before the job starts: the coordinator Unpins a home with no live worker.
+  std::vector<bool> lost(static_cast<size_t>(cfg.workers), false), unpinned_home;
+  for (int w : cfg.lost_workers) {
+    if (w < 0 || w >= cfg.workers || lost[w]) {
+      r.error = "staged run: a bad lost worker";
+      return r;
+    }
+    lost[w] = true;
+    sched.RemoveWorker(w);
+    int h = homes ? cfg.worker_home[w] : -1;
+    if (h >= 0) {
+      sched.Unpin(h);
+      if (unpinned_home.size() <= static_cast<size_t>(h)) unpinned_home.resize(h + 1, false);
+      unpinned_home[h] = true;
+    }
+  }
+  // A task's duration on a normal core of worker w: away from its piece's holder
+  // the piece is staged again first.
+  auto away = [&](uint32_t task, int w) { return homes && cfg.task_home[task] != cfg.worker_home[w]; };
+  auto task_seconds = [&](uint32_t task, int w) {
+    return (away(task, w) ? cfg.away_seconds[task] : job.seconds[task]) * workers[w].factor;
+  };
+  r.winner.assign(job.tasks.size(), -1);
 
   // The worker's view of an attempt (st) and the coordinator's (co): sent, its
   // result handled, or cancelled. They differ while a section is in progress.
@@ -355,7 +401,7 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
     Worker& w = workers[a.worker];
     ++w.busy;
     a.st = St::kRunning;
-    events.push({now + job.seconds[a.task] * w.factor, seq++, Kind::kDone, id});
+    events.push({now + task_seconds(a.task, a.worker), seq++, Kind::kDone, id});
     if (trace != nullptr) {
       trace->attempts[id].pos = static_cast<uint32_t>(trace->starts[a.worker].size());
       trace->starts[a.worker].push_back(id);
@@ -452,7 +498,7 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
       if (r.coord_sections == 1) r.first_section_seconds = d;
     } else {
       // The worker's result frame (worker side: not timed).
-      std::string done = EncodeDone(DoneMsg{it.attempt, false, cfg.partial});
+      std::string done = EncodeDone(DoneMsg{it.attempt, false, cfg.partial, {}});
       Scheduler::Outcome outcome;
       uint32_t task;
       bool decoded;
@@ -482,6 +528,11 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
           r.error = "TaskOf disagrees with the task sent";
         } else {
           ++accepted[task];
+          r.winner[task] = a.worker;
+          if (away(task, a.worker)) {
+            ++r.away_tasks;
+            r.away_bytes += job.tasks[task].stored_bytes;
+          }
         }
         a.co = Co::kResult;
       } else if (outcome == Scheduler::Outcome::kUnknown) {
@@ -501,9 +552,22 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
       }
     }
     for (const Assignment& a : out) {
-      if (a.worker < 0 || a.worker >= cfg.workers) {
-        r.error = "the scheduler named an unknown worker";
+      if (a.worker < 0 || a.worker >= cfg.workers || lost[a.worker]) {
+        r.error = "the scheduler named an unknown or removed worker";
         break;
+      }
+      if (homes) {
+        // A pinned task runs only at its home; one taken away is unpinned.
+        int h = sched.HomeOf(a.task);
+        if (h >= 0 && h != cfg.worker_home[a.worker]) {
+          r.error = "a task pinned to a home ran elsewhere";
+          break;
+        }
+        int holder = cfg.task_home[a.task];
+        bool holder_unpinned = holder >= 0 && static_cast<size_t>(holder) < unpinned_home.size() && unpinned_home[holder];
+        if (!a.backup && holder >= 0 && !holder_unpinned && away(a.task, a.worker) && !started[a.task]) {
+          ++r.taken_from_live_homes;
+        }
       }
       Att& s = attempt(a.attempt);
       if (s.co != Co::kNone) {
@@ -526,7 +590,7 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
           trace->attempts.resize(std::max<size_t>(a.attempt + 1, trace->attempts.size() * 2));
         }
         trace->attempts[a.attempt].worker = a.worker;
-        trace->attempts[a.attempt].seconds = job.seconds[a.task] * workers[a.worker].factor;
+        trace->attempts[a.attempt].seconds = task_seconds(a.task, a.worker);
       }
       sec.out_end = static_cast<uint32_t>(trace->outs.size());
       sec.cancel_begin = static_cast<uint32_t>(trace->cancels.size());
@@ -754,7 +818,7 @@ double TimerOverhead() {
 
 struct Options {
   std::string out;
-  std::string only;  // "", "dispatch" or "taxi"
+  std::string only;  // "", "dispatch", "taxi" or "staged"
   std::string note;
   int reps = 3;
   int cores = 8;
@@ -763,6 +827,10 @@ struct Options {
   double core_gbps = 1.0;       // dispatch: GB/s per core (the main case)
   double alt_core_gbps = 0.4;   // dispatch: a second per-core speed for the overhead on job time; 0: none
   double taxi_core_gbps = 0.4;  // taxi: GB/s per core
+  double staged_core_gbps = 1.0;  // staged: L, a piece read at its holder, GB/s of source bytes per core
+  // staged: a piece's source read / its local read, per byte (the seed's job over
+  // S3 took 80 s where over local files it took 18 s): S = L / this.
+  double staged_source_ratio = 80.0 / 18.0;
   double jitter = 0.1;          // dispatch: lognormal sigma of task durations
   double tick = 0.1;
   uint64_t seed = 1;
@@ -771,10 +839,305 @@ struct Options {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: fanout_sim [--out FILE] [--only dispatch|taxi] [--reps N] [--scale WORKERSxTASKS]... [--cores N]\n"
-               "                  [--budget SECONDS] [--core-gbps X] [--alt-core-gbps X] [--taxi-core-gbps X]\n"
+               "usage: fanout_sim [--out FILE] [--only dispatch|taxi|staged] [--reps N] [--scale WORKERSxTASKS]...\n"
+               "                  [--cores N] [--budget SECONDS] [--core-gbps X] [--alt-core-gbps X] [--taxi-core-gbps X]\n"
+               "                  [--staged-core-gbps X] [--staged-source-ratio X]\n"
                "                  [--jitter X] [--tick S] [--seed N] [--dispatch-backups on|off|both] [--note TEXT]\n");
   return 2;
+}
+
+// ---------------------------------------------------------------------------
+// 3. A job over staged data: homes and stealing.
+//
+// The taxi model's 64 MiB-range tasks are the pieces (`fanout stage` writes one
+// piece per task). The stage job is simulated first, on the 12 machines with
+// every task reading its range from the source; the worker whose result was
+// accepted holds the piece, as the real manifest records. A later job pins each
+// piece to its holder. A task costs its bytes / L at its holder, and bytes / S +
+// bytes / L anywhere else (the piece staged again from the source, then read).
+
+// The taxi model's tasks; durations not set.
+Job TaxiTasks() {
+  Job job;
+  std::vector<std::pair<std::string, uint64_t>> listing = TaxiListing();
+  for (size_t i = 0; i < listing.size(); ++i) {
+    job.objects.push_back({io::ObjectInfo{listing[i].first, listing[i].second, Etag(i)}, io::Compression::kNone});
+  }
+  PlanRanges(&job, 64 * kMiB);
+  return job;
+}
+
+// A lower bound on a staged run's makespan, the largest of:
+// - capacity: a core-second buys at most 1/factor seconds of work counted at the
+//   pieces' holders (a piece whose holder has no live worker counted at its away
+//   cost), and a worker that holds no piece (when every piece has a live holder)
+//   at most 1/(away/local x factor): total work / what the live cores can buy;
+// - the task whose cheapest placement is the longest;
+// - with steal_factor 0 no pinned task leaves a live home (no failures here):
+//   each home's work / its live cores, at its fastest worker's speed.
+double StagedLowerBound(const Job& job, const SimConfig& cfg) {
+  std::vector<bool> live(static_cast<size_t>(cfg.workers), true);
+  for (int w : cfg.lost_workers) live[w] = false;
+  auto factor = [&](int w) { return w == cfg.slow_worker ? cfg.slow_factor : 1.0; };
+  std::map<int, int> home_cores;
+  std::map<int, double> home_factor;  // the fastest live worker's
+  for (int w = 0; w < cfg.workers; ++w) {
+    if (!live[w]) continue;
+    int h = cfg.worker_home[w];
+    home_cores[h] += cfg.cores;
+    home_factor[h] = home_factor.count(h) ? std::min(home_factor[h], factor(w)) : factor(w);
+  }
+  double units = 0, longest = 0, ratio = std::numeric_limits<double>::infinity();
+  bool orphans = false;
+  std::map<int, double> pinned_work;
+  for (size_t t = 0; t < job.tasks.size(); ++t) {
+    int h = cfg.task_home[t];
+    bool held = h >= 0 && home_cores.count(h) > 0;
+    units += held ? job.seconds[t] : cfg.away_seconds[t];
+    orphans = orphans || !held;
+    if (held) pinned_work[h] += job.seconds[t];
+    ratio = std::min(ratio, cfg.away_seconds[t] / job.seconds[t]);
+    double best = std::numeric_limits<double>::infinity();
+    for (int w = 0; w < cfg.workers; ++w) {
+      if (live[w]) best = std::min(best, (cfg.worker_home[w] == h ? job.seconds[t] : cfg.away_seconds[t]) * factor(w));
+    }
+    longest = std::max(longest, best);
+  }
+  double capacity = 0;
+  for (int w = 0; w < cfg.workers; ++w) {
+    if (!live[w]) continue;
+    bool holds = pinned_work.count(cfg.worker_home[w]) > 0;
+    capacity += cfg.cores * (holds || orphans ? 1.0 : 1.0 / ratio) / factor(w);
+  }
+  double lb = std::max(units / capacity, longest);
+  if (cfg.options.steal_factor <= 0) {
+    for (const auto& [h, work] : pinned_work) lb = std::max(lb, work * home_factor[h] / home_cores[h]);
+  }
+  return lb;
+}
+
+void StagedPart(const Options& o, const std::string& partial, std::ostringstream& md,
+                const std::function<void(bool, const std::string&)>& check) {
+  const int holders = 12, cores = 8, added = 12;
+  const double slow = 5.0;
+  const double local_speed = o.staged_core_gbps * kGB;
+  const double source_speed = local_speed / o.staged_source_ratio;
+  const std::vector<int> steal_factors = {0, 2, 4, 8, 16};
+  const int default_factor = SchedulerOptions{}.steal_factor;
+  auto factor_name = [&](int f) {
+    return f == 0 ? std::string("0 (off)") : f == default_factor ? Fmt("%d (default)", f) : Fmt("%d", f);
+  };
+
+  // The stage job: the 12 machines read every range from the source.
+  Job job = TaxiTasks();
+  Job stage_job = job;
+  SetDurations(&stage_job, source_speed, 0, o.seed);
+  SimConfig base;
+  base.workers = holders;
+  base.cores = cores;
+  base.tick = o.tick;
+  base.partial = partial;
+  SimResult stage = RunFanout(stage_job, base);
+  double stage_lb = std::max(stage_job.total_seconds / (holders * cores), stage_job.max_task_seconds);
+  check(stage.error.empty(), "staged: the stage job: " + stage.error);
+  check(stage.makespan >= stage_lb * (1 - 1e-9), "staged: the stage job: makespan below the lower bound");
+  std::vector<int> holder = stage.winner;
+  std::vector<uint64_t> held_bytes(holders, 0);
+  std::vector<int> held_pieces(holders, 0);
+  uint64_t total_bytes = 0;
+  for (size_t t = 0; t < holder.size(); ++t) {
+    if (holder[t] < 0 || holder[t] >= holders) {
+      check(false, "staged: a piece of the stage job has no holder");
+      return;
+    }
+    held_bytes[holder[t]] += job.tasks[t].stored_bytes;
+    ++held_pieces[holder[t]];
+    total_bytes += job.tasks[t].stored_bytes;
+  }
+  SetDurations(&job, local_speed, 0, o.seed);
+
+  struct Run {
+    SimConfig cfg;
+    SimResult r;
+    double lb = 0;
+  };
+  // holder i is home i and worker i; added machine j is worker and home 12 + j
+  // (a home that holds no piece behaves as none).
+  auto run = [&](const std::string& name, int n_added, int steal, int slow_holder, const std::vector<int>& lost,
+                 const std::vector<int>& task_home, double source_ratio) {
+    Run x;
+    SimConfig& c = x.cfg;
+    c = base;
+    c.workers = holders + n_added;
+    c.options.steal_factor = steal;
+    c.slow_worker = slow_holder;
+    c.slow_factor = slow_holder >= 0 ? slow : 1.0;
+    c.task_home = task_home;
+    for (int w = 0; w < c.workers; ++w) c.worker_home.push_back(w);
+    for (double s : job.seconds) c.away_seconds.push_back(s * (1 + source_ratio));
+    c.lost_workers = lost;
+    x.r = RunFanout(job, c);
+    x.lb = StagedLowerBound(job, c);
+    check(x.r.error.empty(), name + ": " + x.r.error);
+    check(x.r.makespan >= x.lb * (1 - 1e-9), name + ": makespan below the lower bound");
+    check(x.r.stats.stolen == x.r.taken_from_live_homes,
+          name + ": Stats::stolen is not the number of pinned tasks that ran away from a live home");
+    check(steal > 0 || x.r.stats.stolen == 0, name + ": a task stolen with steal_factor 0");
+    return x;
+  };
+  // The stage as a run left it: a piece that ran away from its holder is held
+  // where it ran (the manifest records the new holder).
+  auto moved = [&](const Run& x) {
+    std::vector<int> h = x.cfg.task_home;
+    for (size_t t = 0; t < h.size(); ++t) {
+      int w = x.r.winner[t];
+      if (w >= 0 && x.cfg.worker_home[w] != h[t]) h[t] = x.cfg.worker_home[w];
+    }
+    return h;
+  };
+  auto away_share = [&](const Run& x) { return 100.0 * static_cast<double>(x.r.away_bytes) / total_bytes; };
+  const double r0 = o.staged_source_ratio;
+
+  md << "## 3. A job over staged data (homes and stealing)\n\n";
+  md << Fmt("Pieces: the taxi model's %zu tasks of at most 64 MiB (`fanout stage` writes one piece per task), "
+            "%.2f GB of source ranges. Holders: the stage job simulated on %d machines x %d cores, every task "
+            "reading its range from the source (bytes / S); each piece is held by the worker whose result was "
+            "accepted. Stage job: %.2f s (lower bound %.2f s); the holders got %.2f .. %.2f GB (%d .. %d "
+            "pieces). A later job pins each piece to its holder. Per core: a piece read at its holder costs "
+            "its bytes at L = %.2f GB/s; anywhere else it is staged again first: bytes at S = L / %.2f = %.3f "
+            "GB/s (the source), plus the local read, %.2fx a read at home in all. No failures, no latency; "
+            "lower bounds in README.\n\n",
+            job.tasks.size(), static_cast<double>(total_bytes) / kGB, holders, cores, stage.makespan, stage_lb,
+            *std::min_element(held_bytes.begin(), held_bytes.end()) / kGB,
+            *std::max_element(held_bytes.begin(), held_bytes.end()) / kGB,
+            *std::min_element(held_pieces.begin(), held_pieces.end()),
+            *std::max_element(held_pieces.begin(), held_pieces.end()), o.staged_core_gbps, r0,
+            o.staged_core_gbps / r0, 1 + r0);
+
+  // a), b), c): the 12 holders alone, then with 12 machines added.
+  md << "### The 12 holders, alone and with 12 machines added\n\n";
+  md << "| case | machines | steal_factor | makespan s | lower bound s | vs lower bound | vs a) | tasks stolen | "
+        "bytes read away from home | backups started / won | next job s |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  Run a = run("staged a)", 0, default_factor, -1, {}, holder, r0);
+  auto row_abc = [&](const char* label, const char* machines, int f, const Run& x) {
+    Run next = run(std::string("staged ") + label + ", next job", x.cfg.workers - holders, f, -1, {}, moved(x), r0);
+    md << Fmt("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %llu | %.1f %% | %llu / %llu | %.3f |\n", label,
+              machines, factor_name(f).c_str(), x.r.makespan, x.lb, x.r.makespan / x.lb, x.r.makespan / a.r.makespan,
+              static_cast<unsigned long long>(x.r.stats.stolen), away_share(x),
+              static_cast<unsigned long long>(x.r.stats.backups), static_cast<unsigned long long>(x.r.stats.backups_won),
+              next.r.makespan);
+  };
+  row_abc("a) holders alone", "12", default_factor, a);
+  row_abc("a') holders alone", "12", 0, run("staged a')", 0, 0, -1, {}, holder, r0));
+  std::vector<double> c_makespan;
+  for (int f : steal_factors) {
+    Run x = run(Fmt("staged c) steal_factor %d", f), added, f, -1, {}, holder, r0);
+    c_makespan.push_back(x.r.makespan);
+    row_abc(f == 0 ? "b) + 12 added" : "c) + 12 added", "12 + 12", f, x);
+  }
+  md << "\n";
+
+  // d): one holder 5x slower, each of the 12 in turn.
+  md << "### One holder 5x slower (12 machines)\n\n";
+  md << "Every task on the slow holder takes 5x as long (the stage was made before it slowed down). Each row: 12 "
+        "runs, each holder the slow one in turn; min / mean / max.\n\n";
+  md << "| steal_factor | makespan s min | mean | max | mean vs off | lower bound s (mean) | mean vs lower bound | "
+        "tasks stolen (mean) | bytes read away from home (mean) | backups started / won (sum) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  std::vector<double> d_mean;
+  for (int f : steal_factors) {
+    std::vector<double> m;
+    double lb = 0, vs = 0, stolen = 0, share = 0;
+    uint64_t backups = 0, won = 0;
+    for (int w = 0; w < holders; ++w) {
+      Run x = run(Fmt("staged d) holder %d slow, steal_factor %d", w, f), 0, f, w, {}, holder, r0);
+      m.push_back(x.r.makespan);
+      lb += x.lb / holders;
+      vs += x.r.makespan / x.lb / holders;
+      stolen += static_cast<double>(x.r.stats.stolen) / holders;
+      share += away_share(x) / holders;
+      backups += x.r.stats.backups;
+      won += x.r.stats.backups_won;
+    }
+    double mean = std::accumulate(m.begin(), m.end(), 0.0) / holders;
+    d_mean.push_back(mean);
+    md << Fmt("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f %% | %llu / %llu |\n",
+              factor_name(f).c_str(), *std::min_element(m.begin(), m.end()), mean,
+              *std::max_element(m.begin(), m.end()), mean / d_mean.front(), lb, vs, stolen, share,
+              static_cast<unsigned long long>(backups), static_cast<unsigned long long>(won));
+  }
+  md << "\n";
+
+  // e): 3 holders lost at the start; the coordinator Unpins their homes.
+  md << "### 3 of the 12 holders lost at the start (9 left)\n\n";
+  md << "Holders 0, 1 and 2 are removed before the first Assign and their homes Unpinned, as the coordinator "
+        "does for a holder with no live worker: their pieces are staged again by whoever runs them.\n\n";
+  md << "| steal_factor | makespan s | lower bound s | vs lower bound | pieces of lost holders | tasks stolen | "
+        "bytes read away from home |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  for (int f : steal_factors) {
+    Run x = run(Fmt("staged e) steal_factor %d", f), 0, f, -1, {0, 1, 2}, holder, r0);
+    uint64_t orphans = 0;
+    for (int h : holder) orphans += h <= 2 ? 1 : 0;
+    md << Fmt("| %s | %.3f | %.3f | %.3f | %llu | %llu | %.1f %% |\n", factor_name(f).c_str(), x.r.makespan, x.lb,
+              x.r.makespan / x.lb, static_cast<unsigned long long>(orphans),
+              static_cast<unsigned long long>(x.r.stats.stolen), away_share(x));
+  }
+  md << "\n";
+
+  // Sensitivity: the same sweeps at other costs of staging a piece again.
+  md << "### The steal factor against the cost of staging a piece again\n\n";
+  md << "Makespan s by steal_factor, for three values of S = L / ratio (a stolen piece costs 1 + ratio reads at "
+        "home); the best of each row in bold. Rows \"12 + 12\": case c); rows \"holder 0 slow\": case d) with "
+        "holder 0 the slow one (the table above gives the spread over the 12). Last row: for each steal_factor, "
+        "its largest excess over the best of a row, over the six rows.\n\n";
+  md << "| cluster | source ratio (away cost) |";
+  for (int f : steal_factors) md << " " << factor_name(f) << " |";
+  md << "\n|---|---|";
+  for (size_t i = 0; i < steal_factors.size(); ++i) md << "---:|";
+  md << "\n";
+  std::vector<double> ratios = {2.0, r0, 10.0};
+  std::vector<double> worst(steal_factors.size(), 0);  // largest makespan / best of its row
+  for (int cluster = 0; cluster < 2; ++cluster) {
+    for (double ratio : ratios) {
+      std::vector<double> v;
+      for (int f : steal_factors) {
+        Run x = cluster == 0
+                    ? run(Fmt("staged sensitivity 12+12, ratio %.2f, steal_factor %d", ratio, f), added, f, -1, {},
+                          holder, ratio)
+                    : run(Fmt("staged sensitivity holder 0 slow, ratio %.2f, steal_factor %d", ratio, f), 0, f, 0, {},
+                          holder, ratio);
+        v.push_back(x.r.makespan);
+      }
+      double best = *std::min_element(v.begin(), v.end());
+      md << Fmt("| %s | %.2f (%.2fx) |", cluster == 0 ? "12 + 12" : "12, holder 0 slow", ratio, 1 + ratio);
+      for (size_t i = 0; i < v.size(); ++i) {
+        md << (v[i] == best ? Fmt(" **%.3f** |", v[i]) : Fmt(" %.3f |", v[i]));
+        worst[i] = std::max(worst[i], v[i] / best);
+      }
+      md << "\n";
+    }
+  }
+  md << "| worst vs the best of its row | |";
+  for (double w : worst) md << Fmt(" +%.1f %% |", 100 * (w - 1));
+  md << "\n\n";
+
+  // The default against the best of the sweeps above (c and d).
+  auto at = [&](const std::vector<double>& v, int f) {
+    return v[std::find(steal_factors.begin(), steal_factors.end(), f) - steal_factors.begin()];
+  };
+  size_t best_c = std::min_element(c_makespan.begin(), c_makespan.end()) - c_makespan.begin();
+  size_t best_d = std::min_element(d_mean.begin(), d_mean.end()) - d_mean.begin();
+  size_t best_worst = std::min_element(worst.begin(), worst.end()) - worst.begin();
+  md << Fmt("Default steal_factor %d, source ratio %.2f: 12 + 12 %.3f s (best: %d, %.3f s; off: %.3f s); one holder "
+            "5x slower %.3f s mean (best: %d, %.3f s; off: %.3f s). Over the six rows of the last table steal_factor "
+            "%d has the smallest worst excess over the best of a row (+%.1f %%)%s.\n\n",
+            default_factor, r0, at(c_makespan, default_factor), steal_factors[best_c], c_makespan[best_c],
+            at(c_makespan, 0), at(d_mean, default_factor), steal_factors[best_d], d_mean[best_d], at(d_mean, 0),
+            steal_factors[best_worst], 100 * (worst[best_worst] - 1),
+            steal_factors[best_worst] == default_factor
+                ? ""
+                : Fmt("; the default's is +%.1f %%", 100 * (at(worst, default_factor) - 1)).c_str());
 }
 
 int Main(int argc, char** argv) {
@@ -805,6 +1168,8 @@ int Main(int argc, char** argv) {
     else if (a == "--core-gbps") o.core_gbps = std::atof(val());
     else if (a == "--alt-core-gbps") o.alt_core_gbps = std::atof(val());
     else if (a == "--taxi-core-gbps") o.taxi_core_gbps = std::atof(val());
+    else if (a == "--staged-core-gbps") o.staged_core_gbps = std::atof(val());
+    else if (a == "--staged-source-ratio") o.staged_source_ratio = std::atof(val());
     else if (a == "--jitter") o.jitter = std::atof(val());
     else if (a == "--tick") o.tick = std::atof(val());
     else if (a == "--seed") o.seed = std::strtoull(val(), nullptr, 10);
@@ -815,8 +1180,8 @@ int Main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (o.core_gbps <= 0 || o.alt_core_gbps < 0 || o.taxi_core_gbps <= 0 ||
-      (o.only != "" && o.only != "dispatch" && o.only != "taxi") ||
+  if (o.core_gbps <= 0 || o.alt_core_gbps < 0 || o.taxi_core_gbps <= 0 || o.staged_core_gbps <= 0 ||
+      o.staged_source_ratio <= 0 || (o.only != "" && o.only != "dispatch" && o.only != "taxi" && o.only != "staged") ||
       (o.dispatch_backups != "on" && o.dispatch_backups != "off" && o.dispatch_backups != "both")) {
     return Usage();
   }
@@ -1207,6 +1572,9 @@ int Main(int argc, char** argv) {
               a_st.v[0], a_nb.v[0], a_b.v[0]);
   }
 
+  // ---- 3. Staged data -------------------------------------------------------
+  if (o.only.empty() || o.only == "staged") StagedPart(o, partial, md, check);
+
   if (!failures.empty()) {
     md << "## Sanity checks FAILED\n\n";
     for (const std::string& f : failures) md << "- " << f << "\n";
@@ -1215,6 +1583,10 @@ int Main(int argc, char** argv) {
           "every makespan at or above its lower bound, repeated zero-cost runs identical, the replay with zero "
           "costs reproduces the zero-cost makespan exactly, no replayed section earlier than in the zero-cost run "
           "and every modelled makespan at or above the zero-cost one.";
+    if (o.only.empty() || o.only == "staged") {
+      md << " Staged runs (part 3): no task pinned to a home ran elsewhere, no task went to a removed worker, "
+            "Stats::stolen equals the pinned tasks of live homes that ran away from them (0 with steal_factor 0).";
+    }
     if (stopped_runs > 0) {
       md << Fmt(" (%d run%s stopped by --budget: checked only for frames, slots and attempt ids.)", stopped_runs,
                 stopped_runs == 1 ? "" : "s");
