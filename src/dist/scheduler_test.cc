@@ -24,62 +24,88 @@ TEST(SchedulerTest, LargestFirstAndSlotsAreCoresPlusOne) {
   EXPECT_TRUE(a.empty());
 }
 
-TEST(SchedulerTest, EveryTaskCompletesOnceWhateverHappens) {
-  // Random workers joining, dying, failing tasks and finishing them late: each
-  // task is accepted exactly once and the job ends.
-  for (int seed = 0; seed < 50; ++seed) {
-    std::mt19937 rng(seed);
-    SchedulerOptions o;
-    o.max_attempts = 1000;
-    o.backup_min_seconds = 0.5;
-    Scheduler s(o);
-    const int n = 300;
-    for (int i = 0; i < n; ++i) s.AddTask(1 + rng() % 1000);
-    std::vector<int> live;
-    for (int i = 0; i < 4; ++i) live.push_back(s.AddWorker(1 + static_cast<int>(rng() % 3)));
-    std::map<uint32_t, int> accepted;
-    std::vector<uint64_t> inflight;
-    double now = 0;
-    int steps = 0;
-    while (!s.AllDone() && steps++ < 100000) {
-      now += 0.1;
-      std::vector<Assignment> a;
-      s.Assign(now, &a);
-      for (const Assignment& x : a) inflight.push_back(x.attempt);
-      if (inflight.empty()) {
-        live.push_back(s.AddWorker(2));  // everyone died: a new worker joins
-        continue;
-      }
-      size_t i = rng() % inflight.size();
-      uint64_t id = inflight[i];
-      inflight.erase(inflight.begin() + static_cast<long>(i));
-      int r = static_cast<int>(rng() % 100);
-      if (r < 70) {
-        uint32_t task = s.TaskOf(id);
-        std::vector<uint64_t> cancel;
-        if (s.Complete(id, now, &cancel) == Scheduler::Outcome::kAccepted) ++accepted[task];
-      } else if (r < 90) {
-        ASSERT_TRUE(s.Fail(id, true, "transient").ok());
-      } else if (r < 95 && live.size() > 1) {
-        int w = s.WorkerOf(id);
-        if (w >= 0) {
-          std::vector<uint64_t> dropped = s.RemoveWorker(w);
-          live.erase(std::find(live.begin(), live.end(), w));
-          std::set<uint64_t> d(dropped.begin(), dropped.end());
-          std::vector<uint64_t> keep;
-          for (uint64_t x : inflight) {
-            if (!d.count(x)) keep.push_back(x);
-          }
-          inflight = keep;
-        }
-      } else {
-        inflight.push_back(id);  // not yet
-      }
-      if (rng() % 50 == 0) live.push_back(s.AddWorker(1 + static_cast<int>(rng() % 3)));
+// Random workers joining, dying, failing tasks and finishing them late — and,
+// with homes, pinned tasks, steals, and homes released when their last worker
+// dies, as the coordinator does: each task is accepted exactly once, no pinned
+// task runs away from its home, and the job ends.
+void RandomJob(int seed, int homes) {
+  std::mt19937 rng(seed);
+  SchedulerOptions o;
+  o.max_attempts = 1000;
+  o.backup_min_seconds = 0.5;
+  if (homes > 0) o.steal_factor = 1 + static_cast<int>(rng() % 4);
+  Scheduler s(o);
+  auto some_home = [&] { return homes > 0 ? static_cast<int>(rng() % homes) : -1; };
+  const int n = 300;
+  for (int i = 0; i < n; ++i) s.AddTask(1 + rng() % 1000, homes > 0 ? static_cast<int>(rng() % (homes + 1)) - 1 : -1);
+  std::map<int, int> home_of;  // live worker -> its home
+  auto add = [&](int home) { home_of[s.AddWorker(1 + static_cast<int>(rng() % 3), home)] = home; };
+  for (int i = 0; i < 4; ++i) add(homes > 0 ? i % homes : -1);
+  std::map<uint32_t, int> accepted;
+  std::vector<uint64_t> inflight;
+  double now = 0;
+  int steps = 0;
+  while (!s.AllDone() && steps++ < 100000) {
+    now += 0.1;
+    std::vector<Assignment> a;
+    s.Assign(now, &a);
+    for (const Assignment& x : a) {
+      int h = s.HomeOf(x.task);
+      ASSERT_TRUE(h < 0 || h == home_of.at(x.worker)) << "a pinned task ran away from its home";
+      inflight.push_back(x.attempt);
     }
-    ASSERT_TRUE(s.AllDone()) << "seed " << seed;
-    ASSERT_EQ(accepted.size(), static_cast<size_t>(n));
-    for (const auto& [task, times] : accepted) ASSERT_EQ(times, 1) << "task " << task;
+    if (inflight.empty()) {
+      add(some_home());  // everyone died (or waits for a home): a new worker joins
+      continue;
+    }
+    size_t i = rng() % inflight.size();
+    uint64_t id = inflight[i];
+    inflight.erase(inflight.begin() + static_cast<long>(i));
+    int r = static_cast<int>(rng() % 100);
+    if (r < 70) {
+      uint32_t task = s.TaskOf(id);
+      if (s.Complete(id, now, nullptr) == Scheduler::Outcome::kAccepted) ++accepted[task];
+    } else if (r < 90) {
+      ASSERT_TRUE(s.Fail(id, true, "transient").ok());
+    } else if (r < 95 && home_of.size() > 1) {
+      int w = s.WorkerOf(id);
+      if (w >= 0) {
+        int h = home_of[w];
+        std::vector<uint64_t> dropped = s.RemoveWorker(w);
+        home_of.erase(w);
+        bool alive = false;
+        for (const auto& [worker, hh] : home_of) alive |= hh == h;
+        if (h >= 0 && !alive) s.Unpin(h);
+        std::set<uint64_t> d(dropped.begin(), dropped.end());
+        std::vector<uint64_t> keep;
+        for (uint64_t x : inflight) {
+          if (!d.count(x)) keep.push_back(x);
+        }
+        inflight = keep;
+      }
+    } else {
+      inflight.push_back(id);  // not yet
+    }
+    if (rng() % 50 == 0) add(some_home());
+  }
+  ASSERT_TRUE(s.AllDone());
+  ASSERT_EQ(accepted.size(), static_cast<size_t>(n));
+  for (const auto& [task, times] : accepted) ASSERT_EQ(times, 1) << "task " << task;
+}
+
+TEST(SchedulerTest, EveryTaskCompletesOnceWhateverHappens) {
+  for (int seed = 0; seed < 50; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomJob(seed, 0);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(SchedulerTest, EveryPinnedTaskCompletesOnceWhateverHappens) {
+  for (int seed = 0; seed < 50; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomJob(seed, 4);
+    if (HasFatalFailure()) return;
   }
 }
 
@@ -357,73 +383,6 @@ TEST(SchedulerTest, NoStealingFromAHomeThatKeepsUpOrIsNotThereYet) {
   n.Assign(0, &a);
   EXPECT_EQ(a.size(), 2u);  // the home's own two slots; the other worker takes nothing
   EXPECT_EQ(n.stats().stolen, 0u);
-}
-
-TEST(SchedulerTest, EveryPinnedTaskCompletesOnceWhateverHappens) {
-  // Homes that come and go (released when their last worker dies), steals,
-  // failures and late results: each task is accepted exactly once.
-  for (int seed = 0; seed < 50; ++seed) {
-    std::mt19937 rng(seed);
-    SchedulerOptions o;
-    o.max_attempts = 1000;
-    o.backup_min_seconds = 0.5;
-    o.steal_factor = 1 + static_cast<int>(rng() % 4);
-    Scheduler s(o);
-    const int n = 300, homes = 4;
-    for (int i = 0; i < n; ++i) s.AddTask(1 + rng() % 1000, static_cast<int>(rng() % (homes + 1)) - 1);
-    std::map<int, int> home_of;  // live worker -> home
-    auto add = [&](int home) { home_of[s.AddWorker(1 + static_cast<int>(rng() % 3), home)] = home; };
-    for (int h = 0; h < homes; ++h) add(h);
-    std::map<uint32_t, int> accepted;
-    std::vector<uint64_t> inflight;
-    double now = 0;
-    int steps = 0;
-    while (!s.AllDone() && steps++ < 100000) {
-      now += 0.1;
-      std::vector<Assignment> a;
-      s.Assign(now, &a);
-      for (const Assignment& x : a) {
-        int h = s.HomeOf(x.task);
-        ASSERT_TRUE(h < 0 || h == home_of.at(x.worker)) << "a pinned task ran away from its home";
-        inflight.push_back(x.attempt);
-      }
-      if (inflight.empty()) {
-        add(static_cast<int>(rng() % homes));
-        continue;
-      }
-      size_t i = rng() % inflight.size();
-      uint64_t id = inflight[i];
-      inflight.erase(inflight.begin() + static_cast<long>(i));
-      int r = static_cast<int>(rng() % 100);
-      if (r < 75) {
-        uint32_t task = s.TaskOf(id);
-        if (s.Complete(id, now, nullptr) == Scheduler::Outcome::kAccepted) ++accepted[task];
-      } else if (r < 88) {
-        ASSERT_TRUE(s.Fail(id, true, "transient").ok());
-      } else if (r < 94 && home_of.size() > 1) {
-        int w = s.WorkerOf(id);
-        if (w >= 0) {
-          int h = home_of[w];
-          std::vector<uint64_t> dropped = s.RemoveWorker(w);
-          home_of.erase(w);
-          bool alive = false;
-          for (const auto& [worker, hh] : home_of) alive |= hh == h;
-          if (!alive) s.Unpin(h);  // as the coordinator does
-          std::set<uint64_t> d(dropped.begin(), dropped.end());
-          std::vector<uint64_t> keep;
-          for (uint64_t x : inflight) {
-            if (!d.count(x)) keep.push_back(x);
-          }
-          inflight = keep;
-        }
-      } else {
-        inflight.push_back(id);
-      }
-    }
-    ASSERT_TRUE(s.AllDone()) << "seed " << seed;
-    ASSERT_EQ(accepted.size(), static_cast<size_t>(n));
-    for (const auto& [task, times] : accepted) ASSERT_EQ(times, 1) << "task " << task;
-  }
 }
 
 }  // namespace

@@ -19,15 +19,8 @@ require_fanout
 hosts_install_deps >/dev/null || die "cannot install the test hosts' packages"
 hosts_up 3 || die "cannot bring the test hosts up"
 
-# Connection sharing stays on (as for users) but with its sockets in the test's
-# directory; the masters are told to exit at the end.
-SSH="ssh -F $HOSTS_SSH_CONFIG -o ControlPath=$HOSTS_DIR/cm-%C"
-stop_masters() {
-  local h
-  for h in ${HOSTS_NAMES//,/ }; do $SSH -O exit "$h" >/dev/null 2>&1; done
-  return 0
-}
-hosts_trap_first stop_masters
+# Connection sharing stays on (as for users), its sockets in the hosts' directory.
+SSH=$HOSTS_SSH
 
 # The data must be readable by the hosts' user: it lives in the hosts' directory.
 data=$HOSTS_DIR/data

@@ -14,10 +14,13 @@
 #                          logs in DIR (default: a new temporary directory); returns
 #                          once every host accepts an ssh login. Exports HOSTS_DIR,
 #                          HOSTS_SSH_CONFIG, HOSTS_NAMES (h1,...,hN), HOSTS_N,
-#                          HOSTS_ADDRS (their addresses, comma separated) and
+#                          HOSTS_ADDRS (their addresses, comma separated),
 #                          HOSTS_GATEWAY (the root namespace's address as the hosts see it)
-#   hosts_down             stop everything hosts_up made (only that); hosts_up installs
-#                          it on EXIT in front of whatever EXIT trap the script had
+#                          and HOSTS_SSH: an ssh command for --ssh that shares
+#                          connections as users' do, its sockets in HOSTS_DIR
+#   hosts_down             stop everything hosts_up made (only that; HOSTS_SSH's shared
+#                          connections too); hosts_up installs it on EXIT in front of
+#                          whatever EXIT trap the script had
 #   hosts_ssh I CMD...     run CMD on host I as the test user
 #   host_addr I            host I's address
 #   host_pids I            PIDs (root namespace numbering) of every process in host I
@@ -36,7 +39,7 @@
 #   host_workers I         PIDs of the fanout workers running on host I
 #   hosts_workers_left     how many fanout workers run on all the hosts
 #   hosts_wait_no_workers S  true once none runs (waits up to S seconds)
-#   hosts_trap_first CMD   run CMD at exit before what the EXIT trap already does
+#   trap_first CMD         (tests/lib/trap.sh) run CMD at exit before what the EXIT trap does
 #
 # The network: a bridge HOSTS_BRIDGE (fo-br0) in the root namespace with address
 # $HOSTS_SUBNET.1/24 (10.231.0.1), and for host I a namespace ${HOSTS_PREFIX}I (fo-hI)
@@ -76,6 +79,8 @@
 # (fanouttest), HOSTS_START_SECONDS (20: how long hosts_up waits for the logins),
 # HOSTS_WAIT_SECONDS (300).
 
+# shellcheck source=../lib/trap.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../lib/trap.sh"
 : "${HOSTS_PREFIX:=fo-h}"
 : "${HOSTS_BRIDGE:=fo-br0}"
 : "${HOSTS_SUBNET:=10.231.0}"
@@ -346,14 +351,8 @@ _hosts_ensure_user() {
 # Puts hosts_down in front of the script's EXIT trap (unless it is there already), and
 # turns INT/TERM into an exit so that the EXIT trap runs for them too.
 _hosts_install_trap() {
-  local prev
-  prev=$(trap -p EXIT)
-  [[ $prev == *hosts_down* ]] && return 0
-  prev=${prev#"trap -- '"}
-  prev=${prev%"' EXIT"}
-  prev=${prev//"'\\''"/"'"}
-  # shellcheck disable=SC2064
-  trap "hosts_down; $prev" EXIT
+  [[ $(trap -p EXIT) == *hosts_down* ]] && return 0
+  trap_first hosts_down
   [[ -z $(trap -p INT) ]] && trap 'exit 130' INT
   [[ -z $(trap -p TERM) ]] && trap 'exit 143' TERM
   return 0
@@ -497,6 +496,7 @@ hosts_up() {
   fi
   HOSTS_DIR=$(cd "$dir" && pwd) || { hosts_down; return 1; }
   export HOSTS_DIR HOSTS_SSH_CONFIG=$HOSTS_DIR/ssh_config
+  export HOSTS_SSH="ssh -F $HOSTS_SSH_CONFIG -o ControlPath=$HOSTS_DIR/cm-%C"
   [[ $_HOSTS_DIR_CREATED == 1 ]] && : >"$HOSTS_DIR/.fanout-hosts-dir" && chmod 755 "$HOSTS_DIR"
   _hosts_write_state
   if ! [[ $HOSTS_DIR =~ ^/[A-Za-z0-9._/+-]+$ ]]; then
@@ -604,6 +604,7 @@ hosts_down() {
   # (Without a HOSTS_DIR, hosts_up failed before starting any sshd.)
   if [[ -n ${HOSTS_DIR:-} ]]; then
     for ((i = 1; i <= HOSTS_N; i++)); do
+      [[ -n ${HOSTS_SSH:-} ]] && $HOSTS_SSH -O exit "h$i" >/dev/null 2>&1  # a shared connection's master
       _hosts_stop_host "$i" TERM
     done
   fi
@@ -611,7 +612,7 @@ hosts_down() {
     "$([[ ${_HOSTS_DIR_CREATED:-} == 1 ]] && echo "${HOSTS_DIR:-}")"
   rm -f "$(_hosts_state_file)"
   _HOSTS_ACTIVE='' _HOSTS_DIR_CREATED=''
-  unset HOSTS_DIR HOSTS_SSH_CONFIG HOSTS_NAMES HOSTS_N HOSTS_ADDRS HOSTS_GATEWAY
+  unset HOSTS_DIR HOSTS_SSH_CONFIG HOSTS_SSH HOSTS_NAMES HOSTS_N HOSTS_ADDRS HOSTS_GATEWAY
   return 0
 }
 
@@ -726,16 +727,4 @@ hosts_wait_no_workers() {
     sleep 0.2
   done
   [[ $(hosts_workers_left) == 0 ]]
-}
-
-# hosts_trap_first COMMAND: runs COMMAND at exit before what the EXIT trap does
-# already (hosts_up's hosts_down, then the test's own cleanup).
-hosts_trap_first() {
-  local prev
-  prev=$(trap -p EXIT)
-  prev=${prev#"trap -- '"}
-  prev=${prev%"' EXIT"}
-  prev=${prev//"'\\''"/"'"}
-  # shellcheck disable=SC2064
-  trap "$1; $prev" EXIT
 }

@@ -40,16 +40,10 @@ USER_HOME=$(getent passwd "$HOSTS_USER" | cut -d: -f6)
 STAGES=("$USER_HOME/.cache/fanout/stage/trips" "$USER_HOME/.cache/fanout/stage/bad")
 rm -rf "${STAGES[@]}"
 
-# Connection sharing stays on (as for users) but with its sockets in the test's
-# directory; the masters are told to exit at the end.
-SSH="ssh -F $HOSTS_SSH_CONFIG -o ControlPath=$HOSTS_DIR/cm-%C"
-stop_masters() {
-  local h
-  for h in ${HOSTS_NAMES//,/ }; do $SSH -O exit "$h" >/dev/null 2>&1; done
-  rm -rf "${STAGES[@]}"
-  return 0
-}
-hosts_trap_first stop_masters
+# Connection sharing stays on (as for users), its sockets in the hosts' directory.
+SSH=$HOSTS_SSH
+remove_stages() { rm -rf "${STAGES[@]}"; }
+trap_first remove_stages
 
 # The data must be readable by the hosts' user: it lives in the hosts' directory.
 data=$HOSTS_DIR/data

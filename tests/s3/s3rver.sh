@@ -44,6 +44,8 @@
 # themselves when the shell that started them is gone, or after S3_MAX_SECONDS (3600).
 
 S3_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/trap.sh
+source "$S3_TESTS_DIR/../lib/trap.sh"
 S3_SRC=${FANOUT_SRC:-$(cd "$S3_TESTS_DIR/../.." && pwd)}
 S3_PY=${S3_PYTHON:-/usr/bin/python3}
 S3_CLIENT=("$S3_PY" "$S3_TESTS_DIR/s3_client.py")
@@ -89,13 +91,7 @@ s3_require_tools() {
 # an exit so that the EXIT trap runs for them too.
 _s3_install_trap() {
   [[ ${_S3_TRAP_INSTALLED:-} == 1 ]] && return 0
-  local prev
-  prev=$(trap -p EXIT)
-  prev=${prev#"trap -- '"}
-  prev=${prev%"' EXIT"}
-  prev=${prev//"'\\''"/"'"}
-  # shellcheck disable=SC2064
-  trap "s3_cleanup; $prev" EXIT
+  trap_first s3_cleanup
   [[ -z $(trap -p INT) ]] && trap 'exit 130' INT
   [[ -z $(trap -p TERM) ]] && trap 'exit 143' TERM
   _S3_TRAP_INSTALLED=1
