@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/file_write.h"
 #include "dist/messages.h"
 #include "exec/command_task.h"
 #include "exec/query_job.h"
@@ -229,15 +229,7 @@ class Worker {
   Status StoreShipped(const std::string& sha, const std::string& content) {
     ASSIGN_OR_RETURN(std::string got, io::Sha256Hex(content));
     if (got != sha) return Status::Corrupt("a shipped file does not match its sha256 " + sha);
-    std::string path = ship_dir_ + "/" + sha;
-    std::string tmp = path + ".tmp." + std::to_string(getpid());
-    {
-      std::ofstream f(tmp, std::ios::binary);
-      f.write(content.data(), static_cast<std::streamsize>(content.size()));
-      if (!f) return Status::IoError("cannot write " + tmp);
-    }
-    ::chmod(tmp.c_str(), 0755);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError("cannot write " + path);
+    RETURN_IF_ERROR(WriteFileAtomically(ship_dir_ + "/" + sha, content, 0755));
     if (missing_ > 0 && --missing_ == 0) return LinkShipped(spec_);
     return Status::OK();
   }

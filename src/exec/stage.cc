@@ -218,16 +218,10 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   if (st.ok()) st = ScanTask(source, task, start_in_quote, recipe.scan, &proj, progress, cancel, end_in_quote);
   if (st.ok()) st = proj.Finish();
   if (st.ok() && cancel != nullptr && cancel->load()) st = Status::IoError(source.info.url + ": cancelled");
-  if (st.ok() && ::fsync(fd) != 0) st = ErrnoError(tmp, "fsync failed");
-  if (::close(fd) != 0 && st.ok()) st = ErrnoError(tmp, "write failed");
   if (!st.ok() && recipe.scan.strict && proj.first_skipped() != nullptr) {
     st = StrictError(source, proj.first_skipped()->offset, proj.first_skipped()->reason);
   }
-  if (st.ok() && ::rename(tmp.c_str(), final_path.c_str()) != 0) st = ErrnoError(final_path, "cannot rename into place");
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
+  RETURN_IF_ERROR(FinishTempFile(fd, tmp, final_path, std::move(st)));
   info.path = final_path;
   info.rows = stats.rows;
   info.start_in_quote = start_in_quote;
@@ -412,17 +406,7 @@ Status SaveManifest(const Manifest& m) {
   RETURN_IF_ERROR(CheckStageName(m.recipe.name));
   std::string dir = CacheDir() + "/stages";
   ::mkdir(dir.c_str(), 0700);
-  std::string path = ManifestPath(m.recipe.name);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::string text = EncodeManifest(m);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError(tmp, "cannot write the stage manifest");
-  Status st = WriteAll(fd, tmp, text);
-  if (st.ok() && ::fsync(fd) != 0) st = ErrnoError(tmp, "fsync failed");
-  if (::close(fd) != 0 && st.ok()) st = ErrnoError(tmp, "write failed");
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoError(path, "cannot rename into place");
-  if (!st.ok()) ::unlink(tmp.c_str());
-  return st;
+  return WriteFileAtomically(ManifestPath(m.recipe.name), EncodeManifest(m), 0600);
 }
 
 void AddHolder(Manifest* m, const std::string& holder) {
