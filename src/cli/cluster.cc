@@ -9,6 +9,7 @@
 
 #include "core/bytes.h"
 #include "core/progress.h"
+#include "core/strings.h"
 #include "dist/launcher.h"
 
 namespace fanout::cli {
@@ -36,10 +37,8 @@ Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPi
   }
   RETURN_IF_ERROR(exec::SaveManifest(m));
   if (!quiet) {
-    std::string on;
-    for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
     std::fprintf(stderr, "fanout: %zu %s of stage %s staged again from the source, now on %s\n", restaged.size(),
-                 restaged.size() == 1 ? "piece" : "pieces", plan.stage.c_str(), on.c_str());
+                 restaged.size() == 1 ? "piece" : "pieces", plan.stage.c_str(), Join(holders, ", ").c_str());
   }
   return Status::OK();
 }

@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "core/bytes.h"
 #include "core/progress.h"
+#include "core/strings.h"
 #include "dist/launcher.h"
 #include "dist/messages.h"
 #include "exec/local_executor.h"
@@ -108,8 +109,7 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
   std::string path = exec::ManifestPath(name);
   if (::unlink(path.c_str()) != 0) return Status::IoError(path + ": cannot remove the manifest");
   if (!quiet) {
-    std::string on;
-    for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
+    std::string on = Join(holders, ", ");
     std::fprintf(stderr, "fanout: dropped stage %s (%zu %s, %s) from %s\n", name.c_str(), m.pieces.size(),
                  m.pieces.size() == 1 ? "piece" : "pieces",
                  FormatBytes(PieceBytes(m)).c_str(), on.empty() ? "nowhere (it held nothing)" : on.c_str());
@@ -136,8 +136,7 @@ void List() {
     }
     std::set<std::string> holders;
     for (const auto& p : m->pieces) holders.insert(p.where.holder);
-    std::string on;
-    for (const std::string& h : holders) on += (on.empty() ? "" : ",") + h;
+    std::string on = Join(holders, ",");
     std::printf("%s\t%s\t%zu pieces\t%s\t%s\t--cols %s\n", n.c_str(), m->complete ? "complete" : "INCOMPLETE",
                 m->pieces.size(), FormatBytes(PieceBytes(*m)).c_str(), on.empty() ? "-" : on.c_str(),
                 m->recipe.cols.c_str());
@@ -183,21 +182,19 @@ void Stage(const StageFlags& f) {
   // can always be dropped.
   OrFail(exec::SaveManifest(m));
 
-  std::vector<exec::Manifest::Piece> pieces(plan.tasks.size());
-  std::vector<bool> have(plan.tasks.size(), false);
+  std::vector<exec::Manifest::Piece> pieces(plan.tasks.size());  // by plan task; written ones have a path
   std::mutex mu;
   uint64_t rows = 0;
   auto record = [&](uint32_t index, const std::string& holder, const exec::PieceInfo& info) {
     std::lock_guard<std::mutex> lock(mu);
     const exec::Task& t = plan.tasks[index];
     pieces[index] = {exec::StagedPiece{holder, index, plan.objects[t.object], t, info.start_in_quote}, info};
-    have[index] = true;
     rows += info.rows;
   };
   auto save_partial = [&](const Status& st) {
     m.pieces.clear();
-    for (size_t i = 0; i < pieces.size(); ++i) {
-      if (have[i]) m.pieces.push_back(pieces[i]);
+    for (const exec::Manifest::Piece& p : pieces) {
+      if (!p.info.path.empty()) m.pieces.push_back(p);
     }
     Status saved = exec::SaveManifest(m);
     FailJob(Status::IoError(st.message() + " — stage '" + f.as + "' is incomplete" +
@@ -214,10 +211,11 @@ void Stage(const StageFlags& f) {
     job.scan = setup->scan;
     job.remote = f.common.remote;
     job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+    // Each result is a piece description: recorded with where it was made.
     class Handler final : public dist::ResultHandler {
      public:
-      explicit Handler(std::function<Status(uint32_t, std::vector<std::string>*, const std::vector<std::string>&)> c)
-          : commit_(std::move(c)) {}
+      Handler(const std::map<std::pair<uint32_t, uint32_t>, uint32_t>& index, const decltype(record)& record)
+          : index_(index), record_(record) {}
       Status Check(const std::string& payload, uint64_t* n) override {
         ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece(payload));
         *n = p.rows;
@@ -225,18 +223,17 @@ void Stage(const StageFlags& f) {
       }
       Status Commit(uint32_t object, std::vector<std::string>* payloads,
                     const std::vector<std::string>& holders) override {
-        return commit_(object, payloads, holders);
+        for (uint32_t k = 0; k < payloads->size(); ++k) {
+          ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece((*payloads)[k]));
+          record_(index_.at({object, k}), holders[k], p);
+        }
+        return Status::OK();
       }
 
      private:
-      std::function<Status(uint32_t, std::vector<std::string>*, const std::vector<std::string>&)> commit_;
-    } handler([&](uint32_t object, std::vector<std::string>* payloads, const std::vector<std::string>& holders) {
-      for (uint32_t k = 0; k < payloads->size(); ++k) {
-        ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece((*payloads)[k]));
-        record(index.at({object, k}), holders[k], p);
-      }
-      return Status::OK();
-    });
+      const std::map<std::pair<uint32_t, uint32_t>, uint32_t>& index_;
+      const decltype(record)& record_;
+    } handler(index, record);
     Status st = RunClusterJobFromFlags(f.cluster, plan, job, {}, &handler, f.common.threads, f.common.quiet, &extra,
                                        &details);
     if (!st.ok()) save_partial(st);
@@ -277,8 +274,7 @@ void Stage(const StageFlags& f) {
   stats.rows = rows;
   std::set<std::string> holders;
   for (const auto& p : m.pieces) holders.insert(p.where.holder);
-  std::string on;
-  for (const std::string& h : holders) on += (on.empty() ? "" : ", ") + h;
+  std::string on = Join(holders, ", ");
   PrintSummary(f.common.quiet, plan, stats, secs,
                ", staged as stage://" + f.as + ": " + std::to_string(m.pieces.size()) +
                    (m.pieces.size() == 1 ? " piece, " : " pieces, ") +

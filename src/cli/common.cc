@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/bytes.h"
+#include "core/strings.h"
 #include "exec/local_executor.h"
 
 namespace fanout::cli {
@@ -156,8 +157,7 @@ Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet) {
     if (p.holder != exec::kLocalHolder) elsewhere.insert(p.holder);
   }
   if (!elsewhere.empty()) {
-    std::string hosts;
-    for (const std::string& h : elsewhere) hosts += (hosts.empty() ? "" : ",") + h;
+    std::string hosts = Join(elsewhere, ",");
     return Status::InvalidArgument("stage '" + plan->stage + "' is held by " + hosts + "; run the job there with --hosts " +
                                    hosts + " (pieces of hosts left out are staged again from their sources)");
   }

@@ -110,7 +110,7 @@ bool Scheduler::PopPinned(int home, uint32_t* task) {
   while (!q.empty()) {
     uint32_t t = q.back();
     q.pop_back();
-    if (tasks_[t].state == TaskState::kQueued && tasks_[t].home == home) {
+    if (QueuedAt(t, home)) {
       *task = t;
       return true;
     }
@@ -175,7 +175,7 @@ bool Scheduler::StealPinned(int worker, uint32_t* task) {
   while (!victim->empty()) {  // the front: what its home would reach last
     uint32_t t = victim->front();
     victim->pop_front();
-    if (tasks_[t].state != TaskState::kQueued || tasks_[t].home != victim_home) continue;  // stale
+    if (!QueuedAt(t, victim_home)) continue;  // stale
     tasks_[t].home = -1;
     ++stats_.stolen;
     *task = t;
@@ -187,9 +187,7 @@ bool Scheduler::StealPinned(int worker, uint32_t* task) {
 bool Scheduler::QueueEmpty() {
   for (auto it = pinned_.begin(); it != pinned_.end();) {
     std::deque<uint32_t>& q = it->second;
-    while (!q.empty() && (tasks_[q.back()].state != TaskState::kQueued || tasks_[q.back()].home != it->first)) {
-      q.pop_back();
-    }
+    while (!q.empty() && !QueuedAt(q.back(), it->first)) q.pop_back();
     if (!q.empty()) return false;
     it = pinned_.erase(it);
   }

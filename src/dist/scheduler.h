@@ -123,6 +123,11 @@ class Scheduler {
 
   void SortInitial();  // largest first, once, before the first task is handed out
   bool PopQueued(int worker, uint32_t* task);
+  // Still waiting in `home`'s queue (queue entries go stale when a task starts,
+  // is released, or finishes through another attempt).
+  bool QueuedAt(uint32_t task, int home) const {
+    return tasks_[task].state == TaskState::kQueued && tasks_[task].home == home;
+  }
   bool PopPinned(int home, uint32_t* task);
   bool StealPinned(int worker, uint32_t* task);
   bool QueueEmpty();

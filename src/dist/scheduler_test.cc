@@ -337,7 +337,9 @@ TEST(SchedulerTest, AnIdleWorkerStealsFromAHomeFarBehind) {
   // idle worker takes the smallest, released from the home.
   ASSERT_EQ(a.size(), 2u);
   for (const Assignment& x : a) {
-    if (x.worker == home) EXPECT_EQ(x.task, 9u);  // 100
+    if (x.worker == home) {
+      EXPECT_EQ(x.task, 9u);  // 100
+    }
     if (x.worker == thief) {
       EXPECT_EQ(x.task, 0u);  // 10
       EXPECT_EQ(s.HomeOf(x.task), -1);
