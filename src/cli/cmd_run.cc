@@ -305,7 +305,7 @@ void Run(const RunFlags& f) {
     std::atomic<bool> cancel{false};
     co.cancel = &cancel;
     const int attempts = f.fail_fast ? 1 : f.cluster.max_attempts;
-    exec::RunFn run = [&](const exec::Task& task, bool) -> Result<std::unique_ptr<exec::TaskOutput>> {
+    exec::RunFn run = [&](const exec::Task& task, csv::RangeStart) -> Result<std::unique_ptr<exec::TaskOutput>> {
       uint64_t index = static_cast<uint64_t>(&task - plan.tasks.data());
       for (int attempt = 1;; ++attempt) {
         Result<std::string> r = exec::RunCommandTask(plan.objects[task.object], task, index, co);

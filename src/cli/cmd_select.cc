@@ -123,7 +123,7 @@ class OutputFiles {
   std::set<std::string> temps_;
 };
 
-Result<std::unique_ptr<exec::TaskOutput>> RunPart(const exec::Plan& plan, const exec::Task& task, bool start_in_quote,
+Result<std::unique_ptr<exec::TaskOutput>> RunPart(const exec::Plan& plan, const exec::Task& task, csv::RangeStart start,
                                                   const ops::Query& query, const ops::ResolvedQuery& rq,
                                                   const csv::HeaderInfo& header, const ReadSetup& setup,
                                                   OutputFiles* files, exec::Progress* progress) {
@@ -139,7 +139,7 @@ Result<std::unique_ptr<exec::TaskOutput>> RunPart(const exec::Plan& plan, const 
   };
   uint64_t header_offset = header.present ? header.offset : std::numeric_limits<uint64_t>::max();
   ops::Projector proj(query, rq, object.info.url, setup.scan.delim, header_offset, setup.scan.strict, &out->stats, flush);
-  Status st = exec::ScanTask(object, task, start_in_quote, setup.scan, &proj, progress, nullptr, &out->end_in_quote);
+  Status st = exec::ScanTask(object, task, start, setup.scan, &proj, progress, nullptr, &out->end);
   if (st.ok()) st = proj.Finish();
   if (::close(fd) != 0 && st.ok()) st = ErrnoError(out->path, "write failed");
   if (!st.ok() && setup.scan.strict && proj.first_skipped() != nullptr) {
@@ -171,10 +171,10 @@ void Run(const SelectFlags& f) {
   exec::Progress progress;
   ops::RowStats total;
   std::mutex total_mu;
-  exec::RunFn run = [&](const exec::Task& task, bool start_in_quote) -> Result<std::unique_ptr<exec::TaskOutput>> {
+  exec::RunFn run = [&](const exec::Task& task, csv::RangeStart start) -> Result<std::unique_ptr<exec::TaskOutput>> {
     ASSIGN_OR_RETURN(const csv::HeaderInfo* header, headers.Get(task.object));
     ASSIGN_OR_RETURN(ops::ResolvedQuery rq, ops::Resolve(query, *header, plan.objects[task.object].info.url));
-    return RunPart(plan, task, start_in_quote, query, rq, *header, *setup, &files, &progress);
+    return RunPart(plan, task, start, query, rq, *header, *setup, &files, &progress);
   };
   exec::CommitFn commit = [&](int, const exec::Task& task, std::unique_ptr<exec::TaskOutput> out) -> Status {
     auto* part = static_cast<PartOutput*>(out.get());

@@ -188,7 +188,7 @@ void Stage(const StageFlags& f) {
   auto record = [&](uint32_t index, const std::string& holder, const exec::PieceInfo& info) {
     std::lock_guard<std::mutex> lock(mu);
     const exec::Task& t = plan.tasks[index];
-    pieces[index] = {exec::StagedPiece{holder, index, plan.objects[t.object], t, info.start_in_quote}, info};
+    pieces[index] = {exec::StagedPiece{holder, index, plan.objects[t.object], t, info.start}, info};
     rows += info.rows;
   };
   auto save_partial = [&](const Status& st) {
@@ -242,11 +242,11 @@ void Stage(const StageFlags& f) {
       exec::PieceInfo info;
     };
     exec::Progress progress;
-    exec::RunFn run = [&](const exec::Task& task, bool start_in_quote) -> Result<std::unique_ptr<exec::TaskOutput>> {
+    exec::RunFn run = [&](const exec::Task& task, csv::RangeStart start) -> Result<std::unique_ptr<exec::TaskOutput>> {
       uint32_t i = static_cast<uint32_t>(&task - plan.tasks.data());
       auto out = std::make_unique<PieceOut>();
-      ASSIGN_OR_RETURN(out->info, exec::WritePiece(m.recipe, plan.objects[task.object], task, start_in_quote, i,
-                                                   &progress, nullptr, &out->end_in_quote));
+      ASSIGN_OR_RETURN(out->info, exec::WritePiece(m.recipe, plan.objects[task.object], task, start, i,
+                                                   &progress, nullptr, &out->end));
       return std::unique_ptr<exec::TaskOutput>(std::move(out));
     };
     exec::CommitFn commit = [&](int, const exec::Task& task, std::unique_ptr<exec::TaskOutput> out) -> Status {

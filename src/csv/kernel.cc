@@ -4,31 +4,67 @@
 
 namespace fanout::csv {
 
-void ScanScalar(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept {
-  bool q = *carry != 0;
-  for (size_t b = 0; b < nblocks; ++b) {
-    uint64_t nl = 0, dl = 0, in = 0;
-    for (size_t i = 0; i < kBlockBytes; ++i) {
-      char c = buf[b * kBlockBytes + i];
-      uint64_t bit = uint64_t{1} << i;
-      if (c == '"') {
-        q = !q;
-      } else if (!q && c == '\n') {
-        nl |= bit;
-      } else if (!q && c == delim) {
-        dl |= bit;
+namespace {
+
+// One byte by the exact rules (kernel.h); sets *structural to 1 for a delimiter
+// (1) or line end (2) outside quotes.
+inline QuoteState Step(QuoteState s, char c, char delim, char newline, int* structural) {
+  *structural = 0;
+  switch (s) {
+    case QuoteState::kQuoted:
+      // A quote ends the field or, followed by another, is one quote: both
+      // continue from "a quote may open here".
+      return c == '"' ? QuoteState::kFieldStart : s;
+    case QuoteState::kFieldStart:
+      if (c == '"') return QuoteState::kQuoted;
+      [[fallthrough]];
+    case QuoteState::kUnquoted:
+      if (c == delim) {
+        *structural = 1;
+        return QuoteState::kFieldStart;
       }
-      if (q) in |= bit;
-    }
-    out.newline[b] = nl;
-    out.delim[b] = dl;
-    out.inside[b] = in;
+      if (c == newline) {
+        *structural = 2;
+        return QuoteState::kFieldStart;
+      }
+      return QuoteState::kUnquoted;
   }
-  *carry = q ? ~uint64_t{0} : 0;
+  return s;
+}
+
+}  // namespace
+
+void ScanExactFrom(const char* buf, size_t from, Dialect d, QuoteState* state, BlockBits out) noexcept {
+  QuoteState s = *state;
+  out.state[0] = s;
+  uint64_t nl = 0, dl = 0;
+  for (size_t i = from; i < kBlockBytes; ++i) {
+    int structural;
+    s = Step(s, buf[i], d.delim, d.newline, &structural);
+    uint64_t bit = uint64_t{1} << i;
+    if (structural == 1) dl |= bit;
+    if (structural == 2) nl |= bit;
+  }
+  out.newline[0] = nl;
+  out.delim[0] = dl;
+  *state = s;
+}
+
+size_t ScanExact(const char* buf, size_t nblocks, Dialect d, QuoteState* state, BlockBits out) noexcept {
+  for (size_t b = 0; b < nblocks; ++b) {
+    ScanExactFrom(buf + b * kBlockBytes, 0, d, state, BlockBits{out.newline + b, out.delim + b, out.state + b});
+  }
+  return nblocks;
+}
+
+QuoteState StateAfter(const char* buf, size_t n, char delim, char newline, QuoteState s) noexcept {
+  int structural;
+  for (size_t i = 0; i < n; ++i) s = Step(s, buf[i], delim, newline, &structural);
+  return s;
 }
 
 std::vector<Kernel> SupportedKernels() {
-  std::vector<Kernel> ks = {{"scalar", &ScanScalar}};
+  std::vector<Kernel> ks = {{"scalar", &ScanExact}};
   __builtin_cpu_init();
   bool clmul = __builtin_cpu_supports("pclmul");
   if (clmul && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")) ks.push_back({"avx2", &ScanAvx2});

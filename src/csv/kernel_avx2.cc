@@ -22,18 +22,18 @@ inline uint64_t Eq(__m256i lo, __m256i hi, char c) {
   return static_cast<uint64_t>(l) | (static_cast<uint64_t>(h) << 32);
 }
 
-inline Masks Classify(const char* p, char delim) {
+inline Masks Classify(const char* p, Dialect d) {
   __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  return {Eq(lo, hi, '"'), Eq(lo, hi, delim), Eq(lo, hi, '\n')};
+  return {Eq(lo, hi, '"'), Eq(lo, hi, d.delim), Eq(lo, hi, d.newline)};
 }
 
 #include "csv/kernel_blocks.inc"
 
 }  // namespace avx2
 
-void ScanAvx2(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept {
-  avx2::ScanBlocks(buf, nblocks, delim, carry, out);
+size_t ScanAvx2(const char* buf, size_t nblocks, Dialect dialect, QuoteState* state, BlockBits out) noexcept {
+  return avx2::ScanBlocks(buf, nblocks, dialect, state, out);
 }
 
 }  // namespace fanout::csv

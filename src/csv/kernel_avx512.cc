@@ -15,18 +15,18 @@ struct Masks {
   uint64_t quote, delim, newline;
 };
 
-inline Masks Classify(const char* p, char delim) {
+inline Masks Classify(const char* p, Dialect d) {
   __m512i v = _mm512_loadu_si512(p);
-  return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(delim)),
-          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'))};
+  return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(d.delim)),
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(d.newline))};
 }
 
 #include "csv/kernel_blocks.inc"
 
 }  // namespace avx512
 
-void ScanAvx512(const char* buf, size_t nblocks, char delim, uint64_t* carry, BlockBits out) noexcept {
-  avx512::ScanBlocks(buf, nblocks, delim, carry, out);
+size_t ScanAvx512(const char* buf, size_t nblocks, Dialect dialect, QuoteState* state, BlockBits out) noexcept {
+  return avx512::ScanBlocks(buf, nblocks, dialect, state, out);
 }
 
 }  // namespace fanout::csv

@@ -5,30 +5,38 @@
 
 namespace fanout::csv {
 
+const char* const kUnterminatedQuote = "unterminated quoted field";
+
 namespace {
 
 constexpr size_t RoundUpToBlock(size_t n) { return (n + kBlockBytes - 1) / kBlockBytes * kBlockBytes; }
 
-bool Bit(uint64_t word, size_t i) { return (word >> i) & 1; }
-
 }  // namespace
 
 std::string_view UnquoteSlow(std::string_view raw, std::string* scratch) {
-  // Every '"' toggles quoting; inside quotes, "" stands for one '"'.
+  // The common case, "text" with no quote inside: a view, no copy.
+  size_t next = raw.find('"', 1);
+  if (next == raw.size() - 1) return raw.substr(1, raw.size() - 2);
   scratch->clear();
-  bool q = false;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c != '"') {
-      scratch->push_back(c);
-    } else if (q && i + 1 < raw.size() && raw[i + 1] == '"') {
+  size_t i = 1;
+  for (; i < raw.size(); ++i) {
+    if (raw[i] != '"') {
+      scratch->push_back(raw[i]);
+    } else if (i + 1 < raw.size() && raw[i + 1] == '"') {
       scratch->push_back('"');
       ++i;
     } else {
-      q = !q;
+      ++i;  // the closing quote; what follows it is kept as it is
+      break;
     }
   }
+  if (i < raw.size()) scratch->append(raw.substr(i));
   return *scratch;
+}
+
+Status RowSink::OnUnterminatedRow(uint64_t offset, const std::string& object) {
+  return Status::Corrupt(object + ": ends inside a quoted field, in the row that starts at byte " +
+                         std::to_string(offset) + " (an unbalanced quote?)");
 }
 
 RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions& options)
@@ -39,45 +47,103 @@ RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions
     want = std::min<uint64_t>(want, opt_.end - opt_.begin + kRangeSlackBytes);
   }
   opt_.buffer_bytes = RoundUpToBlock(want);
+  dialect_.delim = opt_.delim;
 }
 
 Status RowReader::Run(RowSink* sink) {
-  base_ = opt_.begin;
-  start_state_ = data_state_ = opt_.start_in_quote;
-  carry_ = opt_.start_in_quote ? ~uint64_t{0} : 0;
-  if (opt_.begin > 0) {
-    // A row starts at `begin` only if the byte before it is a line end outside quotes.
-    char prev = 0;
-    ASSIGN_OR_RETURN(size_t got, stream_->Read(&prev, 1));
-    if (got == 0) {
-      end_in_quote_ = opt_.start_in_quote;
-      return Status::OK();
-    }
-    skip_first_ = !(prev == '\n' && !opt_.start_in_quote);
-  }
-  mapped_ = stream_->Mapped();
-  if (mapped_.empty()) {
-    own_.Resize(opt_.buffer_bytes, 0);
-    data_ = own_.data();
-  } else {
-    data_ = mapped_.data();
-  }
-  EnsureMaskCapacity(opt_.buffer_bytes);
   bool eof = false, done = false;
-  while (!done && !eof) {
+  RETURN_IF_ERROR(Start(&eof, &done));
+  while (!done) {
     if (opt_.cancel != nullptr && opt_.cancel->load(std::memory_order_relaxed)) {
       return Status::Internal("cancelled");
     }
-    RETURN_IF_ERROR(Fill(&eof));
     Scan();
+    NoteLineEnds();
     NoteEndState();
     RETURN_IF_ERROR(EmitRows(sink, eof, &done));
     ReportProgress();
     // Still inside the row that started before `begin`, and already past `end`:
     // any row found from here on starts after `end`, so none is ours.
     if (skip_first_ && end_state_known_) done = true;
+    if (done || eof) break;
+    if (!skip_first_ && len_ - row_start_ > opt_.max_row_bytes) {
+      return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(base_ + row_start_) +
+                             " is longer than " + std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+    }
+    RETURN_IF_ERROR(Fill(&eof));
   }
-  if (!end_state_known_) end_in_quote_ = data_state_;  // the content ended before `end`
+  if (!end_state_known_) end_.quote = StateAt(len_);  // the content ended before `end`
+  return Status::OK();
+}
+
+// Reads the byte before the range and the range's first bytes, and decides the
+// line end. Sets *done when the range starts at or after the content's end.
+Status RowReader::Start(bool* eof, bool* done) {
+  base_ = opt_.begin;
+  carry_ = opt_.start.quote;
+  end_.used = opt_.start;
+  // The bytes before the range: the one before it, or all of them (a byte
+  // order mark's first ones, perhaps) for a range that begins that early.
+  char before[kUtf8Bom.size()] = {};
+  size_t want = opt_.begin == 0 ? 0 : static_cast<size_t>(opt_.begin - StreamStart(opt_.begin));
+  size_t got = 0;
+  while (got < want) {
+    ASSIGN_OR_RETURN(size_t n, stream_->Read(before + got, want - got));
+    if (n == 0) break;
+    got += n;
+  }
+  char prev = want > 0 ? before[want - 1] : 0;
+  if (opt_.begin > 0) {
+    if (got < want) {  // nothing at or after `begin`: no rows, and the state is as assumed
+      if (end_.used.line_end == LineEnd::kGuess) end_.used.line_end = LineEnd::kLf;
+      end_.quote = opt_.start.quote;
+      end_state_known_ = true;
+      *done = true;
+      return Status::OK();
+    }
+  }
+  mapped_ = stream_->Mapped();
+  size_t capacity = opt_.buffer_bytes;
+  if (mapped_.empty()) {
+    capacity = std::max(capacity, RoundUpToBlock(opt_.sniff_bytes));
+    own_.Resize(capacity, 0);
+    data_ = own_.data();
+  } else {
+    data_ = mapped_.data();
+  }
+  EnsureMaskCapacity(capacity);
+  RETURN_IF_ERROR(Prefill(eof));
+  if (end_.used.line_end == LineEnd::kGuess) {
+    end_.used.line_end = GuessLineEnd(data_, std::min(len_, opt_.sniff_bytes));
+  }
+  dialect_.newline = end_.used.line_end == LineEnd::kCr ? '\r' : '\n';
+  if (opt_.begin > 0) {
+    // A row starts at `begin` only if the byte before it ends a row.
+    skip_first_ = !(prev == dialect_.newline && opt_.start.quote == QuoteState::kFieldStart);
+  }
+  if (want < kUtf8Bom.size()) {  // (begin <= 3: `before` holds all the bytes before the range)
+    std::string lead = std::string(before, want) + std::string(data_, std::min(len_, kUtf8Bom.size() - want));
+    if (lead == kUtf8Bom) bom_left_ = kUtf8Bom.size() - want;
+  }
+  return Status::OK();
+}
+
+// Fills the window with the range's first sniff_bytes (or what there is).
+Status RowReader::Prefill(bool* eof) {
+  if (!mapped_.empty()) {
+    len_ = std::min(mapped_.size(), std::max(opt_.buffer_bytes, opt_.sniff_bytes));
+    *eof = len_ == mapped_.size();
+  } else {
+    while (len_ < opt_.sniff_bytes) {
+      ASSIGN_OR_RETURN(size_t got, stream_->Read(own_.data() + len_, own_.size() - len_));
+      if (got == 0) {
+        *eof = true;
+        break;
+      }
+      len_ += got;
+    }
+  }
+  EnsureMaskCapacity(len_);
   return Status::OK();
 }
 
@@ -87,18 +153,17 @@ void RowReader::EnsureMaskCapacity(size_t bytes) {
   size_t keep = full_blocks_ + 1;
   nl_.Resize(words, keep);
   dl_.Resize(words, keep);
-  in_.Resize(words, keep);
+  st_.Resize(words, keep);
 }
 
 // Moves the window forward by `bytes` (whole blocks), dropping what lies before.
 void RowReader::Shift(size_t bytes) {
   size_t blocks = bytes / kBlockBytes;
   if (blocks == 0) return;
-  start_state_ = Bit(in_[blocks - 1], kBlockBytes - 1);
   size_t keep_words = full_blocks_ + 1 - blocks;
   std::memmove(nl_.data(), nl_.data() + blocks, keep_words * sizeof(uint64_t));
   std::memmove(dl_.data(), dl_.data() + blocks, keep_words * sizeof(uint64_t));
-  std::memmove(in_.data(), in_.data() + blocks, keep_words * sizeof(uint64_t));
+  std::memmove(st_.data(), st_.data() + blocks, keep_words * sizeof(QuoteState));
   full_blocks_ -= blocks;
   if (mapped_.empty()) {
     std::memmove(own_.data(), own_.data() + bytes, len_ - bytes);
@@ -110,6 +175,7 @@ void RowReader::Shift(size_t bytes) {
   base_ += bytes;
   row_start_ = row_start_ > bytes ? row_start_ - bytes : 0;
   cursor_ = cursor_ > bytes ? cursor_ - bytes : 0;
+  noted_ = noted_ > bytes ? noted_ - bytes : 0;
 }
 
 Status RowReader::Fill(bool* eof) {
@@ -119,18 +185,12 @@ Status RowReader::Fill(bool* eof) {
   if (droppable > 0 && (!mapped_.empty() || len_ == own_.size())) {
     Shift(droppable);
     if (mapped_.empty() && own_.size() > opt_.buffer_bytes && len_ < opt_.buffer_bytes) {
-      // A buffer grown for one long row returns to its configured size.
+      // A buffer grown for one long row (or the first bytes) returns to its configured size.
       own_.Resize(opt_.buffer_bytes, len_);
       data_ = own_.data();
     }
   }
-  RETURN_IF_ERROR(mapped_.empty() ? FillOwned(eof) : FillMapped(eof));
-  if (!skip_first_ && len_ - row_start_ > opt_.max_row_bytes) {
-    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(base_ + row_start_) +
-                           " is longer than " + std::to_string(opt_.max_row_bytes) +
-                           " bytes (an unbalanced quote?)");
-  }
-  return Status::OK();
+  return mapped_.empty() ? FillOwned(eof) : FillMapped(eof);
 }
 
 Status RowReader::FillMapped(bool* eof) {
@@ -144,48 +204,77 @@ Status RowReader::FillMapped(bool* eof) {
 
 Status RowReader::FillOwned(bool* eof) {
   if (len_ == own_.size()) {
-    // One row fills the buffer: grow it (Fill checks the row limit).
+    // One row fills the buffer: grow it (Run checks the row limit).
     size_t grown = RoundUpToBlock(std::min(own_.size() * 2, opt_.max_row_bytes + kBlockBytes));
     own_.Resize(std::max(grown, own_.size() + kBlockBytes), len_);
     data_ = own_.data();
-    EnsureMaskCapacity(own_.size());
   }
+  EnsureMaskCapacity(own_.size());
   ASSIGN_OR_RETURN(size_t got, stream_->Read(own_.data() + len_, own_.size() - len_));
   len_ += got;
   *eof = got == 0;
   return Status::OK();
 }
 
+// Classifies blocks [first, first + n) of the window from the bytes at src; the
+// content's first block skips its byte order mark.
+void RowReader::ScanBlocks(const char* src, size_t first, size_t n, QuoteState* state) {
+  BlockBits out{nl_.data() + first, dl_.data() + first, st_.data() + first};
+  if (n > 0 && first == 0 && base_ == opt_.begin && bom_left_ > 0) {
+    ScanExactFrom(src, bom_left_, dialect_, state, out);
+    ++out.newline, ++out.delim, ++out.state;
+    src += kBlockBytes;
+    --n;
+  }
+  ScanAll(kernel_, src, n, dialect_, state, out);
+}
+
 void RowReader::Scan() {
   size_t whole = len_ / kBlockBytes;
   if (whole > full_blocks_) {
-    BlockBits out{nl_.data() + full_blocks_, dl_.data() + full_blocks_, in_.data() + full_blocks_};
-    kernel_(data_ + full_blocks_ * kBlockBytes, whole - full_blocks_, opt_.delim, &carry_, out);
+    ScanBlocks(data_ + full_blocks_ * kBlockBytes, full_blocks_, whole - full_blocks_, &carry_);
     full_blocks_ = whole;
   }
-  data_state_ = carry_ != 0;
   size_t tail = len_ % kBlockBytes;
   if (tail == 0) return;
   // The last partial block, through a zeroed copy (zero bytes are neither quotes
   // nor structurals); scanned again from the same carry when more data comes.
   alignas(kBlockBytes) char block[kBlockBytes] = {};
   std::memcpy(block, data_ + whole * kBlockBytes, tail);
-  uint64_t carry = carry_;
-  kernel_(block, 1, opt_.delim, &carry, BlockBits{nl_.data() + whole, dl_.data() + whole, in_.data() + whole});
-  data_state_ = carry != 0;
+  QuoteState s = carry_;
+  ScanBlocks(block, whole, 1, &s);
 }
 
-bool RowReader::StateAfter(size_t pos) { return Bit(in_[pos / kBlockBytes], pos % kBlockBytes); }
+QuoteState RowReader::StateAt(size_t pos) const {
+  size_t b = pos / kBlockBytes;
+  QuoteState s = carry_;
+  size_t from = full_blocks_ * kBlockBytes;
+  if (b < full_blocks_) {
+    s = st_[b];
+    from = b * kBlockBytes;
+  }
+  if (from == 0 && base_ == opt_.begin) from = std::min(pos, bom_left_);
+  return StateAfter(data_ + from, pos - from, dialect_.delim, dialect_.newline, s);
+}
+
+// Notes whether the range's bytes scanned so far hold a '\n' or a '\r' (chain.h).
+void RowReader::NoteLineEnds() {
+  size_t upto = opt_.end <= base_ ? 0 : static_cast<size_t>(std::min<uint64_t>(len_, opt_.end - base_));
+  if (upto <= noted_) return;
+  size_t n = upto - noted_;
+  if (!end_.saw_lf) end_.saw_lf = std::memchr(data_ + noted_, '\n', n) != nullptr;
+  if (!end_.saw_lf && !end_.saw_cr) end_.saw_cr = std::memchr(data_ + noted_, '\r', n) != nullptr;
+  noted_ = upto;
+}
 
 void RowReader::NoteEndState() {
   if (end_state_known_ || opt_.end > base_ + len_) return;
-  size_t e = static_cast<size_t>(opt_.end - base_);
-  end_in_quote_ = e == 0 ? start_state_ : StateAfter(e - 1);
+  end_.quote = StateAt(static_cast<size_t>(opt_.end - base_));
   end_state_known_ = true;
 }
 
 Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
-  // Walk the newline bits from the cursor; each one ends a row.
+  // Walk the line-end bits from the cursor; each one ends a row.
   size_t last = (len_ + kBlockBytes - 1) / kBlockBytes;  // blocks holding data
   size_t b = cursor_ / kBlockBytes;
   if (b < last) {
@@ -204,7 +293,7 @@ Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
     cursor_ = len_;
   }
   if (eof && row_start_ < len_) {  // a last row without a line end
-    RETURN_IF_ERROR(Emit(sink, static_cast<uint32_t>(len_), done));
+    RETURN_IF_ERROR(EmitLast(sink, done));
     row_start_ = cursor_ = len_;
   }
   return Status::OK();
@@ -220,17 +309,42 @@ inline Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
     skip_first_ = false;
     return Status::OK();
   }
+  if (line_end - row_start_ > opt_.max_row_bytes) {
+    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(offset) + " is longer than " +
+                           std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+  }
   Row row;
   row.data = data_;
   row.begin = static_cast<uint32_t>(row_start_);
+  if (offset == 0) row.begin = static_cast<uint32_t>(bom_left_);  // a byte order mark is not the first field's
   row.end = line_end;
-  if (row.end > row.begin && data_[row.end - 1] == '\r') --row.end;
+  if (dialect_.newline == '\n' && row.end > row.begin && data_[row.end - 1] == '\r') --row.end;
   row.delim_bits = dl_.data();
   row.offset = offset;
   if (row.end == row.begin) return Status::OK();  // a blank line (no bytes, so no delimiter)
   Status st = sink->OnRow(row);
   if (sink->stop) *done = true;
   return st;
+}
+
+// The content's last row, which has no line end: a row, or, when the content
+// ends inside a quoted field, one that cannot be read.
+Status RowReader::EmitLast(RowSink* sink, bool* done) {
+  if (StateAt(len_) != QuoteState::kQuoted) return Emit(sink, static_cast<uint32_t>(len_), done);
+  uint64_t offset = base_ + row_start_;
+  if (offset >= opt_.end) {
+    *done = true;
+    return Status::OK();
+  }
+  if (skip_first_) {
+    skip_first_ = false;
+    return Status::OK();
+  }
+  if (len_ - row_start_ > opt_.max_row_bytes) {
+    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(offset) + " is longer than " +
+                           std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+  }
+  return sink->OnUnterminatedRow(offset, name_);
 }
 
 void RowReader::ReportProgress() {

@@ -43,12 +43,12 @@ struct Conn {
 // What a scheduler task stands for: a plan task run with a given start state.
 struct TaskRef {
   uint32_t plan_task = 0;
-  bool start_in_quote = false;
+  csv::RangeStart start;
 };
 
 struct RangeResult {
   bool have = false;
-  bool start = false, end = false;
+  csv::RangeEnd end;
   std::string payload;
   std::string holder;
 };
@@ -71,7 +71,7 @@ class Coordinator {
       o.ranges.resize(t.ranges);
       o.plan_tasks.resize(t.ranges);
       o.plan_tasks[t.range] = i;
-      refs_.push_back(TaskRef{i, false});
+      refs_.push_back(TaskRef{i, csv::RangeStart{}});
       sched_.AddTask(t.stored_bytes, plan.staged.empty() ? -1 : HomeId(plan.staged[t.object].holder));
     }
     for (ObjectState& o : objects_) {
@@ -376,29 +376,32 @@ class Coordinator {
     RangeResult& rr = o.ranges[t.range];
     rr.holder = c.home;
     rr.have = true;
-    rr.start = ref.start_in_quote;
-    rr.end = m.end_in_quote;
+    rr.end = m.end;
     rr.payload = std::move(m.partial);
     CheckObject(t.object);
   }
 
-  // All of an object's ranges have results: walk them with the real quote
-  // state, re-run the ones that guessed wrong, and commit once all agree.
+  // All of an object's ranges have results: check their chain (csv/chain.h),
+  // re-run the first that assumed wrong, and commit once all agree.
   void CheckObject(uint32_t object) {
     ObjectState& o = objects_[object];
     if (o.committed) return;
-    bool state = false;
-    for (size_t k = 0; k < o.ranges.size(); ++k) {
-      RangeResult& rr = o.ranges[k];
+    std::vector<csv::RangeEnd> ends;
+    for (const RangeResult& rr : o.ranges) {
       if (!rr.have) return;  // still running (or re-running)
-      if (rr.start != state) {
-        rr.have = false;
-        refs_.push_back(TaskRef{o.plan_tasks[k], state});
-        sched_.AddTask(plan_.tasks[o.plan_tasks[k]].stored_bytes);
-        ++report_->quote_reruns;
-        return;
-      }
-      state = rr.end;
+      ends.push_back(rr.end);
+    }
+    Result<csv::ChainVerdict> v = csv::CheckChain(ends, plan_.objects[object].info.url);
+    if (!v.ok()) {
+      if (failure_.ok()) failure_ = v.status();
+      return;
+    }
+    if (v->rerun < o.ranges.size()) {
+      o.ranges[v->rerun].have = false;
+      refs_.push_back(TaskRef{o.plan_tasks[v->rerun], v->start});
+      sched_.AddTask(plan_.tasks[o.plan_tasks[v->rerun]].stored_bytes);
+      ++report_->quote_reruns;
+      return;
     }
     std::vector<std::string> payloads, holders;
     for (RangeResult& rr : o.ranges) {
@@ -482,7 +485,7 @@ class Coordinator {
       m.index = ref.plan_task;
       m.task = plan_.tasks[ref.plan_task];
       m.object = plan_.objects[m.task.object];
-      m.start_in_quote = ref.start_in_quote;
+      m.start = ref.start;
       if (!plan_.staged.empty()) {
         m.staged = true;
         m.source = plan_.staged[m.task.object];

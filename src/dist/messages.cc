@@ -31,12 +31,19 @@ Result<exec::ScanOptions> DecodeScan(Decoder* d) {
 }
 
 // An object and the range of it a task owns (a task's, or a staged piece's source).
-void EncodeObjectTask(const exec::ObjectPlan& o, const exec::Task& t, bool start_in_quote, Encoder* e) {
+void EncodeObjectTask(const exec::ObjectPlan& o, const exec::Task& t, csv::RangeStart start, Encoder* e) {
   e->Str(o.info.url).U64(o.info.size).Str(o.info.etag).U8(static_cast<uint8_t>(o.compression));
-  e->U32(t.range).U32(t.ranges).U64(t.begin).U64(t.end).U64(t.stored_bytes).U8(start_in_quote);
+  e->U32(t.range).U32(t.ranges).U64(t.begin).U64(t.end).U64(t.stored_bytes).U8(start.Code());
 }
 
-Status DecodeObjectTask(Decoder* d, uint64_t id, exec::ObjectPlan* o, exec::Task* t, bool* start_in_quote) {
+Result<csv::RangeStart> DecodeRangeStart(Decoder* d) {
+  ASSIGN_OR_RETURN(uint8_t code, d->U8());
+  csv::RangeStart start;
+  if (!csv::RangeStart::FromCode(code, &start)) return Status::Corrupt("unknown range start " + std::to_string(code));
+  return start;
+}
+
+Status DecodeObjectTask(Decoder* d, uint64_t id, exec::ObjectPlan* o, exec::Task* t, csv::RangeStart* start) {
   ASSIGN_OR_RETURN(o->info.url, d->Str());
   ASSIGN_OR_RETURN(o->info.size, d->U64());
   ASSIGN_OR_RETURN(o->info.etag, d->Str());
@@ -48,8 +55,7 @@ Status DecodeObjectTask(Decoder* d, uint64_t id, exec::ObjectPlan* o, exec::Task
   ASSIGN_OR_RETURN(t->begin, d->U64());
   ASSIGN_OR_RETURN(t->end, d->U64());
   ASSIGN_OR_RETURN(t->stored_bytes, d->U64());
-  ASSIGN_OR_RETURN(uint8_t q, d->U8());
-  *start_in_quote = q != 0;
+  ASSIGN_OR_RETURN(*start, DecodeRangeStart(d));
   if (t->ranges == 0 || t->range >= t->ranges || t->begin > t->end) {
     return Status::Corrupt("task " + std::to_string(id) + " has an impossible range");
   }
@@ -170,11 +176,11 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
 std::string EncodeTask(const TaskMsg& m) {
   Encoder e;
   e.U64(m.id).U32(m.index);
-  EncodeObjectTask(m.object, m.task, m.start_in_quote, &e);
+  EncodeObjectTask(m.object, m.task, m.start, &e);
   e.U8(m.staged);
   if (m.staged) {
     e.U8(m.piece_here).U32(m.source.piece);
-    EncodeObjectTask(m.source.source, m.source.source_task, m.source.start_in_quote, &e);
+    EncodeObjectTask(m.source.source, m.source.source_task, m.source.start, &e);
   }
   return e.Frame(FrameType::kTask);
 }
@@ -184,14 +190,14 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
   TaskMsg m;
   ASSIGN_OR_RETURN(m.id, d.U64());
   ASSIGN_OR_RETURN(m.index, d.U32());
-  RETURN_IF_ERROR(DecodeObjectTask(&d, m.id, &m.object, &m.task, &m.start_in_quote));
+  RETURN_IF_ERROR(DecodeObjectTask(&d, m.id, &m.object, &m.task, &m.start));
   ASSIGN_OR_RETURN(uint8_t staged, d.U8());
   m.staged = staged != 0;
   if (m.staged) {
     ASSIGN_OR_RETURN(uint8_t here, d.U8());
     m.piece_here = here != 0;
     ASSIGN_OR_RETURN(m.source.piece, d.U32());
-    RETURN_IF_ERROR(DecodeObjectTask(&d, m.id, &m.source.source, &m.source.source_task, &m.source.start_in_quote));
+    RETURN_IF_ERROR(DecodeObjectTask(&d, m.id, &m.source.source, &m.source.source_task, &m.source.start));
   }
   RETURN_IF_ERROR(d.Finish());
   return m;
@@ -199,7 +205,9 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
 
 std::string EncodeDone(const DoneMsg& m) {
   Encoder e;
-  e.U64(m.id).U8(m.end_in_quote).Str(m.partial).Str(m.piece);
+  e.U64(m.id).U8(m.end.used.Code()).U8(static_cast<uint8_t>(m.end.quote));
+  e.U8(static_cast<uint8_t>(m.end.saw_lf) | static_cast<uint8_t>(m.end.saw_cr) << 1);
+  e.Str(m.partial).Str(m.piece);
   return e.Frame(FrameType::kDone);
 }
 
@@ -207,8 +215,16 @@ Result<DoneMsg> DecodeDone(std::string_view payload) {
   Decoder d(payload);
   DoneMsg m;
   ASSIGN_OR_RETURN(m.id, d.U64());
+  ASSIGN_OR_RETURN(m.end.used, DecodeRangeStart(&d));
   ASSIGN_OR_RETURN(uint8_t q, d.U8());
-  m.end_in_quote = q != 0;
+  ASSIGN_OR_RETURN(uint8_t saw, d.U8());
+  constexpr uint8_t kMaxQuote = static_cast<uint8_t>(csv::QuoteState::kUnquoted), kSawBits = 3;
+  if (q > kMaxQuote || (saw & ~kSawBits) != 0 || m.end.used.line_end == csv::LineEnd::kGuess) {
+    return Status::Corrupt("task " + std::to_string(m.id) + ": an impossible range end");
+  }
+  m.end.quote = static_cast<csv::QuoteState>(q);
+  m.end.saw_lf = (saw & 1) != 0;
+  m.end.saw_cr = (saw & 2) != 0;
   ASSIGN_OR_RETURN(m.partial, d.Str());
   ASSIGN_OR_RETURN(m.piece, d.Str());
   RETURN_IF_ERROR(d.Finish());
@@ -297,7 +313,7 @@ Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload)
 
 std::string EncodePiece(const exec::PieceInfo& p) {
   Encoder e;
-  e.Str(p.path).U64(p.size).U64(p.rows).U8(p.header).U8(p.start_in_quote);
+  e.Str(p.path).U64(p.size).U64(p.rows).U8(p.header).U8(p.start.Code());
   return e.bytes();
 }
 
@@ -309,8 +325,7 @@ Result<exec::PieceInfo> DecodePiece(std::string_view payload) {
   ASSIGN_OR_RETURN(p.rows, d.U64());
   ASSIGN_OR_RETURN(uint8_t h, d.U8());
   p.header = h != 0;
-  ASSIGN_OR_RETURN(uint8_t q, d.U8());
-  p.start_in_quote = q != 0;
+  ASSIGN_OR_RETURN(p.start, DecodeRangeStart(&d));
   RETURN_IF_ERROR(d.Finish());
   if (p.path.empty() || p.path[0] != '/') return Status::Corrupt("a piece path that is not absolute: '" + p.path + "'");
   return p;

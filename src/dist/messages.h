@@ -60,7 +60,7 @@ struct TaskMsg {
   uint32_t index = 0;  // the task's number in the job's plan (the same for every attempt)
   exec::ObjectPlan object;
   exec::Task task;  // .object is meaningless on the worker
-  bool start_in_quote = false;
+  csv::RangeStart start;  // what the task assumes at its begin (csv/chain.h)
   // The object is a staged piece: `piece_here` says the worker's machine holds
   // it at object.info.url; otherwise (or if the file is missing or not the
   // size it should be) the worker makes it again from `source` first.
@@ -71,7 +71,7 @@ struct TaskMsg {
 
 struct DoneMsg {
   uint64_t id = 0;
-  bool end_in_quote = false;
+  csv::RangeEnd end;    // what the task found (csv/chain.h)
   std::string partial;  // ops::Partial::Serialize(), a command's output, or (kStage) EncodePiece
   std::string piece;    // a staged piece made again for this task: EncodePiece; else empty
 };

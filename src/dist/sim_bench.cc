@@ -498,7 +498,7 @@ SimResult RunFanout(const Job& job, const SimConfig& cfg, Trace* trace = nullptr
       if (r.coord_sections == 1) r.first_section_seconds = d;
     } else {
       // The worker's result frame (worker side: not timed).
-      std::string done = EncodeDone(DoneMsg{it.attempt, false, cfg.partial, {}});
+      std::string done = EncodeDone(DoneMsg{it.attempt, {}, cfg.partial, {}});
       Scheduler::Outcome outcome;
       uint32_t task;
       bool decoded;

@@ -14,7 +14,9 @@
 
 namespace fanout::dist {
 
-constexpr uint32_t kProtocolVersion = 2;  // 2: stage jobs and staged pieces
+// 2: stage jobs and staged pieces; 3: range starts and ends as the three quote
+// states and the line end (csv/chain.h)
+constexpr uint32_t kProtocolVersion = 3;
 constexpr uint32_t kMaxFrameBytes = 1u << 30;  // a partial result with millions of groups fits
 
 enum class FrameType : uint8_t {

@@ -307,8 +307,8 @@ class Worker {
     if (spec_.kind == JobKind::kStage) {
       DoneMsg done;
       done.id = t.id;
-      Result<exec::PieceInfo> p = exec::WritePiece(spec_.stage, t.object, t.task, t.start_in_quote, t.index,
-                                                   &progress_, q.cancel.get(), &done.end_in_quote);
+      Result<exec::PieceInfo> p = exec::WritePiece(spec_.stage, t.object, t.task, t.start, t.index,
+                                                   &progress_, q.cancel.get(), &done.end);
       if (p.ok()) {
         done.partial = EncodePiece(*p);
         return EncodeDone(done);
@@ -364,8 +364,8 @@ class Worker {
     done.id = t.id;
     done.piece = std::move(piece);
     if (st.ok()) {
-      Result<ops::Partial> p = exec::RunQueryTask(object, task, t.start_in_quote, query_, e->rq, e->header,
-                                                  spec_.scan, &progress_, q.cancel.get(), &done.end_in_quote);
+      Result<ops::Partial> p = exec::RunQueryTask(object, task, t.start, query_, e->rq, e->header,
+                                                  spec_.scan, &progress_, q.cancel.get(), &done.end);
       if (p.ok()) {
         done.partial = p->Serialize();
         return EncodeDone(done);

@@ -13,6 +13,7 @@ struct Slot {
   std::unique_ptr<TaskOutput> output;
   Status status;
   const Task* task = nullptr;
+  csv::RangeStart tried;  // the start of its last run
 };
 
 struct ObjectState {
@@ -53,10 +54,11 @@ class Runner {
   }
 
   Status RunOne(int thread, const Task& task) {
-    // Only a task that starts an object knows its start state for sure.
-    Result<std::unique_ptr<TaskOutput>> r = run_(task, false);
+    Result<std::unique_ptr<TaskOutput>> r = run_(task, csv::RangeStart{});
     if (task.ranges == 1) {
       if (!r.ok()) return r.status();
+      // One range: its own report settles its line end (it starts the object).
+      RETURN_IF_ERROR(csv::CheckChain({(*r)->end}, plan_.objects[task.object].info.url).status());
       return commit_(thread, task, std::move(r).value());
     }
     ObjectState& o = objects_[task.object];
@@ -74,21 +76,24 @@ class Runner {
     return FinishObject(thread, o);
   }
 
-  // All ranges are done: check the chain of quote states, re-run wrong guesses,
-  // then commit in range order.
+  // All ranges are done: check their chain, re-run wrong guesses, then commit in
+  // range order. A range that failed under a wrong guess is run again too.
   Status FinishObject(int thread, ObjectState& o) {
-    bool state = false;  // the content starts outside quotes
-    for (Slot& s : o.slots) {
-      if (state) {
-        // Every range first ran assuming it starts outside quotes; this one
-        // starts inside a quoted field, so its result (or error) is void.
-        Result<std::unique_ptr<TaskOutput>> r = run_(*s.task, state);
-        if (!r.ok()) return r.status();
-        s.output = std::move(r).value();
-      } else if (s.output == nullptr) {
-        return s.status;
+    const std::string& name = plan_.objects[o.slots[0].task->object].info.url;
+    for (;;) {
+      std::vector<csv::RangeEnd> ends;
+      for (Slot& s : o.slots) {
+        if (s.output == nullptr) break;  // failed: its error stands unless a rerun replaces it
+        ends.push_back(s.output->end);
       }
-      state = s.output->end_in_quote;
+      ASSIGN_OR_RETURN(csv::ChainVerdict v, csv::CheckChain(ends, name));
+      if (v.rerun == o.slots.size()) break;
+      Slot& s = o.slots[v.rerun];
+      if (s.output == nullptr && s.tried == v.start) return s.status;  // it failed under the right start
+      s.tried = v.start;
+      Result<std::unique_ptr<TaskOutput>> r = run_(*s.task, v.start);
+      if (!r.ok()) return r.status();
+      s.output = std::move(r).value();
     }
     for (Slot& s : o.slots) RETURN_IF_ERROR(commit_(thread, *s.task, std::move(s.output)));
     return Status::OK();

@@ -1,8 +1,8 @@
 // LocalExecutor: runs a Plan's tasks on a pool of threads on this machine.
 //
-// Range tasks start by assuming they do not begin inside quotes. When all ranges
-// of an object are done, the executor walks them in order with the real quote
-// state (each range reports its state at its end) and re-runs any range whose
+// Tasks start by assuming they begin at a field start, with a guessed line end.
+// When all ranges of an object are done, the executor checks their chain
+// (csv/chain.h: each range reports what it found) and re-runs any range whose
 // assumption was wrong, so results are exact for any split. Only then are the
 // object's outputs committed — each task's output exactly once.
 #pragma once
@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/status.h"
+#include "csv/chain.h"
 #include "exec/plan.h"
 
 namespace fanout::exec {
@@ -19,11 +20,11 @@ namespace fanout::exec {
 // What a task produced; subclassed by each command (a Partial, a part file, ...).
 struct TaskOutput {
   virtual ~TaskOutput() = default;
-  bool end_in_quote = false;  // the quote state the task found at its end
+  csv::RangeEnd end;  // what the task found (csv/chain.h)
 };
 
-// Runs one task with the given start state. Called from worker threads.
-using RunFn = std::function<Result<std::unique_ptr<TaskOutput>>(const Task& task, bool start_in_quote)>;
+// Runs one task with the given start. Called from worker threads.
+using RunFn = std::function<Result<std::unique_ptr<TaskOutput>>(const Task& task, csv::RangeStart start)>;
 // Receives each task's final output once, on worker thread `thread` (0-based);
 // an object's ranges arrive together, in range order, on one thread.
 using CommitFn = std::function<Status(int thread, const Task& task, std::unique_ptr<TaskOutput> out)>;

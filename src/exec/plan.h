@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "csv/chain.h"
 #include "io/object_store.h"
 
 namespace fanout::exec {
@@ -34,7 +35,7 @@ struct StagedPiece {
   uint32_t piece = 0;          // its number within the stage (names its file)
   ObjectPlan source;           // the object it was selected from
   Task source_task;            // the range of the source it holds (.object is meaningless)
-  bool start_in_quote = false; // the quote state at that range's start
+  csv::RangeStart start;       // what that range was read assuming
 };
 
 struct Plan {

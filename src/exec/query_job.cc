@@ -39,15 +39,15 @@ Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string&
   return Status::Corrupt(where + ": " + reason + " (--strict stops at the first skipped row)");
 }
 
-Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
                                   const ops::Query& query, const ops::ResolvedQuery& rq,
                                   const csv::HeaderInfo& header, const ScanOptions& scan, Progress* progress,
-                                  const std::atomic<bool>* cancel, bool* end_in_quote) {
+                                  const std::atomic<bool>* cancel, csv::RangeEnd* end) {
   ops::Partial partial(query.aggs.size());
   uint64_t header_offset = header.present ? header.offset : std::numeric_limits<uint64_t>::max();
   {
     ops::Aggregator agg(query, rq, &partial, header_offset, scan.strict);
-    Status st = ScanTask(object, task, start_in_quote, scan, &agg, progress, cancel, end_in_quote);
+    Status st = ScanTask(object, task, start, scan, &agg, progress, cancel, end);
     if (!st.ok() && scan.strict && agg.first_skipped() != nullptr) {
       return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
     }
@@ -77,13 +77,13 @@ Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, cons
     return &resolved[o];
   };
 
-  RunFn run = [&](const Task& task, bool start_in_quote) -> Result<std::unique_ptr<TaskOutput>> {
+  RunFn run = [&](const Task& task, csv::RangeStart start) -> Result<std::unique_ptr<TaskOutput>> {
     const ObjectPlan& object = plan.objects[task.object];
     ASSIGN_OR_RETURN(const ops::ResolvedQuery* rq, resolve(task.object));
     ASSIGN_OR_RETURN(const csv::HeaderInfo* header, headers.Get(task.object));
     auto out = std::make_unique<PartialOutput>(query.aggs.size());
-    ASSIGN_OR_RETURN(out->partial, RunQueryTask(object, task, start_in_quote, query, *rq, *header, options.scan,
-                                                options.progress, options.cancel, &out->end_in_quote));
+    ASSIGN_OR_RETURN(out->partial, RunQueryTask(object, task, start, query, *rq, *header, options.scan,
+                                                options.progress, options.cancel, &out->end));
     return std::unique_ptr<TaskOutput>(std::move(out));
   };
 

@@ -25,12 +25,12 @@ struct JobOptions {
 Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options);
 
 // One task of a query job: the rows `task` owns, aggregated into a fresh Partial;
-// the quote state at its end in *end_in_quote. `header` and `rq` belong to the
-// task's object. Under --strict the first skipped row is an error naming its line.
-Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+// what it found in *end (csv/chain.h). `header` and `rq` belong to the task's
+// object. Under --strict the first skipped row is an error naming its line.
+Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
                                   const ops::Query& query, const ops::ResolvedQuery& rq,
                                   const csv::HeaderInfo& header, const ScanOptions& scan, Progress* progress,
-                                  const std::atomic<bool>* cancel, bool* end_in_quote);
+                                  const std::atomic<bool>* cancel, csv::RangeEnd* end);
 
 // Per-object header and column resolution, computed once by whichever task
 // needs it first. Shared by every command that reads rows.

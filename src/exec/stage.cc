@@ -77,7 +77,17 @@ const char* HeaderModeName(csv::HeaderMode m) {
 
 constexpr const char* kMarker = ".fanout-stage";
 
-// N.csv, Nq.csv, or a temporary piece .N[q].csv.tmp.PID.K: what WritePiece writes.
+// A piece's file name: N.csv for a range's first run, else it names the start
+// (Nq.csv, as earlier versions named a range read from inside quotes, or
+// N-sCODE.csv), so that a range run again from another start never overwrites
+// the first try.
+std::string PieceName(uint32_t piece, csv::RangeStart start) {
+  uint8_t code = start.Code();
+  std::string suffix = code == 0 ? "" : code == 1 ? "q" : "-s" + std::to_string(code);
+  return std::to_string(piece) + suffix + ".csv";
+}
+
+// A PieceName, or a temporary piece .NAME.tmp.PID.K: what WritePiece writes.
 bool IsPieceFile(const std::string& name) {
   std::string n = name;
   bool temp = !n.empty() && n[0] == '.';
@@ -88,7 +98,12 @@ bool IsPieceFile(const std::string& name) {
   }
   if (n.size() < 5 || n.compare(n.size() - 4, 4, ".csv") != 0) return false;
   n.resize(n.size() - 4);
-  if (!n.empty() && n.back() == 'q') n.pop_back();
+  if (!n.empty() && n.back() == 'q') {
+    n.pop_back();
+  } else if (size_t s = n.find("-s"); s != std::string::npos && s + 2 < n.size() &&
+                                      n.find_first_not_of("0123456789", s + 2) == std::string::npos) {
+    n.resize(s);
+  }
   return !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
 }
 
@@ -172,8 +187,8 @@ std::string PieceDir(const StageRecipe& recipe) {
 }
 
 Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source, const Task& task,
-                             bool start_in_quote, uint32_t piece, Progress* progress,
-                             const std::atomic<bool>* cancel, bool* end_in_quote) {
+                             csv::RangeStart start, uint32_t piece, Progress* progress,
+                             const std::atomic<bool>* cancel, csv::RangeEnd* end) {
   ops::Query query;
   ASSIGN_OR_RETURN(query.keys, ops::ParseColumnList(recipe.cols, /*allow_ranges=*/true));
   for (const std::string& w : recipe.where) {
@@ -185,9 +200,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
 
   std::string dir = PieceDir(recipe);
   RETURN_IF_ERROR(ClaimPieceDir(dir));
-  // Two names per piece: a range re-run from the other quote state must never
-  // be confused with the first try.
-  std::string name = std::to_string(piece) + (start_in_quote ? "q" : "") + ".csv";
+  std::string name = PieceName(piece, start);
   std::string final_path = dir + "/" + name;
   std::string tmp = dir + "/." + name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(g_temp_counter++);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -215,7 +228,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   };
   uint64_t header_offset = header.present && task.range == 0 ? header.offset : std::numeric_limits<uint64_t>::max();
   ops::Projector proj(query, rq, source.info.url, recipe.scan.delim, header_offset, recipe.scan.strict, &stats, flush);
-  if (st.ok()) st = ScanTask(source, task, start_in_quote, recipe.scan, &proj, progress, cancel, end_in_quote);
+  if (st.ok()) st = ScanTask(source, task, start, recipe.scan, &proj, progress, cancel, end);
   if (st.ok()) st = proj.Finish();
   if (st.ok() && cancel != nullptr && cancel->load()) st = Status::IoError(source.info.url + ": cancelled");
   if (!st.ok() && recipe.scan.strict && proj.first_skipped() != nullptr) {
@@ -224,7 +237,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   RETURN_IF_ERROR(FinishTempFile(fd, tmp, final_path, std::move(st)));
   info.path = final_path;
   info.rows = stats.rows;
-  info.start_in_quote = start_in_quote;
+  info.start = start;
   return info;
 }
 
@@ -234,9 +247,8 @@ bool PieceIsThere(const std::string& path, uint64_t size) {
 }
 
 Result<PieceInfo> RemakePiece(const StageRecipe& recipe, const StagedPiece& piece, const std::atomic<bool>* cancel) {
-  bool end_in_quote = false;
-  return WritePiece(recipe, piece.source, piece.source_task, piece.start_in_quote, piece.piece, nullptr, cancel,
-                    &end_in_quote);
+  csv::RangeEnd end;
+  return WritePiece(recipe, piece.source, piece.source_task, piece.start, piece.piece, nullptr, cancel, &end);
 }
 
 std::string ManifestPath(const std::string& name) { return CacheDir() + "/stages/" + name; }
@@ -277,7 +289,7 @@ std::string EncodeManifest(const Manifest& m) {
                                   std::to_string(w.source_task.begin),
                                   std::to_string(w.source_task.end),
                                   std::to_string(w.source_task.stored_bytes),
-                                  w.start_in_quote ? "1" : "0"};
+                                  std::to_string(w.start.Code())};
     o << "piece";
     for (const std::string& x : f) o << '\t' << Escape(x);
     o << '\n';
@@ -321,7 +333,7 @@ Result<Manifest> DecodeManifest(const std::string& text, const std::string& wher
       for (const auto& r : n) {
         if (!r.ok()) return bad(r.status().message());
       }
-      if (*n[0] >= UINT32_MAX || *n[4] > 2 || *n[10] > 1 || *n[11] > 1 || *n[6] == 0 || *n[5] >= *n[6]) {
+      if (*n[0] >= UINT32_MAX || *n[4] > 2 || *n[10] > 1 || *n[11] > UINT8_MAX || *n[6] == 0 || *n[5] >= *n[6]) {
         return bad("a piece line out of range");
       }
       w.piece = static_cast<uint32_t>(*n[0]);
@@ -339,7 +351,7 @@ Result<Manifest> DecodeManifest(const std::string& text, const std::string& wher
       w.source_task.begin = *n[7];
       w.source_task.end = *n[8];
       w.source_task.stored_bytes = *n[9];
-      w.start_in_quote = *n[11] == 1;
+      if (!csv::RangeStart::FromCode(static_cast<uint8_t>(*n[11]), &w.start)) return bad("a piece line out of range");
       m.pieces.push_back(std::move(p));
       continue;
     }

@@ -41,7 +41,7 @@ struct PieceInfo {
   uint64_t size = 0;
   uint64_t rows = 0;   // data rows (the header not counted)
   bool header = false; // its first line is the source's header
-  bool start_in_quote = false;  // made from a range that starts inside a quoted field
+  csv::RangeStart start;  // the start its range was read assuming (names the file)
 };
 
 // Names are [A-Za-z0-9._-], 1..100 characters, not starting with '.'.
@@ -64,9 +64,10 @@ Status RemovePieceDir(const StageRecipe& recipe, std::string* kept);
 // synced and then renamed into place — a piece file is whole or absent, never
 // half-written. Errors (a full disk, an unwritable directory) name the file.
 // The piece directory is fanout's own: one that holds other files is refused.
+// What the range found goes to *end.
 Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source, const Task& task,
-                             bool start_in_quote, uint32_t piece, Progress* progress,
-                             const std::atomic<bool>* cancel, bool* end_in_quote);
+                             csv::RangeStart start, uint32_t piece, Progress* progress,
+                             const std::atomic<bool>* cancel, csv::RangeEnd* end);
 
 // True when `path` is a regular file of `size` bytes: a piece that can be read.
 bool PieceIsThere(const std::string& path, uint64_t size);

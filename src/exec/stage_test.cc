@@ -34,8 +34,8 @@ Manifest Sample() {
   p.where.source.info = {"s3://bucket/trip data/a\nb %41.csv", 123456789, "\"etag-1\""};
   p.where.source.compression = io::Compression::kZstd;
   p.where.source_task = {0, 2, 5, 1000, 2000, 1000};
-  p.where.start_in_quote = true;
-  p.info = {"/home/u/.cache/fanout/stage/trips/7q.csv", 555, 42, true, true};
+  p.where.start = csv::RangeStart{csv::QuoteState::kUnquoted, csv::LineEnd::kCr};
+  p.info = {"/home/u/.cache/fanout/stage/trips/7-s10.csv", 555, 42, true, p.where.start};
   m.pieces.push_back(p);
   return m;
 }
@@ -62,9 +62,27 @@ TEST(StageTest, ManifestRoundTripsOddBytes) {
   EXPECT_EQ(p.where.source_task.range, 2u);
   EXPECT_EQ(p.where.source_task.ranges, 5u);
   EXPECT_EQ(p.where.source_task.begin, 1000u);
-  EXPECT_TRUE(p.where.start_in_quote);
+  EXPECT_EQ(p.where.start, m.pieces[0].where.start);
   EXPECT_EQ(p.info.size, 555u);
   EXPECT_EQ(p.info.rows, 42u);
+}
+
+// Manifests written before range starts had three quote states say 0 or 1 for
+// "outside" or "inside quotes"; they still mean that.
+TEST(StageTest, ManifestsOfEarlierVersionsKeepTheirStarts) {
+  Manifest m = Sample();
+  for (uint8_t old : {0, 1}) {
+    m.pieces[0].where.start = csv::RangeStart{old == 1 ? csv::QuoteState::kQuoted : csv::QuoteState::kFieldStart,
+                                              csv::LineEnd::kGuess};
+    std::string text = EncodeManifest(m);
+    ASSERT_EQ(text.substr(text.size() - 3), "\t" + std::to_string(old) + "\n");
+    Result<Manifest> back = DecodeManifest(text, "old");
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(back->pieces[0].where.start, m.pieces[0].where.start);
+  }
+  std::string bad = EncodeManifest(m);
+  bad.replace(bad.size() - 2, 1, "3");  // quote state 3 does not exist
+  EXPECT_FALSE(DecodeManifest(bad, "M").ok());
 }
 
 TEST(StageTest, DamagedManifestsAreErrorsNamingTheLine) {
@@ -74,7 +92,9 @@ TEST(StageTest, DamagedManifestsAreErrorsNamingTheLine) {
         good + "delimiter\t999\n", good + "header\tmaybe\n", good + "name\t%4\n"}) {
     Result<Manifest> m = DecodeManifest(bad, "M");
     EXPECT_FALSE(m.ok()) << bad;
-    if (!m.ok()) EXPECT_NE(m.status().message().find("M"), std::string::npos);
+    if (!m.ok()) {
+      EXPECT_NE(m.status().message().find("M"), std::string::npos);
+    }
   }
   // Every prefix of a good manifest either decodes or fails cleanly.
   for (size_t n = 0; n <= good.size(); ++n) (void)DecodeManifest(good.substr(0, n), "M");
@@ -89,15 +109,15 @@ TEST(StageTest, Names) {
 }
 
 TEST(StageTest, PieceMessagesRoundTrip) {
-  PieceInfo p{"/x/y/3q.csv", 10, 2, true, true};
+  PieceInfo p{"/x/y/3q.csv", 10, 2, true, csv::RangeStart{csv::QuoteState::kQuoted, csv::LineEnd::kGuess}};
   Result<PieceInfo> back = dist::DecodePiece(dist::EncodePiece(p));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->path, p.path);
   EXPECT_EQ(back->size, 10u);
   EXPECT_EQ(back->rows, 2u);
   EXPECT_TRUE(back->header);
-  EXPECT_TRUE(back->start_in_quote);
-  EXPECT_FALSE(dist::DecodePiece(dist::EncodePiece(PieceInfo{"relative.csv"})).ok());
+  EXPECT_EQ(back->start, p.start);
+  EXPECT_FALSE(dist::DecodePiece(dist::EncodePiece(PieceInfo{"relative.csv", 0, 0, false, {}})).ok());
   EXPECT_FALSE(dist::DecodePiece("garbage").ok());
 }
 
@@ -131,7 +151,7 @@ TEST(StageTest, TasksAndJobsCarryTheStage) {
   EXPECT_EQ(back->source.piece, 7u);
   EXPECT_EQ(back->source.source.info.url, t.source.source.info.url);
   EXPECT_EQ(back->source.source_task.end, 2000u);
-  EXPECT_TRUE(back->source.start_in_quote);
+  EXPECT_EQ(back->source.start, t.source.start);
 }
 
 TEST(StageTest, WritePieceIsWholeOrAbsent) {
@@ -146,8 +166,9 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   r.cols = "3,1";
   ObjectPlan o{io::ObjectInfo{src.string(), fs::file_size(src), ""}, io::Compression::kNone};
   Task task{0, 0, 1, 0, UINT64_MAX, o.info.size};
-  bool q = false;
-  Result<PieceInfo> p = WritePiece(r, o, task, false, 4, nullptr, nullptr, &q);
+  csv::RangeEnd q;
+  const csv::RangeStart first;  // every range's first run
+  Result<PieceInfo> p = WritePiece(r, o, task, first, 4, nullptr, nullptr, &q);
   ASSERT_TRUE(p.ok()) << p.status().message();
   std::ifstream in(p->path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -158,15 +179,20 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   EXPECT_EQ(fs::path(p->path).filename(), "4.csv");
   // A later range gets the header too; a range started inside quotes has its own name.
   Task second{0, 1, 2, 10, o.info.size, o.info.size - 10};
-  p = WritePiece(r, o, second, true, 5, nullptr, nullptr, &q);
+  p = WritePiece(r, o, second, csv::RangeStart{csv::QuoteState::kQuoted, csv::LineEnd::kGuess}, 5, nullptr, nullptr,
+                 &q);
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(fs::path(p->path).filename(), "5q.csv");
+  p = WritePiece(r, o, second, csv::RangeStart{csv::QuoteState::kUnquoted, csv::LineEnd::kLf}, 5, nullptr, nullptr,
+                 &q);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(fs::path(p->path).filename(), "5-s6.csv");
   // A column the source lacks (by name, or past the header's end): an error,
   // and no file of any kind is left.
   r.name = "u";
   for (const char* cols : {"nope", "9"}) {
     r.cols = cols;
-    p = WritePiece(r, o, task, false, 1, nullptr, nullptr, &q);
+    p = WritePiece(r, o, task, first, 1, nullptr, nullptr, &q);
     EXPECT_FALSE(p.ok()) << cols;
   }
   EXPECT_FALSE(fs::exists(dir / "stage" / "u" / "1.csv"));
@@ -182,9 +208,10 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   EXPECT_TRUE(fs::exists(dir / "stage" / "t" / "notes.txt"));
   EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "4.csv"));
   EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "5q.csv"));
+  EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "5-s6.csv"));
   // A directory holding someone else's files is not taken over.
   r.cols = "1";
-  p = WritePiece(r, o, task, false, 0, nullptr, nullptr, &q);
+  p = WritePiece(r, o, task, first, 0, nullptr, nullptr, &q);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("notes.txt"), std::string::npos);
   fs::remove(dir / "stage" / "t" / "notes.txt");

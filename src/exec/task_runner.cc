@@ -26,19 +26,20 @@ Result<csv::HeaderInfo> ReadObjectHeader(const ObjectPlan& object, const ScanOpt
   return csv::ReadHeader(s.get(), object.info.url, options.delim, options.header);
 }
 
-Status ScanTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
                 const ScanOptions& options, csv::RowSink* sink, Progress* progress,
-                const std::atomic<bool>* cancel, bool* end_in_quote) {
+                const std::atomic<bool>* cancel, csv::RangeEnd* end) {
   bool whole = object.compression != io::Compression::kNone;
-  uint64_t from = task.begin == 0 ? 0 : task.begin - 1;
+  uint64_t from = whole ? 0 : csv::StreamStart(task.begin);
   std::unique_ptr<io::ByteStream> s;
   if (whole) {
     ASSIGN_OR_RETURN(s, OpenAt(object, from));
   } else {
-    // The range, the byte before it, and the longest row that may cross its end.
+    // The range, the byte before it, and the longest row that may cross its end;
+    // at least the bytes that decide a guessed line end (csv/chain.h).
     uint64_t window = task.end == std::numeric_limits<uint64_t>::max()
                           ? object.info.size
-                          : task.end - from + options.max_row_bytes + 1;
+                          : std::max<uint64_t>(task.end - from + options.max_row_bytes, csv::kLineEndSniffBytes) + 1;
     ASSIGN_OR_RETURN(s, io::OpenMapped(object.info, from, window));
   }
   csv::ReadOptions ro;
@@ -47,13 +48,13 @@ Status ScanTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
   ro.max_row_bytes = options.max_row_bytes;
   ro.begin = task.begin;
   ro.end = task.end;
-  ro.start_in_quote = start_in_quote;
+  ro.start = start;
   ro.progress = whole || progress == nullptr ? nullptr : &progress->bytes;
   ro.cancel = cancel;
   csv::RowReader reader(s.get(), object.info.url, ro);
   RETURN_IF_ERROR(reader.Run(sink));
   if (whole && progress != nullptr) progress->bytes.fetch_add(task.stored_bytes, std::memory_order_relaxed);
-  *end_in_quote = reader.end_in_quote();
+  *end = reader.range_end();
   return Status::OK();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "csv/chain.h"
 #include "csv/header.h"
 #include "csv/reader.h"
 #include "exec/plan.h"
@@ -30,12 +31,12 @@ struct Progress {
 // Reads the object's header (per options.header) from its first bytes.
 Result<csv::HeaderInfo> ReadObjectHeader(const ObjectPlan& object, const ScanOptions& options);
 
-// Runs `sink` over the rows that `task` owns, assuming quote state `start_in_quote`
-// at the task's begin. Stores the quote state at the task's end in *end_in_quote.
-// Errors name the object.
-Status ScanTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
+// Runs `sink` over the rows that `task` owns, assuming `start` at the task's begin
+// (csv/chain.h). Stores what the task found in *end (unless the sink stopped the
+// read early). Errors name the object.
+Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
                 const ScanOptions& options, csv::RowSink* sink, Progress* progress,
-                const std::atomic<bool>* cancel, bool* end_in_quote);
+                const std::atomic<bool>* cancel, csv::RangeEnd* end);
 
 // The 1-based line number of the line holding content offset `offset`, for
 // error messages (reads the object's content up to there).

@@ -21,11 +21,11 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
   for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back("non-numeric " + a.column.label);
 }
 
-Status SkipTracker::Skip(const csv::Row& row, const std::string& reason) {
+Status SkipTracker::SkipAt(uint64_t offset, const std::string& reason) {
   ++stats_->skipped[reason];
   if (!has_first_) {
     has_first_ = true;
-    first_ = {row.offset, reason};
+    first_ = {offset, reason};
   }
   if (strict_) return Status::Corrupt(reason);
   return Status::OK();
@@ -48,6 +48,11 @@ uint32_t Aggregator::GroupOf() {
   uint32_t g = out_->Group(key_);
   if (small) small_keys_.Insert(packed, g);
   return g;
+}
+
+Status Aggregator::OnUnterminatedRow(uint64_t offset, const std::string&) {
+  ++out_->stats().rows;
+  return skips_.SkipAt(offset, csv::kUnterminatedQuote);
 }
 
 Status Aggregator::OnRow(const csv::Row& row) {

@@ -24,7 +24,8 @@ class SkipTracker {
  public:
   SkipTracker(RowStats* stats, bool strict) : stats_(stats), strict_(strict) {}
   // Records the skip; returns an error (stopping the read) under --strict.
-  Status Skip(const csv::Row& row, const std::string& reason);
+  Status Skip(const csv::Row& row, const std::string& reason) { return SkipAt(row.offset, reason); }
+  Status SkipAt(uint64_t offset, const std::string& reason);
   const SkippedRow* first() const { return has_first_ ? &first_ : nullptr; }
 
  private:
@@ -43,6 +44,8 @@ class Aggregator final : public csv::RowSink {
              uint64_t header_offset, bool strict);
 
   Status OnRow(const csv::Row& row) override;
+  // Counts the row as seen and skipped (kUnterminatedQuote).
+  Status OnUnterminatedRow(uint64_t offset, const std::string& object) override;
 
   const SkippedRow* first_skipped() const { return skips_.first(); }
 

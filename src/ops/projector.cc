@@ -25,6 +25,11 @@ void Projector::Append() {
   buffer_.push_back('\n');
 }
 
+Status Projector::OnUnterminatedRow(uint64_t offset, const std::string&) {
+  ++stats_->rows;
+  return skips_.SkipAt(offset, csv::kUnterminatedQuote);
+}
+
 Status Projector::OnRow(const csv::Row& row) {
   bool enough = picker_.Pick(row);
   if (row.offset == header_offset_) {

@@ -23,6 +23,8 @@ class Projector final : public csv::RowSink {
             uint64_t header_offset, bool strict, RowStats* stats, FlushFn flush);
 
   Status OnRow(const csv::Row& row) override;
+  // Counts the row as seen and skipped (kUnterminatedQuote).
+  Status OnUnterminatedRow(uint64_t offset, const std::string& object) override;
   // Flushes what is left.
   Status Finish();
   const SkippedRow* first_skipped() const { return skips_.first(); }
