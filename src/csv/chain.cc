@@ -24,6 +24,14 @@ bool RangeStart::FromCode(uint8_t code, RangeStart* out) {
   return true;
 }
 
+bool ReadAlike(const RangeEnd& range, RangeStart truth) {
+  const RangeStart& used = range.used;
+  if (used.line_end != truth.line_end) return false;
+  if (used.quote == truth.quote) return true;
+  bool outside = used.quote != QuoteState::kQuoted && truth.quote != QuoteState::kQuoted;
+  return outside && !range.quote_at_begin;
+}
+
 Result<ChainVerdict> CheckChain(const std::vector<RangeEnd>& ranges, const std::string& object) {
   bool lf = false, cr = false;
   for (const RangeEnd& r : ranges) {
@@ -42,7 +50,7 @@ Result<ChainVerdict> CheckChain(const std::vector<RangeEnd>& ranges, const std::
   ChainVerdict v;
   v.start = RangeStart{QuoteState::kFieldStart, truth};
   for (; v.rerun < ranges.size(); ++v.rerun) {
-    if (ranges[v.rerun].used != v.start) return v;
+    if (!ReadAlike(ranges[v.rerun], v.start)) return v;
     v.start.quote = ranges[v.rerun].quote;
   }
   return v;

@@ -56,8 +56,15 @@ struct RangeEnd {
   QuoteState quote = QuoteState::kFieldStart;  // the state at its end (or at the content's end)
   bool saw_lf = false;                         // [begin, end) holds a '\n'
   bool saw_cr = false;                         // [begin, end) holds a '\r'
+  // The range's first byte is a '"'. Otherwise a field start and an unquoted
+  // field read its bytes alike (the first byte leaves both in the same state), so
+  // either assumption is as good as the other.
+  bool quote_at_begin = false;
   bool operator==(const RangeEnd&) const = default;
 };
+
+// Whether a range read assuming `used` read what it would have read from `truth`.
+bool ReadAlike(const RangeEnd& range, RangeStart truth);
 
 struct ChainVerdict {
   size_t rerun = 0;    // the first range to run again, or the number of ranges when none must
@@ -65,7 +72,8 @@ struct ChainVerdict {
 };
 
 // Checks the ends of an object's ranges, all of them, in order (`object` names it
-// in errors). Fails when the line ends cannot be read consistently: the first
+// in errors); a range whose assumption was not the truth but read alike
+// (ReadAlike) need not run again. Fails when the line ends cannot be read consistently: the first
 // range guessed them wrong.
 Result<ChainVerdict> CheckChain(const std::vector<RangeEnd>& ranges, const std::string& object);
 

@@ -39,6 +39,11 @@ class FirstRowSink final : public RowSink {
     stop = true;
     return Status::OK();
   }
+  // The only row cannot be read: there is no header, and no row to resolve against.
+  Status OnUnterminatedRow(uint64_t, const std::string&) override {
+    stop = true;
+    return Status::OK();
+  }
   bool found = false;
   uint64_t offset = 0;
   std::vector<std::string> raws, values;

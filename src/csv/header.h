@@ -17,7 +17,7 @@ enum class HeaderMode { kAuto, kYes, kNo };
 Result<HeaderMode> ParseHeaderMode(std::string_view text);
 
 struct HeaderInfo {
-  bool empty = false;                // the object has no rows at all (read only when the mode is not kNo)
+  bool empty = false;                // the object has no rows that can be read (read only when the mode is not kNo)
   bool present = false;              // the first non-blank row is a header
   uint64_t offset = 0;               // content offset of that row (when present)
   std::vector<std::string> names;    // unquoted, trimmed, BOM removed (when present)

@@ -125,6 +125,7 @@ Status RowReader::Start(bool* eof, bool* done) {
     std::string lead = std::string(before, want) + std::string(data_, std::min(len_, kUtf8Bom.size() - want));
     if (lead == kUtf8Bom) bom_left_ = kUtf8Bom.size() - want;
   }
+  end_.quote_at_begin = len_ > bom_left_ && data_[bom_left_] == '"';
   return Status::OK();
 }
 

@@ -206,7 +206,8 @@ Result<TaskMsg> DecodeTask(std::string_view payload) {
 std::string EncodeDone(const DoneMsg& m) {
   Encoder e;
   e.U64(m.id).U8(m.end.used.Code()).U8(static_cast<uint8_t>(m.end.quote));
-  e.U8(static_cast<uint8_t>(m.end.saw_lf) | static_cast<uint8_t>(m.end.saw_cr) << 1);
+  e.U8(static_cast<uint8_t>(m.end.saw_lf) | static_cast<uint8_t>(m.end.saw_cr) << 1 |
+       static_cast<uint8_t>(m.end.quote_at_begin) << 2);
   e.Str(m.partial).Str(m.piece);
   return e.Frame(FrameType::kDone);
 }
@@ -218,13 +219,14 @@ Result<DoneMsg> DecodeDone(std::string_view payload) {
   ASSIGN_OR_RETURN(m.end.used, DecodeRangeStart(&d));
   ASSIGN_OR_RETURN(uint8_t q, d.U8());
   ASSIGN_OR_RETURN(uint8_t saw, d.U8());
-  constexpr uint8_t kMaxQuote = static_cast<uint8_t>(csv::QuoteState::kUnquoted), kSawBits = 3;
+  constexpr uint8_t kMaxQuote = static_cast<uint8_t>(csv::QuoteState::kUnquoted), kSawBits = 7;
   if (q > kMaxQuote || (saw & ~kSawBits) != 0 || m.end.used.line_end == csv::LineEnd::kGuess) {
     return Status::Corrupt("task " + std::to_string(m.id) + ": an impossible range end");
   }
   m.end.quote = static_cast<csv::QuoteState>(q);
   m.end.saw_lf = (saw & 1) != 0;
   m.end.saw_cr = (saw & 2) != 0;
+  m.end.quote_at_begin = (saw & 4) != 0;
   ASSIGN_OR_RETURN(m.partial, d.Str());
   ASSIGN_OR_RETURN(m.piece, d.Str());
   RETURN_IF_ERROR(d.Finish());

@@ -79,11 +79,11 @@ constexpr const char* kMarker = ".fanout-stage";
 
 // A piece's file name: N.csv for a range's first run, else it names the start
 // (Nq.csv, as earlier versions named a range read from inside quotes, or
-// N-sCODE.csv), so that a range run again from another start never overwrites
+// NsCODE.csv), so that a range run again from another start never overwrites
 // the first try.
 std::string PieceName(uint32_t piece, csv::RangeStart start) {
   uint8_t code = start.Code();
-  std::string suffix = code == 0 ? "" : code == 1 ? "q" : "-s" + std::to_string(code);
+  std::string suffix = code == 0 ? "" : code == 1 ? "q" : "s" + std::to_string(code);
   return std::to_string(piece) + suffix + ".csv";
 }
 
@@ -100,8 +100,8 @@ bool IsPieceFile(const std::string& name) {
   n.resize(n.size() - 4);
   if (!n.empty() && n.back() == 'q') {
     n.pop_back();
-  } else if (size_t s = n.find("-s"); s != std::string::npos && s + 2 < n.size() &&
-                                      n.find_first_not_of("0123456789", s + 2) == std::string::npos) {
+  } else if (size_t s = n.find('s'); s != std::string::npos && s + 1 < n.size() &&
+                                     n.find_first_not_of("0123456789", s + 1) == std::string::npos) {
     n.resize(s);
   }
   return !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;

@@ -35,7 +35,7 @@ Manifest Sample() {
   p.where.source.compression = io::Compression::kZstd;
   p.where.source_task = {0, 2, 5, 1000, 2000, 1000};
   p.where.start = csv::RangeStart{csv::QuoteState::kUnquoted, csv::LineEnd::kCr};
-  p.info = {"/home/u/.cache/fanout/stage/trips/7-s10.csv", 555, 42, true, p.where.start};
+  p.info = {"/home/u/.cache/fanout/stage/trips/7s10.csv", 555, 42, true, p.where.start};
   m.pieces.push_back(p);
   return m;
 }
@@ -186,7 +186,7 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   p = WritePiece(r, o, second, csv::RangeStart{csv::QuoteState::kUnquoted, csv::LineEnd::kLf}, 5, nullptr, nullptr,
                  &q);
   ASSERT_TRUE(p.ok()) << p.status().message();
-  EXPECT_EQ(fs::path(p->path).filename(), "5-s6.csv");
+  EXPECT_EQ(fs::path(p->path).filename(), "5s6.csv");
   // A column the source lacks (by name, or past the header's end): an error,
   // and no file of any kind is left.
   r.name = "u";
@@ -208,7 +208,7 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   EXPECT_TRUE(fs::exists(dir / "stage" / "t" / "notes.txt"));
   EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "4.csv"));
   EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "5q.csv"));
-  EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "5-s6.csv"));
+  EXPECT_FALSE(fs::exists(dir / "stage" / "t" / "5s6.csv"));
   // A directory holding someone else's files is not taken over.
   r.cols = "1";
   p = WritePiece(r, o, task, first, 0, nullptr, nullptr, &q);

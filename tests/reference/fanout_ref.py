@@ -18,9 +18,12 @@ Flags that only tune the engine (--threads, --range-size, --buffer-size,
 --max-row, --quiet) are accepted and ignored. --stats prints, on stderr, one
 JSON object: {"objects": N, "rows": N, "skipped": N, "reasons": {REASON: N}}.
 
-Known divergences from fanout, which tests avoid: a '"' inside an unquoted
-field is literal here but toggles the quote state in fanout; a lone '\\r' ends a
-line here.
+Line ends are fanout's (docs/cli.md): '\\n' (a '\\r' before it dropped), or a
+lone '\\r' in an object with no '\\n' at all, guessed from its first 64 KiB as
+fanout does; a lone '\\r' in an object with '\\n's is text. Python's csv module
+splits lines on every '\\r', so such a '\\r' is hidden from it behind a character
+the object does not hold. A record the object ends inside a quoted field of is
+skipped ('unterminated quoted field'), where Python's csv module would return it.
 """
 
 import csv
@@ -149,11 +152,68 @@ class Record:
         self.fields = fields  # decoded values
         self.raw = raw        # the record's text without its final line end
         self.line = line      # 1-based physical line where it starts
+        self.unterminated = False  # the object ends inside a quoted field of it
+
+
+LINE_END_SNIFF = 64 << 10
+UNTERMINATED = 'unterminated quoted field'
+
+
+def line_end(text, path):
+    """'\\n' or '\\r': the object's line end, or JobError where fanout's guess from
+    its first 64 KiB cannot be right."""
+    def kind(t):
+        return '\n' if '\n' in t or '\r' not in t else '\r'
+    truth, guess = kind(text), kind(text[:LINE_END_SNIFF])
+    if truth != guess:
+        raise JobError(f'{path}: mixed line ends')
+    return truth
+
+
+def ends_in_quoted_field(text, delimiter, newline):
+    """Whether the text ends inside a quoted field, by the states of Python's csv
+    module (which does not say so itself when strict is off)."""
+    start, in_field, quoted, quote_in_quoted = range(4)
+    state = start
+    for ch in text:
+        if state == quoted:
+            state = quote_in_quoted if ch == '"' else quoted
+        elif state == quote_in_quoted:
+            state = quoted if ch == '"' else start if ch in (delimiter, newline) else in_field
+        elif ch in (delimiter, newline):
+            state = start
+        elif state == start and ch == '"':
+            state = quoted
+        else:
+            state = in_field
+    return state == quoted
 
 
 def records(path, delimiter):
     """Every non-blank record of the object, in order."""
     text = read_object(path).decode('latin-1')
+    newline = line_end(text, path)
+    if text.startswith(UTF8_BOM):
+        text = text[len(UTF8_BOM):]  # it belongs to no field
+    unterminated = ends_in_quoted_field(text, delimiter, newline)
+    hidden = None
+    if newline == '\n' and re.search('\r(?!\n)', text):
+        hidden = next(chr(c) for c in range(1, 256) if chr(c) not in text and chr(c) not in (delimiter, '"', '\n', '\r'))
+        text = re.sub('\r(?!\n)', hidden, text)
+    last = None
+    for rec in _records(text, delimiter, path):
+        if hidden is not None:
+            rec.fields = [f.replace(hidden, '\r') for f in rec.fields]
+            rec.raw = rec.raw.replace(hidden, '\r')
+        if last is not None:
+            yield last
+        last = rec
+    if last is not None:
+        last.unterminated = unterminated
+        yield last
+
+
+def _records(text, delimiter, path):
     stream = io.StringIO(text, newline='')
     tap = LineTap(iter(stream))
     reader = csv.reader(tap, delimiter=delimiter, quotechar='"', doublequote=True,
@@ -178,15 +238,25 @@ def records(path, delimiter):
 
 
 def raw_fields(raw, delimiter):
-    """Splits a record's text into fields as they were written (quotes kept)."""
-    out, cur, quoted = [], [], False
+    """Splits a record's text into fields as they were written (quotes kept): a
+    quote opens a quoted field only at a field's start."""
+    out, cur = [], []
+    start, in_field, quoted, closed = range(4)
+    state = start
     for ch in raw:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == delimiter and not quoted:
+        if state == quoted:
+            state = closed if ch == '"' else quoted
+        elif state == closed and ch == '"':
+            state = quoted
+        elif ch == delimiter:
             out.append(''.join(cur))
             cur = []
+            state = start
             continue
+        elif state == start and ch == '"':
+            state = quoted
+        else:
+            state = in_field
         cur.append(ch)
     out.append(''.join(cur))
     return out
@@ -371,8 +441,8 @@ def object_rows(path, opts):
     first = next(recs, None)
     if first is None:
         return None, iter(())
-    is_header = (opts.header == 'yes' or
-                 (opts.header == 'auto' and looks_like_header(first.fields)))
+    is_header = not first.unterminated and (opts.header == 'yes' or
+                                            (opts.header == 'auto' and looks_like_header(first.fields)))
     if is_header:
         return first, recs
     return None, _chain(first, recs)
@@ -394,12 +464,19 @@ def scan(path, opts, stats, cols_needed, on_row):
     first_row = next(rows, None)
     if first_row is None and header is None:
         return header_rec, None  # an empty object: nothing to resolve
+    if header is None and first_row.unterminated:  # its one record cannot be read
+        stats.rows += 1
+        stats.skip(UNTERMINATED, path, first_row.line, opts.strict)
+        return header_rec, None
     pos = [c.resolve(header, path) for c in cols_needed]
     wpos = [w.col.resolve(header, path) for w in opts.where]
     need = max(pos + wpos) + 1 if (pos or wpos) else 0
     if first_row is not None:
         for rec in _chain(first_row, rows):
             stats.rows += 1
+            if rec.unterminated:
+                stats.skip(UNTERMINATED, path, rec.line, opts.strict)
+                continue
             if len(rec.fields) < need:
                 stats.skip('too few fields', path, rec.line, opts.strict)
                 continue
