@@ -3,10 +3,12 @@
 DIR/caseN/ and prints one fanout command per line (JSON array of arguments) to run
 on each, for fuzz_test.sh to compare fanout with the reference.
 
-The CSV is random but stays inside what both sides agree on: RFC 4180 quoting
-(quotes only around whole fields), '\\n' or '\\r\\n' line ends (never a lone '\\r'
-outside quotes), blank lines, a missing final line end, short and long rows,
-delimiters inside quotes, numbers, decimals, empty fields and non-numeric text.
+The CSV is random: RFC 4180 quoting, '\\n' or '\\r\\n' line ends, blank lines, a
+missing final line end, short and long rows, delimiters inside quotes, numbers,
+decimals, empty fields and non-numeric text; and in some files what real exports
+hold: quotes inside unquoted fields (5'10"), text after a quoted field's closing
+quote ("ab"c), a lone '\\r' as text, lone '\\r' line ends (and no '\\n' at all),
+a byte order mark before a quoted first name, a file that ends inside a quote.
 """
 import json
 import os
@@ -21,30 +23,47 @@ DELIMS = [',', ',', ',', ';', '\t', '|']
 OPS = ['=', '!=', '<', '<=', '>', '>=']
 
 
-def field_text(rng, value, delim):
+QUIRKY_WORDS = ['5\'10"', '12" sub', 'a"b', 'x""y', 'cr\rtext']
+
+
+def field_text(rng, value, delim, quirky=False):
     must = any(c in value for c in (delim, '"', '\n', '\r'))
+    if quirky and not value.startswith('"') and not any(c in value for c in (delim, '\n')):
+        r = rng.random()
+        if r < 0.3 and ('"' in value or '\r' in value):
+            return value  # a quote (or a '\r') inside an unquoted field is text
+        if r < 0.45 and value and '"' not in value and '\r' not in value:
+            k = rng.randrange(0, len(value) + 1)
+            return '"' + value[:k] + '"' + value[k:] + rng.choice(['', '"', 'z"'])  # text after the close
     if must or rng.random() < 0.15:
         return '"' + value.replace('"', '""') + '"'
     return value
 
 
-def random_value(rng):
+def random_value(rng, quirky=False, cr_only=False):
     r = rng.random()
     if r < 0.5:
         return rng.choice(NUMBERS)
     if r < 0.65:
         return ''
-    return rng.choice(WORDS)
+    words = WORDS + (QUIRKY_WORDS if quirky else [])
+    if cr_only:  # no '\n' anywhere, so that lone '\r's end the lines
+        words = [w for w in words if '\n' not in w]
+    return rng.choice(words)
 
 
 def write_file(rng, path, ncols, delim, header, compress):
     crlf = rng.random() < 0.3
     mixed = rng.random() < 0.2
+    quirky = rng.random() < 0.4
+    cr_only = quirky and rng.random() < 0.25
     lines = []
     if header:
         names = [field_text(rng, f'c{i + 1}', delim) for i in range(ncols)]
         if rng.random() < 0.15:
             names[0] = '\ufeffc1'  # a UTF-8 BOM before an unquoted first name
+        elif rng.random() < 0.1:
+            names[0] = '\ufeff"c1"'  # ... and before a quoted one
         lines.append(delim.join(names))
         if rng.random() < 0.2:
             lines.append('')
@@ -57,15 +76,19 @@ def write_file(rng, path, ncols, delim, header, compress):
             n = rng.randrange(1, ncols + 1)
         elif rng.random() < 0.04:
             n = ncols + rng.randrange(1, 3)
-        values = [random_value(rng) for _ in range(n)]
+        values = [random_value(rng, quirky, cr_only) for _ in range(n)]
         if n == 1 and values[0] == '':
             values[0] = 'z'  # a lone empty field would be a blank line
-        lines.append(delim.join(field_text(rng, v, delim) for v in values))
+        lines.append(delim.join(field_text(rng, v, delim, quirky) for v in values))
+    if quirky and rng.random() < 0.15:
+        lines.append(delim.join(['1', '"never closed' + ('' if cr_only else '\nover lines')]))
     out = []
     for i, line in enumerate(lines):
         end = '\r\n' if (crlf if not mixed else rng.random() < 0.5) else '\n'
+        if cr_only:
+            end = '\r'
         last = i == len(lines) - 1
-        if last and line != '' and rng.random() < 0.3:
+        if last and line != '' and (rng.random() < 0.3 or '"never closed' in line):
             end = ''
         out.append(line + end)
     data = ''.join(out).encode('utf-8')

@@ -587,10 +587,11 @@ def write_table(opts, labels, table, nkeys):
         for r in [labels] + table:
             out.write('  '.join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + '\n')
     else:
-        w = csv.writer(out, delimiter=',', quotechar='"', quoting=csv.QUOTE_MINIMAL,
-                       lineterminator='\n')
-        w.writerow(labels)
-        w.writerows(table)
+        # csv.writer leaves a lone '\r' unquoted when the line terminator is '\n'
+        def cell(v):
+            return '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\r\n') else v
+        for r in [labels] + table:
+            out.write(','.join(cell(v) for v in r) + '\n')
     sys.stdout.buffer.write(out.getvalue().encode('latin-1', 'surrogateescape')
                             if opts.format != 'json' else out.getvalue().encode('utf-8', 'surrogateescape'))
 
