@@ -60,6 +60,9 @@ struct RangeEnd {
   // field read its bytes alike (the first byte leaves both in the same state), so
   // either assumption is as good as the other.
   bool quote_at_begin = false;
+  // 1 + the content offset of the range's last row when the content ends inside a
+  // quoted field that row opened and the sink skipped it (OnUnterminatedRow); else 0.
+  uint64_t unterminated = 0;
   bool operator==(const RangeEnd&) const = default;
 };
 

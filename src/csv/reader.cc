@@ -345,7 +345,9 @@ Status RowReader::EmitLast(RowSink* sink, bool* done) {
     return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(offset) + " is longer than " +
                            std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
   }
-  return sink->OnUnterminatedRow(offset, name_);
+  RETURN_IF_ERROR(sink->OnUnterminatedRow(offset, name_));
+  end_.unterminated = offset + 1;
+  return Status::OK();
 }
 
 void RowReader::ReportProgress() {

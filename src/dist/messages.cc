@@ -208,7 +208,7 @@ std::string EncodeDone(const DoneMsg& m) {
   e.U64(m.id).U8(m.end.used.Code()).U8(static_cast<uint8_t>(m.end.quote));
   e.U8(static_cast<uint8_t>(m.end.saw_lf) | static_cast<uint8_t>(m.end.saw_cr) << 1 |
        static_cast<uint8_t>(m.end.quote_at_begin) << 2);
-  e.Str(m.partial).Str(m.piece);
+  e.U64(m.end.unterminated).Str(m.partial).Str(m.piece);
   return e.Frame(FrameType::kDone);
 }
 
@@ -227,6 +227,7 @@ Result<DoneMsg> DecodeDone(std::string_view payload) {
   m.end.saw_lf = (saw & 1) != 0;
   m.end.saw_cr = (saw & 2) != 0;
   m.end.quote_at_begin = (saw & 4) != 0;
+  ASSIGN_OR_RETURN(m.end.unterminated, d.U64());
   ASSIGN_OR_RETURN(m.partial, d.Str());
   ASSIGN_OR_RETURN(m.piece, d.Str());
   RETURN_IF_ERROR(d.Finish());
