@@ -173,5 +173,4 @@ else
   echo "note: script(1) cannot make a terminal here: skipping the progress-line checks"
 fi
 
-[[ -n ${KEEP_TMP:-} ]] && cp -r "$TMP" "$KEEP_TMP"
 finish
