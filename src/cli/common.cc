@@ -300,9 +300,8 @@ std::string OutputName(const exec::ObjectPlan& o) {
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra) {
   if (quiet) return;
-  std::string line = "fanout: " + FormatThousands(plan.objects.size()) +
-                     (plan.objects.size() == 1 ? " object, " : " objects, ") + FormatBytes(plan.total_bytes) +
-                     ", " + FormatThousands(stats.rows) + " rows";
+  std::string line = "fanout: " + CountOf(plan.objects.size(), "object") + ", " + FormatBytes(plan.total_bytes) +
+                     ", " + CountOf(stats.rows, "row");
   uint64_t skipped = stats.skipped_total();
   if (skipped > 0) {
     line += ", skipped " + FormatThousands(skipped) + " (";

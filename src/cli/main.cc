@@ -87,7 +87,8 @@ std::string UnknownOption(const CLI::App* command, int argc, char** argv, int fi
     const CLI::Option* o = command->get_option_no_throw(name);
     if (o == nullptr) {
       std::string near = Nearest(name, names);
-      return "unknown option " + name + " for 'fanout " + command->get_name() + "'" +
+      std::string where = command->get_name() == "fanout" ? "fanout" : "fanout " + command->get_name();
+      return "unknown option " + name + " for '" + where + "'" +
              (near.empty() ? "" : " (did you mean " + near + "?)");
     }
     if (o->get_type_size_min() > 0 && name.size() == arg.size()) ++i;  // its value
@@ -129,6 +130,13 @@ int main(int argc, char** argv) {
   fanout::cli::AddRunCommand(app);
   fanout::cli::AddStageCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
+  if (argc > 1 && argv[1][0] == '-') {  // fanout --version, fanout --help; nothing else
+    std::string unknown = UnknownOption(&app, 2, argv, 1);
+    if (!unknown.empty()) {
+      std::fprintf(stderr, "fanout: %s\nRun 'fanout --help' for usage.\n", unknown.c_str());
+      return 2;
+    }
+  }
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;

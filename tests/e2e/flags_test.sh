@@ -2,7 +2,8 @@
 # Flags mean what they say: a numeric flag outside its range is a usage error (exit 2)
 # that names the flag, the value and the range (never CLI11's DBL_MAX or "Could not
 # convert"), and never an abort; an unknown option names itself, wherever it stands;
-# a --max-row smaller than the default buffer reads the data exactly.
+# a --max-row smaller than the default buffer reads the data exactly; the summary
+# uses the singular for one.
 source "$(dirname "$0")/lib.sh"
 require_fanout
 
@@ -97,11 +98,20 @@ expect_fail 2 "unknown option --ass" stage --cols 1 --ass t "$D"
 expect_fail 2 "unknown option --file" gen-taxi --out "$NOGEN" --file 3
 expect_fail 2 "unknown option --host" deploy --host h1
 expect_fail 2 "unknown option --version" count --by vendor "$D" --version
+expect_fail 2 "unknown option --bogus for 'fanout'" --bogus
+run_fanout version --version
+check_true "fanout --version still works ($(cat "$TMP/err.version"))" grep -q "^fanout " "$TMP/out.version"
 # Values that look like options are values.
 compare_ok count --by vendor "$D" --where 'passenger_count > -5'
 compare_ok count --by vendor "$D" --where='passenger_count > -5' --delimiter ,
 check_table vendors count --by vendor "$D" -t 2 -q
 run_fanout dashes count --by vendor --quiet -- "$D/a.csv"
 check_eq "after --, words are inputs (exit status; $(cat "$TMP/err.dashes"))" "$(rc_of dashes)" 0
+
+# The summary line speaks of one object and one row in the singular.
+printf 'k\n1\n' >"$TMP/one.csv"
+run_fanout one count --by k "$TMP/one.csv"
+check_true "the summary says '1 object, ... 1 row' ($(cat "$TMP/err.one"))" \
+  grep -qE "^fanout: 1 object, [^,]+, 1 row, " "$TMP/err.one"
 
 finish
