@@ -120,7 +120,8 @@ check_eq "a relative path with --hosts: exit status ($(tail -n 3 "$TMP/err.rel")
 check_files_equal "a relative path with --hosts: read at the coordinator's path" "$TMP/out.rel" "$TMP/out.want"
 # A host that does not have the file: its worker runs with an empty directory
 # mounted over the data (root only: a private mount namespace).
-if [[ $(id -u) == 0 ]] && unshare -m true 2>/dev/null; then
+mkdir -p "$TMP/mount-probe"
+if [[ $(id -u) == 0 ]] && unshare -m sh -c "mount -t tmpfs none '$TMP/mount-probe'" 2>/dev/null; then
   cat >"$TMP/blind-fanout" <<EOF
 #!/bin/sh
 exec unshare -m sh -c 'mount -t tmpfs none "$data" && exec "\$0" "\$@"' "\$HOME/.cache/fanout/bin/fanout" "\$@"
