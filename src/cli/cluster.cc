@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
 #include "dist/launcher.h"
+#include "io/object_store.h"
 
 namespace fanout::cli {
 
@@ -47,25 +49,40 @@ Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPi
 
 void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
   auto* g = sub->add_option_group("Cluster");
-  g->add_option("--workers", f->workers, "Run on N local worker processes (each a fanout worker)")
-      ->check(CLI::Range(1, 1024));
+  g->add_option("--workers", f->workers,
+                "Run on N local worker processes (each a fanout worker), 1 to " + std::to_string(kMaxWorkers))
+      ->check(WholeNumber(1, kMaxWorkers));
   g->add_option("--hosts", f->hosts,
                 "Run one worker per host over ssh: h1,h2,user@h3 or @FILE (a host per line); "
-                "local paths must exist on every host");
-  g->add_option("--ssh", f->ssh, "The ssh command, split on spaces (e.g. 'ssh -F cluster.conf')")
+                "local paths are made absolute here and must exist at the same path on every host");
+  g->add_flag("--allow-missing-hosts", f->allow_missing_hosts,
+              "Run on the hosts that join when some cannot (else a host that never joins fails the job)");
+  g->add_option("--ssh", f->ssh,
+                "The ssh command, split on spaces (default: ssh; over stage://, the one the stage used)");
+  g->add_option("--remote-fanout", f->remote_fanout,
+                std::string("fanout's path on the hosts (default: ") + kDefaultRemoteFanout +
+                    ", where fanout deploy puts it; over stage://, the one the stage used)");
+  g->add_option("--heartbeat-timeout", f->heartbeat_timeout,
+                "A worker silent this many seconds is lost (1 to " + std::to_string(kMaxTimeoutSeconds) + ")")
+      ->check(WholeNumber(1, kMaxTimeoutSeconds))
       ->capture_default_str();
-  g->add_option("--remote-fanout", f->remote_fanout, "fanout's path on the hosts (fanout deploy puts it there)")
+  g->add_option("--connect-timeout", f->connect_timeout,
+                "Seconds a worker has to start and say hello (1 to " + std::to_string(kMaxTimeoutSeconds) + ")")
+      ->check(WholeNumber(1, kMaxTimeoutSeconds))
       ->capture_default_str();
-  g->add_option("--heartbeat-timeout", f->heartbeat_timeout, "A worker silent this many seconds is lost")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  g->add_option("--connect-timeout", f->connect_timeout, "Seconds a worker has to start and say hello")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  g->add_option("--max-attempts", f->max_attempts, "Failures of one task before the job fails")
-      ->check(CLI::Range(1, 100))
+  g->add_option("--max-attempts", f->max_attempts, "Failures of one task before the job fails (1 to 100)")
+      ->check(WholeNumber(1, kMaxAttempts))
       ->capture_default_str();
   g->add_flag("--no-backups", f->no_backups, "No backup copies of straggling tasks near the end");
+}
+
+SshSetup ResolveSsh(const ClusterFlags& f, const exec::Manifest* stage) {
+  SshSetup s{f.ssh, f.remote_fanout};
+  if (stage != nullptr && s.ssh.empty()) s.ssh = stage->ssh;
+  if (stage != nullptr && s.remote_fanout.empty()) s.remote_fanout = stage->remote_fanout;
+  if (s.ssh.empty()) s.ssh = kDefaultSsh;
+  if (s.remote_fanout.empty()) s.remote_fanout = kDefaultRemoteFanout;
+  return s;
 }
 
 Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
@@ -74,9 +91,9 @@ Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, c
   ops::Partial total(num_aggs);
   RETURN_IF_ERROR(RunWithFlags(
       f, plan, job, {}, threads_flag, quiet, summary_extra, details,
-      [&](const dist::ClusterOptions& o, const dist::JobSpec& spec, exec::Progress* progress,
+      [&](const exec::Plan& p, const dist::ClusterOptions& o, const dist::JobSpec& spec, exec::Progress* progress,
           dist::ClusterReport* report) -> Status {
-        ASSIGN_OR_RETURN(total, dist::RunClusterQuery(plan, spec, num_aggs, o, progress, report));
+        ASSIGN_OR_RETURN(total, dist::RunClusterQuery(p, spec, num_aggs, o, progress, report));
         return Status::OK();
       }));
   return total;
@@ -86,29 +103,102 @@ Status RunClusterJobFromFlags(const ClusterFlags& f, const exec::Plan& plan, con
                               const std::map<std::string, std::string>& ship_files, dist::ResultHandler* handler,
                               int threads_flag, bool quiet, std::string* summary_extra, std::string* details) {
   return RunWithFlags(f, plan, job, ship_files, threads_flag, quiet, summary_extra, details,
-                      [&](const dist::ClusterOptions& o, const dist::JobSpec& spec, exec::Progress* progress,
-                          dist::ClusterReport* report) {
-                        return dist::RunClusterJob(plan, spec, o, handler, progress, report);
+                      [&](const exec::Plan& p, const dist::ClusterOptions& o, const dist::JobSpec& spec,
+                          exec::Progress* progress, dist::ClusterReport* report) {
+                        return dist::RunClusterJob(p, spec, o, handler, progress, report);
                       });
 }
 
-Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
-                    const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
-                    std::string* summary_extra, std::string* details, const RunClusterFn& run) {
+namespace {
+
+// The plan with its local paths absolute (against this directory): workers on
+// other machines read them at the same paths, whatever their own directory.
+exec::Plan WithAbsolutePaths(const exec::Plan& plan) {
+  exec::Plan p = plan;
+  for (exec::ObjectPlan& o : p.objects) {
+    if (!io::IsRemote(o.info)) o.info.url = std::filesystem::absolute(o.info.url).lexically_normal().string();
+  }
+  return p;
+}
+
+Result<dist::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan& plan, int threads_flag) {
   dist::ClusterOptions o;
   o.local_workers = f.workers;
   o.local_worker_cores = threads_flag;
   if (!f.hosts.empty()) {
     ASSIGN_OR_RETURN(o.hosts, dist::ParseHosts(f.hosts));
   }
-  o.ssh = f.ssh;
-  o.remote_fanout = f.remote_fanout;
+  exec::Manifest stage;
+  const exec::Manifest* recorded = nullptr;  // the stage's, for its --ssh and --remote-fanout
+  if (!plan.stage.empty()) {
+    Result<exec::Manifest> m = exec::LoadManifest(plan.stage);
+    if (m.ok()) {
+      stage = std::move(m).value();
+      recorded = &stage;
+    }
+  }
+  SshSetup ssh = ResolveSsh(f, recorded);
+  o.ssh = ssh.ssh;
+  o.remote_fanout = ssh.remote_fanout;
   o.heartbeat_timeout_s = f.heartbeat_timeout;
   o.connect_timeout_s = f.connect_timeout;
+  o.allow_missing_hosts = f.allow_missing_hosts;
   o.scheduler.max_attempts = f.max_attempts;
   o.scheduler.backups = !f.no_backups;
   o.interrupted = &g_interrupted;
+  return o;
+}
+
+// Warnings that stand even with --quiet: a worker lost mid-job (the answer is
+// still exact: its tasks ran elsewhere), a host that did not join.
+void PrintWarnings(const dist::ClusterReport& report) {
+  for (const dist::WorkerReport& w : report.workers) {
+    if (w.lost.empty()) continue;
+    if (w.joined) {
+      std::fprintf(stderr, "fanout: warning: %s was lost mid-job (%s); its tasks ran on the other workers\n",
+                   w.name.c_str(), w.lost.c_str());
+    } else {
+      std::fprintf(stderr, "fanout: warning: %s did not join the job (%s)\n", w.name.c_str(), w.lost.c_str());
+    }
+  }
+}
+
+// Per worker: "h1   2 cores  12 tasks  1.20 GB  85.0 MB/s", then the attempts.
+std::string Details(const dist::ClusterReport& report) {
+  std::string out;
+  char line[1024];
+  int lost = 0;
+  for (const dist::WorkerReport& w : report.workers) {
+    lost += w.joined && !w.lost.empty();
+    double rate = w.seconds > 0 ? static_cast<double>(w.bytes) / w.seconds : 0;
+    std::string why = w.lost.empty() ? "" : (w.joined ? "  LOST: " : "  DID NOT JOIN: ") + w.lost;
+    std::snprintf(line, sizeof(line), "fanout:   %-16s %3d %-5s  %6llu %-5s  %9s  %9s/s%.800s\n", w.name.c_str(),
+                  w.cores, w.cores == 1 ? "core" : "cores", static_cast<unsigned long long>(w.tasks),
+                  w.tasks == 1 ? "task" : "tasks", FormatBytes(w.bytes).c_str(),
+                  FormatBytes(static_cast<uint64_t>(rate)).c_str(), why.c_str());
+    out += line;
+  }
+  const dist::Scheduler::Stats& s = report.stats;
+  // A task run again because its worker was lost is a retry too.
+  std::string line2 = "fanout:   " + CountOf(s.attempts, "attempt") + ", " +
+                      CountOf(s.retries + s.requeued_lost, "retry", "retries");
+  if (s.requeued_lost > 0) line2 += " (" + FormatThousands(s.requeued_lost) + " after a lost worker)";
+  line2 += ", " + CountOf(s.backups, "backup") + " (" + FormatThousands(s.backups_won) + " won), " +
+           CountOf(lost, "lost worker");
+  if (report.quote_reruns > 0) line2 += ", " + CountOf(report.quote_reruns, "quote re-run");
+  if (s.stolen > 0) line2 += ", " + CountOf(s.stolen, "staged piece") + " taken from busy holders";
+  return out + line2 + "\n";
+}
+
+}  // namespace
+
+Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
+                    const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
+                    std::string* summary_extra, std::string* details, const RunClusterFn& run) {
+  ASSIGN_OR_RETURN(dist::ClusterOptions o, MakeOptions(f, plan, threads_flag));
   o.ship_files = ship_files;
+  const exec::Plan absolute = o.hosts.empty() || !plan.stage.empty() ? exec::Plan() : WithAbsolutePaths(plan);
+  const exec::Plan& to_run = o.hosts.empty() || !plan.stage.empty() ? plan : absolute;
 
   struct sigaction sa = {}, old_int = {}, old_term = {}, old_pipe = {};
   sa.sa_handler = OnSignal;
@@ -127,9 +217,12 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
   dist::ClusterReport report;
   Status r;
   {
-    ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, &progress.rows);
+    // `run` jobs count no rows.
+    bool rows = job.kind != dist::JobKind::kRun;
+    ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, rows ? &progress.rows : nullptr,
+                    rows ? &progress.rows_bytes : nullptr);
     o.on_status = [&bar](const std::string& s) { bar.SetDetail(s); };
-    r = run(o, spec, &progress, &report);
+    r = run(to_run, o, spec, &progress, &report);
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
@@ -142,29 +235,17 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
     throw CLI::RuntimeError(130);
   }
   if (r.ok()) r = recorded;
-  int lost = 0;
-  for (const dist::WorkerReport& w : report.workers) lost += !w.lost.empty();
-  *summary_extra = ", " + std::to_string(report.workers.size()) + " workers";
-  details->clear();
-  char line[1024];
-  for (const dist::WorkerReport& w : report.workers) {
-    double rate = w.seconds > 0 ? static_cast<double>(w.bytes) / w.seconds : 0;
-    std::snprintf(line, sizeof(line), "fanout:   %-16s %3d cores  %6llu tasks  %9s  %9s/s%s%.800s\n", w.name.c_str(),
-                  w.cores, static_cast<unsigned long long>(w.tasks), FormatBytes(w.bytes).c_str(),
-                  FormatBytes(static_cast<uint64_t>(rate)).c_str(), w.lost.empty() ? "" : "  LOST: ", w.lost.c_str());
-    *details += line;
+  *summary_extra = ", " + CountOf(report.workers.size(), "worker");
+  *details = Details(report);
+  if (r.ok()) {
+    PrintWarnings(report);
+    return r;
   }
-  const dist::Scheduler::Stats& s = report.stats;
-  std::string more;
-  if (report.quote_reruns > 0) more += ", " + std::to_string(report.quote_reruns) + " quote re-runs";
-  if (s.stolen > 0) more += ", " + std::to_string(s.stolen) + " staged pieces taken from busy holders";
-  std::snprintf(line, sizeof(line), "fanout:   %llu attempts, %llu retries, %llu backups (%llu won), %d lost workers%s\n",
-                static_cast<unsigned long long>(s.attempts), static_cast<unsigned long long>(s.retries),
-                static_cast<unsigned long long>(s.backups), static_cast<unsigned long long>(s.backups_won), lost,
-                more.c_str());
-  *details += line;
-  if (!r.ok() && !quiet) std::fputs(details->c_str(), stderr);  // what each worker did, to explain the failure
-  return r;
+  // The cause first; then what each worker did, to explain it.
+  if (quiet) return r;
+  std::string explained = *details;
+  while (!explained.empty() && explained.back() == '\n') explained.pop_back();
+  return Status(r.code(), r.message() + "\n" + explained);
 }
 
 }  // namespace fanout::cli

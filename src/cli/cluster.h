@@ -11,40 +11,57 @@
 
 namespace fanout::cli {
 
+inline constexpr const char* kDefaultSsh = "ssh";
+inline constexpr int kMaxAttempts = 100;  // --max-attempts
+inline constexpr const char* kDefaultRemoteFanout = ".cache/fanout/bin/fanout";  // where fanout deploy puts it
+
 struct ClusterFlags {
   int workers = 0;
   std::string hosts;
-  std::string ssh = "ssh";
-  std::string remote_fanout = ".cache/fanout/bin/fanout";
+  std::string ssh;            // empty: not given (the stage's, else kDefaultSsh)
+  std::string remote_fanout;  // empty: not given (the stage's, else kDefaultRemoteFanout)
   int heartbeat_timeout = 10;
   int connect_timeout = 15;
   int max_attempts = 4;
   bool no_backups = false;
+  bool allow_missing_hosts = false;
 
   bool enabled() const { return workers > 0 || !hosts.empty(); }
 };
 
 void AddClusterFlags(CLI::App* sub, ClusterFlags* flags);
 
-// Runs the job on the workers the flags describe, with a progress line and
-// Ctrl-C handling (every worker stopped, exit status 130). *details gets the
-// per-worker figures, lines for stderr after the summary (printed at once when
-// the job fails, unless quiet).
-// Runs a job of any kind on the workers the flags describe; `handler` takes the
-// results (see dist::ResultHandler). Otherwise like RunCluster.
+// --ssh and --remote-fanout as given, else as `stage` (if not null) recorded
+// them when it was made, else the defaults.
+struct SshSetup {
+  std::string ssh, remote_fanout;
+};
+SshSetup ResolveSsh(const ClusterFlags& flags, const exec::Manifest* stage);
+
+// Runs a query job on the workers the flags describe and merges the results,
+// with a progress line and Ctrl-C handling (every worker stopped, exit status
+// 130). With --hosts, local paths are made absolute against this directory.
+// *details gets the per-worker figures, lines for stderr after the summary. A
+// failed job's error names the cause first, then (unless quiet) those lines. A
+// worker lost mid-job, or a host that did not join (--allow-missing-hosts), is
+// a warning on stderr, printed even when quiet.
+Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
+                                size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
+                                std::string* details);
+
+// The same for a job of any kind; `handler` takes the results (see
+// dist::ResultHandler).
 Status RunClusterJobFromFlags(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
                               const std::map<std::string, std::string>& ship_files, dist::ResultHandler* handler,
                               int threads_flag, bool quiet, std::string* summary_extra, std::string* details);
 
-// The common part: options from flags, signals, progress, the report.
-using RunClusterFn = std::function<Status(const dist::ClusterOptions&, const dist::JobSpec&, exec::Progress*,
-                                          dist::ClusterReport*)>;
+// The common part: options from flags, signals, progress, the report. `run`
+// gets the plan to run: the one given, or (with --hosts) a copy whose local
+// paths are absolute.
+using RunClusterFn = std::function<Status(const exec::Plan&, const dist::ClusterOptions&, const dist::JobSpec&,
+                                          exec::Progress*, dist::ClusterReport*)>;
 Status RunWithFlags(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details, const RunClusterFn& run);
-
-Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
-                                size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
-                                std::string* details);
 
 }  // namespace fanout::cli

@@ -1,6 +1,7 @@
 // fanout count / fanout agg: group rows by key columns and aggregate.
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include "cli/commands.h"
@@ -14,6 +15,9 @@
 namespace fanout::cli {
 
 namespace {
+
+constexpr const char* kCountInputHelp =
+    "Files, directories, globs, s3://bucket/keys (globs too), http(s) URLs, or stage://NAME";
 
 struct AggFlags {
   CommonFlags common;
@@ -97,7 +101,8 @@ CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f)
   sub->add_option("--by", f->by, "Group by these columns: COL[,COL...] (1-based index or header name; A|B alternatives)")
       ->required();
   sub->add_option("--format", f->format, "Output: table|csv|json (default: table on a terminal, csv otherwise)");
-  sub->add_option("--top", f->top, "Print only the first N rows")->check(CLI::NonNegativeNumber);
+  sub->add_option("--top", f->top, "Print only the first N rows (0: only the header)")
+      ->check(WholeNumber(0, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
   AddClusterFlags(sub, &f->cluster);
   return sub;
 }
@@ -117,7 +122,7 @@ void AddCountCommand(CLI::App& app) {
                            "  fanout count --by passenger_count --hosts h1,h2,h3 's3://bucket/trip data/yellow_*.csv'\n"
                            "  fanout count --by 4 --hosts h1,h2,h3 stage://trips   (after fanout stage --as trips)",
                            count_flags);
-  AddCommonFlags(count, &count_flags->common);
+  AddCommonFlags(count, &count_flags->common, kCountInputHelp);
   count->callback([count_flags] { Run(*count_flags, false); });
 
   static AggFlags agg_flags_storage;
@@ -133,7 +138,7 @@ void AddCountCommand(CLI::App& app) {
   agg->add_option("--mean", agg_flags->mean, "Mean of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--min", agg_flags->min, "Minimum of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--max", agg_flags->max, "Maximum of a numeric column (repeatable)")->allow_extra_args(false);
-  AddCommonFlags(agg, &agg_flags->common);
+  AddCommonFlags(agg, &agg_flags->common, kCountInputHelp);
   agg->callback([agg_flags] { Run(*agg_flags, true); });
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/cluster.h"
 #include "cli/common.h"
 #include "core/bytes.h"
 #include "dist/launcher.h"
@@ -18,22 +19,15 @@ namespace {
 
 struct DeployFlags {
   std::string hosts;
-  std::string ssh = "ssh";
-  std::string remote_fanout = ".cache/fanout/bin/fanout";
+  std::string ssh = kDefaultSsh;
+  std::string remote_fanout = kDefaultRemoteFanout;
   int connect_timeout = 15;
 };
-
-// 'text' for a POSIX shell.
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 // Deploys to one host; returns the line to print.
 std::string DeployOne(const DeployFlags& f, const std::string& host, const std::string& binary,
                       const std::string& sha, const std::string& version) {
-  const std::string path = ShellQuote(f.remote_fanout);
+  const std::string path = dist::ShellQuote(f.remote_fanout);
   auto ssh = [&](const std::string& command, const std::string& input, std::string* out, std::string* err) {
     return dist::RunCapture(dist::SshArgv(f.ssh, host, {command}, f.connect_timeout), input, out, err);
   };
@@ -48,7 +42,7 @@ std::string DeployOne(const DeployFlags& f, const std::string& host, const std::
     err.clear();
     // A temporary file of this session's own (mktemp), renamed into place: hosts
     // sharing a home directory never see, or run, a half-written binary.
-    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && t=$(mktemp " + ShellQuote(f.remote_fanout + ".tmp.") +
+    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && t=$(mktemp " + dist::ShellQuote(f.remote_fanout + ".tmp.") +
                       "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + path;
     Result<int> rc = ssh(cmd, binary, &out, &err);
     if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
@@ -92,7 +86,7 @@ void Run(const DeployFlags& f) {
   }
   std::fflush(stdout);
   if (failed > 0) {
-    FailJob(Status::IoError(std::to_string(failed) + " of " + std::to_string(hosts.size()) + " hosts failed"));
+    FailJob(Status::IoError(std::to_string(failed) + " of " + CountOf(hosts.size(), "host") + " failed"));
   }
 }
 
@@ -109,7 +103,10 @@ void AddDeployCommand(CLI::App& app) {
   sub->add_option("--hosts", flags.hosts, "h1,h2,user@h3 or @FILE (a host per line)")->required();
   sub->add_option("--ssh", flags.ssh, "The ssh command, split on spaces")->capture_default_str();
   sub->add_option("--remote-fanout", flags.remote_fanout, "Where to put fanout on the hosts")->capture_default_str();
-  sub->add_option("--connect-timeout", flags.connect_timeout, "ssh ConnectTimeout, seconds")->capture_default_str();
+  sub->add_option("--connect-timeout", flags.connect_timeout,
+                  "ssh ConnectTimeout, seconds (1 to " + std::to_string(kMaxTimeoutSeconds) + ")")
+      ->check(WholeNumber(1, kMaxTimeoutSeconds))
+      ->capture_default_str();
   sub->callback([] { Run(flags); });
 }
 

@@ -5,6 +5,7 @@
 // through main. Failures while writing print "fanout: ..." naming the path and exit 1.
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/bytes.h"
 #include "gen/taxi.h"
 
@@ -22,6 +24,7 @@ namespace {
 
 constexpr int kMaxFiles = 100000;
 constexpr uint64_t kDefaultRows = 100000;
+constexpr uint64_t kMaxRowsPerFile = 1000000000;  // about 100 GB of CSV in one file
 
 struct GenTaxiFlags {
   std::string out;
@@ -70,8 +73,8 @@ void PrintSummary(const gen::GenSummary& s, const gen::GenOptions& o, double sec
              (o.compression == gen::Compression::kGzip ? " gz)" : " zst)");
   }
   const double rate = seconds > 0 ? static_cast<double>(s.totals.csv_bytes) / seconds : 0;
-  std::fprintf(stderr, "fanout: wrote %d files, %s rows, %s, %s, %s/s\n", s.files,
-               FormatThousands(s.totals.rows).c_str(), bytes.c_str(), FormatSeconds(seconds).c_str(),
+  std::fprintf(stderr, "fanout: wrote %s, %s, %s, %s, %s/s\n", CountOf(s.files, "file").c_str(),
+               CountOf(s.totals.rows, "row").c_str(), bytes.c_str(), FormatSeconds(seconds).c_str(),
                FormatBytes(static_cast<uint64_t>(rate)).c_str());
 }
 
@@ -96,26 +99,30 @@ void AddGenTaxiCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("gen-taxi", "write synthetic NYC-yellow-taxi-like CSV files");
   cmd->add_option("--out", flags->out, "output directory (created if missing)")->required()->type_name("DIR");
   cmd->add_option("--files", flags->files, "number of files, one month each (default 12)")
-      ->check(CLI::Range(1, kMaxFiles))
+      ->check(WholeNumber(1, kMaxFiles))
       ->type_name("K");
-  CLI::Option* rows = cmd->add_option("--rows", flags->rows, "data rows per file (default 100000)")->type_name("N");
+  CLI::Option* rows = cmd->add_option("--rows", flags->rows, "data rows per file (default 100000)")
+                          ->check(WholeNumber(0, kMaxRowsPerFile))
+                          ->type_name("N");
   CLI::Option* size =
       cmd->add_option("--size", flags->size, "total uncompressed bytes over all files, e.g. 600MB")
           ->check(StatusCheck(ParseByteSize))
           ->type_name("BYTES");
   rows->excludes(size);
   size->excludes(rows);
-  cmd->add_option("--seed", flags->seed, "random seed (default 1)")->type_name("S");
+  cmd->add_option("--seed", flags->seed, "random seed (default 1)")
+      ->check(WholeNumber(0, std::numeric_limits<uint64_t>::max()))
+      ->type_name("S");
   cmd->add_option("--compress", flags->compress, "none, gz or zst (default none)")
       ->check(StatusCheck(gen::ParseCompression))
       ->type_name("none|gz|zst");
-  cmd->add_option("--threads", flags->threads, "files written in parallel (default: every core)")
-      ->check(CLI::Range(1, 4096))
+  cmd->add_option("-t,--threads", flags->threads, "files written in parallel (default: every core)")
+      ->check(WholeNumber(1, kMaxThreads))
       ->type_name("N");
   cmd->add_option("--start", flags->start, "first month; the files are consecutive months from it")
       ->check(StatusCheck(gen::ParseYearMonth))
       ->type_name("YYYY-MM");
-  cmd->add_flag("--quiet", flags->quiet, "no summary line on stderr");
+  cmd->add_flag("-q,--quiet", flags->quiet, "no summary line on stderr");
   cmd->footer(
       "Files are named yellow_tripdata_YYYY-MM.csv[.gz|.zst]; each has the header and quirks\n"
       "of the real files of its month. Without --start the months are taken from\n"

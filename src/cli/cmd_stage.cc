@@ -42,19 +42,6 @@ struct StageFlags {
   ClusterFlags cluster;
 };
 
-// One word for the remote shell, whatever it holds.
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 uint64_t PieceBytes(const exec::Manifest& m) {
   uint64_t n = 0;
   for (const auto& p : m.pieces) n += p.info.size;
@@ -66,6 +53,7 @@ uint64_t PieceBytes(const exec::Manifest& m) {
 // those machines) so the drop can be tried again.
 Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
   ASSIGN_OR_RETURN(exec::Manifest m, exec::LoadManifest(name));
+  const SshSetup ssh = ResolveSsh(cf, &m);  // as the stage reached its hosts, unless given
   std::vector<std::string> holders = m.holders;
   for (const auto& p : m.pieces) {
     if (std::find(holders.begin(), holders.end(), p.where.holder) == holders.end()) holders.push_back(p.where.holder);
@@ -84,10 +72,10 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
       }
       continue;
     }
-    std::string command = cf.remote_fanout + " stage --drop-here " + ShellQuote(name);
-    if (!m.recipe.dir.empty()) command += " --stage-dir " + ShellQuote(m.recipe.dir);
+    std::string command = dist::ShellQuote(ssh.remote_fanout) + " stage --drop-here " + dist::ShellQuote(name);
+    if (!m.recipe.dir.empty()) command += " --stage-dir " + dist::ShellQuote(m.recipe.dir);
     std::string out, err;
-    Result<int> rc = dist::RunCapture(dist::SshArgv(cf.ssh, h, {command}, cf.connect_timeout), "", &out, &err);
+    Result<int> rc = dist::RunCapture(dist::SshArgv(ssh.ssh, h, {command}, cf.connect_timeout), "", &out, &err);
     if (!rc.ok() || *rc != 0) {
       failed.push_back(h);
       std::string why = !rc.ok() ? rc.status().message() : dist::LastLine(err);
@@ -137,8 +125,8 @@ void List() {
     std::set<std::string> holders;
     for (const auto& p : m->pieces) holders.insert(p.where.holder);
     std::string on = Join(holders, ",");
-    std::printf("%s\t%s\t%zu pieces\t%s\t%s\t--cols %s\n", n.c_str(), m->complete ? "complete" : "INCOMPLETE",
-                m->pieces.size(), FormatBytes(PieceBytes(*m)).c_str(), on.empty() ? "-" : on.c_str(),
+    std::printf("%s\t%s\t%s\t%s\t%s\t--cols %s\n", n.c_str(), m->complete ? "complete" : "INCOMPLETE",
+                CountOf(m->pieces.size(), "piece").c_str(), FormatBytes(PieceBytes(*m)).c_str(), on.empty() ? "-" : on.c_str(),
                 m->recipe.cols.c_str());
   }
 }
@@ -160,10 +148,10 @@ void Stage(const StageFlags& f) {
     OrFail(Drop(f.as, f.cluster, f.common.quiet));
   }
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
-  if (f.cluster.hosts.empty()) {  // so a later job run from another directory can stage a piece again
-    for (exec::ObjectPlan& o : plan.objects) {
-      if (!io::IsRemote(o.info)) o.info.url = fs::absolute(o.info.url).lexically_normal().string();
-    }
+  // Absolute, so that hosts (whatever their directory) and later jobs run from
+  // another directory can stage a piece again.
+  for (exec::ObjectPlan& o : plan.objects) {
+    if (!io::IsRemote(o.info)) o.info.url = fs::absolute(o.info.url).lexically_normal().string();
   }
 
   exec::Manifest m;
@@ -174,6 +162,8 @@ void Stage(const StageFlags& f) {
   m.recipe.where = f.common.where;
   m.recipe.scan = setup->scan;
   m.remote = f.common.remote;
+  m.ssh = f.cluster.ssh;  // as given (empty: the default), for --drop and later jobs
+  m.remote_fanout = f.cluster.remote_fanout;
   if (!f.cluster.enabled() || f.cluster.workers > 0) m.holders.push_back(exec::kLocalHolder);
   if (!f.cluster.hosts.empty()) {
     for (const std::string& h : OrFail(dist::ParseHosts(f.cluster.hosts))) exec::AddHolder(&m, h);
@@ -197,8 +187,12 @@ void Stage(const StageFlags& f) {
       if (!p.info.path.empty()) m.pieces.push_back(p);
     }
     Status saved = exec::SaveManifest(m);
-    FailJob(Status::IoError(st.message() + " — stage '" + f.as + "' is incomplete" +
-                            (saved.ok() ? "; fanout stage --drop " + f.as + " removes what was written" : "")));
+    // The note goes on the cause's line, before any per-worker lines.
+    std::string message = st.message();
+    size_t eol = std::min(message.find('\n'), message.size());
+    message.insert(eol, " — stage '" + f.as + "' is incomplete" +
+                            (saved.ok() ? "; fanout stage --drop " + f.as + " removes what was written" : ""));
+    FailJob(Status::IoError(message));
   };
 
   std::string extra, details;
@@ -252,6 +246,7 @@ void Stage(const StageFlags& f) {
     exec::CommitFn commit = [&](int, const exec::Task& task, std::unique_ptr<exec::TaskOutput> out) -> Status {
       const exec::PieceInfo& info = static_cast<PieceOut*>(out.get())->info;
       progress.rows.fetch_add(info.rows, std::memory_order_relaxed);
+      progress.rows_bytes.fetch_add(task.stored_bytes, std::memory_order_relaxed);
       record(static_cast<uint32_t>(&task - plan.tasks.data()), exec::kLocalHolder, info);
       return Status::OK();
     };

@@ -1,37 +1,107 @@
 #include "cli/common.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <set>
 
 #include "core/bytes.h"
 #include "core/strings.h"
+#include "csv/kernel.h"
+#include "csv/reader.h"
 #include "exec/local_executor.h"
 
 namespace fanout::cli {
 
 namespace {
+
 constexpr int kConnectionsPerThread = 4;  // one S3 connection carries ~90 MB/s; a thread scans GB/s
+constexpr uint64_t kDefaultBufferBytes = csv::kDefaultBufferBytes;
+constexpr uint64_t kBufferBlock = csv::kBlockBytes;
+// The reader holds a row's bytes plus one buffer of what follows it, so a
+// buffer may be at most this fraction of --max-row.
+constexpr uint64_t kMaxRowPerBuffer = 2;
+constexpr const char* kDefaultInputHelp = "Files, directories, globs, s3://bucket/keys (globs too), http(s) URLs";
+
+std::string RangeText(int64_t lo, uint64_t hi) {
+  if (hi == std::numeric_limits<uint64_t>::max() || hi == static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return "a whole number, " + std::to_string(lo) + " or more";
+  }
+  return "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+std::string SizeRangeText(uint64_t lo, uint64_t hi) {
+  if (hi == std::numeric_limits<uint64_t>::max()) return "a size of at least " + SizeText(lo);
+  return "a size from " + SizeText(lo) + " to " + SizeText(hi);
+}
+
 }  // namespace
 
-void AddCommonFlags(CLI::App* sub, CommonFlags* f) {
+std::string SizeText(uint64_t bytes) {
+  static const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  std::string unit;
+  uint64_t n = bytes;
+  for (const char* u : kUnits) {
+    if (n == 0 || n % 1024 != 0) break;
+    n /= 1024;
+    unit = u;
+  }
+  if (unit.empty()) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  return std::to_string(n) + unit;
+}
+
+CLI::Validator WholeNumber(int64_t lo, uint64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        bool negative = !text.empty() && text[0] == '-';
+        const char* first = text.data() + (negative ? 1 : 0);
+        const char* last = text.data() + text.size();
+        uint64_t magnitude = 0;
+        auto [end, ec] = std::from_chars(first, last, magnitude);
+        bool ok = first != last && ec == std::errc() && end == last;
+        if (ok && negative) {
+          ok = lo < 0 && magnitude <= static_cast<uint64_t>(-(lo + 1)) + 1;
+        } else if (ok) {
+          ok = magnitude <= hi && (lo <= 0 || magnitude >= static_cast<uint64_t>(lo));
+        }
+        return ok ? std::string() : "expected " + RangeText(lo, hi) + ", not '" + text + "'";
+      },
+      lo >= 0 ? "N" : "INT");
+}
+
+CLI::Validator ByteSizeIn(uint64_t lo, uint64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        Result<uint64_t> n = ParseByteSize(text);
+        if (n.ok() && *n >= lo && *n <= hi) return std::string();
+        return "expected " + SizeRangeText(lo, hi) + " (e.g. 4096, 64MiB, 2GB), not '" + text + "'";
+      },
+      "BYTES");
+}
+
+void AddCommonFlags(CLI::App* sub, CommonFlags* f, const std::string& input_help) {
   sub->add_option("--where", f->where, "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=); repeatable, ANDed")
       ->allow_extra_args(false);
   sub->add_option("--header", f->header, "Is each object's first row a header: auto|yes|no")
       ->capture_default_str();
   sub->add_option("--delimiter", f->delimiter, "Field delimiter (one character; '\\t' for tab)")
       ->capture_default_str();
-  sub->add_option("--threads", f->threads, "Worker threads (default: every core)");
+  sub->add_option("-t,--threads", f->threads,
+                  "Worker threads, 1 to " + std::to_string(kMaxThreads) + " (default: every core)")
+      ->check(WholeNumber(1, kMaxThreads));
   sub->add_option("--range-size", f->range_size, "Split uncompressed objects into byte-range tasks of this size")
+      ->check(ByteSizeIn(1, std::numeric_limits<uint64_t>::max()))
       ->capture_default_str();
-  sub->add_option("--buffer-size", f->buffer_size, "Read buffer per thread")->capture_default_str();
-  sub->add_option("--max-row", f->max_row, "Longest row accepted (longer is an error)")->capture_default_str();
+  sub->add_option("--buffer-size", f->buffer_size,
+                  "Read buffer per thread (default 1MiB, at most half of --max-row)")
+      ->check(ByteSizeIn(1, kMaxBufferBytes / kMaxRowPerBuffer));
+  sub->add_option("--max-row", f->max_row, "Longest row accepted (longer is an error); at least twice --buffer-size")
+      ->check(ByteSizeIn(1, kMaxBufferBytes))
+      ->capture_default_str();
   sub->add_flag("--strict", f->strict, "Make the first skipped row an error naming its object and line");
   sub->add_flag("-q,--quiet", f->quiet, "No progress bar and no summary on stderr");
-  sub->add_option("INPUT", f->inputs, "Files, directories, globs, s3://bucket/keys (globs too), http(s) URLs; count and agg also read "
-                  "stage://NAME")
-      ->required();
+  sub->add_option("INPUT", f->inputs, input_help.empty() ? kDefaultInputHelp : input_help)->required();
   AddRemoteFlags(sub, &f->remote);
 }
 
@@ -40,24 +110,45 @@ void AddRemoteFlags(CLI::App* sub, io::RemoteOptions* r) {
   g->add_option("--endpoint-url", r->endpoint_url, "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (else AWS_ENDPOINT_URL)");
   g->add_option("--region", r->region, "S3 region (else AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config; us-east-1)");
   g->add_flag("--no-sign-request", r->no_sign_request, "Send anonymous requests (public buckets)");
-  g->add_option("--io-timeout", r->io_timeout_s, "Retry a transfer that receives nothing for this many seconds")
-      ->check(CLI::PositiveNumber)
+  g->add_option("--io-timeout", r->io_timeout_s,
+                "Retry a transfer that receives nothing for this many seconds (1 to " +
+                    std::to_string(kMaxTimeoutSeconds) + ")")
+      ->check(WholeNumber(1, kMaxTimeoutSeconds))
       ->capture_default_str();
   g->add_option("--connections", r->connections,
-                "Concurrent ranged GETs in all (default: 4 per thread); each object reads 8MiB parts, up to 4 at once")
-      ->check(CLI::Range(1, 1024));
+                "Concurrent ranged GETs in all, 1 to " + std::to_string(kMaxConnections) +
+                    " (default: 4 per thread); each range keeps connections/threads parts in flight")
+      ->check(WholeNumber(1, kMaxConnections));
   g->add_option_function<std::string>(
-       "--part-size",
-       [r](const std::string& text) {
-         Result<uint64_t> n = ParseByteSize(text);
-         if (!n.ok() || *n == 0) throw CLI::ValidationError("--part-size", "expected a positive size like 8MiB, not '" + text + "'");
-         r->part_bytes = *n;
-       },
-       "Bytes per ranged GET (default 8MiB; AWS advises 8-16MB)");
+       "--part-size", [r](const std::string& text) { r->part_bytes = ParseByteSize(text).value(); },
+       "Bytes per ranged GET, " + SizeText(kMinPartBytes) + " to " + SizeText(kMaxPartBytes) +
+           " (default 8MiB; AWS advises 8-16MB)")
+      ->check(ByteSizeIn(kMinPartBytes, kMaxPartBytes));
   g->add_option("--s3-addressing", r->addressing, "path|virtual|auto (auto: path style with --endpoint-url)")
       ->check(CLI::IsMember({"path", "virtual", "auto"}))
       ->capture_default_str();
 }
+
+namespace {
+
+// --buffer-size, checked against --max-row (the reader holds a row plus one
+// buffer of what follows it); without the flag, the default, made smaller for a
+// small --max-row.
+Result<uint64_t> BufferBytes(const std::string& buffer_flag, uint64_t max_row) {
+  uint64_t most = std::max<uint64_t>(1, max_row / kMaxRowPerBuffer);
+  if (buffer_flag.empty()) {
+    return std::min(kDefaultBufferBytes, std::max(kBufferBlock, most / kBufferBlock * kBufferBlock));
+  }
+  ASSIGN_OR_RETURN(uint64_t buffer, ParseByteSize(buffer_flag));
+  if (buffer == 0 || buffer > most) {
+    return Status::InvalidArgument("--buffer-size " + buffer_flag + " does not fit --max-row " + SizeText(max_row) +
+                                   ": expected " + SizeRangeText(1, most) +
+                                   " (at most half of --max-row: a row is held with one buffer of what follows it)");
+  }
+  return buffer;
+}
+
+}  // namespace
 
 Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
   ReadSetup s;
@@ -70,17 +161,15 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
   s.scan.delim = d[0];
   ASSIGN_OR_RETURN(s.range_bytes, ParseByteSize(f.range_size));
   if (s.range_bytes == 0) return Status::InvalidArgument("--range-size must be at least 1 byte");
-  ASSIGN_OR_RETURN(uint64_t buffer, ParseByteSize(f.buffer_size));
   ASSIGN_OR_RETURN(uint64_t max_row, ParseByteSize(f.max_row));
-  if (buffer == 0 || max_row == 0) return Status::InvalidArgument("--buffer-size and --max-row must be positive");
-  constexpr uint64_t kMaxBuffer = 1ull << 31;  // positions in a buffer are 32-bit
-  if (buffer > kMaxBuffer || max_row > kMaxBuffer) {
-    return Status::InvalidArgument("--buffer-size and --max-row must be at most 2GiB");
+  if (max_row == 0 || max_row > kMaxBufferBytes) {
+    return Status::InvalidArgument("--max-row: expected " + SizeRangeText(1, kMaxBufferBytes) + ", not '" + f.max_row +
+                                   "'");
   }
+  ASSIGN_OR_RETURN(uint64_t buffer, BufferBytes(f.buffer_size, max_row));
   s.scan.buffer_bytes = buffer;
-  s.scan.max_row_bytes = max_row;  // the reader caps its buffer at this
+  s.scan.max_row_bytes = max_row;
   s.scan.strict = f.strict;
-  if (f.threads < 0) return Status::InvalidArgument("--threads must be positive");
   s.threads = f.threads == 0 ? exec::DefaultThreads() : f.threads;
   for (const std::string& w : f.where) {
     ASSIGN_OR_RETURN(ops::Filter filter, ops::Filter::Parse(w));
@@ -211,9 +300,8 @@ std::string OutputName(const exec::ObjectPlan& o) {
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra) {
   if (quiet) return;
-  std::string line = "fanout: " + FormatThousands(plan.objects.size()) +
-                     (plan.objects.size() == 1 ? " object, " : " objects, ") + FormatBytes(plan.total_bytes) +
-                     ", " + FormatThousands(stats.rows) + " rows";
+  std::string line = "fanout: " + CountOf(plan.objects.size(), "object") + ", " + FormatBytes(plan.total_bytes) +
+                     ", " + CountOf(stats.rows, "row");
   uint64_t skipped = stats.skipped_total();
   if (skipped > 0) {
     line += ", skipped " + FormatThousands(skipped) + " (";

@@ -16,14 +16,33 @@
 
 namespace fanout::cli {
 
+// Limits of the numeric flags (docs/cli.md). A value outside them is a usage
+// error naming the flag, the value and the range.
+inline constexpr int kMaxThreads = 1024;        // threads per process (--threads, gen-taxi --threads)
+inline constexpr int kMaxWorkers = 1024;        // --workers
+inline constexpr int kMaxConnections = 1024;    // --connections
+inline constexpr int kMaxTimeoutSeconds = 3600; // --io-timeout, --heartbeat-timeout, --connect-timeout
+inline constexpr uint64_t kMinPartBytes = 4 << 10;
+inline constexpr uint64_t kMaxPartBytes = 1 << 30;
+inline constexpr uint64_t kMaxBufferBytes = 1ull << 31;  // positions in a read buffer are 32-bit
+
+// A CLI11 check: a whole number from lo to hi (decimal digits, '-' for a
+// negative one). Its message names the range and the value, e.g.
+// "--threads: expected a whole number from 1 to 1024, not '0'".
+CLI::Validator WholeNumber(int64_t lo, uint64_t hi);
+// The same for a byte size as ParseByteSize reads it ("64MiB"), from lo to hi bytes.
+CLI::Validator ByteSizeIn(uint64_t lo, uint64_t hi);
+// "64MiB", "1GiB", "4096 bytes": a size as the flags take it, exact.
+std::string SizeText(uint64_t bytes);
+
 struct CommonFlags {
   std::vector<std::string> inputs;
   std::vector<std::string> where;
   std::string header = "auto";
   std::string delimiter = ",";
-  int threads = 0;  // 0: every core
+  int threads = 0;  // 0: not given (every core)
   std::string range_size = "64MiB";
-  std::string buffer_size = "1MiB";
+  std::string buffer_size;  // empty: not given (1MiB, or less for a small --max-row)
   std::string max_row = "64MiB";
   bool strict = false;
   bool quiet = false;
@@ -34,8 +53,10 @@ struct CommonFlags {
 void AddRemoteFlags(CLI::App* sub, io::RemoteOptions* remote);
 
 // Adds --where, --header, --delimiter, --threads, --range-size, --buffer-size,
-// --max-row, --strict, --quiet and the INPUT... positional to `sub`.
-void AddCommonFlags(CLI::App* sub, CommonFlags* flags);
+// --max-row, --strict, --quiet and the INPUT... positional to `sub`;
+// `input_help` says what INPUT may be for this command (default: files,
+// directories, globs, s3:// keys and http(s) URLs).
+void AddCommonFlags(CLI::App* sub, CommonFlags* flags, const std::string& input_help = "");
 
 // Everything the flags say about reading, validated.
 struct ReadSetup {

@@ -1,11 +1,102 @@
 // fanout: one analysis over many objects, on every core, merged into one answer.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "csv/kernel.h"
+
+namespace {
+
+// Every option name a command takes ("--by", "-q"), its option groups' too.
+void OptionNames(const CLI::App* app, std::vector<std::string>* names) {
+  for (const CLI::Option* o : app->get_options()) {
+    for (const std::string& n : o->get_lnames()) names->push_back("--" + n);
+    for (const std::string& n : o->get_snames()) names->push_back("-" + n);
+  }
+  for (const CLI::App* g : app->get_subcommands({})) {
+    if (g->get_name().empty()) OptionNames(g, names);
+  }
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known option a mistyped one most likely meant: the nearest by edit
+// distance (at most a third of its length), else one that is a word of it
+// (--group-by: --by). Empty when none is close.
+std::string Nearest(const std::string& typed, const std::vector<std::string>& names) {
+  constexpr size_t kMaxDistanceFraction = 3;
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, typed.size() / kMaxDistanceFraction) + 1;
+  for (const std::string& n : names) {
+    size_t d = EditDistance(typed, n);
+    if (n.size() > 2 && d < best_distance) {
+      best = n;
+      best_distance = d;
+    }
+  }
+  if (!best.empty()) return best;
+  for (const std::string& n : names) {
+    std::string word = n.substr(2);
+    size_t at = typed.find(word);
+    bool starts = at != std::string::npos && (at == 2 || typed[at - 1] == '-');
+    bool ends = at != std::string::npos && (at + word.size() == typed.size() || typed[at + word.size()] == '-');
+    if (n.size() > 2 && starts && ends) return n;
+  }
+  return "";
+}
+
+bool IsNumber(const std::string& s) {
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return !s.empty() && end == s.c_str() + s.size();
+}
+
+// CLI11 checks required options before it looks for unknown ones, so
+// `count --group-by x` would say "--by is required". Every word that looks like
+// an option (before a "--") must be one of the command's; the first that is not
+// is named. Values of options that take one are skipped.
+std::string UnknownOption(const CLI::App* command, int argc, char** argv, int first) {
+  std::vector<std::string> names;
+  OptionNames(command, &names);
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-' || IsNumber(arg)) continue;
+    bool is_long = arg[1] == '-';
+    if (!is_long && arg.size() > 2) continue;  // -abc: short flags together, or -tN
+    std::string name = arg.substr(0, arg.find('='));
+    const CLI::Option* o = command->get_option_no_throw(name);
+    if (o == nullptr) {
+      std::string near = Nearest(name, names);
+      std::string where = command->get_name() == "fanout" ? "fanout" : "fanout " + command->get_name();
+      return "unknown option " + name + " for '" + where + "'" +
+             (near.empty() ? "" : " (did you mean " + near + "?)");
+    }
+    if (o->get_type_size_min() > 0 && name.size() == arg.size()) ++i;  // its value
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -39,6 +130,13 @@ int main(int argc, char** argv) {
   fanout::cli::AddRunCommand(app);
   fanout::cli::AddStageCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
+  if (argc > 1 && argv[1][0] == '-') {  // fanout --version, fanout --help; nothing else
+    std::string unknown = UnknownOption(&app, 2, argv, 1);
+    if (!unknown.empty()) {
+      std::fprintf(stderr, "fanout: %s\nRun 'fanout --help' for usage.\n", unknown.c_str());
+      return 2;
+    }
+  }
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;
@@ -49,6 +147,11 @@ int main(int argc, char** argv) {
     if (!known) {
       std::fprintf(stderr, "fanout: unknown command '%s' (commands: %s)\nRun 'fanout --help' for usage.\n", argv[1],
                    names.c_str());
+      return 2;
+    }
+    std::string unknown = UnknownOption(app.get_subcommand(argv[1]), argc, argv, 2);
+    if (!unknown.empty()) {
+      std::fprintf(stderr, "fanout: %s\nRun 'fanout %s --help' for its options.\n", unknown.c_str(), argv[1]);
       return 2;
     }
   }
@@ -66,6 +169,9 @@ int main(int argc, char** argv) {
       return 2;
     }
     return app.exit(e);
+  } catch (const std::exception& e) {  // e.g. no thread could be started: an error, not an abort
+    std::fprintf(stderr, "fanout: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

@@ -78,6 +78,13 @@ std::string FormatThousands(uint64_t n) {
   return out;
 }
 
+std::string CountOf(uint64_t n, std::string_view one, std::string_view many) {
+  std::string out = FormatThousands(n) + " ";
+  if (n == 1) return out.append(one);
+  if (many.empty()) return out.append(one).append("s");
+  return out.append(many);
+}
+
 std::string FormatSeconds(double seconds) {
   char buf[32];
   if (seconds < 60) {

@@ -20,6 +20,10 @@ std::string FormatBytes(uint64_t bytes);
 // "1,234,567".
 std::string FormatThousands(uint64_t n);
 
+// "1 row", "1,234 rows": n with thousands separators and its noun, singular for
+// 1 and `many` (default: `one` + "s") otherwise.
+std::string CountOf(uint64_t n, std::string_view one, std::string_view many = {});
+
 // "0.52 s", "1m 03s".
 std::string FormatSeconds(double seconds);
 

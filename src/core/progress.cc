@@ -15,8 +15,8 @@ constexpr int kBarWidth = 24;
 }  // namespace
 
 ProgressBar::ProgressBar(bool enabled, uint64_t total_bytes, const std::atomic<uint64_t>* bytes,
-                         const std::atomic<uint64_t>* rows)
-    : total_(total_bytes), bytes_(bytes), rows_(rows), start_(std::chrono::steady_clock::now()) {
+                         const std::atomic<uint64_t>* rows, const std::atomic<uint64_t>* rows_bytes)
+    : total_(total_bytes), bytes_(bytes), rows_(rows), rows_bytes_(rows_bytes), start_(std::chrono::steady_clock::now()) {
   if (enabled && ::isatty(STDERR_FILENO)) thread_ = std::thread([this] { Loop(); });
 }
 
@@ -43,7 +43,14 @@ void ProgressBar::SetDetail(const std::string& detail) {
   detail_ = detail;
 }
 
-void ProgressBar::Draw() {
+std::string ProgressBar::RowsText(uint64_t bytes, uint64_t rows, uint64_t rows_bytes, bool scaled) {
+  if (!scaled || rows_bytes == 0 || rows_bytes >= bytes) return CountOf(rows, "row");
+  double per_byte = static_cast<double>(rows) / static_cast<double>(rows_bytes);
+  auto estimate = static_cast<uint64_t>(static_cast<double>(rows) + per_byte * static_cast<double>(bytes - rows_bytes));
+  return "~" + CountOf(estimate, "row");
+}
+
+std::string ProgressBar::Compose() const {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   uint64_t done = bytes_->load(std::memory_order_relaxed);
   double frac = total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
@@ -52,13 +59,23 @@ void ProgressBar::Draw() {
   bar.append(kBarWidth - filled, '.');
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   std::string eta = rate > 0 && done < total_ ? FormatSeconds(static_cast<double>(total_ - done) / rate) : "-";
+  std::string rows;
+  if (rows_ != nullptr) {
+    uint64_t counted = rows_bytes_ != nullptr ? rows_bytes_->load(std::memory_order_relaxed) : 0;
+    rows = "  " + RowsText(done, rows_->load(std::memory_order_relaxed), counted, rows_bytes_ != nullptr);
+  }
   constexpr size_t kMaxDetail = 90;
   std::string detail = detail_.size() > kMaxDetail ? detail_.substr(0, kMaxDetail - 3) + "..." : detail_;
-  std::fprintf(stderr, "\r\033[K[%s] %3.0f%% %s / %s  %s rows  %s/s  ETA %s%s%s", bar.c_str(), frac * 100,
-               FormatBytes(done).c_str(), FormatBytes(total_).c_str(),
-               FormatThousands(rows_->load(std::memory_order_relaxed)).c_str(),
-               FormatBytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str(), detail.empty() ? "" : "  ",
-               detail.c_str());
+  char line[512];
+  std::snprintf(line, sizeof(line), "[%s] %3.0f%% %s / %s%s  %s/s  ETA %s%s%s", bar.c_str(), frac * 100,
+                FormatBytes(done).c_str(), FormatBytes(total_).c_str(), rows.c_str(),
+                FormatBytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str(), detail.empty() ? "" : "  ",
+                detail.c_str());
+  return line;
+}
+
+void ProgressBar::Draw() {
+  std::fprintf(stderr, "\r\033[K%s", Compose().c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -12,7 +12,9 @@
 #include <memory>
 #include <thread>
 
+#include "core/bytes.h"
 #include "dist/launcher.h"
+#include "io/object_store.h"
 
 namespace fanout::dist {
 
@@ -24,6 +26,12 @@ constexpr size_t kStderrTail = 2000;
 constexpr double kHeartbeatEvery = 1.0;
 constexpr double kStatusEvery = 0.25;
 constexpr int kStopGraceMs = 2000;
+constexpr int kExitWaitMs = 500;  // for the exit status of a worker whose output ended
+// Exit statuses of `ssh HOST COMMAND`: ssh's own failure, and the remote
+// shell's "command not found" and "cannot execute".
+constexpr int kSshFailed = 255;
+constexpr int kCommandNotFound = 127;
+constexpr int kCannotExecute = 126;
 
 enum class ConnState { kStarting, kReady, kLost };
 
@@ -138,7 +146,7 @@ class Coordinator {
   double Now() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
 
   Status Launch() {
-    std::vector<std::string> remote = {options_.remote_fanout, "worker"};
+    const std::string remote = RemoteWorkerCommand(options_.remote_fanout);
     if (options_.local_workers > 0) {
       ASSIGN_OR_RETURN(std::string exe, SelfExe());
       int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -150,7 +158,8 @@ class Coordinator {
       }
     }
     for (const std::string& h : options_.hosts) {
-      RETURN_IF_ERROR(Start(SshArgv(options_.ssh, h, remote, options_.connect_timeout_s), h, h));
+      RETURN_IF_ERROR(Start(SshArgv(options_.ssh, h, {remote}, options_.connect_timeout_s), h, h));
+      conns_.back()->report.host = true;
     }
     if (conns_.empty()) return Status::InvalidArgument("no workers to start");
     return Status::OK();
@@ -255,7 +264,12 @@ class Coordinator {
       // Give the process a moment to leave its last words on stderr.
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       std::string last = StderrSummary(c);
-      Lose(i, last.empty() ? "it exited" : "it exited: " + last);
+      if (c.state == ConnState::kStarting) {
+        int status = WaitExit(&c.proc, kExitWaitMs);
+        Lose(i, WhyItDidNotStart(c, status, last));
+      } else {
+        Lose(i, last.empty() ? "it exited" : "it exited: " + last);
+      }
     }
   }
 
@@ -294,6 +308,11 @@ class Coordinator {
           Lose(i, "said hello twice");
           return;
         }
+        if (h->fanout_version != FANOUT_VERSION) {
+          Lose(i, "it runs fanout " + h->fanout_version + ", this is fanout " FANOUT_VERSION + DeployHint(c));
+          return;
+        }
+        c.report.joined = true;
         c.cores = static_cast<int>(h->cores);
         c.report.cores = c.cores;
         c.state = ConnState::kReady;
@@ -370,7 +389,10 @@ class Coordinator {
     const exec::Task& t = plan_.tasks[ref.plan_task];
     ++c.report.tasks;
     c.report.bytes += t.stored_bytes;
-    if (progress_ != nullptr) progress_->rows.fetch_add(rows, std::memory_order_relaxed);
+    if (progress_ != nullptr) {
+      progress_->rows.fetch_add(rows, std::memory_order_relaxed);
+      progress_->rows_bytes.fetch_add(t.stored_bytes, std::memory_order_relaxed);
+    }
     if (!m.piece.empty()) report_->restaged.push_back(RestagedPiece{t.object, c.home, std::move(restaged)});
     ObjectState& o = objects_[t.object];
     RangeResult& rr = o.ranges[t.range];
@@ -416,13 +438,50 @@ class Coordinator {
 
   void OnFail(size_t i, const FailMsg& m) {
     if (!Owns(i, m.id)) return;
-    Status st = sched_.Fail(m.id, m.retryable, m.message + " (on " + conns_[i]->report.name + ")");
-    if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(m.message + " (on " + conns_[i]->report.name + ")");
+    std::string message = m.message + MissingHereHint(i, m) + " (on " + conns_[i]->report.name + ")";
+    Status st = sched_.Fail(m.id, m.retryable, message);
+    if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(message);
+  }
+
+  // A host could not open a local input: it must be there too.
+  std::string MissingHereHint(size_t i, const FailMsg& m) const {
+    const Conn& c = *conns_[i];
+    if (!c.report.host || !plan_.staged.empty()) return "";  // (m.id is running: OnFail checked)
+    const exec::ObjectPlan& o = plan_.objects[plan_.tasks[refs_[sched_.TaskOf(m.id)].plan_task].object];
+    if (io::IsRemote(o.info) || m.message.rfind(o.info.url + ": cannot open", 0) != 0) return "";
+    return " — local paths must exist at the same path on every host (" + o.info.url + " on " + c.report.name + ")";
+  }
+
+  // "  — run fanout deploy --hosts H" (with its --remote-fanout when not the default).
+  std::string DeployHint(const Conn& c) const {
+    if (!c.report.host) return "";
+    std::string hint = " — run fanout deploy --hosts " + c.report.name;
+    if (options_.remote_fanout != ClusterOptions().remote_fanout) hint += " --remote-fanout " + options_.remote_fanout;
+    return hint;
+  }
+
+  // Why a worker process ended before its hello: ssh's own failure, no fanout
+  // at --remote-fanout, or what it said last.
+  std::string WhyItDidNotStart(const Conn& c, int status, const std::string& last) const {
+    std::string said = last.empty() ? "" : " (" + last + ")";
+    if (c.report.host && status == kSshFailed) return "ssh failed" + (last.empty() ? "" : ": " + last);
+    if (c.report.host && status == kCommandNotFound) {
+      return "fanout not found at " + options_.remote_fanout + " on the host" + said + DeployHint(c);
+    }
+    if (c.report.host && status == kCannotExecute) {
+      return options_.remote_fanout + " cannot be run on the host" + said + DeployHint(c);
+    }
+    std::string how = status >= 0 ? "it exited with status " + std::to_string(status) : "it exited";
+    return how + (last.empty() ? "" : ": " + last);
   }
 
   void Lose(size_t i, const std::string& why) {
     Conn& c = *conns_[i];
     if (c.state == ConnState::kLost) return;
+    if (c.state == ConnState::kStarting && c.report.host && !options_.allow_missing_hosts && failure_.ok()) {
+      failure_ = Status::IoError(c.report.name + " did not join the job: " + why +
+                                 " (with --allow-missing-hosts the job runs without the hosts that do not join)");
+    }
     c.state = ConnState::kLost;
     c.report.lost = why;
     if (c.sched_id >= 0) sched_.RemoveWorker(c.sched_id);
@@ -454,21 +513,31 @@ class Coordinator {
     }
   }
 
-  // "h1 12t 85MB/s h2 9t 80MB/s h3 lost": accepted tasks and bytes per second.
+  // "connecting to 3 hosts..." until a worker has joined; then "h1: 12 tasks
+  // 85 MB/s  h2: 9 tasks 80 MB/s  h3: lost": accepted tasks and their bytes per second.
   std::string StatusLine() const {
+    int starting = 0, hosts = 0;
+    for (const auto& c : conns_) {
+      starting += c->state == ConnState::kStarting;
+      hosts += c->report.host;
+    }
+    if (starting == static_cast<int>(conns_.size())) {
+      return hosts == starting ? "connecting to " + CountOf(hosts, "host") + "..."
+                               : "starting " + CountOf(starting, "worker") + "...";
+    }
     std::string s;
     double now = Now();
     for (const auto& c : conns_) {
       if (!s.empty()) s += "  ";
-      s += c->report.name + " ";
+      s += c->report.name + ": ";
       if (c->state == ConnState::kLost) {
-        s += "lost";
+        s += c->report.joined ? "lost" : "did not join";
       } else if (c->state == ConnState::kStarting) {
-        s += "starting";
+        s += c->report.host ? "connecting..." : "starting...";
       } else {
         double secs = std::max(now - c->ready_at, 1e-3);
-        s += std::to_string(c->report.tasks) + "t " +
-             std::to_string(static_cast<uint64_t>(static_cast<double>(c->report.bytes) / secs / 1e6)) + "MB/s";
+        s += CountOf(c->report.tasks, "task") + " " +
+             FormatBytes(static_cast<uint64_t>(static_cast<double>(c->report.bytes) / secs)) + "/s";
       }
     }
     return s;
@@ -503,7 +572,7 @@ class Coordinator {
   void StopAll() {
     double now = Now();
     for (auto& c : conns_) {
-      if (c->state == ConnState::kStarting) c->report.lost = "never said hello (still connecting when the job ended)";
+      if (c->state == ConnState::kStarting) c->report.lost = "still connecting when the job ended";
       if (c->state == ConnState::kLost) continue;
       if (c->state == ConnState::kReady) {
         std::string bye = EncodeEmpty(FrameType::kBye);

@@ -33,15 +33,23 @@ struct ClusterOptions {
   std::string remote_fanout = ".cache/fanout/bin/fanout";  // --remote-fanout: fanout on the hosts
   int connect_timeout_s = 15;      // a worker that has not said hello by then is lost
   int heartbeat_timeout_s = 10;    // a worker silent this long is lost
+  // A host that never joins (ssh fails, no fanout there, another version, no
+  // hello in time) fails the job, naming it and why, unless this is set; then
+  // the job runs on the others. A worker lost after it joined never fails the
+  // job by itself: its tasks run elsewhere.
+  bool allow_missing_hosts = false;
   SchedulerOptions scheduler;
   std::map<std::string, std::string> ship_files;  // sha256 -> content, sent to workers that need them
   std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop everything
-  // Called about four times a second with a one-line per-worker summary.
+  // Called about four times a second with a one-line summary: "connecting to
+  // 3 hosts..." until one has joined, then each worker's accepted tasks and rate.
   std::function<void(const std::string&)> on_status;
 };
 
 struct WorkerReport {
   std::string name;
+  bool host = false;       // reached over ssh (--hosts), not a local process
+  bool joined = false;     // it said hello and took part
   int cores = 0;
   uint64_t tasks = 0;      // results accepted from it
   uint64_t bytes = 0;      // stored bytes of those tasks

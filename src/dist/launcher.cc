@@ -55,6 +55,19 @@ std::vector<std::string> SshArgv(const std::string& ssh_command, const std::stri
   return argv;
 }
 
+std::string ShellQuote(const std::string& word) {
+  std::string head, rest = word;
+  if (rest.rfind("~/", 0) == 0) {
+    head = "~/";
+    rest = rest.substr(2);
+  }
+  std::string out = head + "'";
+  for (char c : rest) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string RemoteWorkerCommand(const std::string& remote_fanout) { return ShellQuote(remote_fanout) + " worker"; }
+
 Result<WorkerProcess> Spawn(const std::vector<std::string>& argv, const std::string& name) {
   ASSIGN_OR_RETURN(Child c, SpawnChild(argv));
   WorkerProcess w;
@@ -143,6 +156,22 @@ std::string LastLine(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   size_t nl = s.rfind('\n');
   return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
+int WaitExit(WorkerProcess* w, int wait_ms) {
+  if (w->pid <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(w->pid, &status, WNOHANG);
+    if (r == w->pid) {
+      w->pid = -1;
+      return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    }
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void Stop(WorkerProcess* w, int grace_ms) {

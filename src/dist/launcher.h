@@ -30,6 +30,15 @@ struct WorkerProcess {
 std::vector<std::string> SshArgv(const std::string& ssh_command, const std::string& host,
                                  const std::vector<std::string>& remote_command, int connect_timeout_s);
 
+// `word` as one word for the remote (POSIX) shell that ssh hands its command
+// to: single-quoted, except that a leading "~/" stays outside the quotes, so it
+// still means the home directory. Paths with spaces or quotes stay one word.
+std::string ShellQuote(const std::string& word);
+
+// The remote command that starts a worker: `remote_fanout` (a path on the
+// host, quoted) with "worker".
+std::string RemoteWorkerCommand(const std::string& remote_fanout);
+
 // Starts argv[0] with argv, stdin/stdout/stderr on new pipes.
 Result<WorkerProcess> Spawn(const std::vector<std::string>& argv, const std::string& name);
 
@@ -47,6 +56,10 @@ Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& 
 // The last non-empty line of a process's output (what ssh or a worker said
 // last, which usually says the most).
 std::string LastLine(std::string text);
+
+// Waits up to `wait_ms` for the process to exit and reaps it (w->pid becomes
+// -1). Returns its exit status (128+N for signal N), or -1 while it still runs.
+int WaitExit(WorkerProcess* w, int wait_ms);
 
 // Stops a worker process: closes its pipes, then SIGTERM and, if it is still
 // there after `grace_ms`, SIGKILL to its process group; reaps it.

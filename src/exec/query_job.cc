@@ -89,9 +89,12 @@ Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, cons
 
   int threads = std::max(1, options.threads);
   std::vector<ops::Partial> per_thread(threads, ops::Partial(query.aggs.size()));
-  CommitFn commit = [&](int thread, const Task&, std::unique_ptr<TaskOutput> out) -> Status {
+  CommitFn commit = [&](int thread, const Task& task, std::unique_ptr<TaskOutput> out) -> Status {
     auto* p = static_cast<PartialOutput*>(out.get());
-    if (options.progress != nullptr) options.progress->rows.fetch_add(p->partial.stats().rows);
+    if (options.progress != nullptr) {
+      options.progress->rows.fetch_add(p->partial.stats().rows);
+      options.progress->rows_bytes.fetch_add(task.stored_bytes);
+    }
     per_thread[thread].Merge(p->partial);
     return Status::OK();
   };

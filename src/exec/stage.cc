@@ -271,6 +271,9 @@ std::string EncodeManifest(const Manifest& m) {
   kv("region", m.remote.region);
   kv("anonymous", m.remote.no_sign_request ? "1" : "0");
   kv("addressing", m.remote.addressing);
+  // Written only when set, so manifests without them read as before.
+  if (!m.ssh.empty()) kv("ssh", m.ssh);
+  if (!m.remote_fanout.empty()) kv("remote-fanout", m.remote_fanout);
   for (const std::string& h : m.holders) kv("holder", h);
   for (const Manifest::Piece& p : m.pieces) {
     const StagedPiece& w = p.where;
@@ -389,6 +392,10 @@ Result<Manifest> DecodeManifest(const std::string& text, const std::string& wher
       m.remote.no_sign_request = v == "1";
     } else if (k == "addressing") {
       m.remote.addressing = v;
+    } else if (k == "ssh") {
+      m.ssh = v;
+    } else if (k == "remote-fanout") {
+      m.remote_fanout = v;
     } else if (k == "holder") {
       m.holders.push_back(v);
     } else {

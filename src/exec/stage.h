@@ -79,6 +79,9 @@ Result<PieceInfo> RemakePiece(const StageRecipe& recipe, const StagedPiece& piec
 struct Manifest {
   StageRecipe recipe;
   io::RemoteOptions remote;  // how the sources are reached (endpoint, region, anonymity, addressing)
+  // How the holders were reached (--ssh, --remote-fanout); empty: the defaults.
+  // Later jobs and --drop use them unless given their own.
+  std::string ssh, remote_fanout;
   bool complete = false;     // false: the stage job did not finish; only --drop may use it
   std::vector<std::string> holders;  // every machine that may hold its files, for --drop
   struct Piece {

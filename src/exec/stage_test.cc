@@ -26,6 +26,8 @@ Manifest Sample() {
   m.remote.region = "eu-west-1";
   m.remote.no_sign_request = true;
   m.remote.addressing = "path";
+  m.ssh = "ssh -F 'my cluster.conf'";
+  m.remote_fanout = "/opt/fan out/fanout";
   m.complete = true;
   m.holders = {"h1", "user@h2"};
   Manifest::Piece p;
@@ -52,6 +54,8 @@ TEST(StageTest, ManifestRoundTripsOddBytes) {
   EXPECT_TRUE(back->recipe.scan.strict);
   EXPECT_EQ(back->remote.endpoint_url, "http://127.0.0.1:9000");
   EXPECT_TRUE(back->remote.no_sign_request);
+  EXPECT_EQ(back->ssh, m.ssh);
+  EXPECT_EQ(back->remote_fanout, m.remote_fanout);
   ASSERT_EQ(back->pieces.size(), 1u);
   const Manifest::Piece& p = back->pieces[0];
   EXPECT_EQ(p.where.holder, "user@h2");
@@ -83,6 +87,22 @@ TEST(StageTest, ManifestsOfEarlierVersionsKeepTheirStarts) {
   std::string bad = EncodeManifest(m);
   bad.replace(bad.size() - 2, 1, "3");  // quote state 3 does not exist
   EXPECT_FALSE(DecodeManifest(bad, "M").ok());
+}
+
+// A manifest written before --ssh and --remote-fanout were recorded reads as
+// one that used the defaults.
+TEST(StageTest, ManifestWithoutSshFieldsReadsAsDefaults) {
+  Manifest m = Sample();
+  m.ssh.clear();
+  m.remote_fanout.clear();
+  std::string text = EncodeManifest(m);
+  EXPECT_EQ(text.find("\nssh\t"), std::string::npos);
+  EXPECT_EQ(text.find("\nremote-fanout\t"), std::string::npos);
+  Result<Manifest> back = DecodeManifest(text, "old");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->ssh, "");
+  EXPECT_EQ(back->remote_fanout, "");
+  EXPECT_EQ(back->pieces.size(), 1u);
 }
 
 TEST(StageTest, DamagedManifestsAreErrorsNamingTheLine) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "io/decompress.h"
+#include "io/object_store.h"
 
 namespace fanout::exec {
 
@@ -16,6 +17,35 @@ constexpr size_t kLineCountChunk = 1 << 20;
 Result<std::unique_ptr<io::ByteStream>> OpenAt(const ObjectPlan& object, uint64_t at) {
   if (object.compression == io::Compression::kNone) return io::OpenRaw(object.info, at);
   return io::OpenContent(object.info, object.compression);
+}
+
+// Stored bytes as a decompressor reads them, added to a progress counter: a
+// compressed object (one task, however large) shows its progress as it goes.
+class CountingStream final : public io::ByteStream {
+ public:
+  CountingStream(std::unique_ptr<io::ByteStream> raw, std::atomic<uint64_t>* counter)
+      : raw_(std::move(raw)), counter_(counter) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    ASSIGN_OR_RETURN(size_t got, raw_->Read(buf, n));
+    counter_->fetch_add(got, std::memory_order_relaxed);
+    counted += got;
+    return got;
+  }
+  uint64_t counted = 0;
+
+ private:
+  std::unique_ptr<io::ByteStream> raw_;
+  std::atomic<uint64_t>* counter_;
+};
+
+// The content of a compressed object, its stored bytes counted in *progress as
+// they are read (*counting is the counter, to settle the total at the end).
+Result<std::unique_ptr<io::ByteStream>> OpenCounted(const ObjectPlan& object, Progress* progress,
+                                                    CountingStream** counting) {
+  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> raw, io::OpenRaw(object.info, 0));
+  auto counted = std::make_unique<CountingStream>(std::move(raw), &progress->bytes);
+  *counting = counted.get();
+  return io::MakeDecompressor(std::move(counted), object.compression, object.info.url);
 }
 
 }  // namespace
@@ -32,7 +62,10 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
   bool whole = object.compression != io::Compression::kNone;
   uint64_t from = whole ? 0 : csv::StreamStart(task.begin);
   std::unique_ptr<io::ByteStream> s;
-  if (whole) {
+  CountingStream* counting = nullptr;
+  if (whole && progress != nullptr) {
+    ASSIGN_OR_RETURN(s, OpenCounted(object, progress, &counting));
+  } else if (whole) {
     ASSIGN_OR_RETURN(s, OpenAt(object, from));
   } else {
     // The range, the byte before it, and the longest row that may cross its end;
@@ -53,7 +86,9 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
   ro.cancel = cancel;
   csv::RowReader reader(s.get(), object.info.url, ro);
   RETURN_IF_ERROR(reader.Run(sink));
-  if (whole && progress != nullptr) progress->bytes.fetch_add(task.stored_bytes, std::memory_order_relaxed);
+  if (counting != nullptr && counting->counted < task.stored_bytes) {  // the rest, unread (a stop at the end)
+    progress->bytes.fetch_add(task.stored_bytes - counting->counted, std::memory_order_relaxed);
+  }
   *end = reader.range_end();
   return Status::OK();
 }

@@ -24,8 +24,9 @@ struct ScanOptions {
 
 // Live counters the progress display reads; all optional.
 struct Progress {
-  std::atomic<uint64_t> bytes{0};  // stored bytes done
-  std::atomic<uint64_t> rows{0};   // data rows seen (updated in batches)
+  std::atomic<uint64_t> bytes{0};  // stored bytes done (compressed ones as they are read)
+  std::atomic<uint64_t> rows{0};   // data rows of the finished tasks
+  std::atomic<uint64_t> rows_bytes{0};  // stored bytes of the tasks counted in `rows` (0: not kept)
 };
 
 // Reads the object's header (per options.header) from its first bytes.

@@ -60,6 +60,30 @@ run_fanout atfile count --by passenger_count "$data" --format csv --hosts "@$TMP
 run_fanout want count --by passenger_count "$data" --quiet --format csv
 check_files_equal "--hosts @FILE" "$TMP/out.atfile" "$TMP/out.want"
 
+# A relative local path is read at the coordinator's path on every host (whose
+# own directory, the test user's home, holds no data).
+(cd "$HOSTS_DIR" && timeout "$RUN_TIMEOUT" "$FANOUT" count --by passenger_count data --format csv "${H[@]}" \
+  >"$TMP/out.rel" 2>"$TMP/err.rel")
+check_eq "a relative path over the hosts: exit status ($(tail -n 3 "$TMP/err.rel" | tr '\n' '|'))" "$?" 0
+check_files_equal "a relative path over the hosts" "$TMP/out.rel" "$TMP/out.want"
+
+# A host that never joins fails the job, naming it and why, unless
+# --allow-missing-hosts: ssh's own error, or no fanout where it should be.
+run_fanout nojoin count --by passenger_count "$data" --hosts "h1,nohost.invalid" --ssh "$SSH" --connect-timeout 2
+check_eq "a host that does not resolve: exit status" "$(rc_of nojoin)" 1
+check_true "a host that does not resolve: named, with ssh's reason ($(head -n 1 "$TMP/err.nojoin"))" \
+  grep -q "^fanout: nohost.invalid did not join the job: ssh failed: .*nohost.invalid" "$TMP/err.nojoin"
+check_true "a host that does not resolve: nothing on stdout" test ! -s "$TMP/out.nojoin"
+run_fanout nofanout count --by passenger_count "$data" --hosts h1,h2 --ssh "$SSH" --remote-fanout bin/no-fanout
+check_eq "no fanout on the hosts: exit status" "$(rc_of nofanout)" 1
+check_true "no fanout on the hosts: says to deploy ($(head -n 1 "$TMP/err.nofanout"))" \
+  grep -q "did not join the job: fanout not found at bin/no-fanout on the host.*run fanout deploy --hosts h[12]" \
+  "$TMP/err.nofanout"
+run_fanout allowmiss count --by passenger_count "$data" --format csv --hosts "h1,nohost.invalid" --ssh "$SSH" \
+  --connect-timeout 2 --allow-missing-hosts --quiet
+check_files_equal "--allow-missing-hosts: the hosts that joined give the answer" "$TMP/out.allowmiss" "$TMP/out.want"
+check_true "--allow-missing-hosts: warns even with -q" grep -q "warning: nohost.invalid did not join" "$TMP/err.allowmiss"
+
 # Faults at random moments. The workers run through a wrapper that stretches each
 # task (FANOUT_TEST_TASK_DELAY_MS, a worker-side test hook) so faults land mid-job.
 slow=$HOSTS_DIR/bin/slow-fanout
@@ -74,7 +98,7 @@ JOB=(count --by passenger_count "$data" --format csv "${H[@]}" --threads 1 --ran
 run_fanout share "${JOB[@]}" --remote-fanout "$slow"
 check_files_equal "a stretched job over 3 hosts" "$TMP/out.share" "$TMP/out.want"
 check_eq "every host ran tasks ($(grep -E '^fanout:   h' "$TMP/err.share" | tr -s ' ' | tr '\n' '|'))" \
-  "$(grep -cE '^fanout:   h[123] .* [1-9][0-9]* tasks' "$TMP/err.share")" 3
+  "$(grep -cE '^fanout:   h[123] .* [1-9][0-9]* tasks?' "$TMP/err.share")" 3
 
 # fault_run TAG ACTION: runs JOB, applies ACTION to a random host after a random
 # moment, checks the answer is exact and the host was reported lost.

@@ -61,7 +61,7 @@ for i in 1 2 3 4 5 6 7 8; do
   check_eq "kill -9 a worker ($i): exit status ($(tail -n 3 "$TMP/err.kill$i"))" "$(rc_of "kill$i")" 0
   check_files_equal "kill -9 a worker ($i): exact answer" "$TMP/out.kill$i" "$TMP/out.want"
 done
-grep -h "lost workers" "$TMP"/err.kill* | grep -qv " 0 lost workers"
+grep -hE "[0-9]+ lost workers?" "$TMP"/err.kill* | grep -qv " 0 lost workers"
 check_eq "some kill landed mid-job (a worker was reported lost)" "$?" 0
 
 export FANOUT_TEST_TASK_DELAY_MS=40  # longer than the heartbeat timeout even with backups
@@ -89,10 +89,18 @@ check_eq "Ctrl-C: no worker process left" "$left" 0
 check_true "Ctrl-C: nothing on stdout" test ! -s "$TMP/out.int"
 check_true "Ctrl-C: says so" grep -q "interrupted" "$TMP/err.int"
 
-# Every worker lost: a clear error naming why, and no table.
+# A host that cannot be reached fails the job, naming it, even when the local
+# workers could finish it; --allow-missing-hosts runs on the workers there are.
 run_fanout allgone count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
   --ssh "ssh -o ConnectTimeout=2" --connect-timeout 2 --quiet
-check_eq "unreachable host and ... : the local workers still finish" "$(rc_of allgone)" 0
+check_eq "an unreachable host beside local workers: exit status" "$(rc_of allgone)" 1
+check_true "an unreachable host beside local workers: named ($(cat "$TMP/err.allgone"))" \
+  grep -q "nohost.invalid did not join the job: ssh failed" "$TMP/err.allgone"
+run_fanout allowed count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
+  --ssh "ssh -o ConnectTimeout=2" --connect-timeout 2 --quiet --allow-missing-hosts --format csv
+check_eq "... with --allow-missing-hosts: the local workers finish" "$(rc_of allowed)" 0
+run_fanout allowed_want count --by passenger_count "$data" --quiet --format csv
+check_files_equal "... with --allow-missing-hosts: exact" "$TMP/out.allowed" "$TMP/out.allowed_want"
 
 run_fanout badhost count --by passenger_count "$data" --hosts nohost.invalid --ssh "ssh -o ConnectTimeout=2" \
   --connect-timeout 2
