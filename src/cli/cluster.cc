@@ -151,7 +151,8 @@ Result<dist::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan
 
 // Warnings that stand even with --quiet: a worker lost mid-job (the answer is
 // still exact: its tasks ran elsewhere), a host that did not join.
-void PrintWarnings(const dist::ClusterReport& report) {
+void PrintClusterWarnings(const dist::ClusterReport& report) {
+  PrintWarnings(report.warnings);
   for (const dist::WorkerReport& w : report.workers) {
     if (w.lost.empty()) continue;
     if (w.joined) {
@@ -238,7 +239,7 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
   *summary_extra = ", " + CountOf(report.workers.size(), "worker");
   *details = Details(report);
   if (r.ok()) {
-    PrintWarnings(report);
+    PrintClusterWarnings(report);
     return r;
   }
   // The cause first; then what each worker did, to explain it.

@@ -84,11 +84,14 @@ void Run(const AggFlags& f, bool is_agg) {
   jo.scan = setup->scan;
   jo.threads = setup->threads;
   jo.progress = &progress;
+  exec::Warnings warnings;
+  jo.warnings = &warnings;
   ops::Partial total(0);
   {
     ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
     total = OrFail(exec::RunQueryJob(plan, *query, jo));
   }
+  PrintWarnings(warnings.Lines());
   ResultTable table = BuildResult(*query, total, f.top);
   WriteResult(table, *format, stdout);
   std::fflush(stdout);

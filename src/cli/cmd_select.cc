@@ -187,11 +187,14 @@ void Run(const SelectFlags& f) {
   };
   exec::ExecOptions eo;
   eo.threads = setup->threads;
+  exec::Warnings warnings;
+  eo.warnings = &warnings;
   {
     ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
     Status st = exec::RunLocal(plan, eo, run, commit);
     if (!st.ok()) FailJob(st);
   }
+  PrintWarnings(warnings.Lines());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, total, secs, ", written to " + f.out);
 }

@@ -252,11 +252,14 @@ void Stage(const StageFlags& f) {
     };
     exec::ExecOptions eo;
     eo.threads = setup->threads;
+    exec::Warnings warnings;
+    eo.warnings = &warnings;
     Status st;
     {
       ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
       st = exec::RunLocal(plan, eo, run, commit);
     }
+    PrintWarnings(warnings.Lines());
     if (!st.ok()) save_partial(st);
   }
   m.pieces = pieces;

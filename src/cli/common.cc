@@ -297,6 +297,10 @@ std::string OutputName(const exec::ObjectPlan& o) {
   return name;
 }
 
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) std::fprintf(stderr, "fanout: warning: %s\n", w.c_str());
+}
+
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra) {
   if (quiet) return;

@@ -112,6 +112,10 @@ T OrFail(Result<T> r) {
 // a compression suffix.
 std::string OutputName(const exec::ObjectPlan& object);
 
+// Prints each as "fanout: warning: ..." on stderr, --quiet or not: what a job
+// noticed that leaves the answer exact but that the user must hear of.
+void PrintWarnings(const std::vector<std::string>& warnings);
+
 // Prints the one-line summary on stderr (unless quiet).
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra = "");

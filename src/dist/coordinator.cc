@@ -14,6 +14,7 @@
 
 #include "core/bytes.h"
 #include "dist/launcher.h"
+#include "exec/warnings.h"
 #include "io/object_store.h"
 
 namespace fanout::dist {
@@ -425,6 +426,8 @@ class Coordinator {
       ++report_->quote_reruns;
       return;
     }
+    std::string warning = exec::UnterminatedWarning(plan_.objects[object].info.url, ends);
+    if (!warning.empty()) report_->warnings.push_back(std::move(warning));
     std::vector<std::string> payloads, holders;
     for (RangeResult& rr : o.ranges) {
       payloads.push_back(std::move(rr.payload));

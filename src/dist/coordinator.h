@@ -70,6 +70,7 @@ struct ClusterReport {
   Scheduler::Stats stats;
   uint64_t quote_reruns = 0;
   std::vector<RestagedPiece> restaged;
+  std::vector<std::string> warnings;  // what the committed objects' ranges noticed (exec/warnings.h)
 };
 
 // What a job does with its tasks' results (done frames' payloads).

@@ -58,7 +58,9 @@ class Runner {
     if (task.ranges == 1) {
       if (!r.ok()) return r.status();
       // One range: its own report settles its line end (it starts the object).
-      RETURN_IF_ERROR(csv::CheckChain({(*r)->end}, plan_.objects[task.object].info.url).status());
+      const std::string& name = plan_.objects[task.object].info.url;
+      RETURN_IF_ERROR(csv::CheckChain({(*r)->end}, name).status());
+      Warn(name, {(*r)->end});
       return commit_(thread, task, std::move(r).value());
     }
     ObjectState& o = objects_[task.object];
@@ -95,8 +97,17 @@ class Runner {
       if (!r.ok()) return r.status();
       s.output = std::move(r).value();
     }
+    std::vector<csv::RangeEnd> settled;
+    for (const Slot& s : o.slots) settled.push_back(s.output->end);
+    Warn(name, settled);
     for (Slot& s : o.slots) RETURN_IF_ERROR(commit_(thread, *s.task, std::move(s.output)));
     return Status::OK();
+  }
+
+  // A committed object's ranges say whether a row was skipped.
+  void Warn(const std::string& object, const std::vector<csv::RangeEnd>& ranges) {
+    std::string w = UnterminatedWarning(object, ranges);
+    if (!w.empty() && options_.warnings != nullptr) options_.warnings->Add(std::move(w));
   }
 
   void Fail(const Status& st) {

@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "csv/chain.h"
 #include "exec/plan.h"
+#include "exec/warnings.h"
 
 namespace fanout::exec {
 
@@ -32,6 +33,7 @@ using CommitFn = std::function<Status(int thread, const Task& task, std::unique_
 struct ExecOptions {
   int threads = 1;
   std::atomic<bool>* cancel = nullptr;  // set by the executor on the first error; may be shared
+  Warnings* warnings = nullptr;         // if set, gets what the committed objects' ranges noticed
 };
 
 // Runs every task of `plan`. Returns the first error (others are dropped) after

@@ -102,6 +102,7 @@ Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, cons
   ExecOptions eo;
   eo.threads = threads;
   eo.cancel = options.cancel;
+  eo.warnings = options.warnings;
   RETURN_IF_ERROR(RunLocal(plan, eo, run, commit));
   ops::Partial total(query.aggs.size());
   for (const ops::Partial& p : per_thread) total.Merge(p);

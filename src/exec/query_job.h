@@ -20,6 +20,7 @@ struct JobOptions {
   int threads = 1;
   Progress* progress = nullptr;          // optional live counters
   std::atomic<bool>* cancel = nullptr;   // optional; set to stop the job
+  Warnings* warnings = nullptr;          // optional (local_executor.h)
 };
 
 Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options);
