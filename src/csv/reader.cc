@@ -114,7 +114,9 @@ Status RowReader::Start(bool* eof, bool* done) {
   EnsureMaskCapacity(capacity);
   RETURN_IF_ERROR(Prefill(eof));
   if (end_.used.line_end == LineEnd::kGuess) {
-    end_.used.line_end = GuessLineEnd(data_, std::min(len_, opt_.sniff_bytes));
+    // (A mapped stream's first bytes are all there, whatever the window holds.)
+    std::string_view first = mapped_.empty() ? std::string_view(data_, len_) : mapped_;
+    end_.used.line_end = GuessLineEnd(first.data(), std::min(first.size(), opt_.sniff_bytes));
   }
   dialect_.newline = end_.used.line_end == LineEnd::kCr ? '\r' : '\n';
   if (opt_.begin > 0) {
@@ -129,10 +131,11 @@ Status RowReader::Start(bool* eof, bool* done) {
   return Status::OK();
 }
 
-// Fills the window with the range's first sniff_bytes (or what there is).
+// Fills the window with the range's first bytes: for a stream that is not
+// mapped, sniff_bytes of them (or what there is), to guess the line end from.
 Status RowReader::Prefill(bool* eof) {
   if (!mapped_.empty()) {
-    len_ = std::min(mapped_.size(), std::max(opt_.buffer_bytes, opt_.sniff_bytes));
+    len_ = std::min(mapped_.size(), opt_.buffer_bytes);
     *eof = len_ == mapped_.size();
   } else {
     while (len_ < opt_.sniff_bytes) {
