@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace fanout {
 
@@ -68,5 +70,29 @@ int WaitChild(pid_t pid) {
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }
+
+namespace {
+
+// Whether the child has exited (it stays unreaped); waits for it when `block`.
+bool HasExited(pid_t pid, bool block) {
+  for (;;) {
+    siginfo_t info = {};
+    int r = waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+    if (r < 0 && errno == EINTR) continue;
+    return r < 0 || info.si_pid == pid;  // r < 0: not our child (any more)
+  }
+}
+
+}  // namespace
+
+void StopGroup(pid_t pid, int grace_ms) {
+  constexpr auto kPollEvery = std::chrono::milliseconds(10);
+  kill(-pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  while (!HasExited(pid, false) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(kPollEvery);
+  kill(-pid, SIGKILL);
+}
+
+void WaitExited(pid_t pid) { HasExited(pid, true); }
 
 }  // namespace fanout

@@ -413,7 +413,9 @@ class Coordinator {
 
   void OnFail(size_t i, const FailMsg& m) {
     if (!Owns(i, m.id)) return;
-    Status st = sched_.Fail(m.id, m.retryable, m.message + " (on " + conns_[i]->report.name + ")");
+    using Class = Scheduler::FailureClass;
+    Class kind = m.command_failed ? Class::kCommand : m.retryable ? Class::kRetryable : Class::kFatal;
+    Status st = sched_.Fail(m.id, kind, m.message + " (on " + conns_[i]->report.name + ")");
     if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(m.message + " (on " + conns_[i]->report.name + ")");
   }
 
