@@ -63,8 +63,9 @@ Status Errno(const std::string& what) { return Status::IoError(what + ": " + std
 // --- Signals -----------------------------------------------------------------
 // SIGINT, SIGTERM and SIGHUP stop a local job: every command's process group
 // is ended, temporary files are removed (by unwinding), and fanout exits with
-// 128 + the signal. (A cluster job's coordinator installs its own handlers for
-// the job's duration; see cli/cluster.h.)
+// 128 + the signal. A signal that fanout was started ignoring (nohup; SIGINT
+// for a shell's background job) stays ignored. (A cluster job's coordinator
+// installs its own handlers for the job's duration; see cli/cluster.h.)
 
 std::atomic<int> g_signal{0};
 std::atomic<bool> g_cancel{false};
@@ -79,7 +80,10 @@ class StopSignals {
   StopSignals() {
     struct sigaction sa = {};
     sa.sa_handler = OnStopSignal;
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &sa, &old_[i]);
+    for (size_t i = 0; i < kSignals.size(); ++i) {
+      sigaction(kSignals[i], nullptr, &old_[i]);
+      if (old_[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &sa, nullptr);
+    }
   }
   ~StopSignals() {
     for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);

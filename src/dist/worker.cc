@@ -44,7 +44,7 @@ constexpr const char* kJobDirPrefix = "run";  // CACHE/run.<pid>.XXXXXX: the job
 constexpr size_t kSha256HexChars = 64;
 
 // SIGTERM, SIGINT and SIGHUP end the worker the way a bye does: its commands
-// are stopped first.
+// are stopped first. One it was started ignoring stays ignored.
 std::atomic<int> g_stop_signal{0};
 
 void OnStopSignal(int sig) { g_stop_signal.store(sig); }
@@ -52,7 +52,11 @@ void OnStopSignal(int sig) { g_stop_signal.store(sig); }
 void CatchStopSignals() {
   struct sigaction sa = {};
   sa.sa_handler = OnStopSignal;
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    struct sigaction old = {};
+    sigaction(sig, nullptr, &old);
+    if (old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);
+  }
 }
 
 // What a coordinator may call a shipped file: a base name, and lower-case hex.
