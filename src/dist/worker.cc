@@ -301,7 +301,7 @@ class Worker {
     if (got != sha) return Status::Corrupt("a shipped file does not match its sha256 " + sha);
     shipped_[sha] = content;
     // The cache only saves a later job the transfer: a failed write is said, not fatal.
-    if (Status st = WriteFileAtomically(ship_dir_ + "/" + sha, content, 0444); !st.ok()) {
+    if (Status st = WriteFileAtomically(ship_dir_ + "/" + sha, content, 0555); !st.ok()) {
       std::fprintf(stderr, "fanout worker: cannot cache a shipped file: %s\n", st.message().c_str());
     }
     if (needed_.empty()) return ShippedReady(spec_);
