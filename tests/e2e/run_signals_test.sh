@@ -123,6 +123,23 @@ else
   fail "--out: the commands never started: $(head -c 500 "$TMP/err.out")"
 fi
 
+# Ctrl-C while the merge command runs stops it too.
+mark="1000.$$96"
+"${FOREGROUND[@]}" "$FANOUT" run --cmd cat --merge "cat >/dev/null; sleep $mark | sleep $mark" "$data" --quiet \
+  >"$TMP/out.merge" 2>"$TMP/err.merge" </dev/null &
+pid=$!
+STARTED+=("$pid")
+if wait_for_sleeps "$mark" 2; then
+  kill -INT "$pid"
+  finished "$pid"
+  check_eq "Ctrl-C in the merge: exit status ($(head -c 300 "$TMP/err.merge"))" "$RC" 130
+  check_eq "Ctrl-C in the merge: no process of the merge command is left" "$(leftovers "$mark")" ""
+  check_eq "Ctrl-C in the merge: nothing on stdout" "$(head -c 100 "$TMP/out.merge")" ""
+  check_eq "Ctrl-C in the merge: no temporary file is left" "$(ls -A "$TMPDIR")" ""
+else
+  fail "the merge command never started: $(head -c 500 "$TMP/err.merge")"
+fi
+
 # SIGKILL cannot be caught: the job's directory stays (and so do its commands,
 # ended here by pid) — until the next run, which removes what is stale.
 mark="1000.$$98"
