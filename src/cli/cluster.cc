@@ -19,8 +19,12 @@ namespace fanout::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
-void OnSignal(int) { g_interrupted.store(true); }
+void OnSignal(int sig) {
+  g_signal.store(sig);
+  g_interrupted.store(true);
+}
 
 // Notes in the stage's manifest where its re-made pieces are now.
 Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPiece>& restaged, bool quiet) {
@@ -144,6 +148,7 @@ Result<dist::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan
   o.connect_timeout_s = f.connect_timeout;
   o.allow_missing_hosts = f.allow_missing_hosts;
   o.scheduler.max_attempts = f.max_attempts;
+  o.scheduler.max_command_attempts = f.command_attempts;
   o.scheduler.backups = !f.no_backups;
   o.interrupted = &g_interrupted;
   return o;
@@ -232,7 +237,7 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
   Status recorded = RecordRestaged(plan, report.restaged, quiet);
   if (g_interrupted.load()) {
     std::fprintf(stderr, "fanout: interrupted; every worker was stopped\n");
-    throw CLI::RuntimeError(130);
+    throw CLI::RuntimeError(128 + g_signal.load());  // 130 for Ctrl-C, 143 for SIGTERM
   }
   if (r.ok()) r = recorded;
   *summary_extra = ", " + CountOf(report.workers.size(), "worker");

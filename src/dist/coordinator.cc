@@ -436,7 +436,9 @@ class Coordinator {
   void OnFail(size_t i, const FailMsg& m) {
     if (!Owns(i, m.id)) return;
     std::string message = m.message + MissingHereHint(i, m) + " (on " + conns_[i]->report.name + ")";
-    Status st = sched_.Fail(m.id, m.retryable, message);
+    using Class = Scheduler::FailureClass;
+    Class kind = m.command_failed ? Class::kCommand : m.retryable ? Class::kRetryable : Class::kFatal;
+    Status st = sched_.Fail(m.id, kind, message);
     if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(message);
   }
 

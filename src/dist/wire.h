@@ -14,7 +14,7 @@
 
 namespace fanout::dist {
 
-constexpr uint32_t kProtocolVersion = 2;  // 2: stage jobs and staged pieces
+constexpr uint32_t kProtocolVersion = 3;  // 2: stage jobs and staged pieces; 3: fail kinds, run results with lines
 constexpr uint32_t kMaxFrameBytes = 1u << 30;  // a partial result with millions of groups fits
 
 enum class FrameType : uint8_t {
