@@ -16,7 +16,9 @@ constexpr int kConnectionsPerThread = 4;  // one S3 connection carries ~90 MB/s;
 }  // namespace
 
 void AddCommonFlags(CLI::App* sub, CommonFlags* f) {
-  sub->add_option("--where", f->where, "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=); repeatable, ANDed")
+  sub->add_option("--where", f->where,
+                  "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=; VALUE a number, or 'text' in "
+                  "quotes); repeatable, ANDed")
       ->allow_extra_args(false);
   sub->add_option("--header", f->header, "Is each object's first row a header: auto|yes|no")
       ->capture_default_str();

@@ -73,8 +73,12 @@ class Reader {
     for (char c : digits) {
       if (c < '0' || c > '9') return false;
     }
-    return digits.front() != '0' && digits.back() != '0' && d->exponent >= kMinDigitExponent &&
-           digits.size() <= static_cast<size_t>(kMaxDecimalTop - kMinDigitExponent + 1) && d->top() <= kMaxDecimalTop;
+    if (digits.front() == '0' || digits.back() == '0' || d->exponent < kMinDigitExponent ||
+        digits.size() > static_cast<size_t>(kMaxDecimalTop - kMinDigitExponent + 1) || d->top() > kMaxDecimalTop) {
+      return false;
+    }
+    Decimal number;  // at the top of the range: only if it reads back as a number (finite as a double)
+    return d->top() < kMaxDecimalTop || ParseDecimal(FormatDecimal(*d), &number);
   }
   std::string_view* rest() { return &in_; }
   size_t size() const { return in_.size(); }
