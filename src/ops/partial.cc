@@ -340,7 +340,8 @@ Status Partial::Check(const Query& query) const {
   uint64_t counted = 0;
   for (uint32_t g = 0; g < num_groups(); ++g) {
     if (!KeyHasFields(key(g), query.keys.size())) {
-      return bad("a group key that is not " + std::to_string(query.keys.size()) + " fields");
+      size_t n = query.keys.size();
+      return bad("a group key that is not " + std::to_string(n) + (n == 1 ? " field" : " fields"));
     }
     uint64_t c = counts_[g];
     if (c == 0) return bad("a group that counts no rows");

@@ -34,8 +34,10 @@ struct WideCell {
 // would overflow go to `wide`. min/max/n serve every kind, so merging needs no
 // kind switch.
 struct AggCell {
-  static constexpr __int128 kNoMin = ~(static_cast<__int128>(1) << 127);  // INT128_MAX: no plain value yet
-  static constexpr __int128 kNoMax = static_cast<__int128>(1) << 127;     // INT128_MIN
+  // No plain value yet: min is INT128_MAX and max INT128_MIN (no plain value
+  // comes near them: they stay below 10^36).
+  static constexpr __int128 kNoMin = static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1);
+  static constexpr __int128 kNoMax = -kNoMin - 1;
 
   __int128 exact = 0;     // sum of the plain values, in 1e-9 units
   __int128 min = kNoMin;  // extremes of the plain values
