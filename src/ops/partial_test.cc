@@ -270,7 +270,7 @@ TEST(PartialCheck, RejectsResultsThatDoNotFitTheQuery) {
        }, "fields"},
       {"a key with a bad length", [] {
          Partial p = GoodPartial();
-         uint32_t g = p.Group(std::string("\x05ab\x01c", 5));
+         uint32_t g = p.Group(std::string("\x05" "ab" "\x01" "c"));  // a field of 5 bytes, 4 left
          p.count(g) = 1;
          p.cell(g, 0).AddPlain(1);
          p.stats().rows += 1;
