@@ -81,7 +81,9 @@ CLI::Validator ByteSizeIn(uint64_t lo, uint64_t hi) {
 }
 
 void AddCommonFlags(CLI::App* sub, CommonFlags* f, const std::string& input_help) {
-  sub->add_option("--where", f->where, "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=); repeatable, ANDed")
+  sub->add_option("--where", f->where,
+                  "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=; VALUE a number, or 'text' in "
+                  "quotes); repeatable, ANDed")
       ->allow_extra_args(false);
   sub->add_option("--header", f->header, "Is each object's first row a header: auto|yes|no")
       ->capture_default_str();

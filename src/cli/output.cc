@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/bytes.h"
@@ -33,17 +34,28 @@ bool KeyLess(std::string_view a, std::string_view b) {
 
 Cell Number(std::string text) { return Cell{std::move(text), true, false}; }
 
+// A mean is finite for every set of numbers fanout reads (it lies between their
+// extremes). One that is not — only an inconsistent partial could give it —
+// prints as its first 17 digits, so that every output format still holds a number.
+std::string MeanText(const ops::AggCell& c) {
+  constexpr size_t kMeanDigits = 17;
+  double m = c.Mean();
+  if (std::isfinite(m)) return FormatDouble(m);
+  return FormatDecimal(DivideToDecimal(c.Sum(), c.n, kMeanDigits));
+}
+
+// Sums, minima and maxima are exact decimals; means are doubles (docs/cli.md).
 Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
   if (c.n == 0) return Cell{"", false, true};
   switch (spec.kind) {
     case ops::AggKind::kSum:
-      return Number(c.inexact == 0 ? FormatScaledDecimal(c.exact) : FormatDouble(c.Sum()));
+      return Number(c.wide ? FormatDecimal(c.Sum()) : FormatScaledDecimal(c.exact));
     case ops::AggKind::kMean:
-      return Number(FormatDouble(c.Sum() / static_cast<double>(c.n)));
+      return Number(MeanText(c));
     case ops::AggKind::kMin:
-      return Number(FormatDouble(c.min));
+      return Number(c.wide ? FormatDecimal(c.Min()) : FormatScaledDecimal(c.min));
     case ops::AggKind::kMax:
-      return Number(FormatDouble(c.max));
+      return Number(c.wide ? FormatDecimal(c.Max()) : FormatScaledDecimal(c.max));
   }
   return Cell{};
 }

@@ -1,5 +1,6 @@
 #include "dist/worker.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -89,6 +90,34 @@ class Out {
   std::mutex mu_;
 };
 
+// A test hook, FANOUT_TEST_CORRUPT_RESULT=MODE[:MARKER] — the worker that first
+// creates the file MARKER (without one: every worker, every time) sends that
+// query result corrupted, so tests can check that the coordinator rejects it:
+// MODE "aggs" (one aggregate fewer), "keys" (an extra key field), "counts" (a
+// count that overflows) or "truncate".
+std::string CorruptForTest(const ops::Partial& p, const std::string& mode) {
+  std::string bytes = p.Serialize();
+  if (mode == "truncate") return bytes.substr(0, bytes.size() / 2);
+  size_t aggs = mode == "aggs" ? (p.num_aggs() == 0 ? 1 : p.num_aggs() - 1) : p.num_aggs();
+  ops::Partial q(aggs);
+  q.stats() = p.stats();
+  for (uint32_t g = 0; g < p.num_groups(); ++g) {
+    std::string key(p.key(g));
+    if (mode == "keys") ops::AppendKeyField(&key, "extra");
+    uint32_t h = q.Group(key);
+    q.count(h) = mode == "counts" ? std::numeric_limits<uint64_t>::max() : p.count(g);
+    for (size_t a = 0; a < std::min(aggs, p.num_aggs()); ++a) q.cell(h, a) = p.cell(g, a);
+  }
+  return q.Serialize();
+}
+
+bool ClaimTestMarker(const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 // Per object: its header and the query resolved against it, computed once.
 struct ObjectEntry {
   std::once_flag once;
@@ -102,6 +131,7 @@ class Worker {
   Worker(int in_fd, int out_fd, const WorkerOptions& options)
       : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : DefaultCores()) {
     if (const char* d = std::getenv("FANOUT_TEST_TASK_DELAY_MS")) test_task_delay_ms_ = std::atoi(d);
+    if (const char* c = std::getenv("FANOUT_TEST_CORRUPT_RESULT")) test_corrupt_ = c;
   }
 
   Status Run() {
@@ -420,7 +450,10 @@ class Worker {
       Result<ops::Partial> p = exec::RunQueryTask(object, task, t.start_in_quote, query_, e->rq, e->header,
                                                   spec_.scan, &progress_, q.cancel.get(), &done.end_in_quote);
       if (p.ok()) {
-        done.partial = p->Serialize();
+        size_t colon = test_corrupt_.find(':');
+        bool corrupt = !test_corrupt_.empty() &&
+                       (colon == std::string::npos || ClaimTestMarker(test_corrupt_.substr(colon + 1)));
+        done.partial = corrupt ? CorruptForTest(*p, test_corrupt_.substr(0, colon)) : p->Serialize();
         return EncodeDone(done);
       }
       st = p.status();
@@ -493,6 +526,7 @@ class Worker {
   std::set<std::string> needed_;                // asked for, not arrived yet
   int cores_;
   int test_task_delay_ms_ = 0;
+  std::string test_corrupt_;  // FANOUT_TEST_CORRUPT_RESULT
   std::atomic<uint32_t> idle_timeout_s_{30};
 
   std::mutex mu_;

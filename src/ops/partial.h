@@ -6,37 +6,79 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/exact_sum.h"
+#include "core/number.h"
 #include "core/status.h"
 #include "ops/group_table.h"
+#include "ops/query.h"
 
 namespace fanout::ops {
 
-// One aggregate of one group. Sums are exact where the inputs allow (see
-// core/number.h); min/max/n serve every kind, so merging needs no kind switch.
-struct AggCell {
-  __int128 exact = 0;   // sum of plain decimals, in 1e-9 units
-  double inexact = 0;   // sum of values that were not plain decimals
-  uint64_t n = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
+// The values of a cell that are not plain decimals (core/number.h), and the
+// plain sum's overflow: their exact sum and (when there are such values) their
+// extremes.
+struct WideCell {
+  ExactSum sum;
+  bool has_extremes = false;
+  Decimal min, max;
+};
 
-  // Adds one value; `scaled` is its exact fixed-point form, or null.
-  void Add(double value, const __int128* scaled) {
-    if (scaled != nullptr) {
-      exact += *scaled;
-    } else {
-      inexact += value;
+// One aggregate of one group, exact whatever the values: plain decimals (the
+// common case) are summed and compared as 128-bit integers of 1e-9 units; other
+// numbers (exponents, more fraction digits, huge values) and a plain sum that
+// would overflow go to `wide`. min/max/n serve every kind, so merging needs no
+// kind switch.
+struct AggCell {
+  // No plain value yet: min is INT128_MAX and max INT128_MIN (no plain value
+  // comes near them: they stay below 10^36).
+  static constexpr __int128 kNoMin = static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1);
+  static constexpr __int128 kNoMax = -kNoMin - 1;
+
+  __int128 exact = 0;     // sum of the plain values, in 1e-9 units
+  __int128 min = kNoMin;  // extremes of the plain values
+  __int128 max = kNoMax;
+  uint64_t n = 0;         // values added, plain or not
+  std::unique_ptr<WideCell> wide;
+
+  AggCell() = default;
+  AggCell(const AggCell& o) { *this = o; }
+  AggCell& operator=(const AggCell& o);
+  AggCell(AggCell&&) noexcept = default;
+  AggCell& operator=(AggCell&&) noexcept = default;
+
+  // Adds one plain value (1e-9 units, as ParseNumber gives it).
+  void AddPlain(__int128 units) {
+    __int128 sum;
+    if (__builtin_add_overflow(exact, units, &sum)) [[unlikely]] {
+      SpillExact();
+      sum = units;
     }
+    exact = sum;
     ++n;
-    min = value < min ? value : min;
-    max = value > max ? value : max;
+    // Branches, not selects: after the first rows a new extreme is rare, and a
+    // not-taken branch costs less than moving two 128-bit words every time.
+    if (units < min) [[unlikely]] min = units;
+    if (units > max) [[unlikely]] max = units;
   }
+  // Adds one value that is not plain.
+  void AddWide(const Decimal& d);
   void Merge(const AggCell& o);
-  double Sum() const;
+
+  // The exact sum, mean (the exact sum over n, rounded once to a double; n > 0),
+  // and extremes (n > 0) of the values added.
+  Decimal Sum() const;
+  double Mean() const;
+  Decimal Min() const;
+  Decimal Max() const;
+
+ private:
+  WideCell& Wide();
+  void SpillExact();  // moves `exact` into the wide sum
 };
 
 struct RowStats {
@@ -71,8 +113,16 @@ class Partial {
 
   // A versioned binary encoding (see docs/partial-format.md).
   std::string Serialize() const;
-  // Decodes Serialize's output; Corrupt on any malformed or truncated input.
+  // Decodes Serialize's output; Corrupt on any malformed or truncated input
+  // (the cells' invariants included, so that arithmetic on them stays exact).
   static Result<Partial> Deserialize(std::string_view bytes);
+
+  // Checks that a decoded partial can be a result of `query`, as a coordinator
+  // must before merging what a worker sent: as many aggregates as the query,
+  // every key of as many fields as it has keys, every group's count positive
+  // and equal to each of its cells' n, and the counted plus skipped rows no
+  // more than the rows read (none overflowing). Corrupt, naming the problem.
+  Status Check(const Query& query) const;
 
  private:
   size_t num_aggs_;
