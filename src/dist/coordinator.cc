@@ -568,7 +568,7 @@ class MergePartials final : public ResultHandler {
   Status Commit(uint32_t, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
     for (const std::string& p : *payloads) {
       ASSIGN_OR_RETURN(ops::Partial part, ops::Partial::Deserialize(p));
-      total.Merge(part);
+      RETURN_IF_ERROR(total.Merge(std::move(part)));
     }
     return Status::OK();
   }

@@ -1,5 +1,7 @@
 // GroupTable: maps encoded group keys to dense ids 0, 1, 2, ... (open addressing).
-// Keys live in one arena; looking up an existing key allocates nothing.
+// Keys live in one arena; looking up an existing key allocates nothing. Each key
+// costs its bytes, an 8-byte offset and 8 to 16 bytes of index (one 8-byte slot
+// per key at a load between 3/8 and 3/4).
 #pragma once
 
 #include <cstdint>
@@ -23,15 +25,26 @@ class GroupTable {
   std::string_view key(uint32_t id) const {
     return std::string_view(arena_).substr(offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
+  // The bytes of every key, one after another in id order (key i is
+  // keys()[offset(i), offset(i + 1))).
+  std::string_view keys() const { return arena_; }
+
+  // Frees the lookup index (the keys stay readable); the next FindOrInsert
+  // builds it again. For a table that is done growing and is only read.
+  void ReleaseIndex();
+
+  // The bytes the table holds on the heap (capacities, not sizes).
+  size_t MemoryBytes() const;
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   static constexpr size_t kInitialSlots = 64;
   struct Slot {
-    uint64_t hash;
-    uint32_t id;
+    uint32_t id;   // kEmpty for a free slot
+    uint32_t tag;  // the hash's upper half: most mismatches never touch the arena
   };
-  void Grow();
+  static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+  void Rebuild(size_t slots);  // a fresh index of `slots` slots over every key
 
   std::vector<Slot> slots_;
   size_t mask_;
@@ -41,6 +54,9 @@ class GroupTable {
 
 // Group keys are encoded as, per key column, a varint length and the bytes.
 void AppendKeyField(std::string* key, std::string_view field);
+// Takes the first field off an encoded key: stores it in *field, advances *key
+// past it and returns true; returns false when *key is empty. Allocates nothing.
+bool NextKeyField(std::string_view* key, std::string_view* field);
 // Splits an encoded key back into its fields.
 std::vector<std::string_view> DecodeKey(std::string_view key);
 
