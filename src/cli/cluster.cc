@@ -38,7 +38,8 @@ Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPi
   RETURN_IF_ERROR(exec::SaveManifest(m));
   if (!quiet) {
     std::fprintf(stderr, "fanout: %zu %s of stage %s staged again from the source, now on %s\n", restaged.size(),
-                 restaged.size() == 1 ? "piece" : "pieces", plan.stage.c_str(), Join(holders, ", ").c_str());
+                 restaged.size() == 1 ? "piece" : "pieces", ForTerminal(plan.stage).c_str(),
+                 ForTerminal(Join(holders, ", ")).c_str());
   }
   return Status::OK();
 }
@@ -163,7 +164,7 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
                 static_cast<unsigned long long>(s.backups), static_cast<unsigned long long>(s.backups_won), lost,
                 more.c_str());
   *details += line;
-  if (!r.ok() && !quiet) std::fputs(details->c_str(), stderr);  // what each worker did, to explain the failure
+  if (!r.ok() && !quiet) std::fputs(ForTerminalLines(*details).c_str(), stderr);  // what each worker did, to explain the failure
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "core/bytes.h"
 #include "core/progress.h"
+#include "core/strings.h"
 #include "dist/messages.h"
 #include "exec/query_job.h"
 
@@ -84,7 +85,7 @@ void Run(const AggFlags& f, bool is_agg) {
     PrintResult(*query, &total, f.top, *format);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     PrintSummary(f.common.quiet, plan, total.stats(), secs, extra);
-    if (!f.common.quiet) std::fputs(details.c_str(), stderr);
+    if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
     return;
   }
   exec::Progress progress;

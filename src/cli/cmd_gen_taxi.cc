@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "core/bytes.h"
+#include "core/strings.h"
 #include "gen/taxi.h"
 
 namespace fanout::cli {
@@ -59,7 +60,7 @@ gen::GenOptions ToOptions(const GenTaxiFlags& f) {
 }
 
 [[noreturn]] void Fail(const Status& st) {
-  std::fprintf(stderr, "fanout: %s\n", st.message().c_str());
+  std::fprintf(stderr, "fanout: %s\n", ForTerminal(st.message()).c_str());
   throw CLI::RuntimeError(1);
 }
 

@@ -117,6 +117,13 @@ check_true "the error names the object, escaped: $(cat "$TMP/err.err")" grep -qF
 run_fanout uerr count --by k --format $'\x1b[2J' "$D/keys.csv"
 check_eq "bad --format: exit status" "$(rc_of uerr)" 2
 check_true "a usage error has no raw control bytes: $(od -c "$TMP/err.uerr" | head -n 4)" no_raw_controls "$TMP/err.uerr"
+for args in "count --by k --$'\x1b[2J' $D/keys.csv" "$'co\x1b[2Junt' --by k $D/keys.csv"; do
+  eval "run_fanout perr $args"
+  check_eq "a command line with an escape: exit status" "$(rc_of perr)" 2
+  check_true "a command-line error has no raw control bytes: $(od -c "$TMP/err.perr" | head -n 4)" \
+    no_raw_controls "$TMP/err.perr"
+  check_true "a command-line error shows the escape: $(cat "$TMP/err.perr")" grep -qF '\x1b[2J' "$TMP/err.perr"
+done
 # The summary line: a column label with an escape sequence (skipped rows name it), and
 # a select --out directory with a newline.
 printf 'k,v\x1b[1m\na,1\nb,x\n' >"$D/label.csv"
