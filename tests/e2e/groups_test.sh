@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Many groups: the result of a high-cardinality group-by equals the reference's at
+# every split, with --top, over workers; past --max-group-memory the job fails with
+# an error naming the flag (exit 1, nothing on stdout) instead of running the machine
+# out of memory.
+source "$(dirname "$0")/lib.sh"
+require_fanout
+
+D=$TMP/g
+mkdir -p "$D"
+# 60,000 keys: numbers (some equal as values: 7, 7.0, 07), text sharing long
+# prefixes, empty keys; counts from 1 to 5, and two key columns.
+"$PY" - "$D/many.csv" <<'EOF2'
+import random, sys
+rnd = random.Random(5)
+keys = [str(i) for i in range(20000)] + [f'{i}.0' for i in range(0, 20000, 97)] + [f'0{i}' for i in range(0, 20000, 89)]
+keys += [f'prefix-shared-{i:06d}' for i in range(20000)] + [f'-{i}.5' for i in range(10000)] + ['', ' ', 'x']
+rows = []
+for k in keys:
+    for _ in range(rnd.choice([1, 1, 1, 2, 3, 5])):
+        rows.append(f'{k},{rnd.choice("abc")},{rnd.randint(0, 9)}\n')
+rnd.shuffle(rows)
+with open(sys.argv[1], 'w') as f:
+    f.write('k,j,v\n' + ''.join(rows))
+EOF2
+
+compare_ok count --by k "$D/many.csv"
+compare_ok count --by k,j "$D/many.csv" --threads 2 --range-size 100000
+compare_ok agg --by k --count --sum v --max v "$D/many.csv" --threads 2 --range-size 7777
+for top in 0 1 10 1000 59999 1000000; do
+  compare_ok count --by k "$D/many.csv" --top "$top" --threads 2 --range-size 200000
+done
+# The reference takes no cluster or memory flags: fanout's runs are checked against
+# its answer for the same query.
+run_ref wref count --by k "$D/many.csv"
+check_table wref count --by k "$D/many.csv" --workers 2 --range-size 150000
+check_table wref count --by k "$D/many.csv" --max-group-memory 64MiB
+run_ref tref count --by j,k "$D/many.csv" --top 25
+check_table tref count --by j,k "$D/many.csv" --workers 2 --top 25
+
+# ---- the memory limit ------------------------------------------------------------------
+expect_fail 1 "--max-group-memory" count --by k "$D/many.csv" --max-group-memory 1MiB --quiet
+expect_fail 1 "--max-group-memory" count --by k,j "$D/many.csv" --max-group-memory 1MiB --threads 2 --range-size 100000 --quiet
+expect_fail 1 "--max-group-memory" count --by k "$D/many.csv" --max-group-memory 1MiB --workers 2 --quiet
+expect_fail 1 "--max-group-memory" agg --by k --sum v "$D/many.csv" --max-group-memory 2MiB --quiet
+expect_fail 2 "--max-group-memory" count --by k "$D/many.csv" --max-group-memory lots
+expect_fail 2 "--max-group-memory" count --by k "$D/many.csv" --max-group-memory 0
+
+finish
