@@ -50,9 +50,9 @@ dist::JobSpec MakeJob(const AggFlags& f, bool is_agg, const ReadSetup& setup) {
 
 // Prints the result on stdout and checks that all of it got there; the
 // partial is only read from here on.
-void PrintResult(const ops::Query& query, ops::Partial* total, int64_t top, Format format) {
+void PrintResult(const ops::Query& query, ops::Partial* total, int64_t top, Format format, int threads) {
   total->ReleaseIndex();  // its memory serves the sort instead
-  ResultRows rows(query, *total, top);
+  ResultRows rows(query, *total, top, threads);
   OrFail(WriteResult(rows, format, stdout, "standard output"));
   OrFail(CloseStdout());
 }
@@ -82,7 +82,7 @@ void Run(const AggFlags& f, bool is_agg) {
   if (f.cluster.enabled()) {
     ops::Partial total = OrFail(RunCluster(f.cluster, plan, job, query->aggs.size(), f.common.threads,
                                            f.common.quiet, &extra, &details));
-    PrintResult(*query, &total, f.top, *format);
+    PrintResult(*query, &total, f.top, *format, setup->threads);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     PrintSummary(f.common.quiet, plan, total.stats(), secs, extra);
     if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
@@ -98,7 +98,7 @@ void Run(const AggFlags& f, bool is_agg) {
     ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
     total = OrFail(exec::RunQueryJob(plan, *query, jo));
   }
-  PrintResult(*query, &total, f.top, *format);
+  PrintResult(*query, &total, f.top, *format, setup->threads);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, total.stats(), secs);
 }

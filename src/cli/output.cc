@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "cli/result_order.h"
 #include "core/bytes.h"
 #include "core/number.h"
+#include "core/parallel.h"
 #include "core/strings.h"
 
 namespace fanout::cli {
@@ -17,6 +19,11 @@ namespace fanout::cli {
 namespace {
 
 constexpr char kStdoutName[] = "standard output";
+// How far ahead ResultRows::Row fetches a group's count and key offset, and
+// its key bytes (which need the offset).
+constexpr size_t kPrefetchGroupRows = 32, kPrefetchKeyRows = 16;
+// Rows formatted by one thread at a time before they are written, for CSV and JSON.
+constexpr size_t kRowsPerBlock = 16384;
 
 Cell Number(std::string text) { return Cell{std::move(text), true, false}; }
 
@@ -39,14 +46,17 @@ Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
 // only when it holds a comma, a quote or a line end; quotes inside are doubled.
 // Every other byte (NUL, ESC, DEL, spaces) is written as it is, and Python's
 // csv module and DuckDB read it back exactly.
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
+void AppendCsvField(std::string* out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(s);
+    return;
   }
-  return out + "\"";
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
 }
 
 // A JSON string; control bytes and DEL as \u escapes, bytes that are not valid
@@ -110,41 +120,74 @@ class LineWriter {
   int err_ = 0;
 };
 
-int WriteCsv(const ResultRows& rows, LineWriter* w) {
-  std::string line;
-  for (size_t i = 0; i < rows.columns().size(); ++i) line += (i ? "," : "") + CsvField(rows.columns()[i]);
-  w->Put(line + "\n");
+// Rows [lo, hi) as CSV lines, appended to *out.
+void CsvRows(const ResultRows& rows, size_t lo, size_t hi, std::string* out) {
   std::vector<Cell> cells;
-  for (size_t r = 0; r < rows.size(); ++r) {
+  for (size_t r = lo; r < hi; ++r) {
     rows.Row(r, &cells);
-    line.clear();
     for (size_t i = 0; i < cells.size(); ++i) {
-      if (i > 0) line += ',';
-      line += CsvField(cells[i].text);
+      if (i > 0) out->push_back(',');
+      AppendCsvField(out, cells[i].text);
     }
-    line += '\n';
-    if (!w->Put(line)) break;
+    out->push_back('\n');
+  }
+}
+
+// Rows [lo, hi) as JSON objects (each after its separator), appended to *out.
+void JsonRows(const ResultRows& rows, const std::vector<std::string>& labels, size_t lo, size_t hi,
+              std::string* out) {
+  std::vector<Cell> cells;
+  for (size_t r = lo; r < hi; ++r) {
+    rows.Row(r, &cells);
+    *out += r ? ",\n  {" : "\n  {";
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const Cell& c = cells[i];
+      *out += (i ? ", " : "") + labels[i] + ": " + (c.null ? "null" : c.number ? c.text : JsonString(c.text));
+    }
+    *out += "}";
+  }
+}
+
+// Formats the rows in blocks, `threads` blocks at a time (format(lo, hi, out)
+// appends rows [lo, hi) to *out), and writes the blocks in order. Returns false
+// at the first failed write.
+template <typename FormatFn>
+bool WriteBlocks(const ResultRows& rows, int threads, LineWriter* w, const FormatFn& format) {
+  size_t n = rows.size(), t = static_cast<size_t>(std::max(1, threads));
+  std::vector<std::string> blocks(t);
+  for (size_t start = 0; start < n; start += t * kRowsPerBlock) {
+    size_t used = std::min(t, (n - start + kRowsPerBlock - 1) / kRowsPerBlock);
+    ParallelFor(used, [&](size_t b) {
+      size_t lo = start + b * kRowsPerBlock;
+      blocks[b].clear();
+      format(lo, std::min(n, lo + kRowsPerBlock), &blocks[b]);
+    });
+    for (size_t b = 0; b < used; ++b) {
+      if (!w->Put(blocks[b])) return false;
+    }
+  }
+  return true;
+}
+
+int WriteCsv(const ResultRows& rows, int threads, LineWriter* w) {
+  std::string line;
+  for (size_t i = 0; i < rows.columns().size(); ++i) {
+    if (i > 0) line += ',';
+    AppendCsvField(&line, rows.columns()[i]);
+  }
+  if (w->Put(line + "\n")) {
+    WriteBlocks(rows, threads, w, [&](size_t lo, size_t hi, std::string* out) { CsvRows(rows, lo, hi, out); });
   }
   return w->Finish();
 }
 
-int WriteJson(const ResultRows& rows, LineWriter* w) {
+int WriteJson(const ResultRows& rows, int threads, LineWriter* w) {
   std::vector<std::string> labels;
   for (const std::string& c : rows.columns()) labels.push_back(JsonString(c));
-  w->Put("[");
-  std::vector<Cell> cells;
-  std::string line;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    rows.Row(r, &cells);
-    line = r ? ",\n  {" : "\n  {";
-    for (size_t i = 0; i < labels.size(); ++i) {
-      const Cell& c = cells[i];
-      line += (i ? ", " : "") + labels[i] + ": " + (c.null ? "null" : c.number ? c.text : JsonString(c.text));
-    }
-    line += "}";
-    if (!w->Put(line)) break;
+  if (w->Put("[") &&
+      WriteBlocks(rows, threads, w, [&](size_t lo, size_t hi, std::string* out) { JsonRows(rows, labels, lo, hi, out); })) {
+    w->Put(rows.size() == 0 ? "]\n" : "\n]\n");
   }
-  w->Put(rows.size() == 0 ? "]\n" : "\n]\n");
   return w->Finish();
 }
 
@@ -208,20 +251,36 @@ Result<Format> ParseFormat(const std::string& text) {
   return Status::InvalidArgument("--format must be table, csv or json, not '" + text + "'");
 }
 
-ResultRows::ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top)
-    : query_(query), partial_(partial), order_(OrderGroups(partial, top)) {
+ResultRows::ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads)
+    : query_(query), partial_(partial), threads_(std::max(1, threads)), order_(OrderGroups(partial, top, threads_)) {
   for (const auto& k : query.keys) columns_.push_back(k.label);
   if (query.output_count) columns_.push_back("count");
   for (const auto& a : query.aggs) columns_.push_back(a.Label());
 }
 
 void ResultRows::Row(size_t i, std::vector<Cell>* cells) const {
+  // Rows visit groups in result order, all over memory: fetch ahead, so that
+  // the cache misses of many rows overlap instead of coming one by one.
+  if (i + kPrefetchGroupRows < order_.size()) partial_.PrefetchGroup(order_[i + kPrefetchGroupRows]);
+  if (i + kPrefetchKeyRows < order_.size()) partial_.PrefetchKey(order_[i + kPrefetchKeyRows]);
   uint32_t g = order_[i];
-  cells->clear();
+  cells->resize(columns_.size());
+  size_t c = 0;
   std::string_view key = partial_.key(g), f;
-  while (ops::NextKeyField(&key, &f)) cells->push_back(Cell{std::string(f), false, f.empty()});
-  if (query_.output_count) cells->push_back(Number(std::to_string(partial_.count(g))));
-  for (size_t a = 0; a < query_.aggs.size(); ++a) cells->push_back(AggValue(query_.aggs[a], partial_.cell(g, a)));
+  while (ops::NextKeyField(&key, &f)) {
+    Cell& cell = (*cells)[c++];
+    cell.text.assign(f);  // (reuses the cell's buffer)
+    cell.number = false;
+    cell.null = f.empty();
+  }
+  if (query_.output_count) {
+    char buf[24];
+    auto end = std::to_chars(buf, buf + sizeof buf, partial_.count(g)).ptr;
+    (*cells)[c].text.assign(buf, end);
+    (*cells)[c].number = true;
+    (*cells)[c++].null = false;
+  }
+  for (size_t a = 0; a < query_.aggs.size(); ++a) (*cells)[c++] = AggValue(query_.aggs[a], partial_.cell(g, a));
 }
 
 Status WriteResult(const ResultRows& rows, Format format, std::FILE* out, const std::string& out_name) {
@@ -229,8 +288,8 @@ Status WriteResult(const ResultRows& rows, Format format, std::FILE* out, const 
   int err = 0;
   switch (format) {
     case Format::kTable: err = WriteTable(rows, &w); break;
-    case Format::kCsv: err = WriteCsv(rows, &w); break;
-    case Format::kJson: err = WriteJson(rows, &w); break;
+    case Format::kCsv: err = WriteCsv(rows, rows.threads(), &w); break;
+    case Format::kJson: err = WriteJson(rows, rows.threads(), &w); break;
   }
   if (err == 0) return Status::OK();
   if (out == stdout) return StdoutFailed(err);

@@ -28,17 +28,20 @@ struct Cell {
 // and `partial` must outlive it.
 class ResultRows {
  public:
-  // Orders the groups (at most `top` when top >= 0).
-  ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top);
+  // Orders the groups (at most `top` when top >= 0), on up to `threads`
+  // threads; WriteResult formats on as many.
+  ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads = 1);
 
   const std::vector<std::string>& columns() const { return columns_; }
   size_t size() const { return order_.size(); }
-  // The cells of row `i`, into *cells (reused from row to row).
+  int threads() const { return threads_; }
+  // The cells of row `i`, into *cells (reused from row to row). Thread-safe.
   void Row(size_t i, std::vector<Cell>* cells) const;
 
  private:
   const ops::Query& query_;
   const ops::Partial& partial_;
+  int threads_;
   std::vector<std::string> columns_;
   std::vector<uint32_t> order_;
 };

@@ -5,10 +5,14 @@
 #include <cstring>
 
 #include "core/number.h"
+#include "core/parallel.h"
 
 namespace fanout::cli {
 
 namespace {
+
+// Below this many groups one thread sorts faster than starting others.
+constexpr size_t kMinParallelGroups = size_t{1} << 16;
 
 // Key fields order numbers first (by value, then bytes), then other text (by bytes).
 bool FieldLess(std::string_view a, std::string_view b) {
@@ -53,6 +57,59 @@ Entry MakeEntry(const ops::Partial& p, uint32_t g) {
   return Entry{p.count(g), Prefix(first), g};
 }
 
+// Result order on entries.
+struct EntryLess {
+  const ops::Partial* partial;
+  bool operator()(const Entry& a, const Entry& b) const {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return KeyLess(partial->key(a.group), partial->key(b.group));
+  }
+};
+
+// The best `keep` (fewer than all) entries in order: a max-heap of the best so
+// far, whose front is the worst of them.
+ops::GroupVector<Entry> TopEntries(const ops::Partial& partial, size_t keep, EntryLess less) {
+  ops::GroupVector<Entry> heap;
+  heap.reserve(keep);
+  for (uint32_t g = 0; g < partial.num_groups() && keep > 0; ++g) {
+    Entry e = MakeEntry(partial, g);
+    if (heap.size() < keep) {
+      heap.push_back(e);
+      std::push_heap(heap.begin(), heap.end(), less);
+    } else if (less(e, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), less);
+      heap.back() = e;
+      std::push_heap(heap.begin(), heap.end(), less);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), less);
+  return heap;
+}
+
+// Every entry in order: `threads` slices made and sorted at once, then merged
+// pairwise (in parallel too) until one is left.
+ops::GroupVector<Entry> AllEntries(const ops::Partial& partial, int threads, EntryLess less) {
+  size_t n = partial.num_groups();
+  size_t slices = n < kMinParallelGroups ? 1 : static_cast<size_t>(std::max(1, threads));
+  ops::GroupVector<Entry> entries(n);
+  std::vector<size_t> bounds;
+  for (size_t s = 0; s <= slices; ++s) bounds.push_back(n * s / slices);
+  auto at = [&](size_t s) { return entries.begin() + static_cast<ptrdiff_t>(bounds[s]); };
+  ParallelFor(slices, [&](size_t s) {
+    for (size_t g = bounds[s]; g < bounds[s + 1]; ++g) entries[g] = MakeEntry(partial, static_cast<uint32_t>(g));
+    std::sort(at(s), at(s + 1), less);
+  });
+  for (size_t width = 1; width < slices; width *= 2) {
+    size_t pairs = (slices + 2 * width - 1) / (2 * width);
+    ParallelFor(pairs, [&](size_t p) {
+      size_t lo = 2 * width * p, mid = std::min(lo + width, slices), hi = std::min(lo + 2 * width, slices);
+      std::inplace_merge(at(lo), at(mid), at(hi), less);
+    });
+  }
+  return entries;
+}
+
 }  // namespace
 
 bool KeyLess(std::string_view a, std::string_view b) {
@@ -65,35 +122,11 @@ bool KeyLess(std::string_view a, std::string_view b) {
   }
 }
 
-std::vector<uint32_t> OrderGroups(const ops::Partial& partial, int64_t top) {
-  auto less = [&partial](const Entry& a, const Entry& b) {
-    if (a.count != b.count) return a.count > b.count;
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return KeyLess(partial.key(a.group), partial.key(b.group));
-  };
+std::vector<uint32_t> OrderGroups(const ops::Partial& partial, int64_t top, int threads) {
+  EntryLess less{&partial};
   size_t n = partial.num_groups();
   size_t keep = top >= 0 && static_cast<uint64_t>(top) < n ? static_cast<size_t>(top) : n;
-  std::vector<Entry> entries;
-  if (keep < n) {
-    // A max-heap of the best `keep` so far: its front is the worst of them.
-    entries.reserve(keep);
-    for (uint32_t g = 0; g < n && keep > 0; ++g) {
-      Entry e = MakeEntry(partial, g);
-      if (entries.size() < keep) {
-        entries.push_back(e);
-        std::push_heap(entries.begin(), entries.end(), less);
-      } else if (less(e, entries.front())) {
-        std::pop_heap(entries.begin(), entries.end(), less);
-        entries.back() = e;
-        std::push_heap(entries.begin(), entries.end(), less);
-      }
-    }
-    std::sort_heap(entries.begin(), entries.end(), less);
-  } else {
-    entries.reserve(n);
-    for (uint32_t g = 0; g < n; ++g) entries.push_back(MakeEntry(partial, g));
-    std::sort(entries.begin(), entries.end(), less);
-  }
+  ops::GroupVector<Entry> entries = keep < n ? TopEntries(partial, keep, less) : AllEntries(partial, threads, less);
   std::vector<uint32_t> order;
   order.reserve(entries.size());
   for (const Entry& e : entries) order.push_back(e.group);

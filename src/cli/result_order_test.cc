@@ -77,6 +77,18 @@ TEST(OrderGroups, MatchesThePlainOrderOnEdgeCases) {
   }
 }
 
+TEST(OrderGroups, ThreadsSortSlicesAndMergeThemToTheSameOrder) {
+  std::mt19937_64 rng(13);
+  ops::Partial p(0);
+  for (int i = 0; i < 100000; ++i) {
+    std::string k = rng() % 2 ? std::to_string(rng() % 50000) : RandomField(rng) + std::to_string(rng() % 1000);
+    p.count(p.Group(Key({k}))) += 1 + rng() % 2;
+  }
+  ASSERT_GT(p.num_groups(), size_t{1} << 16);  // enough for slices
+  std::vector<uint32_t> want = PlainOrder(p);
+  for (int threads : {1, 2, 3, 4, 7}) EXPECT_EQ(OrderGroups(p, -1, threads), want) << threads << " threads";
+}
+
 TEST(OrderGroups, TopIsThePrefixOfTheFullOrder) {
   std::mt19937_64 rng(12);
   ops::Partial p = RandomPartial(rng, 500, 2);

@@ -37,7 +37,7 @@ void GroupTable::Rebuild(size_t slots) {
   // Slots keep half the hash only, so the keys are hashed again: in id order,
   // which reads the arena front to back.
   while (size() * kLoadDenominator > slots * kLoadNumerator) slots *= 2;
-  std::vector<Slot>(slots, Slot{kEmpty, 0}).swap(slots_);
+  GroupVector<Slot>(slots, Slot{kEmpty, 0}).swap(slots_);
   mask_ = slots - 1;
   for (uint32_t id = 0; id < size(); ++id) {
     uint64_t hash = Hash(key(id));
@@ -48,7 +48,7 @@ void GroupTable::Rebuild(size_t slots) {
 }
 
 void GroupTable::ReleaseIndex() {
-  std::vector<Slot>().swap(slots_);
+  GroupVector<Slot>().swap(slots_);
   mask_ = 0;
 }
 

@@ -9,7 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/huge_pages.h"
+
 namespace fanout::ops {
+
+// Containers for per-group arrays: big ones are read at random, so they take
+// huge pages where the system gives them (core/huge_pages.h).
+template <typename T>
+using GroupVector = std::vector<T, HugePageAllocator<T>>;
+using GroupBytes = std::basic_string<char, std::char_traits<char>, HugePageAllocator<char>>;
 
 class GroupTable {
  public:
@@ -23,11 +31,12 @@ class GroupTable {
 
   size_t size() const { return offsets_.size() - 1; }
   std::string_view key(uint32_t id) const {
-    return std::string_view(arena_).substr(offsets_[id], offsets_[id + 1] - offsets_[id]);
+    return std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
-  // The bytes of every key, one after another in id order (key i is
-  // keys()[offset(i), offset(i + 1))).
-  std::string_view keys() const { return arena_; }
+  // Hints that key(id) will be read soon, for readers that visit keys out of
+  // id order: its offset first, then (a little later) its bytes.
+  void PrefetchOffset(uint32_t id) const { __builtin_prefetch(offsets_.data() + id); }
+  void PrefetchKey(uint32_t id) const { __builtin_prefetch(arena_.data() + offsets_[id]); }
 
   // Frees the lookup index (the keys stay readable); the next FindOrInsert
   // builds it again. For a table that is done growing and is only read.
@@ -46,10 +55,10 @@ class GroupTable {
   static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
   void Rebuild(size_t slots);  // a fresh index of `slots` slots over every key
 
-  std::vector<Slot> slots_;
+  GroupVector<Slot> slots_;
   size_t mask_;
-  std::string arena_;
-  std::vector<uint64_t> offsets_;  // key i is arena_[offsets_[i], offsets_[i+1])
+  GroupBytes arena_;
+  GroupVector<uint64_t> offsets_;  // key i is arena_[offsets_[i], offsets_[i+1])
 };
 
 // Group keys are encoded as, per key column, a varint length and the bytes.

@@ -64,6 +64,14 @@ class Partial {
   // their memory limit (ops/group_memory.h) gets kNoGroup: GroupMemoryError().
   uint32_t TryGroup(std::string_view key, uint64_t hash);
   std::string_view key(uint32_t g) const { return table_.key(g); }
+  // Hints that group g is read soon (out of order): PrefetchGroup a few rows
+  // ahead, then PrefetchKey closer (it reads the offset PrefetchGroup fetched).
+  void PrefetchGroup(uint32_t g) const {
+    table_.PrefetchOffset(g);
+    __builtin_prefetch(counts_.data() + g);
+    if (num_aggs_ > 0) __builtin_prefetch(cells_.data() + g * num_aggs_);
+  }
+  void PrefetchKey(uint32_t g) const { table_.PrefetchKey(g); }
   uint64_t& count(uint32_t g) { return counts_[g]; }
   uint64_t count(uint32_t g) const { return counts_[g]; }
   AggCell& cell(uint32_t g, size_t a) { return cells_[g * num_aggs_ + a]; }
@@ -93,8 +101,8 @@ class Partial {
 
   size_t num_aggs_;
   GroupTable table_;
-  std::vector<uint64_t> counts_;
-  std::vector<AggCell> cells_;
+  GroupVector<uint64_t> counts_;
+  GroupVector<AggCell> cells_;
   RowStats stats_;
   GroupMemoryCharge charge_;  // the bytes above, on the process's meter
 };

@@ -8,13 +8,13 @@ require_fanout
 
 D=$TMP/g
 mkdir -p "$D"
-# 60,000 keys: numbers (some equal as values: 7, 7.0, 07), text sharing long
+# 70,000 keys (enough for the parallel sort): numbers (some equal as values: 7, 7.0, 07), text sharing long
 # prefixes, empty keys; counts from 1 to 5, and two key columns.
 "$PY" - "$D/many.csv" <<'EOF2'
 import random, sys
 rnd = random.Random(5)
 keys = [str(i) for i in range(20000)] + [f'{i}.0' for i in range(0, 20000, 97)] + [f'0{i}' for i in range(0, 20000, 89)]
-keys += [f'prefix-shared-{i:06d}' for i in range(20000)] + [f'-{i}.5' for i in range(10000)] + ['', ' ', 'x']
+keys += [f'prefix-shared-{i:06d}' for i in range(40000)] + [f'-{i}.5' for i in range(10000)] + ['', ' ', 'x']
 rows = []
 for k in keys:
     for _ in range(rnd.choice([1, 1, 1, 2, 3, 5])):
@@ -27,7 +27,7 @@ EOF2
 compare_ok count --by k "$D/many.csv"
 compare_ok count --by k,j "$D/many.csv" --threads 2 --range-size 100000
 compare_ok agg --by k --count --sum v --max v "$D/many.csv" --threads 2 --range-size 7777
-for top in 0 1 10 1000 59999 1000000; do
+for top in 0 1 10 1000 70434 1000000; do
   compare_ok count --by k "$D/many.csv" --top "$top" --threads 2 --range-size 200000
 done
 # The reference takes no cluster or memory flags: fanout's runs are checked against
