@@ -155,8 +155,10 @@ class OutputFiles {
     std::smatch m;
     if (!std::regex_match(file, m, kTemp)) return 0;
     if (m[2].matched != m[4].matched) return 0;  // a part has both, an assembly neither
+    long pid = std::stol(m[3]);
+    if (pid > std::numeric_limits<pid_t>::max()) return 0;  // no process of ours had it
     *name = m[1];
-    return std::stol(m[3]);
+    return pid;
   }
 
   std::string dir_;
