@@ -59,6 +59,7 @@ EOF
   touch "$data/.complete"
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fanout-groups.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 bin=$tmp/fanout
@@ -152,7 +153,7 @@ base=${results[3]%% *}  # DuckDB's wall time is the reference
   echo "$csv: $(stat -c %s "$csv") bytes, $(($(wc -l <"$csv") - 1)) rows, $groups distinct keys" \
     "($key_bytes bytes of key text). One run each, page cache warm, $threads threads where a tool takes them."
   echo "Machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)," \
-    "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo). Load before: $(cut -d' ' -f1-3 /proc/loadavg)."
+    "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo). Load before: $load_before."
   if [[ $fanout == build/fanout ]]; then
     echo "fanout: $("$bin" --version), $(git rev-parse --short=10 HEAD)$(git diff --quiet HEAD -- src || echo ' + work tree')."
   else

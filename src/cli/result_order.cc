@@ -25,12 +25,15 @@ bool FieldLess(std::string_view a, std::string_view b) {
 
 // A group's place in the order, as far as its count and a 64-bit prefix of its
 // first key field tell: the prefix never orders two keys the other way round
-// from KeyLess, and keys with equal prefixes are compared in full.
+// from KeyLess, and keys with equal prefixes are compared in full. 16 bytes:
+// the count is held up to 2^32 - 1 (kCountCap); groups counted more (rare)
+// compare their counts from the partial.
 struct Entry {
-  uint64_t count;
   uint64_t prefix;
   uint32_t group;
+  uint32_t count;  // min(count, kCountCap)
 };
+constexpr uint32_t kCountCap = UINT32_MAX;
 
 constexpr uint64_t kTextBit = uint64_t{1} << 63;  // text after every number
 
@@ -54,7 +57,7 @@ uint64_t Prefix(std::string_view field) {
 Entry MakeEntry(const ops::Partial& p, uint32_t g) {
   std::string_view key = p.key(g), first;
   ops::NextKeyField(&key, &first);
-  return Entry{p.count(g), Prefix(first), g};
+  return Entry{Prefix(first), g, static_cast<uint32_t>(std::min<uint64_t>(p.count(g), kCountCap))};
 }
 
 // Result order on entries.
@@ -62,6 +65,9 @@ struct EntryLess {
   const ops::Partial* partial;
   bool operator()(const Entry& a, const Entry& b) const {
     if (a.count != b.count) return a.count > b.count;
+    if (a.count == kCountCap && partial->count(a.group) != partial->count(b.group)) {
+      return partial->count(a.group) > partial->count(b.group);
+    }
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return KeyLess(partial->key(a.group), partial->key(b.group));
   }

@@ -19,8 +19,9 @@ bool KeyLess(std::string_view a, std::string_view b);
 
 // The groups of `partial` in result order, at most `top` of them when top >= 0:
 // O(G log G) for all G groups (on up to `threads` threads), O(G log top) time
-// and O(top) memory with a top. Each comparison reads a precomputed prefix of
-// the first key field (24 bytes per group); key bytes are compared only on ties.
+// and O(top) memory with a top. Each comparison reads the count and a
+// precomputed prefix of the first key field (16 bytes per group); key bytes
+// are compared only on ties.
 std::vector<uint32_t> OrderGroups(const ops::Partial& partial, int64_t top, int threads = 1);
 
 }  // namespace fanout::cli

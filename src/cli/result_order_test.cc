@@ -100,6 +100,20 @@ TEST(OrderGroups, TopIsThePrefixOfTheFullOrder) {
   }
 }
 
+TEST(OrderGroups, CountsAbove32BitsStillOrderExactly) {
+  ops::Partial p(0);
+  const uint64_t big = uint64_t{1} << 32;
+  p.count(p.Group(Key({"a"}))) = big + 1;
+  p.count(p.Group(Key({"b"}))) = big + 7;
+  p.count(p.Group(Key({"c"}))) = big - 1;  // the cap itself
+  p.count(p.Group(Key({"d"}))) = big + 1;
+  p.count(p.Group(Key({"e"}))) = 3;
+  std::vector<std::string> got;
+  for (uint32_t g : OrderGroups(p, -1)) got.push_back(std::string(ops::DecodeKey(p.key(g))[0]));
+  EXPECT_EQ(got, (std::vector<std::string>{"b", "a", "d", "c", "e"}));
+  EXPECT_EQ(OrderGroups(p, -1), PlainOrder(p));
+}
+
 TEST(OrderGroups, NumbersBeforeTextAndCountsFirst) {
   ops::Partial p(0);
   for (const char* k : {"b", "10", "9", "", "a", "-2.5"}) p.count(p.Group(Key({k}))) = 1;
