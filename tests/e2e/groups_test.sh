@@ -24,19 +24,23 @@ with open(sys.argv[1], 'w') as f:
     f.write('k,j,v\n' + ''.join(rows))
 EOF2
 
-compare_ok count --by k "$D/many.csv"
-compare_ok count --by k,j "$D/many.csv" --threads 2 --range-size 100000
-compare_ok agg --by k --count --sum v --max v "$D/many.csv" --threads 2 --range-size 7777
+# The reference is slow on this many groups: it runs once per query, and fanout's
+# runs (splits, --top, workers, a memory limit it stays within) are checked against
+# that answer. The reference's --top N is the first N rows of its full answer.
+run_ref ref count --by k "$D/many.csv"
+[[ $(rc_of ref) == 0 ]] || die "reference failed: $(cat "$TMP/err.ref")"
+check_table ref count --by k "$D/many.csv"
+check_table ref count --by k "$D/many.csv" --threads 2 --range-size 100000
+check_table ref count --by k "$D/many.csv" --workers 2 --range-size 150000
+check_table ref count --by k "$D/many.csv" --max-group-memory 64MiB
 for top in 0 1 10 1000 70434 1000000; do
-  compare_ok count --by k "$D/many.csv" --top "$top" --threads 2 --range-size 200000
+  head -n $((top + 1)) "$TMP/out.ref" >"$TMP/out.top"
+  echo 0 >"$TMP/rc.top"
+  check_table top count --by k "$D/many.csv" --top "$top" --threads 2 --range-size 200000
 done
-# The reference takes no cluster or memory flags: fanout's runs are checked against
-# its answer for the same query.
-run_ref wref count --by k "$D/many.csv"
-check_table wref count --by k "$D/many.csv" --workers 2 --range-size 150000
-check_table wref count --by k "$D/many.csv" --max-group-memory 64MiB
-run_ref tref count --by j,k "$D/many.csv" --top 25
-check_table tref count --by j,k "$D/many.csv" --workers 2 --top 25
+compare_ok count --by k,j "$D/many.csv" --threads 2 --range-size 100000
+check_table ref count --by k,j "$D/many.csv" --workers 2
+compare_ok agg --by k --count --sum v --max v "$D/many.csv" --threads 2 --range-size 7777
 
 # ---- the memory limit ------------------------------------------------------------------
 expect_fail 1 "--max-group-memory" count --by k "$D/many.csv" --max-group-memory 1MiB --quiet
