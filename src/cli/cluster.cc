@@ -44,7 +44,8 @@ Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPi
   RETURN_IF_ERROR(exec::SaveManifest(m));
   if (!quiet) {
     std::fprintf(stderr, "fanout: %zu %s of stage %s staged again from the source, now on %s\n", restaged.size(),
-                 restaged.size() == 1 ? "piece" : "pieces", plan.stage.c_str(), Join(holders, ", ").c_str());
+                 restaged.size() == 1 ? "piece" : "pieces", ForTerminal(plan.stage).c_str(),
+                 ForTerminal(Join(holders, ", ")).c_str());
   }
   return Status::OK();
 }
@@ -246,11 +247,9 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
     PrintWarnings(report);
     return r;
   }
-  // The cause first; then what each worker did, to explain it.
-  if (quiet) return r;
-  std::string explained = *details;
-  while (!explained.empty() && explained.back() == '\n') explained.pop_back();
-  return Status(r.code(), r.message() + "\n" + explained);
+  // The cause first (FailJob); then what each worker did, to explain it.
+  if (!quiet) SetFailureDetails(*details);
+  return r;
 }
 
 }  // namespace fanout::cli

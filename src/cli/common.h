@@ -91,7 +91,8 @@ void ReadAsStaged(const exec::Manifest& m, const std::string& header_flag, exec:
 // again from its source now, and the manifest updated.
 Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet);
 
-// Prints "fanout: MESSAGE" to stderr and ends the command with exit status 1.
+// Prints "fanout: MESSAGE" to stderr (through ForTerminal: a message may quote
+// data or name an object) and ends the command with exit status 1.
 [[noreturn]] void FailJob(const Status& status);
 // The same with exit status 2, for a command line that is wrong.
 [[noreturn]] void FailUsage(const Status& status);
@@ -112,7 +113,7 @@ T OrFail(Result<T> r) {
 // a compression suffix.
 std::string OutputName(const exec::ObjectPlan& object);
 
-// Prints the one-line summary on stderr (unless quiet).
+// Prints the one-line summary on stderr (unless quiet), through ForTerminal.
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra = "");
 

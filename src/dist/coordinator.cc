@@ -645,7 +645,7 @@ class MergePartials final : public ResultHandler {
       if (__builtin_add_overflow(total.stats().rows, part.stats().rows, &rows)) {
         return Status::Corrupt("the workers' results add up to more rows than a 64-bit count holds");
       }
-      total.Merge(part);
+      RETURN_IF_ERROR(total.Merge(std::move(part)));
     }
     return Status::OK();
   }

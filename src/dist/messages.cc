@@ -103,6 +103,7 @@ std::string EncodeJob(const JobSpec& m) {
   e.Str(st.name).Str(st.dir).Str(st.cols).U32(static_cast<uint32_t>(st.where.size()));
   for (const std::string& w : st.where) e.Str(w);
   EncodeScan(st.scan, &e);
+  e.U64(m.max_group_memory);
   return e.Frame(FrameType::kJob);
 }
 
@@ -166,6 +167,7 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
     st.where.push_back(std::move(w));
   }
   ASSIGN_OR_RETURN(st.scan, DecodeScan(&d));
+  ASSIGN_OR_RETURN(m.max_group_memory, d.U64());
   RETURN_IF_ERROR(d.Finish());
   if (!st.name.empty()) RETURN_IF_ERROR(exec::CheckStageName(st.name));
   if (m.kind == JobKind::kStage && st.name.empty()) return Status::Corrupt("a stage job without a stage name");

@@ -52,6 +52,7 @@ struct JobSpec {
   io::RemoteOptions remote;
   uint32_t threads = 0;              // task threads per worker; 0: its cores
   uint32_t idle_timeout_s = 30;      // a worker exits after this long without a frame from the coordinator
+  uint64_t max_group_memory = 0;     // --max-group-memory; 0: each worker's default (ops/group_memory.h)
   // kStage, and any job whose tasks are staged pieces: how pieces are made.
   exec::StageRecipe stage;
 };

@@ -29,6 +29,7 @@
 #include "core/file_write.h"
 #include "core/temp_dir.h"
 #include "dist/messages.h"
+#include "ops/group_memory.h"
 #include "exec/command_task.h"
 #include "exec/query_job.h"
 #include "io/sigv4.h"
@@ -226,6 +227,7 @@ class Worker {
           RETURN_IF_ERROR(PrepareShipping(spec));
         }
         io::SetRemoteOptions(spec.remote);
+        ops::SetGroupMemoryLimit(spec.max_group_memory);
         {
           std::lock_guard<std::mutex> lock(mu_);
           spec_ = std::move(spec);

@@ -48,8 +48,8 @@ uint32_t Aggregator::GroupOf() {
   }
   key_.clear();
   for (size_t slot : key_slots_) AppendKeyField(&key_, csv::Unquote(picker_.field(slot), &scratch_));
-  uint32_t g = out_->Group(key_);
-  if (small) small_keys_.Insert(packed, g);
+  uint32_t g = out_->TryGroup(key_, GroupTable::Hash(key_));
+  if (small && g != Partial::kNoGroup) small_keys_.Insert(packed, g);
   return g;
 }
 
@@ -69,6 +69,7 @@ Status Aggregator::OnRow(const csv::Row& row) {
     if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.Skip(row, non_numeric_reasons_[a]);
   }
   uint32_t g = GroupOf();
+  if (g == Partial::kNoGroup) return GroupMemoryError();
   ++out_->count(g);
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
     const Value& x = values_[a];

@@ -48,7 +48,7 @@ class Aggregator final : public csv::RowSink {
   const SkippedRow* first_skipped() const { return skips_.first(); }
 
  private:
-  uint32_t GroupOf();  // the current row's group, created if new
+  uint32_t GroupOf();  // the current row's group, created if new; kNoGroup past the memory limit
 
   const Query& query_;
   const ResolvedQuery& resolved_;

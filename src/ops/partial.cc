@@ -235,17 +235,43 @@ uint32_t Partial::Group(std::string_view key, uint64_t hash) {
   if (g == counts_.size()) {
     counts_.push_back(0);
     cells_.resize(cells_.size() + num_aggs_);
+    charge_.Set(HeapBytes());
   }
   return g;
 }
 
-void Partial::Merge(const Partial& o) {
+uint32_t Partial::TryGroup(std::string_view key, uint64_t hash) {
+  size_t before = counts_.size();
+  uint32_t g = Group(key, hash);
+  return counts_.size() > before && GroupMemoryOverLimit() ? kNoGroup : g;
+}
+
+Status Partial::Merge(const Partial& o) {
   for (uint32_t g = 0; g < o.num_groups(); ++g) {
-    uint32_t mine = Group(o.key(g));
+    std::string_view key = o.key(g);
+    uint32_t mine = TryGroup(key, GroupTable::Hash(key));
+    if (mine == kNoGroup) return GroupMemoryError();
     counts_[mine] += o.counts_[g];
     for (size_t a = 0; a < num_aggs_; ++a) cell(mine, a).Merge(o.cell(g, a));
   }
   stats_.Merge(o.stats_);
+  return Status::OK();
+}
+
+Status Partial::Merge(Partial&& o) {
+  if (o.num_groups() > num_groups()) std::swap(*this, o);  // merge the smaller one into the bigger
+  Status st = Merge(static_cast<const Partial&>(o));
+  o = Partial(num_aggs_);
+  return st;
+}
+
+size_t Partial::HeapBytes() const {
+  return table_.MemoryBytes() + counts_.capacity() * sizeof(uint64_t) + cells_.capacity() * sizeof(AggCell);
+}
+
+void Partial::ReleaseIndex() {
+  table_.ReleaseIndex();
+  charge_.Set(HeapBytes());
 }
 
 std::string Partial::Serialize() const {

@@ -14,6 +14,7 @@
 #include "core/exact_sum.h"
 #include "core/number.h"
 #include "core/status.h"
+#include "ops/group_memory.h"
 #include "ops/group_table.h"
 #include "ops/query.h"
 
@@ -96,10 +97,23 @@ class Partial {
   size_t num_aggs() const { return num_aggs_; }
   size_t num_groups() const { return counts_.size(); }
 
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
+
   // Returns the id of the group with this encoded key, creating it if new.
   uint32_t Group(std::string_view key, uint64_t hash);
   uint32_t Group(std::string_view key) { return Group(key, GroupTable::Hash(key)); }
+  // The same, but a key that is new while the process's group tables are over
+  // their memory limit (ops/group_memory.h) gets kNoGroup: GroupMemoryError().
+  uint32_t TryGroup(std::string_view key, uint64_t hash);
   std::string_view key(uint32_t g) const { return table_.key(g); }
+  // Hints that group g is read soon (out of order): PrefetchGroup a few rows
+  // ahead, then PrefetchKey closer (it reads the offset PrefetchGroup fetched).
+  void PrefetchGroup(uint32_t g) const {
+    table_.PrefetchOffset(g);
+    __builtin_prefetch(counts_.data() + g);
+    if (num_aggs_ > 0) __builtin_prefetch(cells_.data() + g * num_aggs_);
+  }
+  void PrefetchKey(uint32_t g) const { table_.PrefetchKey(g); }
   uint64_t& count(uint32_t g) { return counts_[g]; }
   uint64_t count(uint32_t g) const { return counts_[g]; }
   AggCell& cell(uint32_t g, size_t a) { return cells_[g * num_aggs_ + a]; }
@@ -108,8 +122,16 @@ class Partial {
   RowStats& stats() { return stats_; }
   const RowStats& stats() const { return stats_; }
 
-  // Adds `o` into this partial. Both must come from the same query.
-  void Merge(const Partial& o);
+  // Adds `o` into this partial. Both must come from the same query. Fails
+  // (GroupMemoryError, with this partial partly merged) when the groups pass the
+  // memory limit. The rvalue form reuses o's table when it is the bigger one
+  // (group ids then change) and leaves `o` empty.
+  Status Merge(const Partial& o);
+  Status Merge(Partial&& o);
+
+  // Frees the group lookup index of a partial that is only read from now on
+  // (its keys stay); a later Group builds it again.
+  void ReleaseIndex();
 
   // A versioned binary encoding (see docs/partial-format.md).
   std::string Serialize() const;
@@ -125,11 +147,14 @@ class Partial {
   Status Check(const Query& query) const;
 
  private:
+  size_t HeapBytes() const;
+
   size_t num_aggs_;
   GroupTable table_;
-  std::vector<uint64_t> counts_;
-  std::vector<AggCell> cells_;
+  GroupVector<uint64_t> counts_;
+  GroupVector<AggCell> cells_;
   RowStats stats_;
+  GroupMemoryCharge charge_;  // the bytes above, on the process's meter
 };
 
 }  // namespace fanout::ops

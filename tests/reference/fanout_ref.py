@@ -608,6 +608,9 @@ def run_select(opts, paths):
             text = opts.delimiter.join(raw[p] for p in pos) + '\n'
         results.append((output_name(path), text + ''.join(lines)))
     os.makedirs(opts.out, exist_ok=True)
+    for name, _ in results:
+        if not opts.overwrite and os.path.exists(os.path.join(opts.out, name)):
+            raise JobError(f'{os.path.join(opts.out, name)} already exists (--overwrite replaces it)')
     for name, text in results:
         tmp = os.path.join(opts.out, '.' + name + '.ref-tmp')
         with open(tmp, 'wb') as f:
@@ -630,7 +633,7 @@ def run_ls(opts, paths):
 VALUE_FLAGS = {'--by', '--sum', '--mean', '--min', '--max', '--where', '--header',
                '--delimiter', '--threads', '--range-size', '--buffer-size', '--max-row',
                '--format', '--top', '--cols', '--out'}
-BOOL_FLAGS = {'--count', '--strict', '--quiet', '--stats'}
+BOOL_FLAGS = {'--count', '--strict', '--quiet', '--stats', '--overwrite'}
 COMMANDS = ('count', 'agg', 'select', 'ls')
 
 
@@ -647,7 +650,7 @@ class Options:
         self.top = None
         self.cols = None
         self.out = None
-        self.count = self.strict = self.stats = False
+        self.count = self.strict = self.stats = self.overwrite = False
 
 
 def parse_args(argv):
