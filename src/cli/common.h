@@ -91,8 +91,13 @@ void ReadAsStaged(const exec::Manifest& m, const std::string& header_flag, exec:
 // again from its source now, and the manifest updated.
 Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet);
 
+// Lines for FailJob to print after the cause of a failure (a cluster job's
+// report of what each worker did).
+void SetFailureDetails(std::string lines);
+
 // Prints "fanout: MESSAGE" to stderr (through ForTerminal: a message may quote
-// data or name an object) and ends the command with exit status 1.
+// data or name an object), then the failure details if set, and ends the
+// command with exit status 1.
 [[noreturn]] void FailJob(const Status& status);
 // The same with exit status 2, for a command line that is wrong.
 [[noreturn]] void FailUsage(const Status& status);
