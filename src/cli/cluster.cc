@@ -19,8 +19,12 @@ namespace fanout::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
-void OnSignal(int) { g_interrupted.store(true); }
+void OnSignal(int sig) {
+  g_signal.store(sig);
+  g_interrupted.store(true);
+}
 
 // Notes in the stage's manifest where its re-made pieces are now.
 Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPiece>& restaged, bool quiet) {
@@ -40,7 +44,8 @@ Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPi
   RETURN_IF_ERROR(exec::SaveManifest(m));
   if (!quiet) {
     std::fprintf(stderr, "fanout: %zu %s of stage %s staged again from the source, now on %s\n", restaged.size(),
-                 restaged.size() == 1 ? "piece" : "pieces", plan.stage.c_str(), Join(holders, ", ").c_str());
+                 restaged.size() == 1 ? "piece" : "pieces", ForTerminal(plan.stage).c_str(),
+                 ForTerminal(Join(holders, ", ")).c_str());
   }
   return Status::OK();
 }
@@ -144,6 +149,7 @@ Result<dist::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan
   o.connect_timeout_s = f.connect_timeout;
   o.allow_missing_hosts = f.allow_missing_hosts;
   o.scheduler.max_attempts = f.max_attempts;
+  o.scheduler.max_command_attempts = f.command_attempts;
   o.scheduler.backups = !f.no_backups;
   o.interrupted = &g_interrupted;
   return o;
@@ -233,7 +239,7 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
   Status recorded = RecordRestaged(plan, report.restaged, quiet);
   if (g_interrupted.load()) {
     std::fprintf(stderr, "fanout: interrupted; every worker was stopped\n");
-    throw CLI::RuntimeError(130);
+    throw CLI::RuntimeError(128 + g_signal.load());  // 130 for Ctrl-C, 143 for SIGTERM
   }
   if (r.ok()) r = recorded;
   *summary_extra = ", " + CountOf(report.workers.size(), "worker");
@@ -242,11 +248,9 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
     PrintClusterWarnings(report);
     return r;
   }
-  // The cause first; then what each worker did, to explain it.
-  if (quiet) return r;
-  std::string explained = *details;
-  while (!explained.empty() && explained.back() == '\n') explained.pop_back();
-  return Status(r.code(), r.message() + "\n" + explained);
+  // The cause first (FailJob); then what each worker did, to explain it.
+  if (!quiet) SetFailureDetails(*details);
+  return r;
 }
 
 }  // namespace fanout::cli

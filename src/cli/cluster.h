@@ -23,6 +23,7 @@ struct ClusterFlags {
   int heartbeat_timeout = 10;
   int connect_timeout = 15;
   int max_attempts = 4;
+  int command_attempts = 2;  // fanout run's --command-attempts (no flag elsewhere)
   bool no_backups = false;
   bool allow_missing_hosts = false;
 

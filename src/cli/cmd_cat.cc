@@ -1,11 +1,13 @@
 // fanout cat: the objects' bytes on stdout, one after another — the same
 // reading path as every other command, for pipes into other tools.
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/output.h"
 #include "io/object_store.h"
 #include "io/remote.h"
 
@@ -30,6 +32,12 @@ Result<std::unique_ptr<io::ByteStream>> Open(const io::ObjectInfo& object, bool 
   return io::OpenContent(object, c);
 }
 
+// Writes all of `bytes` to stdout; StdoutFailed when that fails.
+Status Put(std::string_view bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size()) return Status::OK();
+  return StdoutFailed(errno ? errno : EIO);
+}
+
 Status Copy(io::ByteStream* s, std::vector<char>* buf) {
   for (;;) {
     std::optional<Result<std::string_view>> view = s->ReadView();
@@ -37,18 +45,17 @@ Status Copy(io::ByteStream* s, std::vector<char>* buf) {
       RETURN_IF_ERROR(view->status());
       std::string_view bytes = **view;
       if (bytes.empty()) return Status::OK();
-      if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {
-        return Status::IoError("writing to standard output failed");
-      }
+      RETURN_IF_ERROR(Put(bytes));
       continue;
     }
     ASSIGN_OR_RETURN(size_t got, s->Read(buf->data(), buf->size()));
     if (got == 0) return Status::OK();
-    if (std::fwrite(buf->data(), 1, got, stdout) != got) return Status::IoError("writing to standard output failed");
+    RETURN_IF_ERROR(Put(std::string_view(buf->data(), got)));
   }
 }
 
 void Run(const CatFlags& f) {
+  CatchSigpipe();
   io::RemoteOptions remote = f.remote;
   if (remote.connections > 0) remote.parts_in_flight = remote.connections;  // one object at a time: all of them
   io::SetRemoteOptions(remote);
@@ -63,7 +70,7 @@ void Run(const CatFlags& f) {
     Status st = Copy(s.get(), &buf);
     if (!st.ok()) FailJob(st);
   }
-  if (std::fflush(stdout) != 0) FailJob(Status::IoError("writing to standard output failed"));
+  OrFail(CloseStdout());
 }
 
 }  // namespace

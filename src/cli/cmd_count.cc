@@ -8,7 +8,9 @@
 #include "cli/cluster.h"
 #include "cli/common.h"
 #include "cli/output.h"
+#include "core/bytes.h"
 #include "core/progress.h"
+#include "core/strings.h"
 #include "dist/messages.h"
 #include "exec/query_job.h"
 
@@ -26,6 +28,7 @@ struct AggFlags {
   std::vector<std::string> sum, mean, min, max;
   std::string format;
   int64_t top = -1;  // -1: every row
+  uint64_t max_group_memory = 0;  // 0: the default (ops/group_memory.h)
   ClusterFlags cluster;
 };
 
@@ -45,11 +48,23 @@ dist::JobSpec MakeJob(const AggFlags& f, bool is_agg, const ReadSetup& setup) {
   job.scan = setup.scan;
   job.remote = f.common.remote;
   job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  job.max_group_memory = f.max_group_memory;
   return job;
+}
+
+// Prints the result on stdout and checks that all of it got there; the
+// partial is only read from here on.
+void PrintResult(const ops::Query& query, ops::Partial* total, int64_t top, Format format, int threads) {
+  total->ReleaseIndex();  // its memory serves the sort instead
+  ResultRows rows(query, *total, top, threads);
+  OrFail(WriteResult(rows, format, stdout, "standard output"));
+  OrFail(CloseStdout());
 }
 
 void Run(const AggFlags& f, bool is_agg) {
   auto start = std::chrono::steady_clock::now();
+  CatchSigpipe();
+  ops::SetGroupMemoryLimit(f.max_group_memory);
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
   dist::JobSpec job = MakeJob(f, is_agg, *setup);
@@ -71,12 +86,10 @@ void Run(const AggFlags& f, bool is_agg) {
   if (f.cluster.enabled()) {
     ops::Partial total = OrFail(RunCluster(f.cluster, plan, job, query->aggs.size(), f.common.threads,
                                            f.common.quiet, &extra, &details));
-    ResultTable table = BuildResult(*query, total, f.top);
-    WriteResult(table, *format, stdout);
-    std::fflush(stdout);
+    PrintResult(*query, &total, f.top, *format, setup->threads);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     PrintSummary(f.common.quiet, plan, total.stats(), secs, extra);
-    if (!f.common.quiet) std::fputs(details.c_str(), stderr);
+    if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
     return;
   }
   exec::Progress progress;
@@ -92,9 +105,7 @@ void Run(const AggFlags& f, bool is_agg) {
     total = OrFail(exec::RunQueryJob(plan, *query, jo));
   }
   PrintWarnings(warnings.Lines());
-  ResultTable table = BuildResult(*query, total, f.top);
-  WriteResult(table, *format, stdout);
-  std::fflush(stdout);
+  PrintResult(*query, &total, f.top, *format, setup->threads);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, total.stats(), secs);
 }
@@ -106,6 +117,17 @@ CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f)
   sub->add_option("--format", f->format, "Output: table|csv|json (default: table on a terminal, csv otherwise)");
   sub->add_option("--top", f->top, "Print only the first N rows (0: only the header)")
       ->check(WholeNumber(0, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
+  sub->add_option_function<std::string>(
+      "--max-group-memory",
+      [f](const std::string& text) {
+        Result<uint64_t> n = ParseByteSize(text);
+        if (!n.ok() || *n == 0) {
+          throw CLI::ValidationError("--max-group-memory", "expected a positive size like 16GiB, not '" + text + "'");
+        }
+        f->max_group_memory = *n;
+      },
+      "Memory the group tables of each process may use; more groups are an error (default: half of the "
+      "machine's memory)");
   AddClusterFlags(sub, &f->cluster);
   return sub;
 }

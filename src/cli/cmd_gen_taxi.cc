@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/bytes.h"
+#include "core/strings.h"
 #include "gen/taxi.h"
 
 namespace fanout::cli {
@@ -62,7 +63,7 @@ gen::GenOptions ToOptions(const GenTaxiFlags& f) {
 }
 
 [[noreturn]] void Fail(const Status& st) {
-  std::fprintf(stderr, "fanout: %s\n", st.message().c_str());
+  std::fprintf(stderr, "fanout: %s\n", ForTerminal(st.message()).c_str());
   throw CLI::RuntimeError(1);
 }
 

@@ -3,7 +3,9 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/output.h"
 #include "core/bytes.h"
+#include "core/strings.h"
 #include "io/object_store.h"
 #include "io/remote.h"
 
@@ -17,17 +19,20 @@ struct LsFlags {
 };
 
 void Run(const LsFlags& f) {
+  CatchSigpipe();
   io::SetRemoteOptions(f.remote);
   std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
   uint64_t total = 0;
-  // Exact bytes for scripts, then the same for people.
+  // Exact bytes for scripts, then the same for people; names as ForTerminal
+  // shows them (a key may hold a newline or an escape sequence).
   for (const io::ObjectInfo& o : objects) {
     std::printf("%14llu  %9s  %s\n", static_cast<unsigned long long>(o.size), FormatBytes(o.size).c_str(),
-                o.url.c_str());
+                ForTerminal(o.url).c_str());
     total += o.size;
   }
   std::printf("%14llu  %9s  total (%zu %s)\n", static_cast<unsigned long long>(total), FormatBytes(total).c_str(),
               objects.size(), objects.size() == 1 ? "object" : "objects");
+  OrFail(CloseStdout());
 }
 
 }  // namespace

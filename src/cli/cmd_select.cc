@@ -1,5 +1,7 @@
 // fanout select: the selected columns of every kept row, one output file per input.
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,11 +13,13 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 
 #include "cli/commands.h"
-#include "core/file_write.h"
 #include "cli/common.h"
+#include "cli/temp_files.h"
+#include "core/file_write.h"
 #include "core/progress.h"
 #include "exec/local_executor.h"
 #include "exec/query_job.h"
@@ -31,16 +35,13 @@ struct SelectFlags {
   CommonFlags common;
   std::string cols;
   std::string out;
+  bool overwrite = false;
 };
 
-Status AppendFile(const std::string& from, const std::string& to) {
+// Appends the file `from` to `fd` (the file `to`).
+Status AppendFile(const std::string& from, int fd, const std::string& to) {
   int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return ErrnoError(from, "cannot open");
-  int out = ::open(to.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (out < 0) {
-    ::close(in);
-    return ErrnoError(to, "cannot open");
-  }
   constexpr size_t kCopyChunk = 1 << 20;
   std::string buf(kCopyChunk, '\0');
   Status st;
@@ -49,13 +50,15 @@ Status AppendFile(const std::string& from, const std::string& to) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) st = ErrnoError(from, "read failed");
     if (n <= 0) break;
-    st = WriteAll(out, to, std::string_view(buf.data(), static_cast<size_t>(n)));
+    st = WriteAll(fd, to, std::string_view(buf.data(), static_cast<size_t>(n)));
     if (!st.ok()) break;
   }
   ::close(in);
-  if (::close(out) != 0 && st.ok()) st = ErrnoError(to, "write failed");
   return st;
 }
+
+// Whether process `pid` is alive on this machine (or might be: not ours to ask).
+bool ProcessAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
 struct PartOutput final : exec::TaskOutput {
   std::string path;
@@ -63,64 +66,105 @@ struct PartOutput final : exec::TaskOutput {
 };
 
 // Owns the output files: task parts, their assembly in order, and cleanup.
+// Temporary names start with a dot and the output's name and hold the writing
+// process's id: ".NAME.partK.tmpPID.N" (range K of the object, attempt N) and
+// ".NAME.tmpPID" (the parts put together). A later run removes those of a
+// process that is gone.
 class OutputFiles {
  public:
-  OutputFiles(std::string dir, const exec::Plan& plan) : dir_(std::move(dir)), plan_(plan) {}
-  ~OutputFiles() {
-    for (const std::string& p : temps_) ::unlink(p.c_str());
-  }
+  OutputFiles(std::string dir, const exec::Plan& plan, TempFiles* temps)
+      : dir_(std::move(dir)), plan_(plan), temps_(temps) {}
 
-  Status CheckNames() {
+  Status CheckNames(bool overwrite) {
     std::map<std::string, std::string> seen;
+    std::vector<std::string> existing;
     for (const auto& o : plan_.objects) {
       auto [it, fresh] = seen.emplace(OutputName(o), o.info.url);
       if (!fresh) {
         return Status::InvalidArgument(o.info.url + " and " + it->second + " would both be written to " +
-                                       (fs::path(dir_) / it->first).string());
+                                       FinalPath(it->first));
       }
+      if (!overwrite && ::access(FinalPath(it->first).c_str(), F_OK) == 0) existing.push_back(FinalPath(it->first));
     }
-    return Status::OK();
+    if (existing.empty()) return Status::OK();
+    std::string more = existing.size() == 1 ? "" : " (and " + std::to_string(existing.size() - 1) + " more)";
+    return Status::InvalidArgument(existing[0] + more + " already exists; --overwrite replaces the outputs");
+  }
+
+  // Removes the temporaries of earlier runs for these outputs whose process is
+  // no longer running (interrupted, killed, or a machine that went down).
+  void RemoveStale() {
+    std::set<std::string> names;
+    for (const auto& o : plan_.objects) names.insert(OutputName(o));
+    DIR* d = ::opendir(dir_.c_str());
+    if (d == nullptr) return;
+    while (dirent* e = ::readdir(d)) {
+      std::string name;
+      long pid = TempOwner(e->d_name, &name);
+      bool gone = pid == ::getpid() || !ProcessAlive(pid);  // (none of ours exists yet)
+      if (pid > 0 && names.count(name) > 0 && gone) ::unlink((fs::path(dir_) / e->d_name).c_str());
+    }
+    ::closedir(d);
   }
 
   std::string PartPath(const exec::Task& t) {
-    std::string p = (fs::path(dir_) / ("." + OutputName(plan_.objects[t.object]))).string() + ".part" +
-                    std::to_string(t.range) + ".tmp" + std::to_string(::getpid()) + "." + std::to_string(counter_++);
-    std::lock_guard<std::mutex> lock(mu_);
-    temps_.insert(p);
+    std::string p = TempPrefix(t) + ".part" + std::to_string(t.range) + ".tmp" + std::to_string(::getpid()) + "." +
+                    std::to_string(counter_++);
+    temps_->Add(p);
     return p;
   }
 
-  // Parts of one object arrive in range order; the last one completes the file.
+  // Parts of one object arrive in range order; the last one completes the file,
+  // synced and renamed into place (FinishTempFile).
   Status Commit(const exec::Task& t, const std::string& part) {
-    std::string final_path = (fs::path(dir_) / OutputName(plan_.objects[t.object])).string();
-    std::string assembling = final_path + ".tmp" + std::to_string(::getpid());
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      temps_.insert(assembling);
-    }
-    if (t.range == 0) {
+    std::string final_path = FinalPath(OutputName(plan_.objects[t.object]));
+    std::string assembling = t.ranges == 1 ? part : TempPrefix(t) + ".tmp" + std::to_string(::getpid());
+    if (t.range == 0 && t.ranges > 1) {
+      temps_->Add(assembling);
       if (::rename(part.c_str(), assembling.c_str()) != 0) return ErrnoError(assembling, "cannot rename");
-    } else {
-      RETURN_IF_ERROR(AppendFile(part, assembling));
-      ::unlink(part.c_str());
+      temps_->Forget(part);
+      return Status::OK();
     }
-    Forget(part);
-    if (t.range + 1 < t.ranges) return Status::OK();
-    if (::rename(assembling.c_str(), final_path.c_str()) != 0) return ErrnoError(final_path, "cannot rename");
-    Forget(assembling);
-    return Status::OK();
+    int fd = ::open(assembling.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return ErrnoError(assembling, "cannot open");
+    Status st;
+    if (t.range > 0) {
+      st = AppendFile(part, fd, assembling);
+      ::unlink(part.c_str());
+      temps_->Forget(part);
+    }
+    if (t.range + 1 < t.ranges) {
+      if (::close(fd) != 0 && st.ok()) st = ErrnoError(assembling, "write failed");
+      return st;
+    }
+    st = FinishTempFile(fd, assembling, final_path, std::move(st));
+    temps_->Forget(assembling);
+    return st;
   }
 
  private:
-  void Forget(const std::string& p) {
-    std::lock_guard<std::mutex> lock(mu_);
-    temps_.erase(p);
+  std::string FinalPath(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+  std::string TempPrefix(const exec::Task& t) const {
+    return (fs::path(dir_) / ("." + OutputName(plan_.objects[t.object]))).string();
   }
+
+  // The process id in a temporary name of ours, with the output's name in
+  // *name; 0 for any other name.
+  static long TempOwner(const std::string& file, std::string* name) {
+    static const std::regex kTemp(R"(^\.(.+?)(\.part[0-9]+)?\.tmp([0-9]{1,10})(\.[0-9]+)?$)");
+    std::smatch m;
+    if (!std::regex_match(file, m, kTemp)) return 0;
+    if (m[2].matched != m[4].matched) return 0;  // a part has both, an assembly neither
+    long pid = std::stol(m[3]);
+    if (pid > std::numeric_limits<pid_t>::max()) return 0;  // no process of ours had it
+    *name = m[1];
+    return pid;
+  }
+
   std::string dir_;
   const exec::Plan& plan_;
+  TempFiles* temps_;
   std::atomic<uint64_t> counter_{0};
-  std::mutex mu_;
-  std::set<std::string> temps_;
 };
 
 Result<std::unique_ptr<exec::TaskOutput>> RunPart(const exec::Plan& plan, const exec::Task& task, csv::RangeStart start,
@@ -151,6 +195,7 @@ Result<std::unique_ptr<exec::TaskOutput>> RunPart(const exec::Plan& plan, const 
 
 void Run(const SelectFlags& f) {
   auto start = std::chrono::steady_clock::now();
+  TempFiles temps;  // before any thread starts
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
   ops::Query query;
@@ -163,9 +208,10 @@ void Run(const SelectFlags& f) {
   std::error_code ec;
   fs::create_directories(f.out, ec);
   if (ec) FailJob(Status::IoError(f.out + ": cannot create directory: " + ec.message()));
-  OutputFiles files(f.out, plan);
-  Status names = files.CheckNames();
+  OutputFiles files(f.out, plan, &temps);
+  Status names = files.CheckNames(f.overwrite);
   if (!names.ok()) FailJob(names);
+  files.RemoveStale();
 
   exec::ObjectHeaders headers(plan, setup->scan);
   exec::Progress progress;
@@ -211,6 +257,7 @@ void AddSelectCommand(CLI::App& app) {
       "  fanout select --cols passenger_count,trip_distance --where 'trip_distance > 10' data/ --out far/");
   sub->add_option("--cols", flags.cols, "Columns to keep: indices, ranges (1-5) and names, comma-separated")->required();
   sub->add_option("--out", flags.out, "Directory for the output files (created if missing)")->required();
+  sub->add_flag("--overwrite", flags.overwrite, "Replace output files that exist already (else that is an error)");
   AddCommonFlags(sub, &flags.common);
   sub->callback([] { Run(flags); });
 }

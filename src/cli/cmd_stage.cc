@@ -68,7 +68,7 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
         failed.push_back(h);
         problems += "; " + st.message();
       } else if (!kept.empty() && !quiet) {
-        std::fprintf(stderr, "fanout: kept %s\n", kept.c_str());
+        std::fprintf(stderr, "fanout: kept %s\n", ForTerminal(kept).c_str());
       }
       continue;
     }
@@ -277,7 +277,7 @@ void Stage(const StageFlags& f) {
                ", staged as stage://" + f.as + ": " + std::to_string(m.pieces.size()) +
                    (m.pieces.size() == 1 ? " piece, " : " pieces, ") +
                    FormatBytes(PieceBytes(m)) + " on " + (on.empty() ? "-" : on) + extra);
-  if (!f.common.quiet) std::fputs(details.c_str(), stderr);
+  if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
 }
 
 void Run(const StageFlags& f) {
@@ -288,7 +288,7 @@ void Run(const StageFlags& f) {
     if (Status st = exec::CheckStageName(r.name); !st.ok()) FailUsage(st);
     std::string kept;
     OrFail(exec::RemovePieceDir(r, &kept));
-    if (!kept.empty()) std::fprintf(stderr, "fanout: kept %s\n", kept.c_str());
+    if (!kept.empty()) std::fprintf(stderr, "fanout: kept %s\n", ForTerminal(kept).c_str());
     return;
   }
   if (f.list) return List();

@@ -81,7 +81,9 @@ CLI::Validator ByteSizeIn(uint64_t lo, uint64_t hi) {
 }
 
 void AddCommonFlags(CLI::App* sub, CommonFlags* f, const std::string& input_help) {
-  sub->add_option("--where", f->where, "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=); repeatable, ANDed")
+  sub->add_option("--where", f->where,
+                  "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=; VALUE a number, or 'text' in "
+                  "quotes); repeatable, ANDed")
       ->allow_extra_args(false);
   sub->add_option("--header", f->header, "Is each object's first row a header: auto|yes|no")
       ->capture_default_str();
@@ -269,19 +271,26 @@ Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet) {
     RETURN_IF_ERROR(exec::SaveManifest(*m));
     if (!quiet) {
       std::fprintf(stderr, "fanout: %zu %s of stage %s %s missing here: staged again from the source\n", remade,
-                   remade == 1 ? "piece" : "pieces", plan->stage.c_str(), remade == 1 ? "was" : "were");
+                   remade == 1 ? "piece" : "pieces", ForTerminal(plan->stage).c_str(), remade == 1 ? "was" : "were");
     }
   }
   return Status::OK();
 }
 
+namespace {
+std::string g_failure_details;  // the command's one thread sets and prints it
+}  // namespace
+
+void SetFailureDetails(std::string lines) { g_failure_details = std::move(lines); }
+
 void FailJob(const Status& status) {
-  std::fprintf(stderr, "fanout: %s\n", status.message().c_str());
+  std::fprintf(stderr, "fanout: %s\n", ForTerminal(status.message()).c_str());
+  std::fputs(ForTerminalLines(g_failure_details).c_str(), stderr);
   throw CLI::RuntimeError(1);
 }
 
 void FailUsage(const Status& status) {
-  std::fprintf(stderr, "fanout: %s\n", status.message().c_str());
+  std::fprintf(stderr, "fanout: %s\n", ForTerminal(status.message()).c_str());
   throw CLI::RuntimeError(2);
 }
 
@@ -319,7 +328,7 @@ void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats
   line += extra;
   double rate = seconds > 0 ? static_cast<double>(plan.total_bytes) / seconds : 0;
   line += ", " + FormatSeconds(seconds) + ", " + FormatBytes(static_cast<uint64_t>(rate)) + "/s";
-  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fprintf(stderr, "%s\n", ForTerminal(line).c_str());
 }
 
 }  // namespace fanout::cli

@@ -91,7 +91,13 @@ void ReadAsStaged(const exec::Manifest& m, const std::string& header_flag, exec:
 // again from its source now, and the manifest updated.
 Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet);
 
-// Prints "fanout: MESSAGE" to stderr and ends the command with exit status 1.
+// Lines for FailJob to print after the cause of a failure (a cluster job's
+// report of what each worker did).
+void SetFailureDetails(std::string lines);
+
+// Prints "fanout: MESSAGE" to stderr (through ForTerminal: a message may quote
+// data or name an object), then the failure details if set, and ends the
+// command with exit status 1.
 [[noreturn]] void FailJob(const Status& status);
 // The same with exit status 2, for a command line that is wrong.
 [[noreturn]] void FailUsage(const Status& status);
@@ -116,7 +122,7 @@ std::string OutputName(const exec::ObjectPlan& object);
 // noticed that leaves the answer exact but that the user must hear of.
 void PrintWarnings(const std::vector<std::string>& warnings);
 
-// Prints the one-line summary on stderr (unless quiet).
+// Prints the one-line summary on stderr (unless quiet), through ForTerminal.
 void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats, double seconds,
                   const std::string& extra = "");
 

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "core/strings.h"
 #include "csv/kernel.h"
 
 namespace {
@@ -145,8 +146,8 @@ int main(int argc, char** argv) {
       known = known || sub->get_name() == argv[1];
     }
     if (!known) {
-      std::fprintf(stderr, "fanout: unknown command '%s' (commands: %s)\nRun 'fanout --help' for usage.\n", argv[1],
-                   names.c_str());
+      std::fprintf(stderr, "fanout: unknown command '%s' (commands: %s)\nRun 'fanout --help' for usage.\n",
+                   fanout::ForTerminal(argv[1]).c_str(), names.c_str());
       return 2;
     }
     std::string unknown = UnknownOption(app.get_subcommand(argv[1]), argc, argv, 2);
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
         return app.exit(e);
       }
       std::fprintf(stderr, "fanout: %s\nRun 'fanout --help' or 'fanout COMMAND --help' for usage.\n",
-                   e.what());
+                   fanout::ForTerminal(e.what()).c_str());
       return 2;
     }
     return app.exit(e);

@@ -1,64 +1,79 @@
 #include "cli/output.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <numeric>
 
+#include "cli/result_order.h"
 #include "core/bytes.h"
 #include "core/number.h"
+#include "core/parallel.h"
+#include "core/strings.h"
 
 namespace fanout::cli {
 
 namespace {
 
-// Key fields order numbers first (by value), then other text (by bytes): a
-// total order, whatever the data holds.
-bool FieldLess(std::string_view a, std::string_view b) {
-  double x, y;
-  bool na = ParseDouble(a, &x), nb = ParseDouble(b, &y);
-  if (na != nb) return na;
-  if (na && x != y) return x < y;
-  return a < b;
-}
-
-bool KeyLess(std::string_view a, std::string_view b) {
-  std::vector<std::string_view> fa = ops::DecodeKey(a), fb = ops::DecodeKey(b);
-  for (size_t i = 0; i < fa.size() && i < fb.size(); ++i) {
-    if (FieldLess(fa[i], fb[i])) return true;
-    if (FieldLess(fb[i], fa[i])) return false;
-  }
-  return fa.size() < fb.size();
-}
+constexpr char kStdoutName[] = "standard output";
+// How far ahead ResultRows::Row fetches a group's count and key offset, and
+// its key bytes (which need the offset).
+constexpr size_t kPrefetchGroupRows = 32, kPrefetchKeyRows = 16;
+// Rows formatted by one thread at a time before they are written, for CSV and JSON.
+constexpr size_t kRowsPerBlock = 16384;
 
 Cell Number(std::string text) { return Cell{std::move(text), true, false}; }
 
+// A mean is finite for every set of numbers fanout reads (it lies between their
+// extremes). One that is not — only an inconsistent partial could give it —
+// prints as its first 17 digits, so that every output format still holds a number.
+std::string MeanText(const ops::AggCell& c) {
+  constexpr size_t kMeanDigits = 17;
+  double m = c.Mean();
+  if (std::isfinite(m)) return FormatDouble(m);
+  return FormatDecimal(DivideToDecimal(c.Sum(), c.n, kMeanDigits));
+}
+
+// Sums, minima and maxima are exact decimals; means are doubles (docs/cli.md).
 Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
   if (c.n == 0) return Cell{"", false, true};
   switch (spec.kind) {
     case ops::AggKind::kSum:
-      return Number(c.inexact == 0 ? FormatScaledDecimal(c.exact) : FormatDouble(c.Sum()));
+      return Number(c.wide ? FormatDecimal(c.Sum()) : FormatScaledDecimal(c.exact));
     case ops::AggKind::kMean:
-      return Number(FormatDouble(c.Sum() / static_cast<double>(c.n)));
+      return Number(MeanText(c));
     case ops::AggKind::kMin:
-      return Number(FormatDouble(c.min));
+      return Number(c.wide ? FormatDecimal(c.Min()) : FormatScaledDecimal(c.min));
     case ops::AggKind::kMax:
-      return Number(FormatDouble(c.max));
+      return Number(c.wide ? FormatDecimal(c.Max()) : FormatScaledDecimal(c.max));
   }
   return Cell{};
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
+// A CSV field, quoted the minimal RFC 4180 way (as Python's csv.writer does):
+// only when it holds a comma, a quote or a line end; quotes inside are doubled.
+// Every other byte (NUL, ESC, DEL, spaces) is written as it is, and Python's
+// csv module and DuckDB read it back exactly.
+void AppendCsvField(std::string* out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(s);
+    return;
   }
-  return out + "\"";
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
 }
 
-// A JSON string; bytes that are not valid UTF-8 become U+FFFD.
+// A JSON string; control bytes and DEL as \u escapes, bytes that are not valid
+// UTF-8 as U+FFFD.
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
@@ -67,7 +82,7 @@ std::string JsonString(const std::string& s) {
       out += '\\';
       out += static_cast<char>(c);
       ++i;
-    } else if (c < 0x20) {
+    } else if (c < 0x20 || c == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out += buf;
@@ -99,59 +114,145 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
-void WriteCsv(const ResultTable& t, std::FILE* out) {
-  for (size_t i = 0; i < t.columns.size(); ++i) std::fprintf(out, "%s%s", i ? "," : "", CsvField(t.columns[i]).c_str());
-  std::fputc('\n', out);
-  for (const auto& row : t.rows) {
-    for (size_t i = 0; i < row.size(); ++i) std::fprintf(out, "%s%s", i ? "," : "", CsvField(row[i].text).c_str());
-    std::fputc('\n', out);
+// Writes whole lines to a stream and remembers the first failure's errno.
+class LineWriter {
+ public:
+  explicit LineWriter(std::FILE* out) : out_(out) {}
+  bool Put(const std::string& line) {
+    if (err_ == 0 && std::fwrite(line.data(), 1, line.size(), out_) != line.size()) err_ = errno ? errno : EIO;
+    return err_ == 0;
   }
-}
+  // Flushes; the first error of all the writes, or 0.
+  int Finish() {
+    if (err_ == 0 && std::fflush(out_) != 0) err_ = errno ? errno : EIO;
+    return err_;
+  }
 
-void WriteJson(const ResultTable& t, std::FILE* out) {
-  std::fputs("[", out);
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    std::fputs(r ? ",\n  {" : "\n  {", out);
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      const Cell& c = t.rows[r][i];
-      std::string v = c.null ? "null" : c.number ? c.text : JsonString(c.text);
-      std::fprintf(out, "%s%s: %s", i ? ", " : "", JsonString(t.columns[i]).c_str(), v.c_str());
+ private:
+  std::FILE* out_;
+  int err_ = 0;
+};
+
+// Rows [lo, hi) as CSV lines, appended to *out.
+void CsvRows(const ResultRows& rows, size_t lo, size_t hi, std::string* out) {
+  std::vector<Cell> cells;
+  for (size_t r = lo; r < hi; ++r) {
+    rows.Row(r, &cells);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendCsvField(out, cells[i].text);
     }
-    std::fputs("}", out);
+    out->push_back('\n');
   }
-  std::fputs(t.rows.empty() ? "]\n" : "\n]\n", out);
 }
 
-// Counts get thousands separators in tables; other numbers print as they are.
+// Rows [lo, hi) as JSON objects (each after its separator), appended to *out.
+void JsonRows(const ResultRows& rows, const std::vector<std::string>& labels, size_t lo, size_t hi,
+              std::string* out) {
+  std::vector<Cell> cells;
+  for (size_t r = lo; r < hi; ++r) {
+    rows.Row(r, &cells);
+    *out += r ? ",\n  {" : "\n  {";
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const Cell& c = cells[i];
+      *out += (i ? ", " : "") + labels[i] + ": " + (c.null ? "null" : c.number ? c.text : JsonString(c.text));
+    }
+    *out += "}";
+  }
+}
+
+// Formats the rows in blocks, `threads` blocks at a time (format(lo, hi, out)
+// appends rows [lo, hi) to *out), and writes the blocks in order. Returns false
+// at the first failed write.
+template <typename FormatFn>
+bool WriteBlocks(const ResultRows& rows, int threads, LineWriter* w, const FormatFn& format) {
+  size_t n = rows.size(), t = static_cast<size_t>(std::max(1, threads));
+  std::vector<std::string> blocks(t);
+  for (size_t start = 0; start < n; start += t * kRowsPerBlock) {
+    size_t used = std::min(t, (n - start + kRowsPerBlock - 1) / kRowsPerBlock);
+    ParallelFor(used, [&](size_t b) {
+      size_t lo = start + b * kRowsPerBlock;
+      blocks[b].clear();
+      format(lo, std::min(n, lo + kRowsPerBlock), &blocks[b]);
+    });
+    for (size_t b = 0; b < used; ++b) {
+      if (!w->Put(blocks[b])) return false;
+    }
+  }
+  return true;
+}
+
+int WriteCsv(const ResultRows& rows, int threads, LineWriter* w) {
+  std::string line;
+  for (size_t i = 0; i < rows.columns().size(); ++i) {
+    if (i > 0) line += ',';
+    AppendCsvField(&line, rows.columns()[i]);
+  }
+  if (w->Put(line + "\n")) {
+    WriteBlocks(rows, threads, w, [&](size_t lo, size_t hi, std::string* out) { CsvRows(rows, lo, hi, out); });
+  }
+  return w->Finish();
+}
+
+int WriteJson(const ResultRows& rows, int threads, LineWriter* w) {
+  std::vector<std::string> labels;
+  for (const std::string& c : rows.columns()) labels.push_back(JsonString(c));
+  if (w->Put("[") &&
+      WriteBlocks(rows, threads, w, [&](size_t lo, size_t hi, std::string* out) { JsonRows(rows, labels, lo, hi, out); })) {
+    w->Put(rows.size() == 0 ? "]\n" : "\n]\n");
+  }
+  return w->Finish();
+}
+
+// A cell as a table shows it: counts with thousands separators, control bytes
+// escaped (ForTerminal).
 std::string TableText(const std::string& column, const Cell& c) {
-  if (column == "count" && c.number) return FormatThousands(std::stoull(c.text));
-  return c.text;
+  if (c.null) return "";
+  bool digits = !c.text.empty() && c.text.find_first_not_of("0123456789") == std::string::npos;
+  if (column == "count" && c.number && digits) return FormatThousands(std::stoull(c.text));
+  return ForTerminal(c.text);
 }
 
-void WriteTable(const ResultTable& t, std::FILE* out) {
-  std::vector<size_t> width(t.columns.size());
-  for (size_t i = 0; i < t.columns.size(); ++i) width[i] = t.columns[i].size();
-  for (const auto& row : t.rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], TableText(t.columns[i], row[i]).size());
+int WriteTable(const ResultRows& rows, LineWriter* w) {
+  size_t ncols = rows.columns().size();
+  std::vector<std::string> labels;
+  std::vector<size_t> width(ncols);
+  for (size_t i = 0; i < ncols; ++i) {
+    labels.push_back(ForTerminal(rows.columns()[i]));
+    width[i] = DisplayWidth(labels[i]);
   }
-  auto line = [&](auto cell_text, auto right) {
+  std::vector<Cell> cells;
+  std::vector<bool> right(ncols, false);  // numeric columns, as the first row says
+  for (size_t r = 0; r < rows.size(); ++r) {
+    rows.Row(r, &cells);
+    for (size_t i = 0; i < ncols; ++i) {
+      width[i] = std::max(width[i], DisplayWidth(TableText(rows.columns()[i], cells[i])));
+      if (r == 0) right[i] = cells[i].number;
+    }
+  }
+  auto line = [&](auto text_of, auto right_of) {
     std::string s;
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      std::string text = cell_text(i);
-      std::string pad(width[i] - std::min(width[i], text.size()), ' ');
-      s += (i ? "  " : "") + (right(i) ? pad + text : text + pad);
+    for (size_t i = 0; i < ncols; ++i) {
+      std::string text = text_of(i);
+      std::string pad(width[i] - std::min(width[i], DisplayWidth(text)), ' ');
+      s += (i ? "  " : "") + (right_of(i) ? pad + text : text + pad);
     }
     while (!s.empty() && s.back() == ' ') s.pop_back();
-    std::fprintf(out, "%s\n", s.c_str());
+    return w->Put(s + "\n");
   };
-  auto numeric_column = [&](size_t i) { return !t.rows.empty() && t.rows[0][i].number; };
-  line([&](size_t i) { return t.columns[i]; }, numeric_column);
-  line([&](size_t i) { return std::string(width[i], '-'); }, numeric_column);
-  for (const auto& row : t.rows) {
-    line([&](size_t i) { return row[i].null ? std::string() : TableText(t.columns[i], row[i]); },
-         [&](size_t i) { return row[i].number; });
+  line([&](size_t i) { return labels[i]; }, [&](size_t i) { return right[i]; });
+  line([&](size_t i) { return std::string(width[i], '-'); }, [&](size_t i) { return right[i]; });
+  for (size_t r = 0; r < rows.size(); ++r) {
+    rows.Row(r, &cells);
+    if (!line([&](size_t i) { return TableText(rows.columns()[i], cells[i]); },
+              [&](size_t i) { return cells[i].number; })) {
+      break;
+    }
   }
+  return w->Finish();
 }
+
+void IgnoreSignal(int) {}
 
 }  // namespace
 
@@ -163,35 +264,72 @@ Result<Format> ParseFormat(const std::string& text) {
   return Status::InvalidArgument("--format must be table, csv or json, not '" + text + "'");
 }
 
-ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, int64_t top) {
-  ResultTable t;
-  for (const auto& k : query.keys) t.columns.push_back(k.label);
-  if (query.output_count) t.columns.push_back("count");
-  for (const auto& a : query.aggs) t.columns.push_back(a.Label());
-
-  std::vector<uint32_t> order(partial.num_groups());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (partial.count(a) != partial.count(b)) return partial.count(a) > partial.count(b);
-    return KeyLess(partial.key(a), partial.key(b));
-  });
-  if (top >= 0 && order.size() > static_cast<size_t>(top)) order.resize(static_cast<size_t>(top));
-  for (uint32_t g : order) {
-    std::vector<Cell> row;
-    for (std::string_view f : ops::DecodeKey(partial.key(g))) row.push_back(Cell{std::string(f), false, f.empty()});
-    if (query.output_count) row.push_back(Number(std::to_string(partial.count(g))));
-    for (size_t a = 0; a < query.aggs.size(); ++a) row.push_back(AggValue(query.aggs[a], partial.cell(g, a)));
-    t.rows.push_back(std::move(row));
-  }
-  return t;
+ResultRows::ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads)
+    : query_(query), partial_(partial), threads_(std::max(1, threads)), order_(OrderGroups(partial, top, threads_)) {
+  for (const auto& k : query.keys) columns_.push_back(k.label);
+  if (query.output_count) columns_.push_back("count");
+  for (const auto& a : query.aggs) columns_.push_back(a.Label());
 }
 
-void WriteResult(const ResultTable& table, Format format, std::FILE* out) {
-  switch (format) {
-    case Format::kTable: return WriteTable(table, out);
-    case Format::kCsv: return WriteCsv(table, out);
-    case Format::kJson: return WriteJson(table, out);
+void ResultRows::Row(size_t i, std::vector<Cell>* cells) const {
+  // Rows visit groups in result order, all over memory: fetch ahead, so that
+  // the cache misses of many rows overlap instead of coming one by one.
+  if (i + kPrefetchGroupRows < order_.size()) partial_.PrefetchGroup(order_[i + kPrefetchGroupRows]);
+  if (i + kPrefetchKeyRows < order_.size()) partial_.PrefetchKey(order_[i + kPrefetchKeyRows]);
+  uint32_t g = order_[i];
+  cells->resize(columns_.size());
+  size_t c = 0;
+  std::string_view key = partial_.key(g), f;
+  while (ops::NextKeyField(&key, &f)) {
+    Cell& cell = (*cells)[c++];
+    cell.text.assign(f);  // (reuses the cell's buffer)
+    cell.number = false;
+    cell.null = f.empty();
   }
+  if (query_.output_count) {
+    char buf[24];
+    auto end = std::to_chars(buf, buf + sizeof buf, partial_.count(g)).ptr;
+    (*cells)[c].text.assign(buf, end);
+    (*cells)[c].number = true;
+    (*cells)[c++].null = false;
+  }
+  for (size_t a = 0; a < query_.aggs.size(); ++a) (*cells)[c++] = AggValue(query_.aggs[a], partial_.cell(g, a));
+}
+
+Status WriteResult(const ResultRows& rows, Format format, std::FILE* out, const std::string& out_name) {
+  LineWriter w(out);
+  int err = 0;
+  switch (format) {
+    case Format::kTable: err = WriteTable(rows, &w); break;
+    case Format::kCsv: err = WriteCsv(rows, rows.threads(), &w); break;
+    case Format::kJson: err = WriteJson(rows, rows.threads(), &w); break;
+  }
+  if (err == 0) return Status::OK();
+  if (out == stdout) return StdoutFailed(err);
+  return Status::IoError(out_name + ": write failed: " + std::strerror(err));
+}
+
+void CatchSigpipe() {
+  struct sigaction sa = {};
+  sa.sa_handler = IgnoreSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGPIPE, &sa, nullptr);
+}
+
+Status StdoutFailed(int err) {
+  if (err == EPIPE) {
+    std::fflush(stderr);
+    ::_exit(0);
+  }
+  return Status::IoError(std::string(kStdoutName) + ": write failed: " + std::strerror(err));
+}
+
+Status CloseStdout() {
+  errno = 0;
+  int err = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) err = errno ? errno : EIO;
+  if (std::fclose(stdout) != 0 && err == 0) err = errno ? errno : EIO;
+  return err == 0 ? Status::OK() : StdoutFailed(err);
 }
 
 }  // namespace fanout::cli

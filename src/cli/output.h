@@ -1,5 +1,5 @@
-// Result tables: a merged Partial turned into sorted rows, printed as a table,
-// CSV or JSON.
+// Result tables: a merged Partial's groups in result order (cli/result_order.h),
+// printed as a table, CSV or JSON, and the checks that the result got out.
 #pragma once
 
 #include <cstdio>
@@ -23,15 +23,47 @@ struct Cell {
   bool null = false;    // an empty key field: null in JSON
 };
 
-struct ResultTable {
-  std::vector<std::string> columns;
-  std::vector<std::vector<Cell>> rows;
+// The rows of a result, made one at a time from the partial: a result of
+// millions of groups costs an index per row, not a table of strings. `query`
+// and `partial` must outlive it.
+class ResultRows {
+ public:
+  // Orders the groups (at most `top` when top >= 0), on up to `threads`
+  // threads; WriteResult formats on as many.
+  ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads = 1);
+
+  const std::vector<std::string>& columns() const { return columns_; }
+  size_t size() const { return order_.size(); }
+  int threads() const { return threads_; }
+  // The cells of row `i`, into *cells (reused from row to row). Thread-safe.
+  void Row(size_t i, std::vector<Cell>* cells) const;
+
+ private:
+  const ops::Query& query_;
+  const ops::Partial& partial_;
+  int threads_;
+  std::vector<std::string> columns_;
+  std::vector<uint32_t> order_;
 };
 
-// Rows sorted by count descending, then by key (numbers first); at most `top`
-// rows when top >= 0.
-ResultTable BuildResult(const ops::Query& query, const ops::Partial& partial, int64_t top);
+// Writes the rows to `out`, stopping at the first failed write. Returns IoError
+// naming `out_name` and the system's reason when a write failed (see
+// StdoutFailed for standard output).
+Status WriteResult(const ResultRows& rows, Format format, std::FILE* out, const std::string& out_name);
 
-void WriteResult(const ResultTable& table, Format format, std::FILE* out);
+// SIGPIPE becomes a handler that does nothing (not SIG_IGN, so the commands
+// fanout starts get the default back when they exec): a write to a closed pipe
+// then fails with EPIPE, and the writers decide (StdoutFailed).
+void CatchSigpipe();
+
+// The verdict on a failed write to standard output (errno `err`): a reader that
+// went away (EPIPE: `fanout cat ... | head`) wanted no more, so the process ends
+// at once, quietly, with status 0; any other failure (a full disk, /dev/full,
+// an I/O error) is returned as IoError "standard output: ...".
+Status StdoutFailed(int err);
+
+// Flushes and closes standard output, checking that everything written to it
+// arrived; StdoutFailed on a failure. Nothing may be written to stdout after it.
+Status CloseStdout();
 
 }  // namespace fanout::cli

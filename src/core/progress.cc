@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/bytes.h"
+#include "core/strings.h"
 
 namespace fanout {
 
@@ -40,7 +41,7 @@ void ProgressBar::Loop() {
 
 void ProgressBar::SetDetail(const std::string& detail) {
   std::lock_guard<std::mutex> lock(mu_);
-  detail_ = detail;
+  detail_ = ForTerminal(detail);  // worker names and states: nothing raw on the terminal
 }
 
 std::string ProgressBar::RowsText(uint64_t bytes, uint64_t rows, uint64_t rows_bytes, bool scaled) {

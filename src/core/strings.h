@@ -1,4 +1,4 @@
-// Small string helpers.
+// Small string helpers, and the one rule for printing untrusted text on a terminal.
 #pragma once
 
 #include <string>
@@ -18,5 +18,25 @@ std::string Join(const Container& items, std::string_view sep) {
   }
   return out;
 }
+
+// `text` made safe to print on a terminal: nothing in it can move the cursor,
+// end the line, change colours or retitle the window. Every message, summary and
+// table that can hold data, object names or URLs goes through it. The rule
+// (docs/cli.md, "Control bytes on the terminal"), which GNU `ls -b` also follows:
+//   backslash                      -> \\   (so an escape is never ambiguous)
+//   tab, newline, carriage return  -> \t  \n  \r
+//   other C0 control bytes, DEL    -> \xNN (two lower-case hex digits)
+//   a byte that is not valid UTF-8 -> \xNN
+//   C1 controls U+0080..U+009F     -> \u0080 .. \u009f
+// Everything else (printable ASCII, valid UTF-8) is kept as it is.
+std::string ForTerminal(std::string_view text);
+
+// The same for text of several lines: each '\n' is kept as a line break, so a
+// report built of lines stays readable; everything else follows ForTerminal.
+std::string ForTerminalLines(std::string_view text);
+
+// The number of characters (UTF-8 code points) in valid UTF-8 text, such as
+// ForTerminal's output: its width on a terminal, for aligning columns.
+size_t DisplayWidth(std::string_view text);
 
 }  // namespace fanout

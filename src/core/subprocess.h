@@ -34,4 +34,14 @@ void CloseFd(int* fd);
 // Waits for the child and returns its exit status (128 + N for signal N).
 int WaitChild(pid_t pid);
 
+// Ends the child's process group — the child and whatever it started there (a
+// pipeline's other commands): SIGTERM to the group, then SIGKILL to whatever
+// of the group is left once the child has exited or `grace_ms` has passed. The
+// child is left to reap (WaitChild).
+void StopGroup(pid_t pid, int grace_ms);
+
+// Blocks until the child has exited, without reaping it: while it is a zombie
+// its process group id stays reserved, so the group can still be signalled.
+void WaitExited(pid_t pid);
+
 }  // namespace fanout

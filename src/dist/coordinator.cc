@@ -442,7 +442,9 @@ class Coordinator {
   void OnFail(size_t i, const FailMsg& m) {
     if (!Owns(i, m.id)) return;
     std::string message = m.message + MissingHereHint(i, m) + " (on " + conns_[i]->report.name + ")";
-    Status st = sched_.Fail(m.id, m.retryable, message);
+    using Class = Scheduler::FailureClass;
+    Class kind = m.command_failed ? Class::kCommand : m.retryable ? Class::kRetryable : Class::kFatal;
+    Status st = sched_.Fail(m.id, kind, message);
     if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(message);
   }
 
@@ -631,22 +633,33 @@ Status RunClusterJob(const exec::Plan& plan, const JobSpec& job, const ClusterOp
 
 namespace {
 
-// Partial results, checked on arrival and merged per object.
+// Partial results, checked on arrival against the job's query (a worker's
+// result is trusted with nothing: ops::Partial::Check) and merged per object.
 class MergePartials final : public ResultHandler {
  public:
-  explicit MergePartials(size_t num_aggs) : total(num_aggs) {}
+  explicit MergePartials(ops::Query query) : query_(std::move(query)), total(query_.aggs.size()) {}
   Status Check(const std::string& payload, uint64_t* rows) override {
     ASSIGN_OR_RETURN(ops::Partial p, ops::Partial::Deserialize(payload));
+    RETURN_IF_ERROR(p.Check(query_));
     *rows = p.stats().rows;
     return Status::OK();
   }
   Status Commit(uint32_t, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
     for (const std::string& p : *payloads) {
       ASSIGN_OR_RETURN(ops::Partial part, ops::Partial::Deserialize(p));
-      total.Merge(part);
+      uint64_t rows;
+      if (__builtin_add_overflow(total.stats().rows, part.stats().rows, &rows)) {
+        return Status::Corrupt("the workers' results add up to more rows than a 64-bit count holds");
+      }
+      RETURN_IF_ERROR(total.Merge(std::move(part)));
     }
     return Status::OK();
   }
+
+ private:
+  ops::Query query_;
+
+ public:
   ops::Partial total;
 };
 
@@ -655,7 +668,9 @@ class MergePartials final : public ResultHandler {
 Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
                                      const ClusterOptions& options, exec::Progress* progress,
                                      ClusterReport* report) {
-  MergePartials merge(num_aggs);
+  ASSIGN_OR_RETURN(ops::Query query, BuildQuery(job));
+  if (query.aggs.size() != num_aggs) return Status::InvalidArgument("the job's aggregates do not match its query");
+  MergePartials merge(std::move(query));
   RETURN_IF_ERROR(RunClusterJob(plan, job, options, &merge, progress, report));
   return std::move(merge.total);
 }

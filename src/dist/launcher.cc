@@ -1,6 +1,7 @@
 #include "dist/launcher.h"
 
 #include "core/subprocess.h"
+#include "exec/stage.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -32,11 +33,7 @@ std::vector<std::string> SplitWords(const std::string& s) {
 std::vector<std::string> SshArgv(const std::string& ssh_command, const std::string& host,
                                  const std::vector<std::string>& remote_command, int connect_timeout_s) {
   std::vector<std::string> argv = SplitWords(ssh_command.empty() ? "ssh" : ssh_command);
-  const char* home = std::getenv("HOME");
-  std::string control_dir = std::string(home != nullptr ? home : "/tmp") + "/.cache/fanout/ssh";
-  std::string mkdir = std::string(home != nullptr ? home : "/tmp") + "/.cache";
-  ::mkdir(mkdir.c_str(), 0700);
-  ::mkdir((mkdir + "/fanout").c_str(), 0700);
+  std::string control_dir = exec::CacheDir() + "/ssh";
   bool share = ::mkdir(control_dir.c_str(), 0700) == 0 || errno == EEXIST;
   for (const std::string& o : {std::string("BatchMode=yes"), "ConnectTimeout=" + std::to_string(connect_timeout_s),
                                std::string("ServerAliveInterval=5"), std::string("ServerAliveCountMax=3")}) {

@@ -25,7 +25,7 @@ struct WorkerProcess {
 // The ssh options fanout adds after the user's own (ssh takes the first value
 // of each option, so the user's command line and ~/.ssh/config still win):
 // BatchMode, ConnectTimeout, keep-alives, and connection sharing
-// (ControlMaster/ControlPersist) under ~/.cache/fanout/ssh. Host keys are
+// (ControlMaster/ControlPersist) under exec::CacheDir()/ssh (~/.cache/fanout/ssh). Host keys are
 // checked as the user configured; fanout never turns that off.
 std::vector<std::string> SshArgv(const std::string& ssh_command, const std::string& host,
                                  const std::vector<std::string>& remote_command, int connect_timeout_s);

@@ -6,6 +6,11 @@ namespace fanout::dist {
 
 namespace {
 
+// A fail frame's kind byte (docs/protocol.md).
+constexpr uint8_t kFailFatal = 0;
+constexpr uint8_t kFailRetryable = 1;
+constexpr uint8_t kFailCommand = 2;
+
 void EncodeScan(const exec::ScanOptions& scan, Encoder* e) {
   e->U8(static_cast<uint8_t>(scan.delim)).U8(static_cast<uint8_t>(scan.header));
   e->U64(scan.buffer_bytes).U64(scan.max_row_bytes).U8(scan.strict);
@@ -104,6 +109,7 @@ std::string EncodeJob(const JobSpec& m) {
   e.Str(st.name).Str(st.dir).Str(st.cols).U32(static_cast<uint32_t>(st.where.size()));
   for (const std::string& w : st.where) e.Str(w);
   EncodeScan(st.scan, &e);
+  e.U64(m.max_group_memory);
   return e.Frame(FrameType::kJob);
 }
 
@@ -167,6 +173,7 @@ Result<JobSpec> DecodeJob(std::string_view payload) {
     st.where.push_back(std::move(w));
   }
   ASSIGN_OR_RETURN(st.scan, DecodeScan(&d));
+  ASSIGN_OR_RETURN(m.max_group_memory, d.U64());
   RETURN_IF_ERROR(d.Finish());
   if (!st.name.empty()) RETURN_IF_ERROR(exec::CheckStageName(st.name));
   if (m.kind == JobKind::kStage && st.name.empty()) return Status::Corrupt("a stage job without a stage name");
@@ -236,7 +243,7 @@ Result<DoneMsg> DecodeDone(std::string_view payload) {
 
 std::string EncodeFail(const FailMsg& m) {
   Encoder e;
-  e.U64(m.id).U8(m.retryable).Str(m.message);
+  e.U64(m.id).U8(m.command_failed ? kFailCommand : m.retryable ? kFailRetryable : kFailFatal).Str(m.message);
   return e.Frame(FrameType::kFail);
 }
 
@@ -245,10 +252,28 @@ Result<FailMsg> DecodeFail(std::string_view payload) {
   FailMsg m;
   ASSIGN_OR_RETURN(m.id, d.U64());
   ASSIGN_OR_RETURN(uint8_t r, d.U8());
-  m.retryable = r != 0;
+  if (r > kFailCommand) return Status::Corrupt("a fail frame of unknown kind " + std::to_string(r));
+  m.retryable = r != kFailFatal;
+  m.command_failed = r == kFailCommand;
   ASSIGN_OR_RETURN(m.message, d.Str());
   RETURN_IF_ERROR(d.Finish());
   return m;
+}
+
+std::string EncodeRunOutput(uint64_t lines, std::string_view output) {
+  Encoder e;
+  e.U64(lines);
+  std::string out = e.bytes();
+  out.append(output);
+  return out;
+}
+
+Result<RunOutput> DecodeRunOutput(std::string_view payload) {
+  Decoder d(payload.substr(0, sizeof(uint64_t)));
+  RunOutput r;
+  ASSIGN_OR_RETURN(r.lines, d.U64());
+  r.output = payload.substr(sizeof(uint64_t));
+  return r;
 }
 
 std::string EncodeProgress(const ProgressMsg& m) {

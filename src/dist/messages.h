@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,7 @@ struct JobSpec {
   io::RemoteOptions remote;
   uint32_t threads = 0;              // task threads per worker; 0: its cores
   uint32_t idle_timeout_s = 30;      // a worker exits after this long without a frame from the coordinator
+  uint64_t max_group_memory = 0;     // --max-group-memory; 0: each worker's default (ops/group_memory.h)
   // kStage, and any job whose tasks are staged pieces: how pieces are made.
   exec::StageRecipe stage;
 };
@@ -79,6 +81,9 @@ struct DoneMsg {
 struct FailMsg {
   uint64_t id = 0;
   bool retryable = false;
+  // (kRun) the user's command failed: retried at most the job's command
+  // attempts, on another worker when there is one. Implies retryable.
+  bool command_failed = false;
   std::string message;
 };
 
@@ -105,6 +110,15 @@ std::string EncodeNeed(const std::vector<std::string>& sha256s);
 Result<std::vector<std::string>> DecodeNeed(std::string_view payload);
 std::string EncodeFile(const std::string& sha256, const std::string& content);
 Result<std::pair<std::string, std::string>> DecodeFile(std::string_view payload);  // (sha256, content)
+
+// A run task's result (a done frame's partial): the lines fed to the command,
+// then its output.
+struct RunOutput {
+  uint64_t lines = 0;
+  std::string_view output;  // into the decoded payload
+};
+std::string EncodeRunOutput(uint64_t lines, std::string_view output);
+Result<RunOutput> DecodeRunOutput(std::string_view payload);
 
 std::string EncodePiece(const exec::PieceInfo& p);
 Result<exec::PieceInfo> DecodePiece(std::string_view payload);

@@ -301,7 +301,7 @@ Scheduler::Outcome Scheduler::Complete(uint64_t attempt, double now, std::vector
   return Outcome::kAccepted;
 }
 
-Status Scheduler::Fail(uint64_t attempt, bool retryable, const std::string& message) {
+Status Scheduler::Fail(uint64_t attempt, FailureClass kind, const std::string& message) {
   auto it = running_.find(attempt);
   if (it == running_.end()) return Status::OK();  // a dropped attempt: nothing depends on it
   Attempt a = it->second;
@@ -309,10 +309,13 @@ Status Scheduler::Fail(uint64_t attempt, bool retryable, const std::string& mess
   Release(attempt, a);
   TaskInfo& t = tasks_[a.task];
   if (t.state == TaskState::kDone) return Status::OK();
-  if (!retryable) return Status::IoError(message);
-  ++t.failures;
-  if (t.failures >= options_.max_attempts) {
-    return Status::IoError(message + " (failed " + std::to_string(t.failures) + (t.failures == 1 ? " time" : " times") + "; giving up)");
+  if (kind == FailureClass::kFatal) return Status::IoError(message);
+  uint16_t& failures = kind == FailureClass::kCommand ? t.command_failures : t.failures;
+  int limit = kind == FailureClass::kCommand ? options_.max_command_attempts : options_.max_attempts;
+  ++failures;
+  if (failures >= limit) {
+    return Status::IoError(message + " (failed " + std::to_string(failures) + (failures == 1 ? " time" : " times") +
+                           "; giving up)");
   }
   ++stats_.retries;
   t.avoid_worker = a.worker;

@@ -7,7 +7,10 @@
 //   go first: they are late).
 // - Retries: a retryable failure puts the task back, to run on another worker if
 //   there is one, up to max_attempts failures; then, or on a non-retryable
-//   failure, the job fails.
+//   failure, the job fails. A failure of the user's command (fanout run) is
+//   its own class with its own limit, max_command_attempts (2 by default: once
+//   more, elsewhere, to rule out the machine — a command that fails twice is
+//   likely to fail everywhere).
 // - Lost workers: their running attempts return to the queue.
 // - Backup tasks: once the queue is empty, a free slot takes a duplicate of the
 //   running task that is most overdue — running longer than backup_factor times
@@ -39,7 +42,8 @@ namespace fanout::dist {
 
 struct SchedulerOptions {
   int extra_slots = 1;
-  int max_attempts = 4;        // failures of one task before the job fails
+  int max_attempts = 4;          // retryable failures of one task before the job fails
+  int max_command_attempts = 2;  // failures of one task's command before the job fails
   bool backups = true;
   double backup_factor = 2.0;
   double backup_min_seconds = 1.0;
@@ -74,6 +78,12 @@ class Scheduler {
   // Fills every free slot it can; appends the new attempts to *out.
   void Assign(double now, std::vector<Assignment>* out);
 
+  enum class FailureClass {
+    kFatal,      // would fail again anywhere (a missing column, --strict): the job fails
+    kRetryable,  // I/O: network, throttling, a truncated transfer
+    kCommand,    // the user's command exited non-zero
+  };
+
   enum class Outcome { kAccepted, kDuplicate, kUnknown };
   // The attempt finished with a result. kAccepted: the first for its task — use
   // it; the task's other running attempts are appended to *cancel. kDuplicate: the
@@ -82,7 +92,10 @@ class Scheduler {
   Outcome Complete(uint64_t attempt, double now, std::vector<uint64_t>* cancel);
   // The attempt failed. OK when the task will be tried again (or is already
   // done); the error when the job must fail.
-  Status Fail(uint64_t attempt, bool retryable, const std::string& message);
+  Status Fail(uint64_t attempt, FailureClass kind, const std::string& message);
+  Status Fail(uint64_t attempt, bool retryable, const std::string& message) {
+    return Fail(attempt, retryable ? FailureClass::kRetryable : FailureClass::kFatal, message);
+  }
 
   bool AllDone() const { return done_tasks_ == tasks_.size(); }
   bool HasLiveWorkers() const { return live_workers_ > 0; }
@@ -102,7 +115,8 @@ class Scheduler {
     uint64_t bytes = 0;
     TaskState state = TaskState::kQueued;
     uint16_t running = 0;   // attempts in flight
-    uint16_t failures = 0;
+    uint16_t failures = 0;          // retryable ones
+    uint16_t command_failures = 0;
     int avoid_worker = -1;  // the worker it last failed on
     int home = -1;          // pinned to this home's workers; -1: any
     std::vector<uint64_t> attempts;  // running attempt ids (rarely more than two)

@@ -159,6 +159,70 @@ TEST(SchedulerTest, RetryGoesToAnotherWorkerAndGivesUpAtTheLimit) {
   (void)w1;
 }
 
+// A user's command that exits non-zero is its own class of failure: by default
+// it runs once more, on another worker, and then the job fails — however many
+// attempts I/O failures get.
+TEST(SchedulerTest, AFailedCommandIsRetriedOnceElsewhereByDefault) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  Scheduler s(o);
+  ASSERT_EQ(o.max_command_attempts, 2);
+  ASSERT_GT(o.max_attempts, 2);
+  s.AddTask(10);
+  s.AddWorker(1);
+  s.AddWorker(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 1u);
+  int first = a[0].worker;
+  ASSERT_TRUE(s.Fail(a[0].attempt, Scheduler::FailureClass::kCommand, "x.csv: the command exited with status 3").ok());
+  a.clear();
+  s.Assign(1, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_NE(a[0].worker, first);  // on another machine, to rule this one out
+  Status st = s.Fail(a[0].attempt, Scheduler::FailureClass::kCommand, "x.csv: the command exited with status 3");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("failed 2 times; giving up"), std::string::npos) << st.message();
+  EXPECT_EQ(s.stats().retries, 1u);
+}
+
+// The two classes count apart: I/O failures do not use up the command's
+// attempts, nor the reverse.
+TEST(SchedulerTest, CommandAndIoFailuresHaveTheirOwnLimits) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  o.max_attempts = 3;
+  o.max_command_attempts = 2;
+  Scheduler s(o);
+  s.AddTask(10);
+  s.AddWorker(1);
+  std::vector<Assignment> a;
+  auto next = [&](double now) {
+    a.clear();
+    s.Assign(now, &a);
+    EXPECT_EQ(a.size(), 1u);
+    return a.empty() ? 0 : a[0].attempt;
+  };
+  using Class = Scheduler::FailureClass;
+  EXPECT_TRUE(s.Fail(next(0), Class::kRetryable, "reset").ok());
+  EXPECT_TRUE(s.Fail(next(1), Class::kRetryable, "reset").ok());
+  EXPECT_TRUE(s.Fail(next(2), Class::kCommand, "status 1").ok());
+  EXPECT_FALSE(s.Fail(next(3), Class::kRetryable, "reset").ok());  // the third I/O failure
+  Scheduler t(o);
+  t.AddTask(10);
+  t.AddWorker(1);
+  auto next_t = [&](double now) {
+    a.clear();
+    t.Assign(now, &a);
+    EXPECT_EQ(a.size(), 1u);
+    return a.empty() ? 0 : a[0].attempt;
+  };
+  EXPECT_TRUE(t.Fail(next_t(0), Class::kCommand, "status 1").ok());
+  EXPECT_TRUE(t.Fail(next_t(1), Class::kRetryable, "reset").ok());
+  EXPECT_TRUE(t.Fail(next_t(2), Class::kRetryable, "reset").ok());
+  EXPECT_FALSE(t.Fail(next_t(3), Class::kCommand, "status 1").ok());  // the second command failure
+}
+
 TEST(SchedulerTest, NonRetryableFailureFailsTheJob) {
   Scheduler s;
   s.AddTask(10);

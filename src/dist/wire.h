@@ -14,8 +14,8 @@
 
 namespace fanout::dist {
 
-// 2: stage jobs and staged pieces; 3: range starts and ends as the three quote
-// states and the line end (csv/chain.h)
+// 2: stage jobs and staged pieces; 3: fail kinds, run results with lines, range
+// starts and ends as the three quote states and the line end (csv/chain.h)
 constexpr uint32_t kProtocolVersion = 3;
 constexpr uint32_t kMaxFrameBytes = 1u << 30;  // a partial result with millions of groups fits
 

@@ -1,5 +1,6 @@
 #include "dist/worker.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -16,14 +17,19 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "core/file_write.h"
+#include "core/temp_dir.h"
 #include "dist/messages.h"
+#include "ops/group_memory.h"
 #include "exec/command_task.h"
 #include "exec/query_job.h"
 #include "io/sigv4.h"
@@ -36,6 +42,33 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 constexpr auto kProgressEvery = std::chrono::milliseconds(250);
+constexpr const char* kJobDirPrefix = "run";  // CACHE/run.<pid>.XXXXXX: the job's commands' directories
+constexpr size_t kSha256HexChars = 64;
+
+// SIGTERM, SIGINT and SIGHUP end the worker the way a bye does: its commands
+// are stopped first. One it was started ignoring stays ignored.
+std::atomic<int> g_stop_signal{0};
+
+void OnStopSignal(int sig) { g_stop_signal.store(sig); }
+
+void CatchStopSignals() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    struct sigaction old = {};
+    sigaction(sig, nullptr, &old);
+    if (old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);
+  }
+}
+
+// What a coordinator may call a shipped file: a base name, and lower-case hex.
+Status CheckShipped(const ShippedFile& f) {
+  bool name_ok = !f.name.empty() && f.name != "." && f.name != ".." &&
+                 f.name.find_first_of(std::string("/\0", 2)) == std::string::npos;
+  bool sha_ok = f.sha256.size() == kSha256HexChars && f.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!name_ok || !sha_ok) return Status::Corrupt("a shipped file with a bad name or sha256: '" + f.name + "'");
+  return Status::OK();
+}
 
 // Writes whole frames to the coordinator; one writer at a time.
 class Out {
@@ -58,6 +91,34 @@ class Out {
   std::mutex mu_;
 };
 
+// A test hook, FANOUT_TEST_CORRUPT_RESULT=MODE[:MARKER] — the worker that first
+// creates the file MARKER (without one: every worker, every time) sends that
+// query result corrupted, so tests can check that the coordinator rejects it:
+// MODE "aggs" (one aggregate fewer), "keys" (an extra key field), "counts" (a
+// count that overflows) or "truncate".
+std::string CorruptForTest(const ops::Partial& p, const std::string& mode) {
+  std::string bytes = p.Serialize();
+  if (mode == "truncate") return bytes.substr(0, bytes.size() / 2);
+  size_t aggs = mode == "aggs" ? (p.num_aggs() == 0 ? 1 : p.num_aggs() - 1) : p.num_aggs();
+  ops::Partial q(aggs);
+  q.stats() = p.stats();
+  for (uint32_t g = 0; g < p.num_groups(); ++g) {
+    std::string key(p.key(g));
+    if (mode == "keys") ops::AppendKeyField(&key, "extra");
+    uint32_t h = q.Group(key);
+    q.count(h) = mode == "counts" ? std::numeric_limits<uint64_t>::max() : p.count(g);
+    for (size_t a = 0; a < std::min(aggs, p.num_aggs()); ++a) q.cell(h, a) = p.cell(g, a);
+  }
+  return q.Serialize();
+}
+
+bool ClaimTestMarker(const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 // Per object: its header and the query resolved against it, computed once.
 struct ObjectEntry {
   std::once_flag once;
@@ -71,12 +132,14 @@ class Worker {
   Worker(int in_fd, int out_fd, const WorkerOptions& options)
       : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : DefaultCores()) {
     if (const char* d = std::getenv("FANOUT_TEST_TASK_DELAY_MS")) test_task_delay_ms_ = std::atoi(d);
+    if (const char* c = std::getenv("FANOUT_TEST_CORRUPT_RESULT")) test_corrupt_ = c;
   }
 
   Status Run() {
     // A command that stops reading its input (head) must not take the worker
     // down with SIGPIPE; writes to it fail with EPIPE instead.
     signal(SIGPIPE, SIG_IGN);
+    CatchStopSignals();
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
     Hello hello;
@@ -87,16 +150,27 @@ class Worker {
     std::thread ticker([this] { Tick(); });
     Status st = ReadLoop();
     if (!st.ok()) std::fprintf(stderr, "fanout worker: %s\n", st.message().c_str());
-    if (!workdir_.empty()) {  // the links to shipped files go; the files stay cached
-      for (const ShippedFile& f : spec_.ship) ::unlink((workdir_ + "/" + f.name).c_str());
-      ::rmdir(workdir_.c_str());  // fails, harmlessly, if a command left files there
-    }
     // Whatever ended the loop, stop now: running tasks are abandoned (the
     // coordinator has already given up on them or said bye).
-    std::_Exit(st.ok() ? 0 : 3);
+    Exit(st.ok() ? 0 : 3);
   }
 
  private:
+  // Ends the process: every command it runs is stopped and the job's
+  // directory removed first. The first caller does it; any other waits.
+  [[noreturn]] void Exit(int code) {
+    static std::mutex exiting;
+    exiting.lock();  // never unlocked: the process ends here
+    exec::StopAllCommands(exec::kCommandStopGraceMs);
+    std::unique_ptr<OwnedTempDir> dir;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      dir = std::move(job_dir_);
+    }
+    dir.reset();
+    std::_Exit(code);
+  }
+
   static int DefaultCores() {
     unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : static_cast<int>(n);
@@ -107,6 +181,9 @@ class Worker {
     std::vector<char> buf(1 << 16);
     auto last_heard = Clock::now();
     for (;;) {
+      if (int sig = g_stop_signal.load(); sig != 0) {
+        return Status::IoError(std::string("stopped by a signal (") + strsignal(sig) + ")");
+      }
       long idle_ms = static_cast<long>(idle_timeout_s_.load()) * 1000;
       pollfd p{in_fd_, POLLIN, 0};
       int r = ::poll(&p, 1, 500);
@@ -150,6 +227,7 @@ class Worker {
           RETURN_IF_ERROR(PrepareShipping(spec));
         }
         io::SetRemoteOptions(spec.remote);
+        ops::SetGroupMemoryLimit(spec.max_group_memory);
         {
           std::lock_guard<std::mutex> lock(mu_);
           spec_ = std::move(spec);
@@ -197,51 +275,76 @@ class Worker {
     std::shared_ptr<std::atomic<bool>> cancel;
   };
 
-  // Shipped files live in the cache by content (ship/<sha256>); the command
-  // runs in a directory of this job's own where each is linked by its name.
+  // Shipped files live in the cache by content (ship/<sha256>, read-only) and
+  // are checked against their sha256 each time a job loads them: an entry that
+  // does not match is removed and fetched again (need/file frames), never used.
+  // The job keeps the checked bytes; every task gets copies of its own in a
+  // private directory (exec::CommandOptions::shipped) under the job's one.
   Status PrepareShipping(const JobSpec& spec) {
     if (spec.ship.empty()) {  // commands run where the worker started (home over ssh)
       std::lock_guard<std::mutex> lock(mu_);
       files_ready_ = true;
       return Status::OK();
     }
+    for (const ShippedFile& f : spec.ship) RETURN_IF_ERROR(CheckShipped(f));
     std::string cache = exec::CacheDir();
     ship_dir_ = cache + "/ship";
     ::mkdir(ship_dir_.c_str(), 0700);
-    char tmpl[4096];
-    std::snprintf(tmpl, sizeof(tmpl), "%s/run.XXXXXX", cache.c_str());
-    if (mkdtemp(tmpl) == nullptr) return Status::IoError(std::string("cannot make a work directory in ") + cache);
-    workdir_ = tmpl;
+    RemoveStaleDirs(cache, kJobDirPrefix);
+    ASSIGN_OR_RETURN(std::unique_ptr<OwnedTempDir> dir, OwnedTempDir::Make(cache, kJobDirPrefix));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_dir_ = std::move(dir);
+    }
     std::vector<std::string> need;
     for (const ShippedFile& f : spec.ship) {
-      if (::access((ship_dir_ + "/" + f.sha256).c_str(), R_OK) != 0) need.push_back(f.sha256);
+      if (shipped_.count(f.sha256) == 0 && !LoadCached(f.sha256)) need.push_back(f.sha256);
     }
     std::sort(need.begin(), need.end());
     need.erase(std::unique(need.begin(), need.end()), need.end());
-    missing_ = need.size();
+    needed_.insert(need.begin(), need.end());
     if (!need.empty()) {
       out_.Send(EncodeNeed(need));
       return Status::OK();
     }
-    return LinkShipped(spec);
+    return ShippedReady(spec);
+  }
+
+  // The cache entry for `sha`, if there is one and its content has that hash.
+  bool LoadCached(const std::string& sha) {
+    std::string path = ship_dir_ + "/" + sha;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Result<std::string> got = io::Sha256Hex(ss.str());
+    if (in.bad() || !got.ok() || *got != sha) {
+      std::fprintf(stderr, "fanout worker: %s does not hold what its name says; fetching it again\n", path.c_str());
+      ::unlink(path.c_str());
+      return false;
+    }
+    shipped_[sha] = ss.str();
+    return true;
   }
 
   Status StoreShipped(const std::string& sha, const std::string& content) {
+    if (needed_.erase(sha) == 0) return Status::Corrupt("a shipped file that was not asked for: " + sha);
     ASSIGN_OR_RETURN(std::string got, io::Sha256Hex(content));
     if (got != sha) return Status::Corrupt("a shipped file does not match its sha256 " + sha);
-    RETURN_IF_ERROR(WriteFileAtomically(ship_dir_ + "/" + sha, content, 0755));
-    if (missing_ > 0 && --missing_ == 0) return LinkShipped(spec_);
+    shipped_[sha] = content;
+    // The cache only saves a later job the transfer: a failed write is said, not fatal.
+    if (Status st = WriteFileAtomically(ship_dir_ + "/" + sha, content, 0555); !st.ok()) {
+      std::fprintf(stderr, "fanout worker: cannot cache a shipped file: %s\n", st.message().c_str());
+    }
+    if (needed_.empty()) return ShippedReady(spec_);
     return Status::OK();
   }
 
-  Status LinkShipped(const JobSpec& spec) {
-    for (const ShippedFile& f : spec.ship) {
-      std::string link = workdir_ + "/" + f.name;
-      if (::symlink((ship_dir_ + "/" + f.sha256).c_str(), link.c_str()) != 0 && errno != EEXIST) {
-        return Status::IoError("cannot link " + link + ": " + std::strerror(errno));
-      }
-    }
+  Status ShippedReady(const JobSpec& spec) {
+    std::vector<exec::ShippedCopy> copies;
+    for (const ShippedFile& f : spec.ship) copies.push_back({f.name, &shipped_.at(f.sha256)});
     std::lock_guard<std::mutex> lock(mu_);
+    copies_ = std::move(copies);
     files_ready_ = true;
     cv_.notify_all();
     return Status::OK();
@@ -262,7 +365,7 @@ class Worker {
         cancels_.erase(q.msg.id);
       }
       FlushProgress();  // the coordinator sees the bytes before the result
-      if (!out_.Send(frame)) std::_Exit(3);
+      if (!out_.Send(frame)) Exit(3);
     }
   }
 
@@ -325,25 +428,7 @@ class Worker {
       fail.message = st.message();
       return EncodeFail(fail);
     }
-    if (spec_.kind == JobKind::kRun) {
-      exec::CommandOptions co;
-      co.cmd = spec_.cmd;
-      co.workdir = workdir_;
-      co.split = spec_.split;
-      co.cancel = q.cancel.get();
-      Result<std::string> out = exec::RunCommandTask(object, task, t.index, co);
-      progress_.bytes.fetch_add(t.task.stored_bytes, std::memory_order_relaxed);
-      if (out.ok()) {
-        DoneMsg done;
-        done.id = t.id;
-        done.partial = std::move(out).value();
-        done.piece = std::move(piece);
-        return EncodeDone(done);
-      }
-      fail.retryable = out.status().code() == StatusCode::kIoError;
-      fail.message = out.status().message();
-      return EncodeFail(fail);
-    }
+    if (spec_.kind == JobKind::kRun) return RunCommand(q, object, task, std::move(piece));
     ObjectEntry* e = Entry(object);
     std::call_once(e->once, [&] {
       Result<csv::HeaderInfo> h = exec::ReadObjectHeader(object, spec_.scan);
@@ -367,7 +452,10 @@ class Worker {
       Result<ops::Partial> p = exec::RunQueryTask(object, task, t.start, query_, e->rq, e->header,
                                                   spec_.scan, &progress_, q.cancel.get(), &done.end);
       if (p.ok()) {
-        done.partial = p->Serialize();
+        size_t colon = test_corrupt_.find(':');
+        bool corrupt = !test_corrupt_.empty() &&
+                       (colon == std::string::npos || ClaimTestMarker(test_corrupt_.substr(colon + 1)));
+        done.partial = corrupt ? CorruptForTest(*p, test_corrupt_.substr(0, colon)) : p->Serialize();
         return EncodeDone(done);
       }
       st = p.status();
@@ -378,6 +466,35 @@ class Worker {
     }
     fail.retryable = st.code() == StatusCode::kIoError;
     fail.message = st.message();
+    return EncodeFail(fail);
+  }
+
+  // A run task: the user's command, in a directory of its own when files are shipped.
+  std::string RunCommand(const Queued& q, const exec::ObjectPlan& object, const exec::Task& task, std::string piece) {
+    const TaskMsg& t = q.msg;
+    exec::CommandOptions co;
+    co.cmd = spec_.cmd;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      co.shipped = copies_;
+      if (!co.shipped.empty()) co.workdir = job_dir_->path();
+    }
+    co.split = spec_.split;
+    co.cancel = q.cancel.get();
+    exec::CommandResult r = exec::RunCommandTask(object, task, t.index, co);
+    progress_.bytes.fetch_add(t.task.stored_bytes, std::memory_order_relaxed);
+    if (r.status.ok()) {
+      DoneMsg done;
+      done.id = t.id;
+      done.partial = EncodeRunOutput(r.lines, r.output);
+      done.piece = std::move(piece);
+      return EncodeDone(done);
+    }
+    FailMsg fail;
+    fail.id = t.id;
+    fail.command_failed = r.command_failed;
+    fail.retryable = r.command_failed || r.status.code() == StatusCode::kIoError;
+    fail.message = r.status.message();
     return EncodeFail(fail);
   }
 
@@ -398,23 +515,28 @@ class Worker {
       FlushProgress();
       if (Clock::now() - last_beat >= kHeartbeatEvery) {
         last_beat = Clock::now();
-        if (!out_.Send(EncodeEmpty(FrameType::kHeartbeat))) std::_Exit(3);
+        if (!out_.Send(EncodeEmpty(FrameType::kHeartbeat))) Exit(3);
       }
     }
   }
 
   int in_fd_;
   Out out_;
-  std::string ship_dir_, workdir_;
-  size_t missing_ = 0;
-  bool files_ready_ = false;
+  // Shipped files, touched by the frame-reading thread only until files_ready_.
+  std::string ship_dir_;
+  std::map<std::string, std::string> shipped_;  // sha256 -> checked content
+  std::set<std::string> needed_;                // asked for, not arrived yet
   int cores_;
   int test_task_delay_ms_ = 0;
+  std::string test_corrupt_;  // FANOUT_TEST_CORRUPT_RESULT
   std::atomic<uint32_t> idle_timeout_s_{30};
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool have_job_ = false;
+  bool files_ready_ = false;
+  std::vector<exec::ShippedCopy> copies_;  // into shipped_, once files_ready_
+  std::unique_ptr<OwnedTempDir> job_dir_;  // with --ship: the tasks' directories
   JobSpec spec_;
   ops::Query query_;
   std::deque<Queued> queue_;

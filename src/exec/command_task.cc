@@ -1,14 +1,22 @@
 #include "exec/command_task.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
+#include <set>
+#include <thread>
 
+#include "core/file_write.h"
 #include "core/subprocess.h"
 #include "io/decompress.h"
 #include "io/object_store.h"
@@ -19,6 +27,8 @@ namespace {
 
 constexpr size_t kChunk = 1 << 20;
 constexpr size_t kStderrTail = 1500;
+constexpr int kPollMs = 200;
+constexpr mode_t kShippedMode = 0555;  // readable and runnable, never writable
 
 // The key as the user thinks of it: the path for files, the key for s3://.
 std::string KeyOf(const std::string& url) {
@@ -105,6 +115,105 @@ std::string Tail(std::string s) {
   return s;
 }
 
+// The commands running in this process, by the pid of their group leader, so
+// that a process going away can end them all. A leader is forgotten only once
+// it has exited (a zombie), so a group signalled from here always still exists.
+class RunningCommands {
+ public:
+  // Spawns under the lock, so StopAll never misses a command being started.
+  Result<Child> Spawn(const std::vector<std::string>& argv, const SpawnOptions& so) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::IoError("stopping: no more commands are started");
+    ASSIGN_OR_RETURN(Child c, SpawnChild(argv, so));
+    pids_.insert(c.pid);
+    return c;
+  }
+
+  // The leader has exited: forget it, then reap it.
+  int Reap(pid_t pid) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pids_.erase(pid);
+    }
+    return WaitChild(pid);
+  }
+
+  // Holds the lock to the end (the process exits next), so no leader is reaped
+  // and no command is started meanwhile.
+  void StopAll(int grace_ms) {
+    mu_.lock();
+    stopping_ = true;
+    for (pid_t p : pids_) kill(-p, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    while (std::chrono::steady_clock::now() < deadline && !AllGone()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (pid_t p : pids_) kill(-p, SIGKILL);
+  }
+
+ private:
+  bool AllGone() const {
+    for (pid_t p : pids_) {
+      siginfo_t info = {};
+      if (waitid(P_PID, static_cast<id_t>(p), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != p) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::mutex mu_;
+  bool stopping_ = false;
+  std::set<pid_t> pids_;
+};
+
+RunningCommands& Running() {
+  static RunningCommands* r = new RunningCommands();  // never destroyed: used until _exit
+  return *r;
+}
+
+// A task's private working directory with its copies of the shipped files;
+// removed, with whatever the command left there, when destroyed.
+class TaskDir {
+ public:
+  ~TaskDir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+
+  Status Make(const std::string& parent, const std::vector<ShippedCopy>& files) {
+    std::string tmpl = parent + "/task.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) return ErrnoError(parent, "cannot make a task directory");
+    path_ = buf.data();
+    for (const ShippedCopy& f : files) {
+      if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos ||
+          f.content == nullptr) {
+        return Status::InvalidArgument("'" + f.name + "' is not a name for a shipped file");
+      }
+      std::string path = path_ + "/" + f.name;
+      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kShippedMode);
+      if (fd < 0) return ErrnoError(path, "cannot create");
+      Status st = WriteAll(fd, path, *f.content);
+      if (::close(fd) != 0 && st.ok()) st = ErrnoError(path, "cannot write");
+      RETURN_IF_ERROR(st);
+    }
+    return Status::OK();
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The lines in [data, data + n).
+uint64_t CountLines(const char* data, size_t n) {
+  return static_cast<uint64_t>(std::count(data, data + n, '\n'));
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> PipefailShell() {
@@ -128,9 +237,115 @@ Result<std::vector<std::string>> PipefailShell() {
   return shell;
 }
 
-Result<std::string> RunCommandTask(const ObjectPlan& object, const Task& task, uint64_t task_index,
-                                   const CommandOptions& o) {
-  ASSIGN_OR_RETURN(std::vector<std::string> argv, PipefailShell());
+void StopAllCommands(int grace_ms) { Running().StopAll(grace_ms); }
+
+namespace {
+
+// The command's pipes, driven by one poll loop: input from the task, stdout
+// kept as the output, stderr's end kept for the error message.
+class CommandIo {
+ public:
+  CommandIo(Child* c, TaskInput* input, const ObjectPlan& object, const CommandOptions& o)
+      : c_(c), input_(input), object_(object), o_(o) {}
+
+  // Runs until the command closes its stdout and stderr; an error stops early.
+  Status Run() {
+    while (c_->out >= 0 || c_->err >= 0) {
+      if (o_.cancel != nullptr && o_.cancel->load()) return Status::IoError(object_.info.url + ": cancelled");
+      RETURN_IF_ERROR(Refill());
+      RETURN_IF_ERROR(PollOnce());
+      if (output.size() > o_.max_output_bytes) {
+        return Status::Unsupported(object_.info.url + ": the command's output passed " +
+                                   std::to_string(o_.max_output_bytes) + " bytes");
+      }
+    }
+    return Status::OK();
+  }
+
+  std::string output, err;
+  uint64_t lines = 0;
+
+ private:
+  Status Refill() {
+    if (c_->in >= 0 && pending_at_ == pending_.size() && !input_done_) {
+      pending_.clear();
+      pending_at_ = 0;
+      ASSIGN_OR_RETURN(bool more, input_->Next(&pending_));
+      if (!more) input_done_ = true;
+    }
+    if (c_->in >= 0 && input_done_ && pending_at_ == pending_.size()) {
+      if (last_fed_ != '\n' && last_fed_ != kNothingFed) ++lines;  // a last line without its newline
+      CloseFd(&c_->in);
+    }
+    return Status::OK();
+  }
+
+  Status PollOnce() {
+    std::vector<pollfd> fds;
+    if (c_->out >= 0) fds.push_back({c_->out, POLLIN, 0});
+    if (c_->err >= 0) fds.push_back({c_->err, POLLIN, 0});
+    if (c_->in >= 0 && pending_at_ < pending_.size()) fds.push_back({c_->in, POLLOUT, 0});
+    if (::poll(fds.data(), fds.size(), kPollMs) < 0 && errno != EINTR) {
+      return Status::IoError(std::string("poll: ") + std::strerror(errno));
+    }
+    for (const pollfd& f : fds) {
+      if (f.revents == 0) continue;
+      if (f.fd == c_->in) {
+        Feed();
+      } else {
+        Drain(f.fd == c_->out);
+      }
+    }
+    return Status::OK();
+  }
+
+  void Feed() {
+    ssize_t n = ::write(c_->in, pending_.data() + pending_at_, pending_.size() - pending_at_);
+    if (n > 0) {
+      lines += CountLines(pending_.data() + pending_at_, static_cast<size_t>(n));
+      pending_at_ += static_cast<size_t>(n);
+      last_fed_ = pending_[pending_at_ - 1];
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      CloseFd(&c_->in);  // it stopped reading (e.g. head): not an error by itself
+      input_done_ = true;
+    }
+  }
+
+  void Drain(bool is_out) {
+    int* fd = is_out ? &c_->out : &c_->err;
+    ssize_t n = ::read(*fd, buf_, sizeof(buf_));
+    if (n > 0) {
+      (is_out ? output : err).append(buf_, static_cast<size_t>(n));
+      if (!is_out && err.size() > 4 * kStderrTail) err.erase(0, err.size() - 2 * kStderrTail);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      CloseFd(fd);
+    }
+  }
+
+  static constexpr int kNothingFed = -1;
+  Child* c_;
+  TaskInput* input_;
+  const ObjectPlan& object_;
+  const CommandOptions& o_;
+  std::string pending_;
+  size_t pending_at_ = 0;
+  bool input_done_ = false;
+  int last_fed_ = kNothingFed;
+  char buf_[1 << 16];
+};
+
+}  // namespace
+
+CommandResult RunCommandTask(const ObjectPlan& object, const Task& task, uint64_t task_index,
+                             const CommandOptions& o) {
+  CommandResult r;
+  auto fail = [&r](Status st) {
+    r.status = std::move(st);
+    return std::move(r);
+  };
+  Result<std::vector<std::string>> shell = PipefailShell();
+  if (!shell.ok()) return fail(shell.status());
+  std::vector<std::string> argv = *shell;
   argv.push_back("set -o pipefail\n" + o.cmd);
   SpawnOptions so;
   so.cwd = o.workdir;
@@ -140,78 +355,35 @@ Result<std::string> RunCommandTask(const ObjectPlan& object, const Task& task, u
   if (o.split && task.ranges > 1) {
     so.env.emplace_back("FANOUT_RANGE", std::to_string(task.begin) + "-" + std::to_string(task.end));
   }
-  TaskInput input(object, task, o.split);
-  RETURN_IF_ERROR(input.Open());
-  ASSIGN_OR_RETURN(Child c, SpawnChild(argv, so));
-
-  std::string pending, output, err;
-  size_t pending_at = 0;
-  bool input_done = false;
-  Status failure;
-  char buf[1 << 16];
-  while (c.out >= 0 || c.err >= 0) {
-    if (o.cancel != nullptr && o.cancel->load()) {
-      failure = Status::IoError(object.info.url + ": cancelled");
-      break;
-    }
-    if (c.in >= 0 && pending_at == pending.size() && !input_done) {
-      pending.clear();
-      pending_at = 0;
-      Result<bool> more = input.Next(&pending);
-      if (!more.ok()) {
-        failure = more.status();
-        break;
-      }
-      if (!*more) input_done = true;
-    }
-    if (c.in >= 0 && input_done && pending_at == pending.size()) CloseFd(&c.in);
-    std::vector<pollfd> fds;
-    if (c.out >= 0) fds.push_back({c.out, POLLIN, 0});
-    if (c.err >= 0) fds.push_back({c.err, POLLIN, 0});
-    if (c.in >= 0 && pending_at < pending.size()) fds.push_back({c.in, POLLOUT, 0});
-    if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) {
-      failure = Status::IoError(std::string("poll: ") + std::strerror(errno));
-      break;
-    }
-    for (const pollfd& f : fds) {
-      if (f.revents == 0) continue;
-      if (f.fd == c.in) {
-        ssize_t n = ::write(c.in, pending.data() + pending_at, pending.size() - pending_at);
-        if (n > 0) {
-          pending_at += static_cast<size_t>(n);
-        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-          CloseFd(&c.in);  // it stopped reading (e.g. head): not an error by itself
-          input_done = true;
-        }
-        continue;
-      }
-      bool is_out = f.fd == c.out;
-      ssize_t n = ::read(f.fd, buf, sizeof(buf));
-      if (n > 0) {
-        (is_out ? output : err).append(buf, static_cast<size_t>(n));
-        if (!is_out && err.size() > 4 * kStderrTail) err.erase(0, err.size() - 2 * kStderrTail);
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        CloseFd(is_out ? &c.out : &c.err);
-      }
-    }
-    if (output.size() > o.max_output_bytes) {
-      failure = Status::Unsupported(object.info.url + ": the command's output passed " +
-                                    std::to_string(o.max_output_bytes) + " bytes");
-      break;
-    }
+  TaskDir dir;
+  if (!o.shipped.empty()) {
+    if (Status st = dir.Make(o.workdir, o.shipped); !st.ok()) return fail(st);
+    so.cwd = dir.path();
   }
-  if (!failure.ok()) kill(-c.pid, SIGKILL);
+  TaskInput input(object, task, o.split);
+  if (Status st = input.Open(); !st.ok()) return fail(st);
+  Result<Child> spawned = Running().Spawn(argv, so);
+  if (!spawned.ok()) return fail(spawned.status());
+  Child c = *spawned;
+  CommandIo io(&c, &input, object, o);
+  Status failure = io.Run();
+  if (!failure.ok()) StopGroup(c.pid, kCommandStopGraceMs);
   CloseFd(&c.in);
   CloseFd(&c.out);
   CloseFd(&c.err);
-  int status = WaitChild(c.pid);
-  RETURN_IF_ERROR(failure);
+  WaitExited(c.pid);
+  kill(-c.pid, SIGKILL);  // what it left running in its group goes with it
+  int status = Running().Reap(c.pid);
+  r.lines = io.lines;
+  if (!failure.ok()) return fail(failure);
   if (status != 0) {
-    std::string tail = Tail(err);
-    return Status::IoError(object.info.url + ": the command exited with status " + std::to_string(status) +
-                           (tail.empty() ? "" : ":\n" + tail));
+    std::string tail = Tail(io.err);
+    r.command_failed = true;
+    return fail(Status::IoError(object.info.url + ": the command exited with status " + std::to_string(status) +
+                                (tail.empty() ? "" : ":\n" + tail)));
   }
-  return output;
+  r.output = std::move(io.output);
+  return r;
 }
 
 }  // namespace fanout::exec

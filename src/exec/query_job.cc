@@ -95,8 +95,7 @@ Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, cons
       options.progress->rows.fetch_add(p->partial.stats().rows);
       options.progress->rows_bytes.fetch_add(task.stored_bytes);
     }
-    per_thread[thread].Merge(p->partial);
-    return Status::OK();
+    return per_thread[thread].Merge(std::move(p->partial));
   };
 
   ExecOptions eo;
@@ -105,7 +104,7 @@ Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, cons
   eo.warnings = options.warnings;
   RETURN_IF_ERROR(RunLocal(plan, eo, run, commit));
   ops::Partial total(query.aggs.size());
-  for (const ops::Partial& p : per_thread) total.Merge(p);
+  for (ops::Partial& p : per_thread) RETURN_IF_ERROR(total.Merge(std::move(p)));
   return total;
 }
 

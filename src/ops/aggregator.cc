@@ -18,8 +18,11 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
   for (int i : resolved.keys) key_slots_.push_back(picker_.SlotOf(i));
   for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
   for (int i : resolved.aggs) agg_slots_.push_back(picker_.SlotOf(i));
-  for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back("non-numeric " + a.column.label);
+  for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back(NonNumericReason(a.column));
+  for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(NonNumericReason(f.column));
 }
+
+std::string NonNumericReason(const csv::ColumnSpec& column) { return "non-numeric " + column.label; }
 
 Status SkipTracker::SkipAt(uint64_t offset, const std::string& reason) {
   ++stats_->skipped[reason];
@@ -45,8 +48,8 @@ uint32_t Aggregator::GroupOf() {
   }
   key_.clear();
   for (size_t slot : key_slots_) AppendKeyField(&key_, csv::Unquote(picker_.field(slot), &scratch_));
-  uint32_t g = out_->Group(key_);
-  if (small) small_keys_.Insert(packed, g);
+  uint32_t g = out_->TryGroup(key_, GroupTable::Hash(key_));
+  if (small && g != Partial::kNoGroup) small_keys_.Insert(packed, g);
   return g;
 }
 
@@ -61,17 +64,25 @@ Status Aggregator::OnRow(const csv::Row& row) {
   if (!picker_.Pick(row)) return skips_.Skip(row, kTooFewFields);
   for (size_t i = 0; i < query_.filters.size(); ++i) {
     std::string_view v = csv::Unquote(picker_.field(filter_slots_[i]), &scratch_);
-    if (!query_.filters[i].Matches(v)) return Status::OK();
+    FilterResult r = query_.filters[i].Test(v, &filter_scratch_);
+    if (r == FilterResult::kNo) return Status::OK();
+    if (r == FilterResult::kNotANumber) return skips_.Skip(row, non_numeric_filter_reasons_[i]);
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
     std::string_view v = csv::Unquote(picker_.field(agg_slots_[a]), &scratch_);
     Value& x = values_[a];
-    if (!ParseNumber(v, &x.number, &x.scaled, &x.exact)) return skips_.Skip(row, non_numeric_reasons_[a]);
+    if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.Skip(row, non_numeric_reasons_[a]);
   }
   uint32_t g = GroupOf();
+  if (g == Partial::kNoGroup) return GroupMemoryError();
   ++out_->count(g);
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
-    out_->cell(g, a).Add(values_[a].number, values_[a].exact ? &values_[a].scaled : nullptr);
+    const Value& x = values_[a];
+    if (x.plain) {
+      out_->cell(g, a).AddPlain(x.scaled);
+    } else {
+      out_->cell(g, a).AddWide(x.wide);
+    }
   }
   return Status::OK();
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/number.h"
 #include "csv/field_picker.h"
 #include "csv/reader.h"
 #include "ops/partial.h"
@@ -50,7 +51,7 @@ class Aggregator final : public csv::RowSink {
   const SkippedRow* first_skipped() const { return skips_.first(); }
 
  private:
-  uint32_t GroupOf();  // the current row's group, created if new
+  uint32_t GroupOf();  // the current row's group, created if new; kNoGroup past the memory limit
 
   const Query& query_;
   const ResolvedQuery& resolved_;
@@ -63,14 +64,20 @@ class Aggregator final : public csv::RowSink {
   std::string key_;                    // reused key buffer
   std::string scratch_;                // reused unquoting buffer
   struct Value {
-    double number;
-    __int128 scaled;
-    bool exact;
+    __int128 scaled;  // when plain
+    bool plain;
+    Decimal wide;     // when not
   };
   std::vector<Value> values_;          // parsed aggregate inputs of the current row
-  std::vector<std::string> non_numeric_reasons_;
+  Decimal filter_scratch_;             // a filter's field, when it is not plain
+  std::vector<std::string> non_numeric_reasons_;         // per aggregate
+  std::vector<std::string> non_numeric_filter_reasons_;  // per filter
 };
 
 extern const char* const kTooFewFields;
+
+// The skip reason for a row whose value in `column` should be a number and is
+// not (an aggregate's input, or a field a numeric --where compares).
+std::string NonNumericReason(const csv::ColumnSpec& column);
 
 }  // namespace fanout::ops

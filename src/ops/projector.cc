@@ -43,9 +43,9 @@ Status Projector::OnRow(const csv::Row& row) {
   ++stats_->rows;
   if (!enough) return skips_.Skip(row, kTooFewFields);
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    if (!query_.filters[i].Matches(csv::Unquote(picker_.field(filter_slots_[i]), &scratch_))) {
-      return Status::OK();
-    }
+    FilterResult r = query_.filters[i].Test(csv::Unquote(picker_.field(filter_slots_[i]), &scratch_), &number_);
+    if (r == FilterResult::kNo) return Status::OK();
+    if (r == FilterResult::kNotANumber) return skips_.Skip(row, NonNumericReason(query_.filters[i].column));
   }
   Append();
   if (buffer_.size() >= kFlushBytes) return flush_(&buffer_);

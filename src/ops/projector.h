@@ -45,6 +45,7 @@ class Projector final : public csv::RowSink {
   std::vector<size_t> col_slots_, filter_slots_;
   std::string buffer_;
   std::string scratch_;
+  Decimal number_;  // a filter's field, when it is not plain
 };
 
 }  // namespace fanout::ops

@@ -12,10 +12,11 @@ struct OpName {
   std::string_view text;
   CmpOp op;
 };
-// Two-character operators first, so "<=" is not read as "<".
-constexpr OpName kOps[] = {{"!=", CmpOp::kNe}, {"<=", CmpOp::kLe}, {">=", CmpOp::kGe},
-                           {"==", CmpOp::kEq}, {"=", CmpOp::kEq},  {"<", CmpOp::kLt},
-                           {">", CmpOp::kGt}};
+constexpr OpName kOps[] = {{"=", CmpOp::kEq}, {"==", CmpOp::kEq}, {"!=", CmpOp::kNe}, {"<", CmpOp::kLt},
+                           {"<=", CmpOp::kLe}, {">", CmpOp::kGt},  {">=", CmpOp::kGe}};
+// The characters operators are made of: a run of them is one operator.
+constexpr std::string_view kOpChars = "=!<>";
+constexpr const char* kOpList = "= != < <= > >=";
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -23,15 +24,15 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-template <typename T>
-bool Compare(const T& a, const T& b, CmpOp op) {
+// Whether a comparison that came out as c (<0, 0, >0) satisfies op.
+bool Holds(int c, CmpOp op) {
   switch (op) {
-    case CmpOp::kEq: return a == b;
-    case CmpOp::kNe: return a != b;
-    case CmpOp::kLt: return a < b;
-    case CmpOp::kLe: return a <= b;
-    case CmpOp::kGt: return a > b;
-    case CmpOp::kGe: return a >= b;
+    case CmpOp::kEq: return c == 0;
+    case CmpOp::kNe: return c != 0;
+    case CmpOp::kLt: return c < 0;
+    case CmpOp::kLe: return c <= 0;
+    case CmpOp::kGt: return c > 0;
+    case CmpOp::kGe: return c >= 0;
   }
   return false;
 }
@@ -51,20 +52,17 @@ const char* KindName(AggKind k) {
 Result<Filter> Filter::Parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("invalid --where '" + std::string(text) + "': " + why +
-                                   " (expected 'COL OP VALUE' with OP one of = != < <= > >=)");
+                                   " (expected 'COL OP VALUE' with OP one of " + kOpList + ")");
   };
-  size_t at = std::string_view::npos;
+  size_t at = text.find_first_of(kOpChars);
+  if (at == std::string_view::npos) return bad("no comparison operator");
+  size_t after = std::min(text.find_first_not_of(kOpChars, at), text.size());
+  std::string_view op = text.substr(at, after - at);
   const OpName* found = nullptr;
-  for (size_t i = 0; i < text.size() && found == nullptr; ++i) {
-    for (const OpName& o : kOps) {
-      if (text.substr(i, o.text.size()) == o.text) {
-        at = i;
-        found = &o;
-        break;
-      }
-    }
+  for (const OpName& o : kOps) {
+    if (o.text == op) found = &o;
   }
-  if (found == nullptr) return bad("no comparison operator");
+  if (found == nullptr) return bad("unknown operator '" + std::string(op) + "'");
   Filter f;
   f.op = found->op;
   std::string_view col = Trim(text.substr(0, at));
@@ -72,19 +70,39 @@ Result<Filter> Filter::Parse(std::string_view text) {
   auto spec = csv::ColumnSpec::Parse(col);
   if (!spec.ok()) return bad(spec.status().message());
   f.column = std::move(spec).value();
-  std::string_view value = Trim(text.substr(at + found->text.size()));
-  if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') && value.back() == value.front()) {
-    value = value.substr(1, value.size() - 2);
+  std::string_view value = Trim(text.substr(after));
+  if (value.empty()) return bad("no value after the operator (write '' for the empty text)");
+  if (value.front() == '\'' || value.front() == '"') {
+    if (value.size() < 2 || value.back() != value.front()) return bad("a quote that does not close");
+    f.text = std::string(value.substr(1, value.size() - 2));
+    return f;
   }
-  f.value = std::string(value);
-  f.value_is_number = ParseDouble(f.value, &f.number);
+  if (!ParseDecimal(value, &f.number)) {
+    std::string v(value);
+    return bad("'" + v + "' is not a number; quote it to compare text: " + std::string(col) + " " +
+               std::string(op) + " '" + v + "'");
+  }
+  f.numeric = true;
+  f.number_plain = DecimalToScaled(f.number, &f.number_scaled);
   return f;
 }
 
-bool Filter::Matches(std::string_view field) const {
-  double x;
-  if (value_is_number && ParseDouble(field, &x)) return Compare(x, number, op);
-  return Compare(field, std::string_view(value), op);
+FilterResult Filter::Test(std::string_view field, Decimal* scratch) const {
+  int c;
+  if (!numeric) {
+    c = field.compare(text);
+  } else {
+    __int128 scaled;
+    bool plain;
+    if (!ParseNumber(field, &scaled, &plain, scratch)) return FilterResult::kNotANumber;
+    if (plain && number_plain) {
+      c = (scaled > number_scaled) - (scaled < number_scaled);
+    } else {
+      if (plain) *scratch = DecimalFromScaled(scaled);
+      c = CompareDecimal(*scratch, number);
+    }
+  }
+  return Holds(c, op) ? FilterResult::kYes : FilterResult::kNo;
 }
 
 std::string AggSpec::Label() const { return std::string(KindName(kind)) + "_" + column.label; }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/number.h"
 #include "core/status.h"
 #include "csv/header.h"
 
@@ -13,17 +14,27 @@ namespace fanout::ops {
 
 enum class CmpOp { kEq, kNe, kLt, kLe, kGt, kGe };
 
+enum class FilterResult { kNo, kYes, kNotANumber };
+
+// One --where: 'COL OP VALUE', OP one of = (or ==) != < <= > >=. An unquoted
+// VALUE must be a number (core/number.h) and the comparison is numeric and
+// exact; VALUE in single or double quotes is text, compared byte-wise.
 struct Filter {
   csv::ColumnSpec column;
   CmpOp op = CmpOp::kEq;
-  std::string value;
-  bool value_is_number = false;
-  double number = 0;
+  bool numeric = false;      // VALUE was unquoted (a number)
+  Decimal number;            // ... its exact value
+  bool number_plain = false; // ... and whether it fits the fixed point,
+  __int128 number_scaled = 0;  // as this many 1e-9 units
+  std::string text;          // VALUE was quoted: the text between the quotes
 
-  // Parses 'COL OP VALUE' (VALUE may be wrapped in single or double quotes).
+  // Parses 'COL OP VALUE'; InvalidArgument (a usage error) for an unknown
+  // operator, an unquoted VALUE that is not a number, or an unbalanced quote.
   static Result<Filter> Parse(std::string_view text);
-  // True when `field` (an unquoted value) satisfies the comparison.
-  bool Matches(std::string_view field) const;
+  // Whether `field` (an unquoted value) satisfies the comparison; kNotANumber
+  // when the comparison is numeric and the field is not a number (the row is
+  // then skipped, not filtered). `scratch` is reused across calls by one thread.
+  FilterResult Test(std::string_view field, Decimal* scratch) const;
 };
 
 enum class AggKind { kSum, kMean, kMin, kMax };

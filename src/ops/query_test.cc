@@ -5,38 +5,116 @@
 namespace fanout::ops {
 namespace {
 
+bool Yes(const Filter& f, std::string_view field) {
+  Decimal scratch;
+  return f.Test(field, &scratch) == FilterResult::kYes;
+}
+
+FilterResult TestField(const Filter& f, std::string_view field) {
+  Decimal scratch;
+  return f.Test(field, &scratch);
+}
+
 TEST(Filter, ParsesOperatorsAndQuotedValues) {
   auto f = Filter::Parse("passenger_count >= 2");
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->op, CmpOp::kGe);
-  EXPECT_TRUE(f->value_is_number);
-  EXPECT_TRUE(f->Matches("2"));
-  EXPECT_TRUE(f->Matches("10"));   // numeric, not "10" < "2" as text
-  EXPECT_FALSE(f->Matches("1.5"));
+  EXPECT_TRUE(f->numeric);
+  EXPECT_TRUE(Yes(*f, "2"));
+  EXPECT_TRUE(Yes(*f, "10"));   // numeric, not "10" < "2" as text
+  EXPECT_FALSE(Yes(*f, "1.5"));
   auto g = Filter::Parse("vendor_id != 'CMT'");
   ASSERT_TRUE(g.ok());
-  EXPECT_EQ(g->value, "CMT");
-  EXPECT_TRUE(g->Matches("VTS"));
-  EXPECT_FALSE(g->Matches("CMT"));
-  auto h = Filter::Parse("3<x");
+  EXPECT_FALSE(g->numeric);
+  EXPECT_EQ(g->text, "CMT");
+  EXPECT_TRUE(Yes(*g, "VTS"));
+  EXPECT_FALSE(Yes(*g, "CMT"));
+  auto h = Filter::Parse("3<\"x\"");
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->column.index, 2);
-  EXPECT_TRUE(h->Matches("a"));  // text comparison: "a" < "x"
-  EXPECT_FALSE(h->Matches("y"));
+  EXPECT_TRUE(Yes(*h, "a"));  // text comparison: "a" < "x"
+  EXPECT_FALSE(Yes(*h, "y"));
+  auto e = Filter::Parse("c == 5");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->op, CmpOp::kEq);
+  auto q = Filter::Parse("city = 'a = b'");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->text, "a = b");
 }
 
 TEST(Filter, RejectsMalformed) {
-  for (const char* bad : {"", "abc", "= 5", "|| > 3"}) EXPECT_FALSE(Filter::Parse(bad).ok()) << bad;
+  for (const char* bad : {"", "abc", "= 5", "|| > 3", "c >", "c = 'open", "c = \"", "c = 'mixed\""}) {
+    EXPECT_FALSE(Filter::Parse(bad).ok()) << bad;
+  }
 }
 
-TEST(Filter, TextComparisonWhenEitherSideIsNotANumber) {
+// Regression (issue 11): '<>' parsed as '<' and the text '>5', '=>' as '=' and
+// '>5', and so on — each silently kept everything or nothing.
+TEST(Filter, UnknownOperatorIsAnError) {
+  for (const char* bad : {"c <> 5", "c => 5", "c =< 5", "c >> 5", "c ! 5", "c ==> 5", "c === 5", "c !== 5",
+                          "c <<= 5", "c=!5", "c >=< 5"}) {
+    auto f = Filter::Parse(bad);
+    ASSERT_FALSE(f.ok()) << bad;
+    EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(f.status().message().find("unknown operator"), std::string::npos) << f.status().message();
+  }
+}
+
+// Regression (issue 11): 'trip_distance > ten' compared text with text.
+TEST(Filter, UnquotedValueMustBeANumber) {
+  for (const char* bad : {"trip_distance > ten", "c = CMT", "c != x", "c < 1e", "c = +-5", "c = 1e999", "c = 5 5"}) {
+    auto f = Filter::Parse(bad);
+    ASSERT_FALSE(f.ok()) << bad;
+    EXPECT_NE(f.status().message().find("not a number"), std::string::npos) << f.status().message();
+  }
+  auto quoted = Filter::Parse("trip_distance > 'ten'");
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_TRUE(Yes(*quoted, "zero"));  // text: "zero" > "ten"
+}
+
+TEST(Filter, QuotedNumberComparesAsText) {
+  auto f = Filter::Parse("c > '10'");
+  ASSERT_TRUE(f.ok());
+  EXPECT_FALSE(f->numeric);
+  EXPECT_TRUE(Yes(*f, "9"));  // "9" > "10" as bytes
+  EXPECT_FALSE(Yes(*f, "09"));
+}
+
+TEST(Filter, NumericComparisonSkipsFieldsThatAreNotNumbers) {
   auto f = Filter::Parse("c = 5");
   ASSERT_TRUE(f.ok());
-  EXPECT_TRUE(f->Matches("5.0"));  // both numbers: 5.0 == 5
-  EXPECT_FALSE(f->Matches(""));    // empty is text
+  EXPECT_TRUE(Yes(*f, "5.0"));  // 5.0 == 5
+  EXPECT_TRUE(Yes(*f, "0.5e1"));
+  EXPECT_EQ(TestField(*f, ""), FilterResult::kNotANumber);
+  EXPECT_EQ(TestField(*f, "five"), FilterResult::kNotANumber);
+  EXPECT_EQ(TestField(*f, "+-5"), FilterResult::kNotANumber);
   auto g = Filter::Parse("c = ''");
   ASSERT_TRUE(g.ok());
-  EXPECT_TRUE(g->Matches(""));
+  EXPECT_TRUE(Yes(*g, ""));
+}
+
+// Regression (issue 11): values were compared as doubles, so 2^53 + 1 was not
+// above 2^53.
+TEST(Filter, ComparesBigIntegersAndLongDecimalsExactly) {
+  auto f = Filter::Parse("v > 9007199254740992");
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(Yes(*f, "9007199254740993"));
+  EXPECT_FALSE(Yes(*f, "9007199254740992"));
+  EXPECT_FALSE(Yes(*f, "9007199254740992.0"));
+  EXPECT_TRUE(Yes(*f, "9007199254740992.000000000001"));
+  auto g = Filter::Parse("v = 0.1");
+  ASSERT_TRUE(g.ok());
+  EXPECT_FALSE(Yes(*g, "0.1000000000000000055511151231257827"));  // the double nearest 0.1 is not 0.1
+  EXPECT_TRUE(Yes(*g, "1e-1"));
+  auto h = Filter::Parse("v < 1e-30");
+  ASSERT_TRUE(h.ok());
+  EXPECT_TRUE(Yes(*h, "0"));
+  EXPECT_TRUE(Yes(*h, "-1e300"));
+  EXPECT_FALSE(Yes(*h, "0.000000001"));
+  auto big = Filter::Parse("v >= 123456789012345678901234567890");
+  ASSERT_TRUE(big.ok());
+  EXPECT_TRUE(Yes(*big, "123456789012345678901234567890"));
+  EXPECT_FALSE(Yes(*big, "123456789012345678901234567889.999"));
 }
 
 TEST(ColumnList, RangesAndNames) {

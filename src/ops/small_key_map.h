@@ -1,6 +1,8 @@
 // SmallKeyMap: a cache from short single-column keys, packed into one integer,
 // to group ids — the hot path of group-by on low-cardinality columns (passenger
-// counts, vendor ids): no hashing of strings, no key encoding, no memcmp.
+// counts, vendor ids): no hashing of strings, no key encoding, no memcmp. It
+// holds at most kMaxEntries keys: past that the column is not low-cardinality,
+// the group table does the work, and a bigger cache would only cost memory.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@ class SmallKeyMap {
  public:
   static constexpr size_t kMaxKeyBytes = 7;  // the eighth byte holds the length
   static constexpr uint32_t kMissing = UINT32_MAX;
+  static constexpr size_t kMaxEntries = 1 << 16;
 
   SmallKeyMap() : slots_(kInitialSlots, Slot{0, kMissing}), mask_(kInitialSlots - 1) {}
 
@@ -32,7 +35,9 @@ class SmallKeyMap {
     }
   }
 
+  // Caches `packed` -> `id` (not cached yet), unless the cache is full.
   void Insert(uint64_t packed, uint32_t id) {
+    if (size_ >= kMaxEntries) return;
     if ((size_ + 1) * 2 > slots_.size()) Grow();
     Place(packed, id);
     ++size_;

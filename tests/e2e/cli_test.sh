@@ -18,7 +18,7 @@ compare_ok agg --by vendor --mean trip_distance --min total_amount --max total_a
 compare_ok agg --by vendor --sum total_amount --sum trip_distance "$D/a.csv" "$D/b.csv"
 compare_ok count --by vendor --where 'trip_distance > 1' "$D"
 compare_ok count --by vendor --where 'trip_distance > 1' --where 'passenger_count != 2' "$D/a.csv" "$D/b.csv"
-compare_ok agg --by vendor --sum total_amount --where 'vendor != C' "$D/*.csv"
+compare_ok agg --by vendor --sum total_amount --where "vendor != 'C'" "$D/*.csv"
 # Options after the inputs, and --opt=value.
 compare_ok agg "$D" --by vendor --max total_amount
 compare_ok agg --by=vendor --sum=total_amount --where='trip_distance >= 2' "$D"

@@ -1,19 +1,20 @@
 #!/usr/bin/python3
 """csvdiff.py [--any-order] GOT WANT: compares two result tables in CSV.
 
-Headers and every field must match exactly, except in mean_*, min_* and max_*
-columns, which are compared as numbers with a relative tolerance of 1e-12 (the
-engine and the reference may print the same double differently, e.g. 1e+21).
-With --any-order the rows may come in any order (the count column, if any, must
-still be descending). Exits 0 when equal; otherwise prints the differences and exits 1.
+Headers and every field must match exactly as text, except in mean_*, min_* and
+max_* columns, which must be equal as numbers, exactly: min_* and max_* as
+decimals (both sides print exact values, perhaps in different notations), mean_*
+as doubles (both round the exact mean once; the shortest texts may differ, e.g.
+1e+16 and 10000000000000000). With --any-order the rows may come in any order
+(the count column, if any, must still be descending). Exits 0 when equal;
+otherwise prints the differences and exits 1.
 """
 import csv
+import decimal
 import io
-import math
 import sys
 
-REL_TOL = 1e-12
-TOLERANT_PREFIXES = ('mean_', 'min_', 'max_')
+NUMERIC_PREFIXES = ('mean_', 'min_', 'max_')
 
 
 def load(path):
@@ -21,14 +22,13 @@ def load(path):
         return list(csv.reader(f))
 
 
-def same_number(a, b):
+def same_number(label, a, b):
     try:
-        x, y = float(a), float(b)
-    except ValueError:
+        if label.startswith('mean_'):
+            return float(a) == float(b)
+        return decimal.Decimal(a) == decimal.Decimal(b)
+    except (ValueError, decimal.InvalidOperation):
         return a == b
-    if math.isnan(x) or math.isnan(y):
-        return math.isnan(x) and math.isnan(y)
-    return math.isclose(x, y, rel_tol=REL_TOL, abs_tol=0.0)
 
 
 def main():
@@ -62,7 +62,7 @@ def main():
             problems.append(f'row {n}: got {g}, want {w}')
             continue
         for label, a, b in zip(labels, g, w):
-            ok = same_number(a, b) if label.startswith(TOLERANT_PREFIXES) else a == b
+            ok = same_number(label, a, b) if label.startswith(NUMERIC_PREFIXES) else a == b
             if not ok:
                 problems.append(f'row {n}: got {g}, want {w} (column {label})')
                 break

@@ -112,7 +112,8 @@ def col_ref(rng, ncols, header):
 
 
 def where(rng, ncols, header):
-    value = rng.choice(NUMBERS + ['a', 'B', "''", 'x'])
+    # Unquoted values are numbers (a numeric comparison); quoted ones are text.
+    value = rng.choice(NUMBERS + ["'a'", "'B'", "''", '"x"', "'1'", "'10'"])
     return f'{col_ref(rng, ncols, header)} {rng.choice(OPS)} {value}'
 
 

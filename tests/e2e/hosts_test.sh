@@ -72,12 +72,15 @@ expect_fail 1 "fakehost1 did not join the job: fanout not found at bin/nothing o
   count --by passenger_count "$data" --workers 1 --hosts fakehost1 --ssh "$FAKE_SSH" --remote-fanout bin/nothing
 grep -qF "run fanout deploy --hosts fakehost1 --remote-fanout bin/nothing" "$TMP/err.ef" ||
   fail "no deploy hint: $(cat "$TMP/err.ef")"
-# Another fanout version: a worker that says hello as fanout 0.0.1.
-cat >"$TMP/old-fanout" <<'EOF'
+# Another fanout version: a worker that says hello as fanout 0.0.1, in this
+# fanout's protocol version (so that the release is what differs).
+PROTOCOL=$(grep -oE 'kProtocolVersion = [0-9]+' "$FANOUT_SRC/src/dist/wire.h" | grep -oE '[0-9]+$')
+[[ -n $PROTOCOL ]] || die "no kProtocolVersion in src/dist/wire.h"
+cat >"$TMP/old-fanout" <<EOF
 #!/usr/bin/python3
 import struct, sys, time
 def string(b): return struct.pack('<I', len(b)) + b
-hello = struct.pack('<II', 2, 1) + string(b'old') + string(b'0.0.1')
+hello = struct.pack('<II', $PROTOCOL, 1) + string(b'old') + string(b'0.0.1')
 sys.stdout.buffer.write(struct.pack('<I', 1 + len(hello)) + b'\x01' + hello)
 sys.stdout.flush()
 time.sleep(20)

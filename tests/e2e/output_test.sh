@@ -79,7 +79,7 @@ check_json count "${ALL[@]}" --by passenger_count
 check_json count "${ALL[@]}" --by vendor,passenger_count
 check_json agg "${ALL[@]}" --by vendor --count --sum total_amount --mean total_amount --min total_amount --max total_amount
 check_json count "${ALL[@]}" --by vendor --top 2
-check_json count "${ALL[@]}" --by vendor --where 'vendor = nobody'
+check_json count "${ALL[@]}" --by vendor --where "vendor = 'nobody'"
 run_fanout jcount count "${ALL[@]}" --by passenger_count --format json --quiet
 check_true "json count is a number" "$PY" -c '
 import json, sys

@@ -124,7 +124,7 @@ matrix agg "$D/quoted.csv" --by name --sum amount
 matrix agg "$D/quoted.csv" --by city
 matrix count "${NAMED[@]}" --by city --where 'city = "New York, NY"'
 matrix count "${NAMED[@]}" --by name --where "city != ''"
-matrix count "${NAMED[@]}" --by name --where 'name >= m' --where 'amount < 3'
+matrix count "${NAMED[@]}" --by name --where "name >= 'm'" --where 'amount < 3'
 matrix count "${NAMED[@]}" --by city --where 'score <= 1.5'
 matrix count "${NAMED[@]}" --by city --where 'score > -2'
 matrix count "${NAMED[@]}" --by city --where "city = 'Zürich'"
@@ -133,7 +133,7 @@ matrix count "$D/spaces.csv" --by name --where "city = ' Oslo'"
 matrix count "$D/spaces.csv" --by name --where "city = 'a = b'"
 matrix count "$D/spaces.csv" --by name --where 'city="x<y"'
 matrix count "$D/spaces.csv" --by name --where 'amount<3' --where 'score>=1'
-matrix count "$D/spaces.csv" --by name --where 'city!=Oslo'
+matrix count "$D/spaces.csv" --by name --where "city!='Oslo'"
 matrix count "$D/sort.csv" --by k
 matrix count "$D/sort.csv" --by v,k
 matrix count "$D/sort.csv" --by k --top 3

@@ -73,12 +73,109 @@ expect_fail 1 "status 3" run --cmd 'exit 3' --merge cat "$data" --fail-fast
 check_true "--fail-fast: no retry" bash -c "! grep -q retrying '$TMP/err.ef'"
 expect_fail 1 "exited with status 1" run --cmd 'false | cat' --merge cat "$data" --max-attempts 1
 expect_fail 1 "on local-" run --cmd 'exit 4' --merge cat "$data" --workers 2 --max-attempts 2
-expect_fail 1 "the merge command exited with status 5" run --cmd 'cat' --merge 'exit 5' "$data"
+expect_fail 1 "the merge command 'exit 5' exited with status 5" run --cmd 'cat' --merge 'exit 5' "$data"
 expect_fail 1 "--ship $TMP/missing.py" run --ship "$TMP/missing.py" --cmd cat --merge cat "$data"
 expect_fail 2 "either --merge" run --cmd cat "$data"
 expect_fail 2 "either --merge" run --cmd cat --merge cat --out "$TMP/x" "$data"
 mkdir -p "$TMP/dup/a" "$TMP/dup/b" && cp "$data/$(ls "$data" | head -n 1)" "$TMP/dup/a/" &&
   cp "$data/$(ls "$data" | head -n 1)" "$TMP/dup/b/"
 expect_fail 1 "would both be written" run --cmd cat --out "$TMP/dupout" "$TMP/dup"
+
+# A merge command that fails after printing part of a result: nothing reaches
+# stdout, and the error names the command, its status and its last words.
+for cluster in "" "--workers 2"; do
+  read -r -a c <<<"$cluster"
+  expect_fail 1 "the merge command 'echo partial result; echo why >&2; exit 5' exited with status 5:"$'\n'"why" \
+    run --cmd cat --merge 'echo partial result; echo why >&2; exit 5' "$data" "${c[@]}"
+done
+# The merge's result written to a full disk is an error, not a silent exit 0.
+timeout "$RUN_TIMEOUT" "$FANOUT" run --cmd cat --merge cat "$data" --quiet >/dev/full 2>"$TMP/err.full" </dev/null
+rc=$?
+check_eq "run --merge > /dev/full: exit status ($(cat "$TMP/err.full"))" "$rc" 1
+check_true "run --merge > /dev/full: says why" grep -q "standard output: No space left on device" "$TMP/err.full"
+# A reader that stops early (head) ends the copy quietly.
+timeout "$RUN_TIMEOUT" "$FANOUT" run --cmd cat --merge cat "$data" --quiet 2>"$TMP/err.head" </dev/null | head -n 1 >/dev/null
+rc=${PIPESTATUS[0]}
+check_eq "run --merge | head: exit status ($(cat "$TMP/err.head"))" "$rc" 0
+
+# --ship: a command that writes to its shipped file changes its own copy, never
+# the user's file or the workers' cache (which later jobs would then run), and
+# a cache entry that no longer matches its sha256 is fetched again, not used.
+export XDG_CACHE_HOME=$TMP/cache
+shipdir=$TMP/ship
+mkdir -p "$shipdir"
+printf 'print("original")\n' >"$shipdir/t.py"
+cp "$shipdir/t.py" "$TMP/t.py.orig"
+sha=$(sha256sum "$shipdir/t.py" | cut -d' ' -f1)
+for cluster in "" "--workers 2"; do
+  read -r -a c <<<"$cluster"
+  where=${cluster:-locally}
+  run_fanout shipw run --ship "$shipdir/t.py" --cmd 'echo changed > t.py; cat t.py' --merge 'sort -u' "$data" \
+    --quiet "${c[@]}"
+  check_eq "--ship $where: a command may change its own copy ($(head -c 300 "$TMP/err.shipw"))" \
+    "$(cat "$TMP/out.shipw")" "changed"
+  check_files_equal "--ship $where: the user's file is unchanged" "$shipdir/t.py" "$TMP/t.py.orig"
+  if [[ -n $cluster ]]; then
+    check_files_equal "--ship $where: the cache entry is unchanged" "$XDG_CACHE_HOME/fanout/ship/$sha" "$TMP/t.py.orig"
+  fi
+  run_fanout shipr run --ship "$shipdir/t.py" --cmd 'cat t.py' --merge 'sort -u' "$data" --quiet "${c[@]}"
+  check_files_equal "--ship $where: the next job's commands see the original" "$TMP/out.shipr" "$TMP/t.py.orig"
+done
+printf 'print("poisoned")\n' >"$XDG_CACHE_HOME/fanout/ship/$sha"
+run_fanout shipp run --ship "$shipdir/t.py" --cmd 'cat t.py' --merge 'sort -u' "$data" --quiet --workers 1
+check_files_equal "--ship: a cache entry that does not match its sha256 is not used" "$TMP/out.shipp" "$TMP/t.py.orig"
+check_files_equal "--ship: ... and is fetched again" "$XDG_CACHE_HOME/fanout/ship/$sha" "$TMP/t.py.orig"
+check_eq "--ship: no job directory is left in the cache" "$(ls -d "$XDG_CACHE_HOME"/fanout/run.* 2>/dev/null)" ""
+unset XDG_CACHE_HOME
+
+# A command that exits non-zero runs twice in all by default — the second time
+# on another worker when there is one — then the job fails; --command-attempts
+# and --fail-fast say otherwise.
+one=$TMP/one
+mkdir -p "$one"
+printf 'x\n1\n' >"$one/a.csv"
+for cluster in "" "--workers 2"; do
+  read -r -a c <<<"$cluster"
+  where=${cluster:-locally}
+  rm -f "$TMP/attempts"
+  expect_fail 1 "failed 2 times; giving up" run --cmd "echo \$PPID >>'$TMP/attempts'; exit 3" --merge cat "$one" \
+    "${c[@]}"
+  check_eq "a failed command $where: run twice in all" "$(wc -l <"$TMP/attempts")" 2
+  if [[ -n $cluster ]]; then
+    check_eq "a failed command $where: the retry ran on another worker" "$(sort -u "$TMP/attempts" | wc -l)" 2
+  fi
+  rm -f "$TMP/attempts"
+  expect_fail 1 "failed 3 times; giving up" run --cmd "echo \$PPID >>'$TMP/attempts'; exit 3" --merge cat "$one" \
+    --command-attempts 3 "${c[@]}"
+  check_eq "--command-attempts 3 $where: run three times" "$(wc -l <"$TMP/attempts")" 3
+  rm -f "$TMP/attempts"
+  expect_fail 1 "status 3" run --cmd "echo \$PPID >>'$TMP/attempts'; exit 3" --merge cat "$one" --fail-fast "${c[@]}"
+  check_eq "--fail-fast $where: run once" "$(wc -l <"$TMP/attempts")" 1
+done
+expect_fail 2 "--command-attempts" run --cmd cat --merge cat --command-attempts 0 "$one"
+
+# run counts the lines it feeds to commands, locally and on workers.
+lines=$( (cat "$data"/*.csv; gzip -dc "$data"/*.gz) | wc -l)
+lines=$("$PY" -c 'import sys; print(f"{int(sys.argv[1]):,}")' "$lines")
+for cluster in "" "--workers 2"; do
+  read -r -a c <<<"$cluster"
+  run_fanout lines run --cmd cat --merge 'wc -l' "$data" "${c[@]}"
+  check_true "run ${cluster:-locally}: the summary counts the lines fed to commands ($lines): $(tail -n 3 "$TMP/err.lines")" \
+    grep -q " $lines lines fed to commands" "$TMP/err.lines"
+done
+
+# The first example of `fanout run --help`, run literally, gives the numbers
+# fanout count gives.
+example=$("$FANOUT" run --help | grep -A1 'the numbers fanout count --by passenger_count gives' | tail -n 1 | sed 's/^ *//')
+check_true "the help's first example is a whole command line: $example" test "${example:0:11}" = "fanout run " -a \
+  "${example: -6}" = " data/"
+mkdir -p "$TMP/bin"
+ln -sf "$FANOUT" "$TMP/bin/fanout"
+(cd "$TMP" && PATH=$TMP/bin:$PATH bash -c "$example --quiet" >"$TMP/example.out" 2>"$TMP/example.err")
+rc=$?
+check_eq "the help's example runs ($(head -c 300 "$TMP/example.err"))" "$rc" 0
+awk '{c = $NF; $NF = ""; sub(/ +$/, ""); print $0 "," c}' "$TMP/example.out" | LC_ALL=C sort >"$TMP/example.got"
+tail -n +2 "$TMP/out.want" | LC_ALL=C sort >"$TMP/example.want"
+check_files_equal "the help's example gives the counts fanout count gives" "$TMP/example.got" "$TMP/example.want"
 
 finish

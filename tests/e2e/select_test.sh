@@ -101,6 +101,6 @@ expect_fail 1 "y.csv" select --cols 1 "$Q/a/y.csv" "$Q/b/y.csv.gz" --out "$TMP/s
 
 # ---- summary -------------------------------------------------------------------------
 mkdir -p "$TMP/sel/sum"
-check_summary select "$Q/quoted.csv" "$Q/crlf.csv" --cols 1-3 --where 'amount > 1' --out "$TMP/sel/sum"
+check_summary select "$Q/quoted.csv" "$Q/crlf.csv" --cols 1-3 --where 'amount > 1' --out "$TMP/sel/sum" --overwrite
 
 finish

@@ -28,24 +28,32 @@ skipped ('unterminated quoted field'), where Python's csv module would return it
 
 import csv
 import decimal
+import fractions
 import functools
 import glob
 import gzip
 import io
 import json
+import math
 import os
 import re
 import subprocess
 import sys
 
 csv.field_size_limit(sys.maxsize)
-decimal.getcontext().prec = 200  # exact for any sum the tests can produce
+# Decimal arithmetic here must be exact: any rounding is an error, not an answer.
+decimal.getcontext().prec = 100000
+decimal.getcontext().traps[decimal.Inexact] = True
+decimal.getcontext().traps[decimal.Rounded] = True
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-NUMBER_RE = re.compile(r'-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?')
-PLAIN_DECIMAL_RE = re.compile(r'-?(?:[0-9]+(?:\.([0-9]*))?|\.([0-9]+))')
+# A number (docs/cli.md, Numbers): surrounding spaces, one optional sign, digits
+# with an optional point, an optional exponent.
+NUMBER_RE = re.compile(r' *[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)? *')
+MIN_DIGIT_EXPONENT = -1100  # a nonzero digit below 10^-1100: not a number
+MAX_PLAIN_DIGITS = 40       # exact values with more digits print in exponent form
 INDEX_RE = re.compile(r'[0-9]+')
 UTF8_BOM = '\xef\xbb\xbf'  # the BOM's three bytes, as latin-1 characters
 ASCII_LOWER = str.maketrans('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
@@ -64,11 +72,51 @@ def arg_text(s):
     return os.fsencode(s).decode('latin-1')
 
 
+def as_decimal(text):
+    """The exact value of text if it is a number, else None: it must round to a
+    finite double, and its last nonzero digit must lie at 10^-1100 or above."""
+    if not NUMBER_RE.fullmatch(text):
+        return None
+    d = decimal.Decimal(text.strip(' '))
+    if d == 0:
+        return decimal.Decimal(0)
+    _, digits, exp = d.as_tuple()
+    text_digits = ''.join(map(str, digits))
+    exp += len(text_digits) - len(text_digits.rstrip('0'))  # the last nonzero digit's power
+    if exp < MIN_DIGIT_EXPONENT or math.isinf(float(d)):
+        return None
+    return d
+
+
 def as_number(text):
-    """The float value of text if it is a number, else None."""
-    if NUMBER_RE.fullmatch(text):
-        return float(text)
-    return None
+    """The nearest double to text if it is a number, else None."""
+    d = as_decimal(text)
+    return None if d is None else float(d)
+
+
+def exact_text(d):
+    """An exact decimal as fanout prints it: plain notation when that takes at
+    most MAX_PLAIN_DIGITS digits, else d.ddd e+N with every significant digit."""
+    if d == 0:
+        return '0'
+    sign, digits, exp = d.as_tuple()
+    s = ''.join(map(str, digits))
+    stripped = s.rstrip('0')
+    exp += len(s) - len(stripped)
+    s = stripped.lstrip('0')
+    n = len(s)
+    top = exp + n - 1
+    plain = n + exp if exp >= 0 else (n if top >= 0 else n - top)
+    if plain <= MAX_PLAIN_DIGITS:
+        if exp >= 0:
+            body = s + '0' * exp
+        elif top >= 0:
+            body = s[:top + 1] + '.' + s[top + 1:]
+        else:
+            body = '0.' + '0' * (-top - 1) + s
+    else:
+        body = s[0] + ('.' + s[1:] if n > 1 else '') + 'e' + ('-' if top < 0 else '+') + f'{abs(top):02d}'
+    return ('-' if sign else '') + body
 
 
 # ---------------------------------------------------------------- inputs
@@ -329,37 +377,53 @@ def parse_select_list(text):
 # ---------------------------------------------------------------- filters
 
 OPS = {
-    '=': lambda c: c == 0, '!=': lambda c: c != 0,
+    '=': lambda c: c == 0, '==': lambda c: c == 0, '!=': lambda c: c != 0,
     '<': lambda c: c < 0, '<=': lambda c: c <= 0,
     '>': lambda c: c > 0, '>=': lambda c: c >= 0,
 }
+OP_CHARS = '=!<>'
 
 
 class Where:
+    """COL OP VALUE. An unquoted VALUE must be a number (an exact numeric
+    comparison; a row whose field is not a number is skipped, reason
+    'non-numeric COL'); a quoted one compares bytes."""
+
     def __init__(self, text):
-        i = next((k for k, ch in enumerate(text) if ch in '=!<>'), None)
+        i = next((k for k, ch in enumerate(text) if ch in OP_CHARS), None)
         if i is None:
             raise UsageError(f'--where {text!r}: expected COL OP VALUE')
-        op = text[i:i + 2] if text[i:i + 2] in ('<=', '>=', '!=') else text[i]
+        j = i
+        while j < len(text) and text[j] in OP_CHARS:
+            j += 1
+        op = text[i:j]
         if op not in OPS:
-            raise UsageError(f'--where {text!r}: unknown operator')
-        col = text[:i].strip()
-        value = text[i + len(op):].strip()
+            raise UsageError(f'--where {text!r}: unknown operator {op!r}')
+        col = text[:i].strip(' ')
+        value = text[j:].strip(' ')
         if col == '':
             raise UsageError(f'--where {text!r}: missing column')
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in '\'"':
-            value = value[1:-1]
         self.col = Col(col)
         self.op = op
-        self.value = value
-        self.value_num = as_number(value)
+        self.value_num = None
+        if value[:1] in ('\'', '"'):
+            if len(value) < 2 or value[-1] != value[0]:
+                raise UsageError(f'--where {text!r}: unbalanced quote')
+            self.value = value[1:-1]
+        else:
+            self.value_num = as_decimal(value)
+            if self.value_num is None:
+                raise UsageError(f'--where {text!r}: not a number (quote it to compare text)')
 
     def holds(self, field):
-        fnum = as_number(field)
-        if fnum is not None and self.value_num is not None:
-            c = (fnum > self.value_num) - (fnum < self.value_num)
-        else:
+        """True or False; None when the comparison is numeric and field is not a number."""
+        if self.value_num is None:
             c = (field > self.value) - (field < self.value)
+        else:
+            fnum = as_decimal(field)
+            if fnum is None:
+                return None
+            c = (fnum > self.value_num) - (fnum < self.value_num)
         return OPS[self.op](c)
 
 
@@ -370,45 +434,26 @@ class Agg:
 
     def __init__(self, ncols):
         self.count = 0
-        self.fixed = [decimal.Decimal(0)] * ncols
-        self.floats = [0.0] * ncols
-        self.used_float = [False] * ncols
+        self.sums = [decimal.Decimal(0)] * ncols
         self.min = [None] * ncols
         self.max = [None] * ncols
 
     def add(self, values):
+        """values: the exact Decimal of each aggregate column."""
         self.count += 1
-        for i, text in enumerate(values):
-            m = PLAIN_DECIMAL_RE.fullmatch(text)
-            frac = (m.group(1) or m.group(2) or '') if m else None
-            if m and len(frac) <= 9:
-                self.fixed[i] += decimal.Decimal(text)
-            else:
-                self.floats[i] += float(text)
-                self.used_float[i] = True
-            v = float(text)
+        for i, v in enumerate(values):
+            self.sums[i] += v
             if self.min[i] is None or v < self.min[i]:
                 self.min[i] = v
             if self.max[i] is None or v > self.max[i]:
                 self.max[i] = v
 
     def sum_text(self, i):
-        if self.used_float[i]:
-            return shortest(float(self.fixed[i]) + self.floats[i])
-        return plain_decimal(self.fixed[i])
+        return exact_text(self.sums[i])
 
     def mean_text(self, i):
-        total = float(self.fixed[i]) + self.floats[i]
-        return shortest(total / self.count)
-
-
-def plain_decimal(d):
-    s = format(d, 'f')
-    if '.' in s:
-        s = s.rstrip('0').rstrip('.')
-    if s in ('-0', ''):
-        s = '0'
-    return s
+        # The exact sum over the count, rounded to a double once.
+        return shortest(float(fractions.Fraction(self.sums[i]) / self.count))
 
 
 def shortest(x):
@@ -480,7 +525,13 @@ def scan(path, opts, stats, cols_needed, on_row):
             if len(rec.fields) < need:
                 stats.skip('too few fields', path, rec.line, opts.strict)
                 continue
-            if all(w.holds(rec.fields[p]) for w, p in zip(opts.where, wpos)):
+            for w, p in zip(opts.where, wpos):
+                holds = w.holds(rec.fields[p])
+                if holds is None:
+                    stats.skip(f'non-numeric {w.col.label}', path, rec.line, opts.strict)
+                if not holds:
+                    break
+            else:
                 on_row(rec, pos)
     return header_rec, pos
 
@@ -503,9 +554,9 @@ def run_group(opts, paths):
 
     def on_row(rec, pos):
         key = tuple(rec.fields[p] for p in pos[:len(keys)])
-        values = [rec.fields[p] for p in pos[len(keys):]]
+        values = [as_decimal(rec.fields[p]) for p in pos[len(keys):]]
         for c, v in zip(value_cols, values):
-            if as_number(v) is None:
+            if v is None:
                 stats.skip(f'non-numeric {c.label}', path, rec.line, opts.strict)
                 return
         g = groups.get(key)
@@ -537,9 +588,9 @@ def run_group(opts, paths):
             elif kind == 'mean':
                 row.append(g.mean_text(i))
             elif kind == 'min':
-                row.append(shortest(g.min[i]))
+                row.append(exact_text(g.min[i]))
             else:
-                row.append(shortest(g.max[i]))
+                row.append(exact_text(g.max[i]))
         table.append(row)
     write_table(opts, labels, table, len(keys))
     return stats
@@ -635,6 +686,9 @@ def run_select(opts, paths):
             text = opts.delimiter.join(raw[p] for p in pos) + '\n'
         results.append((output_name(path), text + ''.join(lines)))
     os.makedirs(opts.out, exist_ok=True)
+    for name, _ in results:
+        if not opts.overwrite and os.path.exists(os.path.join(opts.out, name)):
+            raise JobError(f'{os.path.join(opts.out, name)} already exists (--overwrite replaces it)')
     for name, text in results:
         tmp = os.path.join(opts.out, '.' + name + '.ref-tmp')
         with open(tmp, 'wb') as f:
@@ -657,7 +711,7 @@ def run_ls(opts, paths):
 VALUE_FLAGS = {'--by', '--sum', '--mean', '--min', '--max', '--where', '--header',
                '--delimiter', '--threads', '--range-size', '--buffer-size', '--max-row',
                '--format', '--top', '--cols', '--out'}
-BOOL_FLAGS = {'--count', '--strict', '--quiet', '--stats'}
+BOOL_FLAGS = {'--count', '--strict', '--quiet', '--stats', '--overwrite'}
 COMMANDS = ('count', 'agg', 'select', 'ls')
 
 
@@ -674,7 +728,7 @@ class Options:
         self.top = None
         self.cols = None
         self.out = None
-        self.count = self.strict = self.stats = False
+        self.count = self.strict = self.stats = self.overwrite = False
 
 
 def parse_args(argv):

@@ -1,0 +1,27 @@
+// The order of a result's rows: count descending, then the key, field by field —
+// numbers (text ParseDouble accepts) before other text, numbers by value (as
+// doubles) and equal values by their bytes, other text by its bytes (unsigned).
+// A total order whatever the data holds, so the output never depends on how the
+// work was split.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "ops/partial.h"
+
+namespace fanout::cli {
+
+// Whether encoded key `a` (ops::AppendKeyField) orders before `b` (counts aside).
+// Allocates nothing.
+bool KeyLess(std::string_view a, std::string_view b);
+
+// The groups of `partial` in result order, at most `top` of them when top >= 0:
+// O(G log G) for all G groups (on up to `threads` threads), O(G log top) time
+// and O(top) memory with a top. Each comparison reads the count and a
+// precomputed prefix of the first key field (16 bytes per group); key bytes
+// are compared only on ties.
+std::vector<uint32_t> OrderGroups(const ops::Partial& partial, int64_t top, int threads = 1);
+
+}  // namespace fanout::cli
