@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] == '-') {  // fanout --version, fanout --help; nothing else
     std::string unknown = UnknownOption(&app, 2, argv, 1);
     if (!unknown.empty()) {
-      std::fprintf(stderr, "fanout: %s\nRun 'fanout --help' for usage.\n", unknown.c_str());
+      std::fprintf(stderr, "fanout: %s\nRun 'fanout --help' for usage.\n", fanout::ForTerminal(unknown).c_str());
       return 2;
     }
   }
@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
     }
     std::string unknown = UnknownOption(app.get_subcommand(argv[1]), argc, argv, 2);
     if (!unknown.empty()) {
-      std::fprintf(stderr, "fanout: %s\nRun 'fanout %s --help' for its options.\n", unknown.c_str(), argv[1]);
+      std::fprintf(stderr, "fanout: %s\nRun 'fanout %s --help' for its options.\n", fanout::ForTerminal(unknown).c_str(),
+                   argv[1]);
       return 2;
     }
   }

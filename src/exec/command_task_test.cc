@@ -168,20 +168,26 @@ TEST_F(CommandTaskTest, NoPartOfACommandOutlivesItsTask) {
   std::ifstream(dir_ + "/sh") >> sh;
   ASSERT_GT(sh, 0);
   EXPECT_FALSE(Alive(sh));
-  // The pipeline's sleeps were in the shell's group: none is left.
+  // The pipeline's sleeps were in the shell's group: none is left (a process
+  // SIGKILLed a moment ago may still be on its way out: give it a second).
   std::ostringstream ps;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::ifstream stat(e.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // pid (comm) state ppid pgrp ...
-    size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == sh && state != 'Z') ps << line << "\n";
+  for (int tries = 0; tries < 20; ++tries) {
+    ps.str("");
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      std::ifstream stat(e.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      // pid (comm) state ppid pgrp ...
+      size_t close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      char state = 0;
+      pid_t ppid = 0, pgrp = 0;
+      rest >> state >> ppid >> pgrp;
+      if (pgrp == sh && state != 'Z') ps << line << "\n";
+    }
+    if (ps.str().empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(ps.str(), "") << "processes of the cancelled command's group are left";
 }

@@ -185,6 +185,6 @@ run_ref sref select --cols 1,2 --where 'v >= 2.5' "$D/mixed.csv" --out "$TMP/sel
 run_fanout sfan select --cols 1,2 --where 'v >= 2.5' "$D/mixed.csv" --out "$TMP/sel-fan" --quiet
 check_eq "select --where numeric: exit" "$(rc_of sfan)" 0
 check_dirs_equal "select --where 'v >= 2.5'" "$TMP/sel-fan" "$TMP/sel-ref"
-check_summary select --cols 1 --where 'v >= 2.5' "$D/mixed.csv" --out "$TMP/sel-sum"
+check_summary select --cols 1 --where 'v >= 2.5' "$D/mixed.csv" --out "$TMP/sel-sum" --overwrite
 
 finish
