@@ -232,6 +232,8 @@ def main():
     ap.add_argument("--out", help="markdown results file to write")
     ap.add_argument("--revision", default="", help="what the binary was built from, for the results file")
     ap.add_argument("--gen-command", default="", help="how the data was made, for the results file")
+    ap.add_argument("--baseline", help="another fanout binary (the code before a change) timed in the same rounds")
+    ap.add_argument("--baseline-revision", default="", help="what the baseline was built from")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -251,6 +253,10 @@ def main():
     shutil.copy2(os.path.join(ROOT, args.fanout), fanout)
     fanout_version = sh([fanout, "--version"])
     fanout_shown = args.fanout
+    baseline = None
+    if args.baseline:
+        baseline = os.path.join(scratch, "fanout-baseline")
+        shutil.copy2(os.path.join(ROOT, args.baseline), baseline)
 
     count_argv = ["count", "--by", "passenger_count", "--format", "csv"]
     agg_argv = ["agg", "--by", "passenger_count", "--sum", "total_amount|total_amt",
@@ -270,6 +276,17 @@ def main():
              "%s agg --by passenger_count --sum 'total_amount|total_amt' --mean trip_distance --format csv %s"
              % (fanout_shown, data),
              "groups checked against fanout count; sums and means not cross-checked"),
+    ]
+    # The fanout rows again with the baseline binary, in the same rounds: a change's
+    # cost, measured under the same load as the change.
+    BASELINE_PAIRS = [("fanout", "base"), ("fanout-t1", "base-t1"), ("fanout-agg", "base-agg")]
+    if baseline:
+        by_key = {t.key: t for t in tools}
+        for key, bkey in BASELINE_PAIRS:
+            t = by_key[key]
+            tools.append(Tool(bkey, "baseline: " + t.label, [baseline] + t.argv[1:], t.check,
+                              t.display.replace(fanout_shown, args.baseline, 1)))
+    tools += [
         Tool("wc", "wc -l (1 process)", ["wc", "-l"] + files, None, "wc -l %s" % files_shown,
              "the scan limit: one process reading every byte once; prints line counts, nothing to check"),
         Tool("seed", "seed: cut | pypy3 (xargs -P %d)" % n,
@@ -389,6 +406,12 @@ def main():
                     "max %.1f MiB (%s)" % (rss_max_kib / 1024, ", ".join(
                         "%s %.1f MiB" % (by[k].label, v / 1024) for k, v in rss.items()))))
 
+    if baseline:
+        for key, bkey in BASELINE_PAIRS:
+            ratio = med[key] / med[bkey]
+            targets.append(("%s within 5%% of the baseline" % by[key].label, ratio <= 1.05,
+                            "%s s vs baseline %s s = %s" % (fmt_s(med[key]), fmt_s(med[bkey]), fmt_ratio(ratio))))
+
     target_lines = ["%s  %s: %s" % ("PASS" if ok else "FAIL", name, detail) for name, ok, detail in targets]
     if nproc < 2:
         target_lines.append("N/A   1 -> 2 threads speedup >= 1.8x: this machine has 1 core")
@@ -416,6 +439,9 @@ def main():
     md.append("- Machine: %s cores (nproc), %s, %s memory, Linux %s; load average %s at start, %s at end" % (
         m["nproc"], m["cpu"], m["memory"], m["kernel"], load_start, load_end))
     md.append("- fanout: `%s` (binary %s; %s)" % (fanout_version, fanout_shown, revision))
+    if baseline:
+        md.append("- Baseline: `%s` (binary %s; %s), timed in the same rounds" % (
+            sh([baseline, "--version"]), args.baseline, args.baseline_revision or "?"))
     md.append("- Data: %d files, %s bytes (%.2f GB) in `%s`%s" % (
         len(files), format(total_bytes, ","), total_bytes / 1e9, data,
         ", made by `%s`" % args.gen_command if args.gen_command else ""))

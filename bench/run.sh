@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Measures fanout against its peers in one run; see bench/README.md.
 #
-#   bash bench/run.sh [--read] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--no-install]
+#   bash bench/run.sh [--read] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--baseline REV] [--no-install]
 #
 # Installs the peers (bench/install.sh), builds build/fanout if it is missing (or
 # rebuilds it with --build; --rev REV builds that commit apart, in bench/tmp/), makes
 # the sample data once, then runs bench/harness.py, which times every command, checks
 # that every peer printed fanout's counts and writes bench/results/YYYY-MM-DD-<hostname>.md.
+# With --baseline REV it also builds REV apart and times its fanout rows in the same
+# rounds (the before of a change, under the same load as the after).
 # With --read it runs bench/read.py instead: remote read throughput against parallel
 # curl from nginx on loopback, written to bench/results/YYYY-MM-DD-<hostname>-read.md. Exit status 1 when a command failed or a
 # peer's counts differ from fanout's; missed targets are only reported.
@@ -21,6 +23,7 @@ fanout=build/fanout
 build=0
 install=1
 rev=
+baseline_rev=
 mode=peers
 usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit 2; }
 while (($#)); do
@@ -30,6 +33,7 @@ while (($#)); do
     --fanout) fanout=${2:?}; shift 2 ;;
     --build) build=1; shift ;;
     --rev) rev=${2:?}; shift 2 ;;
+    --baseline) baseline_rev=${2:?}; shift 2 ;;
     --no-install) install=0; shift ;;
     --read) mode=read; shift ;;
     -h|--help) usage ;;
@@ -43,20 +47,33 @@ if ((install)); then
   bash bench/install.sh
 fi
 
-revision=
-if [[ -n $rev ]]; then
-  # A committed revision, built apart from the work tree (which may hold work in progress).
-  sha=$(git rev-parse --short=10 "$rev^{commit}")
+# build_rev REV: builds a committed revision apart from the work tree (which may
+# hold work in progress) and prints the binary's path.
+build_rev() {
+  local sha dir
+  sha=$(git rev-parse --short=10 "$1^{commit}")
   dir=bench/tmp/rev-$sha
   if [[ ! -x $dir/build/fanout ]]; then
-    bash scripts/install-deps.sh
+    bash scripts/install-deps.sh >&2
     rm -rf "$dir"
     mkdir -p "$dir/src"
     git archive "$sha" | tar -x -C "$dir/src"
     cmake -S "$dir/src" -B "$dir/build" -G Ninja >/dev/null
-    cmake --build "$dir/build" --target fanout
+    cmake --build "$dir/build" --target fanout >&2
   fi
-  fanout=$dir/build/fanout
+  echo "$dir/build/fanout"
+}
+
+baseline_args=()
+if [[ -n $baseline_rev ]]; then
+  baseline_args=(--baseline "$(build_rev "$baseline_rev")"
+                 --baseline-revision "commit $(git rev-parse --short=10 "$baseline_rev^{commit}"), built from \`git archive\`")
+fi
+
+revision=
+if [[ -n $rev ]]; then
+  sha=$(git rev-parse --short=10 "$rev^{commit}")
+  fanout=$(build_rev "$rev")
   revision="commit $sha, built from \`git archive\` by \`bench/run.sh --rev $rev\`"
 elif ((build)) || [[ ! -x $fanout ]]; then
   if [[ $fanout != build/fanout ]]; then
@@ -90,4 +107,4 @@ if [[ $mode == read ]]; then
 fi
 out=$out.md
 exec /usr/bin/python3 bench/harness.py --fanout "$fanout" --data "$data" --runs "$runs" \
-  --out "$out" --revision "$revision" --gen-command "fanout ${want/gen-taxi/gen-taxi --out $data}"
+  --out "$out" --revision "$revision" --gen-command "fanout ${want/gen-taxi/gen-taxi --out $data}" "${baseline_args[@]}"
