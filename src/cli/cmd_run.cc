@@ -621,10 +621,10 @@ void AddRunCommand(CLI::App& app) {
   sub->add_option("--command-attempts", flags.command_attempts,
                   "Runs of a task whose command exits non-zero before the job fails (each retry on another "
                   "machine when there is one)")
-      ->check(CLI::Range(1, 100))
+      ->check(WholeNumber(1, 100))
       ->capture_default_str();
   sub->add_option("-t,--threads", flags.threads, "Commands at once (default: every core); per worker with a cluster")
-      ->check(CLI::NonNegativeNumber);
+      ->check(WholeNumber(1, kMaxThreads));
   sub->add_flag("-q,--quiet", flags.quiet, "No progress bar and no summary on stderr");
   sub->add_option("INPUT", flags.inputs, "Files, directories, globs, s3://bucket/keys, http(s) URLs, or stage://NAME")
       ->required();

@@ -493,7 +493,9 @@ class Coordinator {
     // The last worker of a holder of staged pieces: they are made again elsewhere.
     if (auto home = homes_.find(c.home); home != homes_.end() && !HomeAlive(c.home)) sched_.Unpin(home->second);
     c.report.seconds = Now() - (c.ready_at > 0 ? c.ready_at : c.started);
-    if (c.proc.pid > 0) kill(-c.proc.pid, SIGKILL);
+    // SIGTERM first: a worker stops its commands' process groups (which are not
+    // its own) before it goes; Stop sends SIGKILL after the grace.
+    if (c.proc.pid > 0) kill(-c.proc.pid, SIGTERM);
     Stop(&c.proc, 1000);
   }
 

@@ -60,6 +60,9 @@ NOGEN=/dev/null/gen
 expect_range_error --rows -1 "from 0 to 1000000000" gen-taxi --out "$NOGEN"
 expect_range_error --files 0 "from 1 to 100000" gen-taxi --out "$NOGEN"
 expect_range_error --threads 0 "from 1 to 1024" gen-taxi --out "$NOGEN"
+expect_range_error --threads 0 "from 1 to 1024" run --cmd cat --merge cat "$D"
+expect_range_error -t 100000 "from 1 to 1024" run --cmd cat --merge cat "$D"
+expect_range_error --command-attempts 0 "from 1 to 100" run --cmd cat --merge cat "$D"
 expect_range_error --seed -1 "0 or more" gen-taxi --out "$NOGEN"
 
 # The limits themselves are accepted, and the answer is the reference's.
