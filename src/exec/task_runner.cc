@@ -51,7 +51,9 @@ Status ScanTask(const ObjectPlan& object, const Task& task, bool start_in_quote,
   ro.progress = whole || progress == nullptr ? nullptr : &progress->bytes;
   ro.cancel = cancel;
   csv::RowReader reader(s.get(), object.info.url, ro);
-  RETURN_IF_ERROR(reader.Run(sink));
+  Status read = reader.Run(sink);
+  RETURN_IF_ERROR(s->CheckUnchanged());  // a file that changed under the reader explains what it saw
+  RETURN_IF_ERROR(read);
   if (whole && progress != nullptr) progress->bytes.fetch_add(task.stored_bytes, std::memory_order_relaxed);
   *end_in_quote = reader.end_in_quote();
   return Status::OK();
