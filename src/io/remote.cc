@@ -465,59 +465,69 @@ Status CheckWholeAnswer(const ObjectInfo& object, const HttpResponse& r) {
   return Status::OK();
 }
 
-// Passes bytes [skip, end) of the object to `sink` with GETs of the whole object
-// (for a server that ignores Range), stopping the transfer at `end`. A failed
-// GET is sent again, and the bytes of its body that were passed on already are
-// dropped.
-Status FetchWhole(HttpClient* client, const ObjectInfo& object, uint64_t skip, uint64_t end,
-                  const BodyPipe::Sink& sink, const std::atomic<bool>* cancel) {
+// One GET of the whole object: passes its bytes from *passed (those before
+// were passed on by an earlier attempt) up to `end` to `sink`, advancing
+// *passed, and stops the transfer at `end`. *retryable says whether trying
+// again may help.
+Status GetWhole(HttpClient* client, const ObjectInfo& object, uint64_t end, const BodyPipe::Sink& sink,
+                const std::atomic<bool>* cancel, uint64_t* passed, bool* retryable) {
+  *retryable = false;
   HeaderList h;
   if (!object.etag.empty()) h.push_back({"If-Match", object.etag});
-  uint64_t passed = skip;  // the body's bytes handed on (or not wanted), over every attempt
-  for (int attempt = 0;;) {
-    if (passed >= end) return Status::OK();
-    uint64_t at = 0;  // bytes of this attempt's body so far
-    bool answered = false;
-    Status refused;
-    auto on_response = [&](const HttpResponse& r) {
-      answered = true;
-      refused = CheckWholeAnswer(object, r);
-      return refused.ok();
-    };
-    auto on_body = [&](const char* d, size_t k) {
-      if (at + k > object.size) {
-        refused = Status::Corrupt(object.url + ": the server sent more than the object's " +
-                                  std::to_string(object.size) + " bytes");
-        return false;
-      }
-      uint64_t known = passed > at ? std::min<uint64_t>(k, passed - at) : 0;  // sent by an earlier attempt
-      at += k;
-      if (known == k) return true;
-      uint64_t wanted = std::min<uint64_t>(k - known, end - passed);
-      if (!sink(d + known, wanted)) {
-        refused = Status::IoError(object.url + ": cancelled");
-        return false;
-      }
-      passed += wanted;
-      return passed < end;  // stops the transfer once `end` is reached
-    };
-    Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel, on_response);
-    if (!refused.ok()) return refused;
-    if (passed >= end) return Status::OK();
-    Status st;
-    if (!r.ok()) {
-      st = r.status().WithPrefix(object.url);
-    } else if (r->status >= 200 && r->status < 300) {
-      if (!answered) RETURN_IF_ERROR(CheckWholeAnswer(object, *r));
-      st = Status::IoError(object.url + ": short body (" + std::to_string(at) + " of " + std::to_string(object.size) +
-                           " bytes)");
-    } else if (r->status == kHttpPreconditionFailed) {
-      return Status::Corrupt(object.url + ": the object changed while it was being read (its ETag no longer matches)");
-    } else {
-      st = ResponseError(object, *r);
-      if (!Retryable(r->status)) return st;
+  uint64_t at = 0;  // bytes of this body so far
+  bool answered = false;
+  Status refused;
+  auto on_response = [&](const HttpResponse& r) {
+    answered = true;
+    refused = CheckWholeAnswer(object, r);
+    return refused.ok();
+  };
+  auto on_body = [&](const char* d, size_t k) {
+    if (at + k > object.size) {
+      refused = Status::Corrupt(object.url + ": the server sent more than the object's " +
+                                std::to_string(object.size) + " bytes");
+      return false;
     }
-    if (st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) return st;
+    uint64_t known = *passed > at ? std::min<uint64_t>(k, *passed - at) : 0;
+    at += k;
+    if (known == k) return true;
+    uint64_t wanted = std::min<uint64_t>(k - known, end - *passed);
+    if (!sink(d + known, wanted)) {
+      refused = Status::IoError(object.url + ": cancelled");
+      return false;
+    }
+    *passed += wanted;
+    return *passed < end;  // stops the transfer once `end` is reached
+  };
+  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel, on_response);
+  if (!refused.ok()) return refused;
+  if (*passed >= end) return Status::OK();
+  *retryable = true;
+  if (!r.ok()) return r.status().WithPrefix(object.url);
+  if (r->status >= 200 && r->status < 300) {
+    if (!answered) RETURN_IF_ERROR(CheckWholeAnswer(object, *r));
+    return Status::IoError(object.url + ": short body (" + std::to_string(at) + " of " + std::to_string(object.size) +
+                           " bytes)");
+  }
+  *retryable = Retryable(r->status);
+  if (r->status == kHttpPreconditionFailed) {
+    return Status::Corrupt(object.url + ": the object changed while it was being read (its ETag no longer matches)");
+  }
+  return ResponseError(object, *r);
+}
+
+// Passes bytes [skip, end) of the object to `sink` with GETs of the whole object
+// (for a server that ignores Range), retrying transient failures with backoff;
+// each retry drops the bytes that were passed on already.
+Status FetchWhole(HttpClient* client, const ObjectInfo& object, uint64_t skip, uint64_t end,
+                  const BodyPipe::Sink& sink, const std::atomic<bool>* cancel) {
+  uint64_t passed = skip;
+  for (int attempt = 0;;) {
+    bool retryable = false;
+    Status st = GetWhole(client, object, end, sink, cancel, &passed, &retryable);
+    if (st.ok() || !retryable || st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) {
+      return st;
+    }
     if (!Backoff(attempt++, cancel)) return st;
   }
 }

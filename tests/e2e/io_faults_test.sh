@@ -125,6 +125,7 @@ same_as_local truncated_once "$RANGE_URL/truncate-once" --range-size 100KB
 # A server that ignores Range: a whole object (and the start of one) is read from its
 # whole body; a range that starts later cannot be read without it and fails clearly.
 same_as_local ignores_range "$RANGE_URL/ignore-range"
+same_as_local ignores_range_truncated_once "$RANGE_URL/ignore-range-truncate-once"
 big_csv=$(ls "$www"/*.csv | head -n 1)
 http_fails ignores_range_split "the server ignored the Range header" \
   count --by passenger_count "$RANGE_URL/ignore-range/$(basename "$big_csv")" --range-size 100KB

@@ -24,6 +24,9 @@ first segment of a request's path is the way to answer it; the rest names the fi
   /truncate-once/F      the first 3 GETs of each file send half their body (with the
                         full Content-Length) and close; later ones are correct
   /truncate/F           every GET sends half its body and closes
+  /ignore-range-truncate-once/F
+                        as /ignore-range, and the first 3 GETs of each file send half
+                        the file (with the full Content-Length) and close
   /status500-get/F      HEAD is correct; every GET answers 500
   /auth/F               like /plain, but only with "Authorization: Basic" of
                         user:SECRET-PASSWORD-42 (else 401)
@@ -116,7 +119,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         mode, path = self.target()
-        known = {"plain", "ignore-range", "short-ranges", "wrong-start", "wrong-total", "no-content-range",
+        known = {"plain", "ignore-range", "ignore-range-truncate-once", "short-ranges", "wrong-start", "wrong-total", "no-content-range",
                  "bad-length", "long-body", "truncate-once", "truncate", "status500-get", "auth"}
         if mode not in known:
             return self.fail(500, "this server fails every request")
@@ -133,14 +136,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_bytes(200, b"", etag, length=size)
         if mode == "status500-get":
             return self.fail(500, "GET fails here")
-        if mode in ("truncate", "truncate-once"):
+        ignore_range = mode.startswith("ignore-range")
+        if mode.startswith("truncate") or mode == "ignore-range-truncate-once":
             with self.lock:
                 n = self.counts.get(path, 0) + 1
                 self.counts[path] = n
             if mode == "truncate" or n <= TRUNCATE_TIMES:
-                return self.truncated(data, size, etag)
+                return self.truncated(data, size, etag, ignore_range)
         rng = self.requested_range(size)
-        if rng is None or mode == "ignore-range":
+        if rng is None or ignore_range:
             return self.send_bytes(200, data[0:size], etag)
         first, last = rng
         if first >= size:
@@ -160,8 +164,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_bytes(206, data[first:last + 1 + EXTRA], etag + content_range, length=False, close=True)
         self.send_bytes(206, body, etag + content_range)
 
-    def truncated(self, data, size, headers):
-        rng = self.requested_range(size)
+    def truncated(self, data, size, headers, ignore_range):
+        rng = None if ignore_range else self.requested_range(size)
         first, last = rng if rng is not None else (0, size - 1)
         body = data[first:last + 1]
         extra = [("Content-Range", f"bytes {first}-{last}/{size}")] if rng is not None else []
