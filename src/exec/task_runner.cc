@@ -31,6 +31,7 @@ class CountingStream final : public io::ByteStream {
     counted += got;
     return got;
   }
+  Status CheckUnchanged() override { return raw_->CheckUnchanged(); }
   uint64_t counted = 0;
 
  private:
@@ -85,7 +86,9 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
   ro.progress = whole || progress == nullptr ? nullptr : &progress->bytes;
   ro.cancel = cancel;
   csv::RowReader reader(s.get(), object.info.url, ro);
-  RETURN_IF_ERROR(reader.Run(sink));
+  Status read = reader.Run(sink);
+  RETURN_IF_ERROR(s->CheckUnchanged());  // a file that changed under the reader explains what it saw
+  RETURN_IF_ERROR(read);
   if (counting != nullptr && counting->counted < task.stored_bytes) {  // the rest, unread (a stop at the end)
     progress->bytes.fetch_add(task.stored_bytes - counting->counted, std::memory_order_relaxed);
   }

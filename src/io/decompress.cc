@@ -14,6 +14,9 @@ constexpr int kGzipAutoWindowBits = 15 + 32;  // zlib: detect gzip or zlib heade
 
 // Shared input handling: refills `in_` from the raw stream when it runs dry.
 class Decompressor : public ByteStream {
+ public:
+  Status CheckUnchanged() override { return raw_->CheckUnchanged(); }
+
  protected:
   Decompressor(std::unique_ptr<ByteStream> raw, std::string name)
       : raw_(std::move(raw)), name_(std::move(name)), in_(kInputChunk) {}

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "io/object_store.h"
+
 namespace fanout::io {
 
 namespace {
@@ -24,8 +26,11 @@ struct Transfer {
   CURL* curl;
   HttpResponse* response;
   const std::function<bool(const char*, size_t)>* on_body;
+  const OnResponse* on_response;
   uint64_t delivered = 0;
   const std::atomic<bool>* cancel = nullptr;
+  bool answered = false;  // on_response has seen this response
+  bool stopped = false;   // a callback refused the body
 };
 
 // Called by libcurl at least once a second during a transfer, also when idle.
@@ -40,8 +45,19 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   long status = 0;
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   bool success = status >= 200 && status < 300;
+  if (success && !t->answered) {
+    t->answered = true;
+    t->response->status = status;
+    if (*t->on_response && !(*t->on_response)(*t->response)) {
+      t->stopped = true;
+      return 0;  // makes curl abort
+    }
+  }
   if (*t->on_body && success) {
-    if (!(*t->on_body)(data, bytes)) return 0;  // makes curl abort
+    if (!(*t->on_body)(data, bytes)) {
+      t->stopped = true;
+      return 0;
+    }
   } else {
     t->response->body.append(data, bytes);
   }
@@ -59,7 +75,10 @@ std::string Trim(std::string s) {
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) t->response->headers.clear();  // a new response (after 100-continue)
+  if (line.rfind("HTTP/", 0) == 0) {  // a new response (after 100-continue or a redirect)
+    t->response->headers.clear();
+    t->answered = false;
+  }
   size_t colon = line.find(':');
   if (colon != std::string::npos) {
     std::string name = line.substr(0, colon);
@@ -87,12 +106,12 @@ HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
                                       const std::function<bool(const char*, size_t)>& on_body,
-                                      uint64_t* body_bytes) {
+                                      uint64_t* body_bytes, const OnResponse& on_response) {
   CURL* c = static_cast<CURL*>(curl_);
   if (c == nullptr) return Status::Internal("cannot initialise libcurl");
   curl_easy_reset(c);
   HttpResponse response;
-  Transfer t{c, &response, &on_body};
+  Transfer t{c, &response, &on_body, &on_response};
   t.cancel = request.cancel;
   std::string url = request.origin + request.target;
   curl_slist* headers = nullptr;
@@ -131,9 +150,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   if (body_bytes != nullptr) *body_bytes = *t.on_body ? t.delivered - response.body.size() : t.delivered;
-  if (rc != CURLE_OK) {
-    return Status::IoError(request.origin + " " + request.method + ": " + curl_easy_strerror(rc));
-  }
+  std::string what = RedactUrl(request.origin) + " " + request.method;
+  if (t.stopped) return Status::IoError(what + ": the response was refused as it arrived");
+  if (rc != CURLE_OK) return Status::IoError(what + ": " + curl_easy_strerror(rc));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }

@@ -24,6 +24,12 @@ struct HttpRequest {
   std::string_view body;  // sent with PUT/POST (the caller keeps it alive)
 };
 
+struct HttpResponse;
+
+// Called once for a 2xx response whose headers are complete, before any of its
+// body goes to on_body; returning false aborts the transfer (Send then fails).
+using OnResponse = std::function<bool(const HttpResponse&)>;
+
 struct HttpResponse {
   long status = 0;
   HeaderList headers;  // names lower-cased, values trimmed
@@ -44,11 +50,12 @@ class HttpClient {
   // arrives when that is set (returning false aborts the transfer); any other
   // body (an error document) goes into HttpResponse::body. Any
   // status is a successful exchange; an error means no complete response (a
-  // network failure, a reset, a stall, a truncated body), and names the URL.
+  // network failure, a reset, a stall, a truncated body, or on_body or
+  // on_response stopping it), and names the origin (RedactUrl: no password).
   // *body_bytes (if given) counts the body bytes delivered, also on error.
   Result<HttpResponse> Send(const HttpRequest& request,
                             const std::function<bool(const char*, size_t)>& on_body = nullptr,
-                            uint64_t* body_bytes = nullptr);
+                            uint64_t* body_bytes = nullptr, const OnResponse& on_response = nullptr);
 
  private:
   void* curl_;  // CURL*

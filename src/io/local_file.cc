@@ -24,6 +24,25 @@ Status ErrnoStatus(const std::string& path, const char* what, int err) {
   return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
 }
 
+// The error for a file that is not as it was: `why` says how.
+Status Changed(const std::string& path, const std::string& why) {
+  return Status::Corrupt(path + ": changed while being read (" + why + ")");
+}
+
+int64_t MtimeNs(const struct stat& st) {
+  constexpr int64_t kNsPerSecond = 1000000000;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * kNsPerSecond + st.st_mtim.tv_nsec;
+}
+
+ObjectInfo LocalObject(const fs::path& path, const struct stat& st) {
+  ObjectInfo o;
+  o.url = path.lexically_normal().string();
+  o.size = static_cast<uint64_t>(st.st_size);
+  o.mtime_ns = MtimeNs(st);
+  o.inode = static_cast<uint64_t>(st.st_ino);
+  return o;
+}
+
 bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
 bool IsHidden(const fs::path& p) {
@@ -44,9 +63,9 @@ Status ListDirectory(const std::string& dir, std::vector<ObjectInfo>* out) {
       continue;
     }
     if (!it->is_regular_file(ec)) continue;
-    uint64_t size = it->file_size(ec);
-    if (ec) return Status::IoError(it->path().string() + ": " + ec.message());
-    found.push_back({it->path().lexically_normal().string(), size, ""});
+    struct stat st;
+    if (::stat(it->path().c_str(), &st) != 0) return ErrnoStatus(it->path().string(), "cannot stat", errno);
+    found.push_back(LocalObject(it->path(), st));
   }
   std::sort(found.begin(), found.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.url < b.url; });
@@ -59,7 +78,7 @@ Status ListPath(const std::string& path, std::vector<ObjectInfo>* out) {
   if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(path, "cannot open", errno);
   if (S_ISDIR(st.st_mode)) return ListDirectory(path, out);
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + ": not a regular file or directory");
-  out->push_back({fs::path(path).lexically_normal().string(), static_cast<uint64_t>(st.st_size), ""});
+  out->push_back(LocalObject(path, st));
   return Status::OK();
 }
 
@@ -102,39 +121,12 @@ Result<std::vector<ObjectInfo>> ListLocal(const std::vector<std::string>& inputs
   return unique;
 }
 
-LocalFileStream::~LocalFileStream() {
+WatchedFile::~WatchedFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::unique_ptr<ByteStream>> LocalFileStream::Open(const std::string& path, uint64_t offset) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(path, "cannot open", errno);
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument(path + ": is a directory, not a file");
-  }
-  ::posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<ByteStream>(new LocalFileStream(path, fd, offset));
-}
-
-Result<size_t> LocalFileStream::Read(char* buf, size_t n) {
-  for (;;) {
-    ssize_t got = ::pread(fd_, buf, n, static_cast<off_t>(offset_));
-    if (got >= 0) {
-      offset_ += static_cast<uint64_t>(got);
-      return static_cast<size_t>(got);
-    }
-    if (errno != EINTR) return ErrnoStatus(path_, "read failed", errno);
-  }
-}
-
-MappedFileStream::~MappedFileStream() {
-  if (map_ != nullptr) ::munmap(map_, map_len_);
-}
-
-Result<std::unique_ptr<ByteStream>> MappedFileStream::Open(const std::string& path, uint64_t offset,
-                                                           uint64_t length) {
+Result<WatchedFile> WatchedFile::Open(const ObjectInfo& object) {
+  const std::string& path = object.url;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(path, "cannot open", errno);
   struct stat st;
@@ -143,46 +135,107 @@ Result<std::unique_ptr<ByteStream>> MappedFileStream::Open(const std::string& pa
     ::close(fd);
     return ErrnoStatus(path, "cannot stat", err);
   }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument(path + ": is a directory, not a file");
+  WatchedFile file(path, fd, st);  // closes fd on every return from here
+  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory, not a file");
+  if (static_cast<uint64_t>(st.st_size) != object.size) {
+    return Changed(path, std::to_string(object.size) + " bytes when listed, " + std::to_string(st.st_size) + " now");
   }
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (object.mtime_ns != 0 && (MtimeNs(st) != object.mtime_ns || (object.inode != 0 && st.st_ino != object.inode))) {
+    return Changed(path, "modified or replaced since it was listed");
+  }
+  return file;
+}
+
+Status WatchedFile::CheckUnchanged() const {
+  struct stat now;
+  if (::fstat(fd_, &now) != 0) return ErrnoStatus(path_, "cannot stat", errno);
+  if (now.st_size != opened_.st_size) {
+    return Changed(path_, std::to_string(opened_.st_size) + " bytes when opened, " + std::to_string(now.st_size) + " now");
+  }
+  if (MtimeNs(now) != MtimeNs(opened_)) return Changed(path_, "modified while it was read");
+  return Status::OK();
+}
+
+Status WatchedFile::ShrankWhileMapped() const {
+  struct stat now;
+  std::string size = ::fstat(fd_, &now) == 0 ? " to " + std::to_string(now.st_size) + " bytes" : "";
+  return Changed(path_, "it shrank" + size + " while mapped, from " + std::to_string(opened_.st_size));
+}
+
+Result<std::unique_ptr<ByteStream>> LocalFileStream::Open(const ObjectInfo& object, uint64_t offset, uint64_t end) {
+  ASSIGN_OR_RETURN(WatchedFile file, WatchedFile::Open(object));
+  end = std::min(end, file.size());
+  ::posix_fadvise(file.fd(), static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<ByteStream>(new LocalFileStream(std::move(file), offset, end));
+}
+
+Result<size_t> LocalFileStream::Read(char* buf, size_t n) {
+  if (offset_ >= end_) {
+    RETURN_IF_ERROR(file_.CheckUnchanged());  // the end as planned: was it the file's end all along?
+    return size_t{0};
+  }
+  n = static_cast<size_t>(std::min<uint64_t>(n, end_ - offset_));
+  for (;;) {
+    ssize_t got = ::pread(file_.fd(), buf, n, static_cast<off_t>(offset_));
+    if (got > 0) {
+      offset_ += static_cast<uint64_t>(got);
+      return static_cast<size_t>(got);
+    }
+    if (got == 0) {  // the file ends before the bytes it had when opened
+      RETURN_IF_ERROR(file_.CheckUnchanged());
+      return Changed(file_.path(), "it ended at byte " + std::to_string(offset_) + " of " + std::to_string(file_.size()));
+    }
+    if (errno != EINTR) return ErrnoStatus(file_.path(), "read failed", errno);
+  }
+}
+
+Result<std::unique_ptr<ByteStream>> MappedFileStream::Open(const ObjectInfo& object, uint64_t offset,
+                                                           uint64_t length) {
+  ASSIGN_OR_RETURN(WatchedFile file, WatchedFile::Open(object));
+  uint64_t size = file.size();
   uint64_t end = offset >= size ? offset : offset + std::min(length, size - offset);
-  if (end == offset) {
-    ::close(fd);
-    return std::unique_ptr<ByteStream>(new MappedFileStream(nullptr, 0, {}));
-  }
+  if (end == offset) return std::unique_ptr<ByteStream>(new MappedFileStream(std::move(file), nullptr, {}));
   static const uint64_t kPage = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   uint64_t aligned = offset / kPage * kPage;
   size_t map_len = static_cast<size_t>(end - aligned);
-  void* map = ::mmap(nullptr, map_len, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(aligned));
-  int err = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) return ErrnoStatus(path, "cannot map", err);
-  ::madvise(map, map_len, MADV_SEQUENTIAL);
-  std::string_view rest(static_cast<const char*>(map) + (offset - aligned), static_cast<size_t>(end - offset));
-  return std::unique_ptr<ByteStream>(new MappedFileStream(map, map_len, rest));
+  std::unique_ptr<GuardedMapping> map = GuardedMapping::Map(file.fd(), aligned, map_len);
+  if (map == nullptr) {
+    if (errno == EMFILE) return LocalFileStream::Open(object, offset, end);  // no slot left: read, unmapped
+    return ErrnoStatus(object.url, "cannot map", errno);
+  }
+  ::madvise(map->data(), map_len, MADV_SEQUENTIAL);
+  std::string_view rest(map->data() + (offset - aligned), static_cast<size_t>(end - offset));
+  return std::unique_ptr<ByteStream>(new MappedFileStream(std::move(file), std::move(map), rest));
 }
 
 void MappedFileStream::ReleaseMapped(const char* upto) {
   // Release in large steps: one madvise per few MiB keeps the cost negligible.
   constexpr size_t kReleaseStep = 4 << 20;
   static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  char* base = static_cast<char*>(map_);
+  if (map_ == nullptr) return;
+  char* base = map_->data();
   size_t done = static_cast<size_t>(released_ - base);
   size_t want = static_cast<size_t>(upto - base) / kPage * kPage;
-  if (map_ == nullptr || want < done + kReleaseStep) return;
+  if (want < done + kReleaseStep) return;
   ::madvise(released_, want - done, MADV_DONTNEED);
   released_ = base + want;
 }
 
 Result<size_t> MappedFileStream::Read(char* buf, size_t n) {
   size_t k = std::min(n, rest_.size());
-  if (k == 0) return size_t{0};  // an empty mapping has no data pointer at all
+  if (k == 0) {  // an empty mapping has no data pointer at all
+    RETURN_IF_ERROR(CheckUnchanged());
+    return size_t{0};
+  }
   std::memcpy(buf, rest_.data(), k);
   rest_.remove_prefix(k);
+  if (map_->faulted()) return file_.ShrankWhileMapped();
   return k;
+}
+
+Status MappedFileStream::CheckUnchanged() {
+  if (map_ != nullptr && map_->faulted()) return file_.ShrankWhileMapped();
+  return file_.CheckUnchanged();
 }
 
 }  // namespace fanout::io

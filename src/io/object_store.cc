@@ -44,7 +44,7 @@ bool IsRemote(const ObjectInfo& object) { return IsS3Url(object.url) || IsHttpUr
 
 Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset) {
   if (IsRemote(object)) return OpenRemote(object, offset, object.size, /*whole_range_wanted=*/false);
-  return LocalFileStream::Open(object.url, offset);
+  return LocalFileStream::Open(object, offset);
 }
 
 Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length) {
@@ -52,7 +52,7 @@ Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_
     uint64_t end = length >= object.size ? object.size : std::min(object.size, offset + length);
     return OpenRemote(object, offset, end, /*whole_range_wanted=*/true);
   }
-  return MappedFileStream::Open(object.url, offset, length);
+  return MappedFileStream::Open(object, offset, length);
 }
 
 Result<Compression> DetectCompression(const ObjectInfo& object) {
@@ -70,6 +70,17 @@ Result<Compression> DetectCompression(const ObjectInfo& object) {
 Result<std::unique_ptr<ByteStream>> OpenContent(const ObjectInfo& object, Compression compression) {
   ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> raw, OpenRaw(object, 0));
   return MakeDecompressor(std::move(raw), compression, object.url);
+}
+
+std::string RedactUrl(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t host = scheme + 3;
+  size_t authority_end = url.find_first_of("/?#", host);
+  std::string_view authority = url.substr(host, authority_end == std::string_view::npos ? url.size() - host : authority_end - host);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, host)) + "***" + std::string(url.substr(host + at));
 }
 
 Result<std::string> ReadAll(ByteStream* stream) {

@@ -16,9 +16,19 @@ namespace fanout::io {
 enum class Compression { kNone, kGzip, kZstd };
 
 struct ObjectInfo {
-  std::string url;   // as the user would name it: a local path for files
+  std::string url;   // as the user would name it (a local path for files), never with a password (RedactUrl)
   uint64_t size = 0;  // bytes as stored (compressed size for .gz/.zst)
   std::string etag;   // remote objects: pinned while reading (If-Match); empty for files
+  // Local files listed by this process: when the file was last modified (ns since
+  // the epoch) and its inode, so that one rewritten or replaced after listing is
+  // an error when it is read. 0 when not known (an object listed on another
+  // machine): then only the size is checked.
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  // http(s) URLs given as scheme://user:password@host/...: the "user:password"
+  // that `url` shows as ***, used for requests only. It stays in this process
+  // (it is not sent to workers).
+  std::string userinfo = {};
 };
 
 // A forward-only stream of bytes. Not thread-safe; one reader at a time.
@@ -34,6 +44,14 @@ class ByteStream {
   // Says the reader no longer needs the mapped bytes before `upto` (a pointer
   // into Mapped()), so their pages can leave this process's memory.
   virtual void ReleaseMapped(const char* upto) {}
+  // Call once the reader is done (also after it failed): an error naming the
+  // object when the bytes delivered may not have been the object's, because a
+  // local file changed while it was being read (its size or modification time
+  // differs from when it was opened, or it shrank under its mapping, whose lost
+  // pages then read as zeros). A reader that uses Mapped() learns of a change
+  // only here; Read reports it as it happens. Remote streams check as they go
+  // (ETag, Content-Range) and return OK.
+  virtual Status CheckUnchanged() { return Status::OK(); }
   // Streams that receive their bytes into memory of their own anyway (remote
   // parts) can lend them instead of copying: the next bytes in place, valid until
   // the next call, empty at the end. Others return nullopt, and Read is the way.
@@ -56,8 +74,11 @@ Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t o
 // Like OpenRaw, limited to [offset, offset + length) and clipped to the object's
 // end, and memory-mapped where the store allows (local files), so readers can
 // use the bytes in place; remote objects start reading the whole range ahead at
-// once, since the caller said it wants it. A local file truncated while mapped ends the process
-// with SIGBUS; fanout assumes inputs do not change while it reads them.
+// once, since the caller said it wants it.
+// Local files are checked when opened (a size, modification time or inode that
+// differs from the listing is an error: "changed while being read") and again
+// when read to their end or asked (CheckUnchanged); one truncated while mapped
+// never ends the process (guarded_mapping.h).
 Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length);
 
 // Reads the first bytes of the object and recognises gzip and zstd by magic number.
@@ -68,5 +89,10 @@ Result<std::unique_ptr<ByteStream>> OpenContent(const ObjectInfo& object, Compre
 
 // Reads a stream to its end (for tests and small objects).
 Result<std::string> ReadAll(ByteStream* stream);
+
+// The URL as it may be shown: a user:password before the host becomes ***
+// ("http://***@127.0.0.1:9000/x"); anything else is returned as it is. Every
+// message that shows a URL given by the user shows it through this.
+std::string RedactUrl(std::string_view url);
 
 }  // namespace fanout::io

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
 
+#include "io/body_pipe.h"
 #include "io/credentials.h"
 #include "io/http.h"
 #include "io/imds.h"
@@ -25,6 +27,7 @@ constexpr std::string_view kS3Scheme = "s3://";
 constexpr char kDefaultRegion[] = "us-east-1";
 constexpr uint64_t kFirstPartBytes = 64 << 10;  // small first GET: headers and magic bytes are small reads
 constexpr long kHttpOk = 200, kHttpPartial = 206, kHttpPreconditionFailed = 412;
+constexpr std::string_view kRedacted = "***@";  // what RedactUrl leaves of a user:password@
 
 // Everything the remote calls need, fixed once the options are set.
 struct Context {
@@ -59,6 +62,8 @@ void Build(Context* c) {
   c->endpoint_origin = e;
   size_t scheme_end = e.find("://");
   c->endpoint_host = scheme_end == std::string::npos ? e : e.substr(scheme_end + 3);
+  // A user:password@ is not part of the Host header that is signed.
+  if (size_t at = c->endpoint_host.rfind('@'); at != std::string::npos) c->endpoint_host.erase(0, at + 1);
   c->path_style = c->options.addressing == "path" || (c->options.addressing == "auto" && !e.empty());
   if (c->options.no_sign_request) return;
   Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
@@ -100,7 +105,8 @@ Result<S3Location> ParseS3(std::string_view url) {
 Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const S3Location& loc,
                             const QueryList& query, const HeaderList& headers,
                             const std::function<bool(const char*, size_t)>& on_body, uint64_t* body_bytes,
-                            const std::atomic<bool>* cancel = nullptr, std::string_view body = {}) {
+                            const std::atomic<bool>* cancel = nullptr, std::string_view body = {},
+                            const OnResponse& on_response = nullptr) {
   const Context& c = Ctx();
   HttpRequest req;
   req.method = method;
@@ -136,7 +142,7 @@ Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const
     req.target = signed_headers.request_target;
     req.headers.insert(req.headers.end(), signed_headers.headers.begin(), signed_headers.headers.end());
   }
-  return client->Send(req, on_body, body_bytes);
+  return client->Send(req, on_body, body_bytes, on_response);
 }
 
 // "s3://bucket/key: 403 AccessDenied: Access Denied" from an S3 error response.
@@ -219,48 +225,192 @@ Status ListPage(HttpClient* client, const S3Location& where, const std::string& 
   return Status::OK();
 }
 
+// The URL a request for an http(s) object goes to: its url with the password
+// that the url shows as *** (none on a machine it was not given to).
+std::string RequestUrl(const ObjectInfo& object) {
+  size_t host = object.url.find("://");
+  if (host == std::string::npos) return object.url;
+  host += 3;
+  size_t at = object.url.find(kRedacted, host);
+  if (at != host) return object.url;
+  std::string rest = object.url.substr(host + kRedacted.size());
+  return object.url.substr(0, host) + (object.userinfo.empty() ? "" : object.userinfo + "@") + rest;
+}
+
+// A request for `url` (scheme://authority/target): origin and target split.
+HttpRequest HttpRequestFor(const std::string& url) {
+  size_t slash = url.find('/', url.find("://") + 3);
+  HttpRequest req;
+  req.origin = url.substr(0, slash);
+  req.target = slash == std::string::npos ? "/" : url.substr(slash);
+  return req;
+}
+
 // Sends one GET for `object` with headers `h` through `client`.
 Result<HttpResponse> SendGet(HttpClient* client, const ObjectInfo& object, const HeaderList& h,
                              const std::function<bool(const char*, size_t)>& on_body,
-                             const std::atomic<bool>* cancel) {
+                             const std::atomic<bool>* cancel, const OnResponse& on_response = nullptr) {
   uint64_t bytes = 0;
   if (IsS3Url(object.url)) {
     ASSIGN_OR_RETURN(S3Location loc, ParseS3(object.url));
-    return SendS3(client, "GET", loc, {}, h, on_body, &bytes, cancel);
+    return SendS3(client, "GET", loc, {}, h, on_body, &bytes, cancel, {}, on_response);
   }
-  size_t slash = object.url.find('/', object.url.find("://") + 3);
-  HttpRequest req;
-  req.origin = object.url.substr(0, slash);
-  req.target = slash == std::string::npos ? "/" : object.url.substr(slash);
+  HttpRequest req = HttpRequestFor(RequestUrl(object));
   req.headers = h;
   req.stall_timeout_s = Ctx().options.io_timeout_s;
   req.cancel = cancel;
-  return client->Send(req, on_body, &bytes);
+  return client->Send(req, on_body, &bytes, on_response);
 }
 
-// Appends bytes [from, to) of the object to *out with one ranged GET; on
-// failure *out keeps what arrived. *retryable says whether trying again may help.
+// Parses a decimal number that is all of `s`.
+bool ParseU64(std::string_view s, uint64_t* v) {
+  if (s.empty() || s.size() > 20) return false;
+  uint64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (n > (UINT64_MAX - d) / 10) return false;
+    n = n * 10 + d;
+  }
+  *v = n;
+  return true;
+}
+
+// "bytes FIRST-LAST/TOTAL" (TOTAL may be "*", unknown).
+struct ContentRange {
+  uint64_t first = 0, last = 0;
+  std::optional<uint64_t> total;
+};
+
+std::optional<ContentRange> ParseContentRange(std::string_view v) {
+  constexpr std::string_view kUnit = "bytes ";
+  if (v.substr(0, kUnit.size()) != kUnit) return std::nullopt;
+  v.remove_prefix(kUnit.size());
+  size_t dash = v.find('-'), slash = v.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) return std::nullopt;
+  ContentRange r;
+  if (!ParseU64(v.substr(0, dash), &r.first) || !ParseU64(v.substr(dash + 1, slash - dash - 1), &r.last)) {
+    return std::nullopt;
+  }
+  std::string_view total = v.substr(slash + 1);
+  if (total != "*") {
+    uint64_t t = 0;
+    if (!ParseU64(total, &t)) return std::nullopt;
+    r.total = t;
+  }
+  if (r.last < r.first) return std::nullopt;
+  return r;
+}
+
+std::string Bytes(uint64_t from, uint64_t to) {  // "bytes 0-99" for [0, 100)
+  return "bytes " + std::to_string(from) + "-" + std::to_string(to - 1);
+}
+
+Status ObjectChanged(const ObjectInfo& object, const std::string& why) {
+  return Status::Corrupt(object.url + ": changed while being read (" + why + ")");
+}
+
+// The error for a response that is not a success.
+Status ResponseError(const ObjectInfo& object, const HttpResponse& r) {
+  Status st = S3Error(object.url, r);
+  bool unauthorized = r.status == 401 || r.status == 403;
+  if (unauthorized && IsHttpUrl(object.url) && object.userinfo.empty() && RequestUrl(object) != object.url) {
+    return Status::Unsupported(st.message() + "; the user:password of a URL is not sent to other machines");
+  }
+  return st;
+}
+
+// Checks the headers of a 2xx answer to "Range: bytes=from-(to-1)": a 206 whose
+// Content-Range starts at `from` and ends by `to`, or a 200 when the range is
+// the whole object. Stores the number of body bytes it carries (from `from` on)
+// in *body. A 200 for a part of the object sets *range_ignored.
+Status CheckRangeAnswer(const ObjectInfo& object, const HttpResponse& r, uint64_t from, uint64_t to, uint64_t* body,
+                        bool* range_ignored) {
+  uint64_t length = 0;
+  bool has_length = ParseU64(r.Header("content-length"), &length);
+  if (r.status == kHttpOk) {
+    if (from != 0 || to != object.size) {
+      *range_ignored = true;
+      return Status::Unsupported(object.url + ": the server ignored the Range header (it answered 200 with the "
+                                 "whole object to a request for " + Bytes(from, to) + ")");
+    }
+    if (has_length && length != object.size) {
+      return ObjectChanged(object, "the server now says it has " + std::to_string(length) + " bytes, not " +
+                                       std::to_string(object.size));
+    }
+    *body = object.size;
+    return Status::OK();
+  }
+  if (r.status != kHttpPartial) {
+    return Status::Corrupt(object.url + ": HTTP " + std::to_string(r.status) + " to a request for " + Bytes(from, to));
+  }
+  std::string value = r.Header("content-range");
+  std::optional<ContentRange> got = ParseContentRange(value);
+  if (!got) {
+    return Status::Corrupt(object.url + ": the server answered 206 to a request for " + Bytes(from, to) +
+                           " without a valid Content-Range (" + (value.empty() ? "none" : "'" + value + "'") + ")");
+  }
+  if (got->total && *got->total != object.size) {
+    return ObjectChanged(object, "the server now says it has " + std::to_string(*got->total) + " bytes, not " +
+                                     std::to_string(object.size));
+  }
+  if (got->first != from || got->last >= to) {
+    return Status::Corrupt(object.url + ": the server sent " + Bytes(got->first, got->last + 1) +
+                           " to a request for " + Bytes(from, to));
+  }
+  *body = got->last - got->first + 1;
+  if (has_length && length != *body) {
+    return Status::Corrupt(object.url + ": Content-Length " + std::to_string(length) +
+                           " disagrees with Content-Range '" + value + "'");
+  }
+  return Status::OK();
+}
+
+// Appends bytes [from, from + n) of the object to *out with one ranged GET, n
+// being what the answer carries (at least 1, at most to - from: a server may
+// send less than asked). On failure *out keeps what arrived, and *retryable
+// says whether trying again may help.
 Status GetRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
-                const std::atomic<bool>* cancel, bool* retryable) {
+                const std::atomic<bool>* cancel, bool* retryable, bool* range_ignored) {
   *retryable = true;
   HeaderList h = {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to - 1)}};
   if (!object.etag.empty()) h.push_back({"If-Match", object.etag});
-  uint64_t limit = to - from;
-  uint64_t got = 0;
+  uint64_t expect = 0, got = 0;
+  bool answered = false;
+  Status refused;  // why the answer was refused as it arrived
+  auto on_response = [&](const HttpResponse& r) {
+    answered = true;
+    refused = CheckRangeAnswer(object, r, from, to, &expect, range_ignored);
+    return refused.ok();
+  };
   auto on_body = [&](const char* d, size_t k) {
-    if (got + k > limit) return false;  // more than asked for: the server ignored the range
+    if (got + k > expect) {
+      refused = Status::Corrupt(object.url + ": the server sent more than the " + std::to_string(expect) +
+                                " bytes it announced for " + Bytes(from, to));
+      return false;
+    }
     out->append(d, k);
     got += k;
     return true;
   };
-  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel);
+  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel, on_response);
+  if (!refused.ok()) {
+    *retryable = false;
+    return refused;
+  }
   if (!r.ok()) return r.status().WithPrefix(object.url);  // network trouble: retry from what arrived
-  if (r->status == kHttpPartial || r->status == kHttpOk) {
-    if (r->status == kHttpOk && from != 0) {
-      *retryable = false;
-      return Status::Unsupported(object.url + ": the server ignores Range requests");
+  if (r->status >= 200 && r->status < 300) {
+    if (!answered) {  // no body at all: the headers were not checked yet
+      Status st = CheckRangeAnswer(object, *r, from, to, &expect, range_ignored);
+      if (!st.ok()) {
+        *retryable = false;
+        return st;
+      }
     }
-    if (got < limit) return Status::IoError(object.url + ": short body (" + std::to_string(got) + " of " + std::to_string(limit) + " bytes)");
+    if (got < expect) {
+      return Status::IoError(object.url + ": short body (" + std::to_string(got) + " of " + std::to_string(expect) +
+                             " bytes)");
+    }
     return Status::OK();
   }
   if (r->status == kHttpPreconditionFailed) {
@@ -268,38 +418,139 @@ Status GetRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uin
     return Status::Corrupt(object.url + ": the object changed while it was being read (its ETag no longer matches)");
   }
   *retryable = Retryable(r->status);
-  return S3Error(object.url, *r);
+  return ResponseError(object, *r);
+}
+
+// Waits out the backoff before another attempt; false when cancelled meanwhile.
+bool Backoff(int attempt, const std::atomic<bool>* cancel) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(BackoffMs(attempt, rng));
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel->load(std::memory_order_relaxed)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 // Appends bytes [from, to) of the object to *out, retrying transient failures
-// with backoff and resuming each time from the last byte received.
+// with backoff and resuming each time from the last byte received. Sets
+// *range_ignored when the server answered a part with the whole object.
 Status FetchRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
-                  const std::atomic<bool>* cancel) {
-  thread_local std::mt19937 rng(std::random_device{}());
+                  const std::atomic<bool>* cancel, std::atomic<bool>* range_ignored) {
   const size_t start = out->size();
-  for (int attempt = 0;; ++attempt) {
-    bool retryable = true;
-    Status st = GetRange(client, object, from + (out->size() - start), to, out, cancel, &retryable);
+  for (int attempt = 0;;) {
+    bool retryable = true, ignored = false;
+    Status st = GetRange(client, object, from + (out->size() - start), to, out, cancel, &retryable, &ignored);
+    if (ignored) range_ignored->store(true, std::memory_order_relaxed);
+    if (st.ok()) {
+      if (out->size() - start == to - from) return st;
+      if (cancel->load(std::memory_order_relaxed)) return Status::IoError(object.url + ": cancelled");
+      continue;  // the server sent a shorter range than asked for: ask for the rest
+    }
+    if (!retryable || st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) return st;
+    if (!Backoff(attempt++, cancel)) return st;
+  }
+}
+
+// Checks the headers of the answer to a GET without Range: the whole object.
+Status CheckWholeAnswer(const ObjectInfo& object, const HttpResponse& r) {
+  uint64_t length = 0;
+  if (r.status != kHttpOk) {
+    return Status::Corrupt(object.url + ": HTTP " + std::to_string(r.status) + " to a request for the whole object");
+  }
+  if (ParseU64(r.Header("content-length"), &length) && length != object.size) {
+    return ObjectChanged(object, "the server now says it has " + std::to_string(length) + " bytes, not " +
+                                     std::to_string(object.size));
+  }
+  return Status::OK();
+}
+
+// One GET of the whole object: passes its bytes from *passed (those before
+// were passed on by an earlier attempt) up to `end` to `sink`, advancing
+// *passed, and stops the transfer at `end`. *retryable says whether trying
+// again may help.
+Status GetWhole(HttpClient* client, const ObjectInfo& object, uint64_t end, const BodyPipe::Sink& sink,
+                const std::atomic<bool>* cancel, uint64_t* passed, bool* retryable) {
+  *retryable = false;
+  HeaderList h;
+  if (!object.etag.empty()) h.push_back({"If-Match", object.etag});
+  uint64_t at = 0;  // bytes of this body so far
+  bool answered = false;
+  Status refused;
+  auto on_response = [&](const HttpResponse& r) {
+    answered = true;
+    refused = CheckWholeAnswer(object, r);
+    return refused.ok();
+  };
+  auto on_body = [&](const char* d, size_t k) {
+    if (at + k > object.size) {
+      refused = Status::Corrupt(object.url + ": the server sent more than the object's " +
+                                std::to_string(object.size) + " bytes");
+      return false;
+    }
+    uint64_t known = *passed > at ? std::min<uint64_t>(k, *passed - at) : 0;
+    at += k;
+    if (known == k) return true;
+    uint64_t wanted = std::min<uint64_t>(k - known, end - *passed);
+    if (!sink(d + known, wanted)) {
+      refused = Status::IoError(object.url + ": cancelled");
+      return false;
+    }
+    *passed += wanted;
+    return *passed < end;  // stops the transfer once `end` is reached
+  };
+  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel, on_response);
+  if (!refused.ok()) return refused;
+  if (*passed >= end) return Status::OK();
+  *retryable = true;
+  if (!r.ok()) return r.status().WithPrefix(object.url);
+  if (r->status >= 200 && r->status < 300) {
+    if (!answered) RETURN_IF_ERROR(CheckWholeAnswer(object, *r));
+    return Status::IoError(object.url + ": short body (" + std::to_string(at) + " of " + std::to_string(object.size) +
+                           " bytes)");
+  }
+  *retryable = Retryable(r->status);
+  if (r->status == kHttpPreconditionFailed) {
+    return Status::Corrupt(object.url + ": the object changed while it was being read (its ETag no longer matches)");
+  }
+  return ResponseError(object, *r);
+}
+
+// Passes bytes [skip, end) of the object to `sink` with GETs of the whole object
+// (for a server that ignores Range), retrying transient failures with backoff;
+// each retry drops the bytes that were passed on already.
+Status FetchWhole(HttpClient* client, const ObjectInfo& object, uint64_t skip, uint64_t end,
+                  const BodyPipe::Sink& sink, const std::atomic<bool>* cancel) {
+  uint64_t passed = skip;
+  for (int attempt = 0;;) {
+    bool retryable = false;
+    Status st = GetWhole(client, object, end, sink, cancel, &passed, &retryable);
     if (st.ok() || !retryable || st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) {
       return st;
     }
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(BackoffMs(attempt, rng));
-    while (std::chrono::steady_clock::now() < until) {
-      if (cancel->load(std::memory_order_relaxed)) return st;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    if (!Backoff(attempt++, cancel)) return st;
   }
 }
 
 // Reads [offset, end) of one object as concurrent ranged GETs (part_window.h),
-// each pinned to the object's ETag, retried and resumed on its own.
+// each pinned to the object's ETag, retried and resumed on its own. When the
+// server turns out to ignore Range, a range that starts at the object's start
+// is read from one GET of the whole object instead (body_pipe.h), stopped at the
+// range's end; any other range is then an error.
 class RemoteStream final : public ByteStream {
  public:
   RemoteStream(const ObjectInfo& object, uint64_t offset, uint64_t end, bool eager)
-      : parts_(SharedFetchPool(Ctx().options.connections),
-               [object](HttpClient* client, uint64_t from, uint64_t to, std::string* out,
-                        const std::atomic<bool>* cancel) { return FetchRange(client, object, from, to, out, cancel); },
-               Plan(offset, end, eager)) {}
+      : object_(object),
+        offset_(offset),
+        end_(end),
+        range_ignored_(std::make_shared<std::atomic<bool>>(false)),
+        parts_(std::make_unique<PartWindow>(
+            SharedFetchPool(Ctx().options.connections),
+            [object, ignored = range_ignored_](HttpClient* client, uint64_t from, uint64_t to, std::string* out,
+                                                const std::atomic<bool>* cancel) {
+              return FetchRange(client, object, from, to, out, cancel, ignored.get());
+            },
+            Plan(offset, end, eager))) {}
 
   std::optional<Result<std::string_view>> ReadView() override {
     if (next_ < part_.size()) {  // what Read left of the current part
@@ -307,7 +558,7 @@ class RemoteStream final : public ByteStream {
       next_ = part_.size();
       return rest;
     }
-    Result<std::string_view> part = parts_.Next();
+    Result<std::string_view> part = NextPart();
     if (part.ok()) {
       part_ = *part;
       next_ = part_.size();
@@ -317,7 +568,7 @@ class RemoteStream final : public ByteStream {
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (next_ == part_.size()) {
-      ASSIGN_OR_RETURN(part_, parts_.Next());
+      ASSIGN_OR_RETURN(part_, NextPart());
       next_ = 0;
       if (part_.empty()) return size_t{0};
     }
@@ -339,7 +590,39 @@ class RemoteStream final : public ByteStream {
     return p;
   }
 
-  PartWindow parts_;
+  // The next bytes in order, from the parts or, once the server was seen to
+  // ignore Range, from one GET of the whole object.
+  Result<std::string_view> NextPart() {
+    if (body_ != nullptr) return body_->Next();
+    Result<std::string_view> part = parts_->Next();
+    if (part.ok()) {
+      delivered_ += part->size();
+      return part;
+    }
+    if (!range_ignored_->load(std::memory_order_relaxed)) return part;
+    if (offset_ != 0) {  // reading from the start to here for every range would cost O(ranges^2)
+      return Status::Unsupported(object_.url + ": the server ignored the Range header (it answered 200 with the "
+                                 "whole object), so " + Bytes(offset_, end_) + " of it cannot be read on their "
+                                 "own; with --range-size above its size (" + std::to_string(object_.size) +
+                                 " bytes) it is read whole");
+    }
+    parts_.reset();  // cancels the parts still in flight
+    const RemoteOptions& o = Ctx().options;
+    body_ = std::make_unique<BodyPipe>(
+        [object = object_, skip = delivered_, end = end_](HttpClient* client, const BodyPipe::Sink& sink,
+                                                          const std::atomic<bool>* cancel) {
+          return FetchWhole(client, object, skip, end, sink, cancel);
+        },
+        static_cast<size_t>(std::max(1, o.parts_in_flight)) * o.part_bytes);
+    return body_->Next();
+  }
+
+  const ObjectInfo object_;
+  const uint64_t offset_, end_;
+  std::shared_ptr<std::atomic<bool>> range_ignored_;  // set by any part's fetch
+  std::unique_ptr<PartWindow> parts_;
+  std::unique_ptr<BodyPipe> body_;  // once the server ignored Range
+  uint64_t delivered_ = 0;          // bytes handed on from parts
   std::string_view part_;
   size_t next_ = 0;
 };
@@ -401,20 +684,24 @@ Status PutObject(const std::string& url, std::string_view content) {
 }
 
 Result<ObjectInfo> StatHttp(const std::string& url) {
-  size_t slash = url.find('/', url.find("://") + 3);
-  HttpRequest req;
-  req.method = "HEAD";
-  req.origin = url.substr(0, slash);
-  req.target = slash == std::string::npos ? "/" : url.substr(slash);
-  HttpClient client;
-  ASSIGN_OR_RETURN(HttpResponse r, WithRetries([&] { return client.Send(req); }));
-  if (r.status != kHttpOk) return Status::NotFound(url + ": HTTP " + std::to_string(r.status));
-  std::string length = r.Header("content-length");
-  if (length.empty()) return Status::Unsupported(url + ": the server does not say how large it is");
   ObjectInfo o;
-  o.url = url;
-  o.size = std::strtoull(length.c_str(), nullptr, 10);
-  o.etag = r.Header("etag");
+  o.url = RedactUrl(url);
+  if (o.url != url) {  // scheme://user:password@host...: keep the user:password for requests only
+    size_t host = url.find("://") + 3;
+    size_t rest = o.url.size() - host - kRedacted.size();  // what follows the '@', the same in both
+    o.userinfo = url.substr(host, url.size() - rest - 1 - host);
+  }
+  HttpRequest req = HttpRequestFor(url);
+  req.method = "HEAD";
+  HttpClient client;
+  Result<HttpResponse> r = WithRetries([&] { return client.Send(req); });
+  if (!r.ok()) return r.status().WithPrefix(o.url);
+  if (r->status != kHttpOk) return Status::NotFound(o.url + ": HTTP " + std::to_string(r->status));
+  std::string length = r->Header("content-length");
+  if (!ParseU64(length, &o.size)) {
+    return Status::Unsupported(o.url + ": the server does not say how large it is (no valid Content-Length)");
+  }
+  o.etag = r->Header("etag");
   return o;
 }
 
