@@ -279,7 +279,7 @@ def main():
     ]
     # The fanout rows again with the baseline binary, in the same rounds: a change's
     # cost, measured under the same load as the change.
-    BASELINE_PAIRS = [("fanout", "base"), ("fanout-t1", "base-t1"), ("fanout-agg", "base-agg")]
+    BASELINE_PAIRS = [("fanout", "fanout-base"), ("fanout-t1", "fanout-base-t1"), ("fanout-agg", "fanout-base-agg")]
     if baseline:
         by_key = {t.key: t for t in tools}
         for key, bkey in BASELINE_PAIRS:
