@@ -123,7 +123,7 @@ Status RowReader::Start(bool* eof, bool* done) {
     // A row starts at `begin` only if the byte before it ends a row.
     skip_first_ = !(prev == dialect_.newline && opt_.start.quote == QuoteState::kFieldStart);
   }
-  if (want < kUtf8Bom.size()) {  // (begin <= 3: `before` holds all the bytes before the range)
+  if (opt_.begin < kUtf8Bom.size()) {  // (`before` holds all the bytes before the range)
     std::string lead = std::string(before, want) + std::string(data_, std::min(len_, kUtf8Bom.size() - want));
     if (lead == kUtf8Bom) bom_left_ = kUtf8Bom.size() - want;
   }

@@ -109,6 +109,23 @@ TEST(RowReader, LiteralQuotesNeverSwallowRows) {
   }
 }
 
+// Found by the fuzzer: the bytes of a byte order mark later in the text are
+// data, also for a range that begins inside them (a range at offset 5 took its
+// first bytes and the byte before for a mark and skipped them).
+TEST(RowReader, ByteOrderMarkBytesAfterTheStartAreData) {
+  std::string s("\xe7\xe7\xe7\x00\xef\xbb\xbf", 7);
+  s += "\n\xef\xbb\xbf,x\n";
+  Reading want = ReferenceRead(s, ',');
+  for (size_t range = 1; range <= s.size(); ++range) {
+    for (bool mapped : {false, true}) {
+      std::string problem;
+      Reading got = testing_support::ReadInRanges(s, range, 1, 1, mapped, &problem);
+      EXPECT_EQ(problem, "") << "range " << range << " mapped " << mapped;
+      EXPECT_EQ(got, want) << "range " << range << " mapped " << mapped;
+    }
+  }
+}
+
 TEST(RowReader, MixedLineEndsAreAnErrorNamingTheObject) {
   // lone '\r's in the first bytes, then a '\n': no consistent reading exists
   std::string s = "a,b\rc,d\r" + std::string(100, 'x') + "\ne\n";
