@@ -124,7 +124,8 @@ Status RowReader::Start(bool* eof, bool* done) {
     skip_first_ = !(prev == dialect_.newline && opt_.start.quote == QuoteState::kFieldStart);
   }
   if (opt_.begin < kUtf8Bom.size()) {  // (`before` holds all the bytes before the range)
-    std::string lead = std::string(before, want) + std::string(data_, std::min(len_, kUtf8Bom.size() - want));
+    std::string_view first = mapped_.empty() ? std::string_view(data_, len_) : mapped_;
+    std::string lead = std::string(before, want) + std::string(first.substr(0, kUtf8Bom.size() - want));
     if (lead == kUtf8Bom) bom_left_ = kUtf8Bom.size() - want;
   }
   end_.quote_at_begin = len_ > bom_left_ && data_[bom_left_] == '"';
@@ -138,7 +139,9 @@ Status RowReader::Prefill(bool* eof) {
     len_ = std::min(mapped_.size(), opt_.buffer_bytes);
     *eof = len_ == mapped_.size();
   } else {
-    while (len_ < opt_.sniff_bytes) {
+    // (At least a byte order mark's length: a range that begins inside one
+    // must see all of it to know it for one.)
+    while (len_ < std::max(opt_.sniff_bytes, kUtf8Bom.size())) {
       ASSIGN_OR_RETURN(size_t got, stream_->Read(own_.data() + len_, own_.size() - len_));
       if (got == 0) {
         *eof = true;
