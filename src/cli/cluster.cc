@@ -11,7 +11,7 @@
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
-#include "dist/launcher.h"
+#include "cluster/launcher.h"
 #include "io/object_store.h"
 
 namespace fanout::cli {
@@ -27,11 +27,11 @@ void OnSignal(int sig) {
 }
 
 // Notes in the stage's manifest where its re-made pieces are now.
-Status RecordRestaged(const exec::Plan& plan, const std::vector<dist::RestagedPiece>& restaged, bool quiet) {
+Status RecordRestaged(const exec::Plan& plan, const std::vector<cluster::RestagedPiece>& restaged, bool quiet) {
   if (plan.stage.empty() || restaged.empty()) return Status::OK();
   ASSIGN_OR_RETURN(exec::Manifest m, exec::LoadManifest(plan.stage));
   std::set<std::string> holders;
-  for (const dist::RestagedPiece& r : restaged) {
+  for (const cluster::RestagedPiece& r : restaged) {
     uint32_t piece = plan.staged[r.object].piece;
     for (exec::Manifest::Piece& p : m.pieces) {
       if (p.where.piece != piece) continue;
@@ -90,27 +90,27 @@ SshSetup ResolveSsh(const ClusterFlags& f, const exec::Manifest* stage) {
   return s;
 }
 
-Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
+Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, const cluster::JobSpec& job,
                                 size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
                                 std::string* details) {
   ops::Partial total(num_aggs);
   RETURN_IF_ERROR(RunWithFlags(
       f, plan, job, {}, threads_flag, quiet, summary_extra, details,
-      [&](const exec::Plan& p, const dist::ClusterOptions& o, const dist::JobSpec& spec, exec::Progress* progress,
-          dist::ClusterReport* report) -> Status {
-        ASSIGN_OR_RETURN(total, dist::RunClusterQuery(p, spec, num_aggs, o, progress, report));
+      [&](const exec::Plan& p, const cluster::ClusterOptions& o, const cluster::JobSpec& spec, exec::Progress* progress,
+          cluster::ClusterReport* report) -> Status {
+        ASSIGN_OR_RETURN(total, cluster::RunClusterQuery(p, spec, num_aggs, o, progress, report));
         return Status::OK();
       }));
   return total;
 }
 
-Status RunClusterJobFromFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
-                              const std::map<std::string, std::string>& ship_files, dist::ResultHandler* handler,
+Status RunClusterJobFromFlags(const ClusterFlags& f, const exec::Plan& plan, const cluster::JobSpec& job,
+                              const std::map<std::string, std::string>& ship_files, cluster::ResultHandler* handler,
                               int threads_flag, bool quiet, std::string* summary_extra, std::string* details) {
   return RunWithFlags(f, plan, job, ship_files, threads_flag, quiet, summary_extra, details,
-                      [&](const exec::Plan& p, const dist::ClusterOptions& o, const dist::JobSpec& spec,
-                          exec::Progress* progress, dist::ClusterReport* report) {
-                        return dist::RunClusterJob(p, spec, o, handler, progress, report);
+                      [&](const exec::Plan& p, const cluster::ClusterOptions& o, const cluster::JobSpec& spec,
+                          exec::Progress* progress, cluster::ClusterReport* report) {
+                        return cluster::RunClusterJob(p, spec, o, handler, progress, report);
                       });
 }
 
@@ -126,12 +126,12 @@ exec::Plan WithAbsolutePaths(const exec::Plan& plan) {
   return p;
 }
 
-Result<dist::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan& plan, int threads_flag) {
-  dist::ClusterOptions o;
+Result<cluster::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan& plan, int threads_flag) {
+  cluster::ClusterOptions o;
   o.local_workers = f.workers;
   o.local_worker_cores = threads_flag;
   if (!f.hosts.empty()) {
-    ASSIGN_OR_RETURN(o.hosts, dist::ParseHosts(f.hosts));
+    ASSIGN_OR_RETURN(o.hosts, cluster::ParseHosts(f.hosts));
   }
   exec::Manifest stage;
   const exec::Manifest* recorded = nullptr;  // the stage's, for its --ssh and --remote-fanout
@@ -157,9 +157,9 @@ Result<dist::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan
 
 // Warnings that stand even with --quiet: a worker lost mid-job (the answer is
 // still exact: its tasks ran elsewhere), a host that did not join.
-void PrintClusterWarnings(const dist::ClusterReport& report) {
+void PrintClusterWarnings(const cluster::ClusterReport& report) {
   PrintWarnings(report.warnings);
-  for (const dist::WorkerReport& w : report.workers) {
+  for (const cluster::WorkerReport& w : report.workers) {
     if (w.lost.empty()) continue;
     if (w.joined) {
       std::fprintf(stderr, "fanout: warning: %s was lost mid-job (%s); its tasks ran on the other workers\n",
@@ -171,11 +171,11 @@ void PrintClusterWarnings(const dist::ClusterReport& report) {
 }
 
 // Per worker: "h1   2 cores  12 tasks  1.20 GB  85.0 MB/s", then the attempts.
-std::string Details(const dist::ClusterReport& report) {
+std::string Details(const cluster::ClusterReport& report) {
   std::string out;
   char line[1024];
   int lost = 0;
-  for (const dist::WorkerReport& w : report.workers) {
+  for (const cluster::WorkerReport& w : report.workers) {
     lost += w.joined && !w.lost.empty();
     double rate = w.seconds > 0 ? static_cast<double>(w.bytes) / w.seconds : 0;
     std::string why = w.lost.empty() ? "" : (w.joined ? "  LOST: " : "  DID NOT JOIN: ") + w.lost;
@@ -185,7 +185,7 @@ std::string Details(const dist::ClusterReport& report) {
                   FormatBytes(static_cast<uint64_t>(rate)).c_str(), why.c_str());
     out += line;
   }
-  const dist::Scheduler::Stats& s = report.stats;
+  const cluster::Scheduler::Stats& s = report.stats;
   // A task run again because its worker was lost is a retry too.
   std::string line2 = "fanout:   " + CountOf(s.attempts, "attempt") + ", " +
                       CountOf(s.retries + s.requeued_lost, "retry", "retries");
@@ -199,10 +199,10 @@ std::string Details(const dist::ClusterReport& report) {
 
 }  // namespace
 
-Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::JobSpec& job,
+Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const cluster::JobSpec& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details, const RunClusterFn& run) {
-  ASSIGN_OR_RETURN(dist::ClusterOptions o, MakeOptions(f, plan, threads_flag));
+  ASSIGN_OR_RETURN(cluster::ClusterOptions o, MakeOptions(f, plan, threads_flag));
   o.ship_files = ship_files;
   const exec::Plan absolute = o.hosts.empty() || !plan.stage.empty() ? exec::Plan() : WithAbsolutePaths(plan);
   const exec::Plan& to_run = o.hosts.empty() || !plan.stage.empty() ? plan : absolute;
@@ -217,15 +217,15 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const dist::J
 
   // A worker cut off from us (a dead link, a lost ssh session) exits after a few
   // heartbeat timeouts of silence, so it never outlives the job by long.
-  dist::JobSpec spec = job;
+  cluster::JobSpec spec = job;
   spec.idle_timeout_s = static_cast<uint32_t>(std::max(10, 3 * f.heartbeat_timeout));
 
   exec::Progress progress;
-  dist::ClusterReport report;
+  cluster::ClusterReport report;
   Status r;
   {
     // `run` jobs count no rows.
-    bool rows = job.kind != dist::JobKind::kRun;
+    bool rows = job.kind != cluster::JobKind::kRun;
     ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, rows ? &progress.rows : nullptr,
                     rows ? &progress.rows_bytes : nullptr);
     o.on_status = [&bar](const std::string& s) { bar.SetDetail(s); };

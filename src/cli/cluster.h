@@ -1,5 +1,5 @@
 // The flags that turn any query command into a cluster job (--workers, --hosts)
-// and the glue between the command line and dist::RunClusterQuery.
+// and the glue between the command line and cluster::RunClusterQuery.
 #pragma once
 
 #include <functional>
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/common.h"
-#include "dist/coordinator.h"
+#include "cluster/coordinator.h"
 
 namespace fanout::cli {
 
@@ -46,22 +46,22 @@ SshSetup ResolveSsh(const ClusterFlags& flags, const exec::Manifest* stage);
 // failed job's error names the cause first, then (unless quiet) those lines. A
 // worker lost mid-job, or a host that did not join (--allow-missing-hosts), is
 // a warning on stderr, printed even when quiet.
-Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
+Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const cluster::JobSpec& job,
                                 size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
                                 std::string* details);
 
 // The same for a job of any kind; `handler` takes the results (see
-// dist::ResultHandler).
-Status RunClusterJobFromFlags(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
-                              const std::map<std::string, std::string>& ship_files, dist::ResultHandler* handler,
+// cluster::ResultHandler).
+Status RunClusterJobFromFlags(const ClusterFlags& flags, const exec::Plan& plan, const cluster::JobSpec& job,
+                              const std::map<std::string, std::string>& ship_files, cluster::ResultHandler* handler,
                               int threads_flag, bool quiet, std::string* summary_extra, std::string* details);
 
 // The common part: options from flags, signals, progress, the report. `run`
 // gets the plan to run: the one given, or (with --hosts) a copy whose local
 // paths are absolute.
-using RunClusterFn = std::function<Status(const exec::Plan&, const dist::ClusterOptions&, const dist::JobSpec&,
-                                          exec::Progress*, dist::ClusterReport*)>;
-Status RunWithFlags(const ClusterFlags& flags, const exec::Plan& plan, const dist::JobSpec& job,
+using RunClusterFn = std::function<Status(const exec::Plan&, const cluster::ClusterOptions&, const cluster::JobSpec&,
+                                          exec::Progress*, cluster::ClusterReport*)>;
+Status RunWithFlags(const ClusterFlags& flags, const exec::Plan& plan, const cluster::JobSpec& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details, const RunClusterFn& run);
 

@@ -11,7 +11,7 @@
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
-#include "dist/messages.h"
+#include "cluster/messages.h"
 #include "exec/query_job.h"
 
 namespace fanout::cli {
@@ -33,8 +33,8 @@ struct AggFlags {
 };
 
 // The job as the workers see it; the local path parses the same description.
-dist::JobSpec MakeJob(const AggFlags& f, bool is_agg, const ReadSetup& setup) {
-  dist::JobSpec job;
+cluster::JobSpec MakeJob(const AggFlags& f, bool is_agg, const ReadSetup& setup) {
+  cluster::JobSpec job;
   job.by = f.by;
   job.where = f.common.where;
   auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) {
@@ -67,8 +67,8 @@ void Run(const AggFlags& f, bool is_agg) {
   ops::SetGroupMemoryLimit(f.max_group_memory);
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
-  dist::JobSpec job = MakeJob(f, is_agg, *setup);
-  Result<ops::Query> query = dist::BuildQuery(job);
+  cluster::JobSpec job = MakeJob(f, is_agg, *setup);
+  Result<ops::Query> query = cluster::BuildQuery(job);
   if (!query.ok()) FailUsage(query.status());
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());

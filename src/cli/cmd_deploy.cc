@@ -10,7 +10,7 @@
 #include "cli/cluster.h"
 #include "cli/common.h"
 #include "core/bytes.h"
-#include "dist/launcher.h"
+#include "cluster/launcher.h"
 #include "io/sigv4.h"
 
 namespace fanout::cli {
@@ -27,14 +27,14 @@ struct DeployFlags {
 // Deploys to one host; returns the line to print.
 std::string DeployOne(const DeployFlags& f, const std::string& host, const std::string& binary,
                       const std::string& sha, const std::string& version) {
-  const std::string path = dist::ShellQuote(f.remote_fanout);
+  const std::string path = cluster::ShellQuote(f.remote_fanout);
   auto ssh = [&](const std::string& command, const std::string& input, std::string* out, std::string* err) {
-    return dist::RunCapture(dist::SshArgv(f.ssh, host, {command}, f.connect_timeout), input, out, err);
+    return cluster::RunCapture(cluster::SshArgv(f.ssh, host, {command}, f.connect_timeout), input, out, err);
   };
   std::string out, err;
   Result<int> have = ssh("sha256sum " + path + " 2>/dev/null || true", "", &out, &err);
   if (!have.ok()) return host + ": FAILED: " + have.status().message();
-  if (*have == 255) return host + ": FAILED: ssh: " + dist::LastLine(err);
+  if (*have == 255) return host + ": FAILED: ssh: " + cluster::LastLine(err);
   bool current = out.rfind(sha, 0) == 0;
   std::string copied = "up to date";
   if (!current) {
@@ -42,27 +42,27 @@ std::string DeployOne(const DeployFlags& f, const std::string& host, const std::
     err.clear();
     // A temporary file of this session's own (mktemp), renamed into place: hosts
     // sharing a home directory never see, or run, a half-written binary.
-    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && t=$(mktemp " + dist::ShellQuote(f.remote_fanout + ".tmp.") +
+    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && t=$(mktemp " + cluster::ShellQuote(f.remote_fanout + ".tmp.") +
                       "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + path;
     Result<int> rc = ssh(cmd, binary, &out, &err);
     if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
-    if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + dist::LastLine(err);
+    if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + cluster::LastLine(err);
     copied = "copied " + FormatBytes(binary.size());
   }
   out.clear();
   err.clear();
   Result<int> rc = ssh(path + " --version", "", &out, &err);
   if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
-  std::string got = dist::LastLine(out);
-  if (*rc != 0) return host + ": FAILED: " + f.remote_fanout + " does not run there: " + dist::LastLine(err);
+  std::string got = cluster::LastLine(out);
+  if (*rc != 0) return host + ": FAILED: " + f.remote_fanout + " does not run there: " + cluster::LastLine(err);
   // The version must match; the CSV kernel in parentheses may differ by CPU.
   if (got.substr(0, got.find(" (")) != version.substr(0, version.find(" ("))) return host + ": FAILED: it reports '" + got + "', expected '" + version + "'";
   return host + ": " + copied + ", " + got;
 }
 
 void Run(const DeployFlags& f) {
-  std::vector<std::string> hosts = OrFail(dist::ParseHosts(f.hosts));
-  std::string exe = OrFail(dist::SelfExe());
+  std::vector<std::string> hosts = OrFail(cluster::ParseHosts(f.hosts));
+  std::string exe = OrFail(cluster::SelfExe());
   std::ifstream in(exe, std::ios::binary);
   std::stringstream buf;
   buf << in.rdbuf();
@@ -71,7 +71,7 @@ void Run(const DeployFlags& f) {
   std::string sha = OrFail(io::Sha256Hex(binary));
   std::string version = "fanout " FANOUT_VERSION;
   std::string self_out, self_err;
-  if (OrFail(dist::RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = dist::LastLine(self_out);
+  if (OrFail(cluster::RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = cluster::LastLine(self_out);
 
   std::vector<std::string> lines(hosts.size());
   std::vector<std::thread> threads;

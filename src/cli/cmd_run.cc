@@ -371,7 +371,7 @@ struct CommandOutput final : exec::TaskOutput {
 // Shipped files, read into memory once: each task's command gets copies of its
 // own (exec::CommandOptions::shipped), never the files themselves.
 struct Shipping {
-  std::vector<dist::ShippedFile> files;
+  std::vector<cluster::ShippedFile> files;
   std::map<std::string, std::string> content;  // sha256 -> bytes
 
   Status Load(const std::vector<std::string>& paths) {
@@ -382,7 +382,7 @@ struct Shipping {
       std::stringstream ss;
       ss << in.rdbuf();
       if (in.bad()) return Status::IoError("--ship " + p + ": cannot read it");
-      dist::ShippedFile f;
+      cluster::ShippedFile f;
       f.name = p.substr(p.find_last_of('/') + 1);
       if (f.name.empty() || f.name == "." || f.name == "..") {
         return Status::InvalidArgument("--ship " + p + ": not a file name");
@@ -399,7 +399,7 @@ struct Shipping {
 
   std::vector<exec::ShippedCopy> Copies() const {
     std::vector<exec::ShippedCopy> out;
-    for (const dist::ShippedFile& f : files) out.push_back({f.name, &content.at(f.sha256)});
+    for (const cluster::ShippedFile& f : files) out.push_back({f.name, &content.at(f.sha256)});
     return out;
   }
 };
@@ -477,17 +477,17 @@ uint64_t RunHere(const RunFlags& f, const exec::Plan& plan, int threads, const S
 
 // Takes a cluster job's results: each object's outputs (with the lines fed to
 // its commands) to `outputs`.
-class RunResults final : public dist::ResultHandler {
+class RunResults final : public cluster::ResultHandler {
  public:
   explicit RunResults(Outputs* out) : out_(out) {}
   Status Check(const std::string& payload, uint64_t* rows) override {
-    ASSIGN_OR_RETURN(dist::RunOutput r, dist::DecodeRunOutput(payload));
+    ASSIGN_OR_RETURN(cluster::RunOutput r, cluster::DecodeRunOutput(payload));
     *rows = r.lines;
     return Status::OK();
   }
   Status Commit(uint32_t object, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
     for (size_t k = 0; k < payloads->size(); ++k) {
-      ASSIGN_OR_RETURN(dist::RunOutput r, dist::DecodeRunOutput((*payloads)[k]));
+      ASSIGN_OR_RETURN(cluster::RunOutput r, cluster::DecodeRunOutput((*payloads)[k]));
       lines += r.lines;
       RETURN_IF_ERROR(out_->Add(object, static_cast<uint32_t>(k), static_cast<uint32_t>(payloads->size()), r.output));
     }
@@ -502,8 +502,8 @@ class RunResults final : public dist::ResultHandler {
 // Runs the job's tasks on the workers; returns the lines fed to commands.
 uint64_t RunOnCluster(const RunFlags& f, const exec::Plan& plan, const exec::Manifest& stage, const Shipping& ship,
                       Outputs* outputs, std::string* extra, std::string* details) {
-  dist::JobSpec job;
-  job.kind = dist::JobKind::kRun;
+  cluster::JobSpec job;
+  job.kind = cluster::JobKind::kRun;
   job.cmd = f.cmd;
   job.split = f.split;
   job.ship = ship.files;

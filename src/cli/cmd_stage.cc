@@ -18,8 +18,8 @@
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
-#include "dist/launcher.h"
-#include "dist/messages.h"
+#include "cluster/launcher.h"
+#include "cluster/messages.h"
 #include "exec/local_executor.h"
 #include "exec/stage.h"
 #include "ops/query.h"
@@ -72,13 +72,13 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
       }
       continue;
     }
-    std::string command = dist::ShellQuote(ssh.remote_fanout) + " stage --drop-here " + dist::ShellQuote(name);
-    if (!m.recipe.dir.empty()) command += " --stage-dir " + dist::ShellQuote(m.recipe.dir);
+    std::string command = cluster::ShellQuote(ssh.remote_fanout) + " stage --drop-here " + cluster::ShellQuote(name);
+    if (!m.recipe.dir.empty()) command += " --stage-dir " + cluster::ShellQuote(m.recipe.dir);
     std::string out, err;
-    Result<int> rc = dist::RunCapture(dist::SshArgv(ssh.ssh, h, {command}, cf.connect_timeout), "", &out, &err);
+    Result<int> rc = cluster::RunCapture(cluster::SshArgv(ssh.ssh, h, {command}, cf.connect_timeout), "", &out, &err);
     if (!rc.ok() || *rc != 0) {
       failed.push_back(h);
-      std::string why = !rc.ok() ? rc.status().message() : dist::LastLine(err);
+      std::string why = !rc.ok() ? rc.status().message() : cluster::LastLine(err);
       problems += "; " + h + ": " + (why.empty() ? "exit status " + std::to_string(*rc) : why);
     }
   }
@@ -166,7 +166,7 @@ void Stage(const StageFlags& f) {
   m.remote_fanout = f.cluster.remote_fanout;
   if (!f.cluster.enabled() || f.cluster.workers > 0) m.holders.push_back(exec::kLocalHolder);
   if (!f.cluster.hosts.empty()) {
-    for (const std::string& h : OrFail(dist::ParseHosts(f.cluster.hosts))) exec::AddHolder(&m, h);
+    for (const std::string& h : OrFail(cluster::ParseHosts(f.cluster.hosts))) exec::AddHolder(&m, h);
   }
   // Recorded before anything is written: a stage that fails or is interrupted
   // can always be dropped.
@@ -199,26 +199,26 @@ void Stage(const StageFlags& f) {
   if (f.cluster.enabled()) {
     std::map<std::pair<uint32_t, uint32_t>, uint32_t> index;  // (object, range) -> plan task
     for (uint32_t i = 0; i < plan.tasks.size(); ++i) index[{plan.tasks[i].object, plan.tasks[i].range}] = i;
-    dist::JobSpec job;
-    job.kind = dist::JobKind::kStage;
+    cluster::JobSpec job;
+    job.kind = cluster::JobKind::kStage;
     job.stage = m.recipe;
     job.scan = setup->scan;
     job.remote = f.common.remote;
     job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
     // Each result is a piece description: recorded with where it was made.
-    class Handler final : public dist::ResultHandler {
+    class Handler final : public cluster::ResultHandler {
      public:
       Handler(const std::map<std::pair<uint32_t, uint32_t>, uint32_t>& index, const decltype(record)& record)
           : index_(index), record_(record) {}
       Status Check(const std::string& payload, uint64_t* n) override {
-        ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece(payload));
+        ASSIGN_OR_RETURN(exec::PieceInfo p, cluster::DecodePiece(payload));
         *n = p.rows;
         return Status::OK();
       }
       Status Commit(uint32_t object, std::vector<std::string>* payloads,
                     const std::vector<std::string>& holders) override {
         for (uint32_t k = 0; k < payloads->size(); ++k) {
-          ASSIGN_OR_RETURN(exec::PieceInfo p, dist::DecodePiece((*payloads)[k]));
+          ASSIGN_OR_RETURN(exec::PieceInfo p, cluster::DecodePiece((*payloads)[k]));
           record_(index_.at({object, k}), holders[k], p);
         }
         return Status::OK();

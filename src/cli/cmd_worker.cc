@@ -7,12 +7,12 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "dist/worker.h"
+#include "cluster/worker.h"
 
 namespace fanout::cli {
 
 void AddWorkerCommand(CLI::App& app) {
-  static dist::WorkerOptions options;
+  static cluster::WorkerOptions options;
   CLI::App* sub = app.add_subcommand("worker",
                                      "Run tasks for a coordinator over stdin/stdout (started by --workers/--hosts;\n"
                                      "not for interactive use). The protocol is in docs/protocol.md.");
@@ -23,7 +23,7 @@ void AddWorkerCommand(CLI::App& app) {
       std::fprintf(stderr, "fanout worker: stdout is a terminal; a coordinator starts workers (see --workers, --hosts)\n");
       throw CLI::RuntimeError(2);
     }
-    Status st = dist::RunWorker(STDIN_FILENO, STDOUT_FILENO, options);
+    Status st = cluster::RunWorker(STDIN_FILENO, STDOUT_FILENO, options);
     if (!st.ok()) FailJob(st);
   });
 }

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "dist/messages.h"
+#include "cluster/messages.h"
 
 namespace fanout::exec {
 namespace {
@@ -130,41 +130,41 @@ TEST(StageTest, Names) {
 
 TEST(StageTest, PieceMessagesRoundTrip) {
   PieceInfo p{"/x/y/3q.csv", 10, 2, true, csv::RangeStart{csv::QuoteState::kQuoted, csv::LineEnd::kGuess}};
-  Result<PieceInfo> back = dist::DecodePiece(dist::EncodePiece(p));
+  Result<PieceInfo> back = cluster::DecodePiece(cluster::EncodePiece(p));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->path, p.path);
   EXPECT_EQ(back->size, 10u);
   EXPECT_EQ(back->rows, 2u);
   EXPECT_TRUE(back->header);
   EXPECT_EQ(back->start, p.start);
-  EXPECT_FALSE(dist::DecodePiece(dist::EncodePiece(PieceInfo{"relative.csv", 0, 0, false, {}})).ok());
-  EXPECT_FALSE(dist::DecodePiece("garbage").ok());
+  EXPECT_FALSE(cluster::DecodePiece(cluster::EncodePiece(PieceInfo{"relative.csv", 0, 0, false, {}})).ok());
+  EXPECT_FALSE(cluster::DecodePiece("garbage").ok());
 }
 
 TEST(StageTest, TasksAndJobsCarryTheStage) {
-  dist::JobSpec job;
-  job.kind = dist::JobKind::kStage;
+  cluster::JobSpec job;
+  job.kind = cluster::JobKind::kStage;
   job.stage = Sample().recipe;
-  std::string frame = dist::EncodeJob(job);
-  Result<dist::JobSpec> j = dist::DecodeJob(std::string_view(frame).substr(5));
+  std::string frame = cluster::EncodeJob(job);
+  Result<cluster::JobSpec> j = cluster::DecodeJob(std::string_view(frame).substr(5));
   ASSERT_TRUE(j.ok()) << j.status().message();
-  EXPECT_EQ(j->kind, dist::JobKind::kStage);
+  EXPECT_EQ(j->kind, cluster::JobKind::kStage);
   EXPECT_EQ(j->stage.cols, job.stage.cols);
   EXPECT_EQ(j->stage.where, job.stage.where);
   EXPECT_EQ(j->stage.scan.delim, '\t');
   job.stage.name = "";
-  frame = dist::EncodeJob(job);
-  EXPECT_FALSE(dist::DecodeJob(std::string_view(frame).substr(5)).ok());  // a stage job needs a name
+  frame = cluster::EncodeJob(job);
+  EXPECT_FALSE(cluster::DecodeJob(std::string_view(frame).substr(5)).ok());  // a stage job needs a name
 
-  dist::TaskMsg t;
+  cluster::TaskMsg t;
   t.id = 9;
   t.object.info = {"/p/7q.csv", 555, ""};
   t.task = {0, 0, 1, 0, UINT64_MAX, 555};
   t.staged = true;
   t.piece_here = true;
   t.source = Sample().pieces[0].where;
-  frame = dist::EncodeTask(t);
-  Result<dist::TaskMsg> back = dist::DecodeTask(std::string_view(frame).substr(5));
+  frame = cluster::EncodeTask(t);
+  Result<cluster::TaskMsg> back = cluster::DecodeTask(std::string_view(frame).substr(5));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_TRUE(back->staged);
   EXPECT_TRUE(back->piece_here);

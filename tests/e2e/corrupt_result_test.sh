@@ -4,7 +4,7 @@
 # a count that overflows, truncated bytes — is rejected as a failed attempt naming
 # the worker (which is dropped; its task runs elsewhere), never merged. Results
 # are corrupted by a worker-side test hook, FANOUT_TEST_CORRUPT_RESULT=MODE[:MARKER]
-# (src/dist/worker.cc): the worker that creates MARKER first corrupts that result;
+# (src/cluster/worker.cc): the worker that creates MARKER first corrupts that result;
 # without MARKER every result of every worker is corrupt.
 source "$(dirname "$0")/lib.sh"
 require_fanout

@@ -74,8 +74,8 @@ grep -qF "run fanout deploy --hosts fakehost1 --remote-fanout bin/nothing" "$TMP
   fail "no deploy hint: $(cat "$TMP/err.ef")"
 # Another fanout version: a worker that says hello as fanout 0.0.1, in this
 # fanout's protocol version (so that the release is what differs).
-PROTOCOL=$(grep -oE 'kProtocolVersion = [0-9]+' "$FANOUT_SRC/src/dist/wire.h" | grep -oE '[0-9]+$')
-[[ -n $PROTOCOL ]] || die "no kProtocolVersion in src/dist/wire.h"
+PROTOCOL=$(grep -oE 'kProtocolVersion = [0-9]+' "$FANOUT_SRC/src/cluster/wire.h" | grep -oE '[0-9]+$')
+[[ -n $PROTOCOL ]] || die "no kProtocolVersion in src/cluster/wire.h"
 cat >"$TMP/old-fanout" <<EOF
 #!/usr/bin/python3
 import struct, sys, time

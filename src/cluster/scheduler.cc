@@ -1,8 +1,8 @@
-#include "dist/scheduler.h"
+#include "cluster/scheduler.h"
 
 #include <algorithm>
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 namespace {
 constexpr double kBackupScanEvery = 0.05;
@@ -334,4 +334,4 @@ int Scheduler::WorkerOf(uint64_t attempt) const {
   return it == running_.end() ? -1 : it->second.worker;
 }
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

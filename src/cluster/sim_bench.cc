@@ -1,6 +1,6 @@
 // fanout_sim: a discrete-event simulation benchmark of the distributed scheduler.
 //
-// It drives the real dist::Scheduler (and the real task/done frame encodings)
+// It drives the real cluster::Scheduler (and the real task/done frame encodings)
 // with simulated workers in virtual time, and measures
 //   1. dispatch: the coordinator's CPU cost per task (Scheduler calls + EncodeTask
 //      + DecodeDone) on 1,000 workers x 8 cores and 100,000 tasks of 64 MiB, its
@@ -41,11 +41,11 @@
 #include <thread>
 #include <vector>
 
-#include "dist/messages.h"
-#include "dist/scheduler.h"
+#include "cluster/messages.h"
+#include "cluster/scheduler.h"
 #include "exec/plan.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -1628,6 +1628,6 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace fanout::dist
+}  // namespace fanout::cluster
 
-int main(int argc, char** argv) { return fanout::dist::Main(argc, argv); }
+int main(int argc, char** argv) { return fanout::cluster::Main(argc, argv); }

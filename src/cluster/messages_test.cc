@@ -1,8 +1,8 @@
-#include "dist/messages.h"
+#include "cluster/messages.h"
 
 #include <gtest/gtest.h>
 
-namespace fanout::dist {
+namespace fanout::cluster {
 namespace {
 
 std::string_view Payload(const std::string& frame) { return std::string_view(frame).substr(5); }
@@ -55,4 +55,4 @@ TEST(Messages, ImpossibleRangeEndsAreRefused) {
 }
 
 }  // namespace
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

@@ -17,13 +17,13 @@
 #include <vector>
 
 #include "core/status.h"
-#include "dist/messages.h"
-#include "dist/scheduler.h"
+#include "cluster/messages.h"
+#include "cluster/scheduler.h"
 #include "exec/plan.h"
 #include "exec/task_runner.h"
 #include "ops/partial.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 struct ClusterOptions {
   int local_workers = 0;           // --workers N
@@ -101,4 +101,4 @@ Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job,
                                      const ClusterOptions& options, exec::Progress* progress,
                                      ClusterReport* report);
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

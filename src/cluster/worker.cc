@@ -1,4 +1,4 @@
-#include "dist/worker.h"
+#include "cluster/worker.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -28,13 +28,13 @@
 
 #include "core/file_write.h"
 #include "core/temp_dir.h"
-#include "dist/messages.h"
+#include "cluster/messages.h"
 #include "ops/group_memory.h"
 #include "exec/command_task.h"
 #include "exec/query_job.h"
 #include "io/sigv4.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 namespace {
 
@@ -555,4 +555,4 @@ Status RunWorker(int in_fd, int out_fd, const WorkerOptions& options) {
   return w.Run();
 }
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

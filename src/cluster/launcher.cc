@@ -1,4 +1,4 @@
-#include "dist/launcher.h"
+#include "cluster/launcher.h"
 
 #include "core/subprocess.h"
 #include "exec/stage.h"
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <thread>
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 namespace {
 
@@ -193,4 +193,4 @@ void Stop(WorkerProcess* w, int grace_ms) {
   w->pid = -1;
 }
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

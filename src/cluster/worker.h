@@ -4,7 +4,7 @@
 
 #include "core/status.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 struct WorkerOptions {
   int cores = 0;  // reported in hello and used as task threads; 0: this machine's cores
@@ -14,4 +14,4 @@ struct WorkerOptions {
 // job's idle timeout. Returns the reason it stopped when that is an error.
 Status RunWorker(int in_fd, int out_fd, const WorkerOptions& options);
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

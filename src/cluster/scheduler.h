@@ -38,7 +38,7 @@
 
 #include "core/status.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 struct SchedulerOptions {
   int extra_slots = 1;
@@ -172,4 +172,4 @@ class Scheduler {
   Stats stats_;
 };
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

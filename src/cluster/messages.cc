@@ -1,8 +1,8 @@
-#include "dist/messages.h"
+#include "cluster/messages.h"
 
 #include "ops/query.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 namespace {
 
@@ -374,4 +374,4 @@ Result<ops::Query> BuildQuery(const JobSpec& spec) {
   return q;
 }
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "core/status.h"
-#include "dist/wire.h"
+#include "cluster/wire.h"
 #include "exec/plan.h"
 #include "exec/stage.h"
 #include "exec/task_runner.h"
 #include "io/remote.h"
 #include "ops/query.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 struct Hello {
   uint32_t version = kProtocolVersion;
@@ -126,4 +126,4 @@ Result<exec::PieceInfo> DecodePiece(std::string_view payload);
 // The query a JobSpec describes, parsed the way the command line parses it.
 Result<ops::Query> BuildQuery(const JobSpec& spec);
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

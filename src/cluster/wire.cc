@@ -1,6 +1,6 @@
-#include "dist/wire.h"
+#include "cluster/wire.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 const char* FrameTypeName(FrameType type) {
   switch (type) {
@@ -111,4 +111,4 @@ Status FrameReader::Next(bool* ready, FrameType* type, std::string* payload) {
   return Status::OK();
 }
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

@@ -12,7 +12,7 @@
 
 #include "core/status.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 struct WorkerProcess {
   pid_t pid = -1;
@@ -65,4 +65,4 @@ int WaitExit(WorkerProcess* w, int wait_ms);
 // there after `grace_ms`, SIGKILL to its process group; reaps it.
 void Stop(WorkerProcess* w, int grace_ms);
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

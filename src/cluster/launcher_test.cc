@@ -1,4 +1,4 @@
-#include "dist/launcher.h"
+#include "cluster/launcher.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-namespace fanout::dist {
+namespace fanout::cluster {
 namespace {
 
 // What /bin/sh makes of `word` after ShellQuote: one argument, unchanged.
@@ -58,4 +58,4 @@ TEST(SshArgv, ControlPathIsInTheCacheDirectory) {
 }
 
 }  // namespace
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

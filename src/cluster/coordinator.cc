@@ -1,4 +1,4 @@
-#include "dist/coordinator.h"
+#include "cluster/coordinator.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "core/bytes.h"
-#include "dist/launcher.h"
+#include "cluster/launcher.h"
 #include "exec/warnings.h"
 #include "io/object_store.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 namespace {
 
@@ -677,4 +677,4 @@ Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job,
   return std::move(merge.total);
 }
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

@@ -12,7 +12,7 @@
 
 #include "core/status.h"
 
-namespace fanout::dist {
+namespace fanout::cluster {
 
 // 2: stage jobs and staged pieces; 3: fail kinds, run results with lines, range
 // starts and ends as the three quote states and the line end (csv/chain.h)
@@ -82,4 +82,4 @@ class FrameReader {
   size_t pos_ = 0;
 };
 
-}  // namespace fanout::dist
+}  // namespace fanout::cluster

@@ -1,4 +1,4 @@
-#include "dist/scheduler.h"
+#include "cluster/scheduler.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <random>
 #include <set>
 
-namespace fanout::dist {
+namespace fanout::cluster {
 namespace {
 
 TEST(SchedulerTest, LargestFirstAndSlotsAreCoresPlusOne) {
@@ -452,4 +452,4 @@ TEST(SchedulerTest, NoStealingFromAHomeThatKeepsUpOrIsNotThereYet) {
 }
 
 }  // namespace
-}  // namespace fanout::dist
+}  // namespace fanout::cluster
