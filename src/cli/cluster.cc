@@ -90,30 +90,6 @@ SshSetup ResolveSsh(const ClusterFlags& f, const exec::Manifest* stage) {
   return s;
 }
 
-Result<ops::Partial> RunCluster(const ClusterFlags& f, const exec::Plan& plan, const cluster::JobSpec& job,
-                                size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
-                                std::string* details) {
-  ops::Partial total(num_aggs);
-  RETURN_IF_ERROR(RunWithFlags(
-      f, plan, job, {}, threads_flag, quiet, summary_extra, details,
-      [&](const exec::Plan& p, const cluster::ClusterOptions& o, const cluster::JobSpec& spec, exec::Progress* progress,
-          cluster::ClusterReport* report) -> Status {
-        ASSIGN_OR_RETURN(total, cluster::RunClusterQuery(p, spec, num_aggs, o, progress, report));
-        return Status::OK();
-      }));
-  return total;
-}
-
-Status RunClusterJobFromFlags(const ClusterFlags& f, const exec::Plan& plan, const cluster::JobSpec& job,
-                              const std::map<std::string, std::string>& ship_files, cluster::ResultHandler* handler,
-                              int threads_flag, bool quiet, std::string* summary_extra, std::string* details) {
-  return RunWithFlags(f, plan, job, ship_files, threads_flag, quiet, summary_extra, details,
-                      [&](const exec::Plan& p, const cluster::ClusterOptions& o, const cluster::JobSpec& spec,
-                          exec::Progress* progress, cluster::ClusterReport* report) {
-                        return cluster::RunClusterJob(p, spec, o, handler, progress, report);
-                      });
-}
-
 namespace {
 
 // The plan with its local paths absolute (against this directory): workers on
@@ -199,9 +175,9 @@ std::string Details(const cluster::ClusterReport& report) {
 
 }  // namespace
 
-Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const cluster::JobSpec& job,
+Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
-                    std::string* summary_extra, std::string* details, const RunClusterFn& run) {
+                    std::string* summary_extra, std::string* details) {
   ASSIGN_OR_RETURN(cluster::ClusterOptions o, MakeOptions(f, plan, threads_flag));
   o.ship_files = ship_files;
   const exec::Plan absolute = o.hosts.empty() || !plan.stage.empty() ? exec::Plan() : WithAbsolutePaths(plan);
@@ -217,19 +193,18 @@ Status RunWithFlags(const ClusterFlags& f, const exec::Plan& plan, const cluster
 
   // A worker cut off from us (a dead link, a lost ssh session) exits after a few
   // heartbeat timeouts of silence, so it never outlives the job by long.
-  cluster::JobSpec spec = job;
-  spec.idle_timeout_s = static_cast<uint32_t>(std::max(10, 3 * f.heartbeat_timeout));
+  job.common().idle_timeout_s = static_cast<uint32_t>(std::max(10, 3 * f.heartbeat_timeout));
 
   exec::Progress progress;
   cluster::ClusterReport report;
   Status r;
   {
     // `run` jobs count no rows.
-    bool rows = job.kind != cluster::JobKind::kRun;
+    bool rows = job.CountsRows();
     ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, rows ? &progress.rows : nullptr,
                     rows ? &progress.rows_bytes : nullptr);
     o.on_status = [&bar](const std::string& s) { bar.SetDetail(s); };
-    r = run(to_run, o, spec, &progress, &report);
+    r = cluster::RunClusterJob(to_run, job, o, &progress, &report);
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);

@@ -8,6 +8,7 @@
 
 #include "cli/common.h"
 #include "cluster/coordinator.h"
+#include "exec/job.h"
 
 namespace fanout::cli {
 
@@ -39,30 +40,16 @@ struct SshSetup {
 };
 SshSetup ResolveSsh(const ClusterFlags& flags, const exec::Manifest* stage);
 
-// Runs a query job on the workers the flags describe and merges the results,
+// Runs `job` on the workers the flags describe — its outputs committed here —
 // with a progress line and Ctrl-C handling (every worker stopped, exit status
 // 130). With --hosts, local paths are made absolute against this directory.
+// `ship_files` (sha256 -> content) go to the workers that need them.
 // *details gets the per-worker figures, lines for stderr after the summary. A
 // failed job's error names the cause first, then (unless quiet) those lines. A
 // worker lost mid-job, or a host that did not join (--allow-missing-hosts), is
 // a warning on stderr, printed even when quiet.
-Result<ops::Partial> RunCluster(const ClusterFlags& flags, const exec::Plan& plan, const cluster::JobSpec& job,
-                                size_t num_aggs, int threads_flag, bool quiet, std::string* summary_extra,
-                                std::string* details);
-
-// The same for a job of any kind; `handler` takes the results (see
-// cluster::ResultHandler).
-Status RunClusterJobFromFlags(const ClusterFlags& flags, const exec::Plan& plan, const cluster::JobSpec& job,
-                              const std::map<std::string, std::string>& ship_files, cluster::ResultHandler* handler,
-                              int threads_flag, bool quiet, std::string* summary_extra, std::string* details);
-
-// The common part: options from flags, signals, progress, the report. `run`
-// gets the plan to run: the one given, or (with --hosts) a copy whose local
-// paths are absolute.
-using RunClusterFn = std::function<Status(const exec::Plan&, const cluster::ClusterOptions&, const cluster::JobSpec&,
-                                          exec::Progress*, cluster::ClusterReport*)>;
-Status RunWithFlags(const ClusterFlags& flags, const exec::Plan& plan, const cluster::JobSpec& job,
+Status RunOnCluster(const ClusterFlags& flags, const exec::Plan& plan, exec::Job& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
-                    std::string* summary_extra, std::string* details, const RunClusterFn& run);
+                    std::string* summary_extra, std::string* details);
 
 }  // namespace fanout::cli

@@ -11,7 +11,7 @@
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
-#include "cluster/messages.h"
+#include "exec/local_executor.h"
 #include "exec/query_job.h"
 
 namespace fanout::cli {
@@ -32,24 +32,20 @@ struct AggFlags {
   ClusterFlags cluster;
 };
 
-// The job as the workers see it; the local path parses the same description.
-cluster::JobSpec MakeJob(const AggFlags& f, bool is_agg, const ReadSetup& setup) {
-  cluster::JobSpec job;
-  job.by = f.by;
-  job.where = f.common.where;
+// What the flags ask, as the workers see it too.
+exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
+  exec::QuerySpec spec;
+  spec.by = f.by;
+  spec.where = f.common.where;
   auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) {
-    for (const std::string& c : cols) job.aggs.emplace_back(static_cast<uint8_t>(kind), c);
+    for (const std::string& c : cols) spec.aggs.emplace_back(static_cast<uint8_t>(kind), c);
   };
   add(f.sum, ops::AggKind::kSum);
   add(f.mean, ops::AggKind::kMean);
   add(f.min, ops::AggKind::kMin);
   add(f.max, ops::AggKind::kMax);
-  job.output_count = !is_agg || f.count || job.aggs.empty();
-  job.scan = setup.scan;
-  job.remote = f.common.remote;
-  job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
-  job.max_group_memory = f.max_group_memory;
-  return job;
+  spec.output_count = !is_agg || f.count || spec.aggs.empty();
+  return spec;
 }
 
 // Prints the result on stdout and checks that all of it got there; the
@@ -67,47 +63,45 @@ void Run(const AggFlags& f, bool is_agg) {
   ops::SetGroupMemoryLimit(f.max_group_memory);
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
-  cluster::JobSpec job = MakeJob(f, is_agg, *setup);
-  Result<ops::Query> query = cluster::BuildQuery(job);
-  if (!query.ok()) FailUsage(query.status());
+  exec::JobCommon common;
+  common.scan = setup->scan;
+  common.remote = f.common.remote;
+  common.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  common.max_group_memory = f.max_group_memory;
+  Result<std::unique_ptr<exec::QueryJob>> made = exec::QueryJob::Make(common, MakeSpec(f, is_agg));
+  if (!made.ok()) FailUsage(made.status());
+  exec::QueryJob& job = **made;
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());
 
   exec::Manifest stage;
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes, &stage));
   if (!plan.stage.empty()) {  // column numbers and names are the stage's
-    ReadAsStaged(stage, f.common.header, &setup->scan);
-    job.scan = setup->scan;
-    job.remote = StageRemote(job.remote, stage);
-    job.stage = stage.recipe;
+    ReadAsStaged(stage, f.common.header, &job.common().scan);
+    job.common().remote = StageRemote(job.common().remote, stage);
+    job.common().stage = stage.recipe;
     if (!f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.common.quiet));
   }
   std::string extra, details;
   if (f.cluster.enabled()) {
-    ops::Partial total = OrFail(RunCluster(f.cluster, plan, job, query->aggs.size(), f.common.threads,
-                                           f.common.quiet, &extra, &details));
-    PrintResult(*query, &total, f.top, *format, setup->threads);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    PrintSummary(f.common.quiet, plan, total.stats(), secs, extra);
-    if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
-    return;
+    OrFail(RunOnCluster(f.cluster, plan, job, {}, f.common.threads, f.common.quiet, &extra, &details));
+  } else {
+    exec::Progress progress;
+    exec::LocalOptions lo;
+    lo.threads = setup->threads;
+    lo.progress = &progress;
+    exec::Warnings warnings;
+    lo.warnings = &warnings;
+    {
+      ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
+      OrFail(exec::RunJobLocally(plan, job, lo));
+    }
+    PrintWarnings(warnings.Lines());
   }
-  exec::Progress progress;
-  exec::JobOptions jo;
-  jo.scan = setup->scan;
-  jo.threads = setup->threads;
-  jo.progress = &progress;
-  exec::Warnings warnings;
-  jo.warnings = &warnings;
-  ops::Partial total(0);
-  {
-    ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
-    total = OrFail(exec::RunQueryJob(plan, *query, jo));
-  }
-  PrintWarnings(warnings.Lines());
-  PrintResult(*query, &total, f.top, *format, setup->threads);
+  PrintResult(job.query(), &job.result(), f.top, *format, setup->threads);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintSummary(f.common.quiet, plan, total.stats(), secs);
+  PrintSummary(f.common.quiet, plan, job.result().stats(), secs, extra);
+  if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
 }
 
 CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f) {

@@ -32,6 +32,8 @@
 #include "core/temp_dir.h"
 #include "exec/command_task.h"
 #include "exec/local_executor.h"
+#include "exec/object_outputs.h"
+#include "exec/run_job.h"
 #include "io/remote.h"
 #include "io/sigv4.h"
 
@@ -105,109 +107,6 @@ void ExitIfInterrupted() {
   if (g_signal.load() != 0) FailInterrupted();
 }
 
-// --- Outputs -----------------------------------------------------------------
-
-// Where task outputs go: per object, its ranges in order, into a file that
-// appears complete or not at all — DIR/<name> with --out, or a spool file per
-// object that the merge command reads in object order.
-class Outputs {
- public:
-  // `spool_dir` non-empty: outputs are spooled there (for --merge, or for
-  // `s3_prefix` — s3://bucket/prefix/ — where each is uploaded as
-  // <prefix><name> as its object completes). Else they go to `dir`.
-  Outputs(const exec::Plan& plan, std::string dir, std::string spool_dir, std::string s3_prefix)
-      : plan_(plan), spool_(!spool_dir.empty()), dir_(spool_ ? std::move(spool_dir) : std::move(dir)),
-        s3_prefix_(std::move(s3_prefix)) {}
-  ~Outputs() {
-    for (const std::string& p : temps_) ::unlink(p.c_str());
-  }
-
-  Status Prepare() {
-    if (!spool_ && ::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) return Errno("--out " + dir_);
-    if (spool_ && s3_prefix_.empty()) return Status::OK();
-    std::string where = s3_prefix_.empty() ? dir_ + "/" : s3_prefix_;
-    std::map<std::string, std::string> seen;
-    for (const auto& o : plan_.objects) {
-      auto [it, fresh] = seen.emplace(OutputName(o), o.info.url);
-      if (!fresh) {
-        return Status::InvalidArgument(o.info.url + " and " + it->second + " would both be written to " + where +
-                                       it->first);
-      }
-    }
-    if (!spool_) RemoveStaleTemps(seen);
-    return Status::OK();
-  }
-
-  std::string FinalPath(uint32_t object) const {
-    return spool_ ? dir_ + "/" + std::to_string(object) : dir_ + "/" + OutputName(plan_.objects[object]);
-  }
-
-  // Range `range` of `ranges` of the object's output; ranges come in order.
-  Status Add(uint32_t object, uint32_t range, uint32_t ranges, std::string_view data) {
-    std::string final_path = FinalPath(object);
-    std::string tmp = spool_ ? final_path + ".part" : TempPath(OutputName(plan_.objects[object]), ::getpid());
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      temps_.insert(tmp);
-    }
-    {
-      std::ofstream f(tmp, range == 0 ? std::ios::binary | std::ios::trunc : std::ios::binary | std::ios::app);
-      f.write(data.data(), static_cast<std::streamsize>(data.size()));
-      f.close();
-      if (!f) return Status::IoError("cannot write " + tmp + " (disk full?)");
-    }
-    if (range + 1 < ranges) return Status::OK();
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) return Errno("cannot write " + final_path);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      temps_.erase(tmp);
-    }
-    if (s3_prefix_.empty()) return Status::OK();
-    std::ifstream in(final_path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    RETURN_IF_ERROR(io::PutObject(s3_prefix_ + OutputName(plan_.objects[object]), content.str()));
-    ::unlink(final_path.c_str());
-    return Status::OK();
-  }
-
- private:
-  std::string TempPath(const std::string& name, pid_t pid) const {
-    return dir_ + "/." + name + ".tmp" + std::to_string(pid);
-  }
-
-  // Temporary outputs of an earlier run into the same directory that was
-  // killed before it could remove them: DIR/.<name>.tmp<pid> of one of our
-  // names, ours, whose process is gone.
-  void RemoveStaleTemps(const std::map<std::string, std::string>& names) {
-    DIR* d = ::opendir(dir_.c_str());
-    if (d == nullptr) return;
-    std::vector<std::string> stale;
-    while (dirent* e = ::readdir(d)) {
-      std::string entry = e->d_name;
-      size_t tmp = entry.rfind(".tmp");
-      if (entry.size() < 2 || entry[0] != '.' || tmp == std::string::npos || tmp < 2) continue;
-      std::string digits = entry.substr(tmp + 4);
-      if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-      pid_t pid = static_cast<pid_t>(std::stol(digits));
-      if (names.count(entry.substr(1, tmp - 1)) == 0 || pid == ::getpid()) continue;
-      if (kill(pid, 0) == 0 || errno == EPERM) continue;  // its writer may still be at work
-      struct stat st;
-      std::string path = dir_ + "/" + entry;
-      if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid()) stale.push_back(path);
-    }
-    ::closedir(d);
-    for (const std::string& p : stale) ::unlink(p.c_str());
-  }
-
-  const exec::Plan& plan_;
-  bool spool_;
-  std::string dir_;
-  std::string s3_prefix_;
-  std::mutex mu_;
-  std::set<std::string> temps_;
-};
-
 // --- The merge command ---------------------------------------------------------
 
 // Runs the merge command with every spooled output, in object order, on its
@@ -220,7 +119,7 @@ class Merge {
     if (result_fd_ >= 0) ::close(result_fd_);
   }
 
-  Status Run(const Outputs& outputs, size_t objects) {
+  Status Run(const exec::ObjectOutputs& outputs, size_t objects) {
     for (size_t o = 0; o < objects; ++o) inputs_.push_back(outputs.FinalPath(static_cast<uint32_t>(o)));
     result_fd_ = ::open(result_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (result_fd_ < 0) return Errno("cannot make " + result_path_);
@@ -363,15 +262,10 @@ class Merge {
 
 // --- Tasks ---------------------------------------------------------------------
 
-struct CommandOutput final : exec::TaskOutput {
-  std::string data;
-  uint64_t lines = 0;
-};
-
 // Shipped files, read into memory once: each task's command gets copies of its
 // own (exec::CommandOptions::shipped), never the files themselves.
 struct Shipping {
-  std::vector<cluster::ShippedFile> files;
+  std::vector<exec::ShippedFile> files;
   std::map<std::string, std::string> content;  // sha256 -> bytes
 
   Status Load(const std::vector<std::string>& paths) {
@@ -382,7 +276,7 @@ struct Shipping {
       std::stringstream ss;
       ss << in.rdbuf();
       if (in.bad()) return Status::IoError("--ship " + p + ": cannot read it");
-      cluster::ShippedFile f;
+      exec::ShippedFile f;
       f.name = p.substr(p.find_last_of('/') + 1);
       if (f.name.empty() || f.name == "." || f.name == "..") {
         return Status::InvalidArgument("--ship " + p + ": not a file name");
@@ -399,125 +293,46 @@ struct Shipping {
 
   std::vector<exec::ShippedCopy> Copies() const {
     std::vector<exec::ShippedCopy> out;
-    for (const cluster::ShippedFile& f : files) out.push_back({f.name, &content.at(f.sha256)});
+    for (const exec::ShippedFile& f : files) out.push_back({f.name, &content.at(f.sha256)});
     return out;
   }
 };
 
-// The local retry policy, as the scheduler's for a cluster: a command that
-// fails is run `command_attempts` times in all, an I/O failure `io_attempts`.
-struct Retries {
-  int command_attempts = 2;
-  int io_attempts = 4;
-};
-
-Result<std::unique_ptr<exec::TaskOutput>> RunLocalTask(const exec::Plan& plan, const exec::Task& task,
-                                                        const exec::CommandOptions& co, const Retries& retries) {
-  uint64_t index = static_cast<uint64_t>(&task - plan.tasks.data());
-  int command_failures = 0, io_failures = 0;
-  for (;;) {
-    exec::CommandResult r = exec::RunCommandTask(plan.objects[task.object], task, index, co);
-    if (r.status.ok()) {
-      auto out = std::make_unique<CommandOutput>();
-      out->data = std::move(r.output);
-      out->lines = r.lines;
-      return std::unique_ptr<exec::TaskOutput>(std::move(out));
-    }
-    if (g_cancel.load()) return r.status;
-    int failures = 0, limit = 0;
-    if (r.command_failed) {
-      failures = ++command_failures;
-      limit = retries.command_attempts;
-    } else if (r.status.code() == StatusCode::kIoError) {
-      failures = ++io_failures;
-      limit = retries.io_attempts;
-    } else {
-      return r.status;
-    }
-    if (failures >= limit) {
-      if (limit == 1) return r.status;
-      return Status::IoError(r.status.message() + " (failed " + std::to_string(failures) + " times; giving up)");
-    }
-    std::fprintf(stderr, "fanout: retrying (%d of %d): %s\n", failures + 1, limit, r.status.message().c_str());
-  }
-}
-
-// Runs the job's tasks on this machine; returns the lines fed to commands.
-uint64_t RunHere(const RunFlags& f, const exec::Plan& plan, int threads, const Shipping& ship,
-                 const std::string& job_dir, Outputs* outputs) {
+// Runs the job's tasks on this machine, as the scheduler would on a cluster: a
+// command that fails is run --command-attempts times in all, an I/O failure
+// --max-attempts times.
+void RunHere(const RunFlags& f, const exec::Plan& plan, int threads, const Shipping& ship,
+             const std::string& job_dir, exec::RunJob* job) {
   exec::Progress progress;
-  exec::CommandOptions co;
-  co.cmd = f.cmd;
-  co.shipped = ship.Copies();
-  if (!co.shipped.empty()) co.workdir = job_dir;
-  co.split = f.split;
-  co.cancel = &g_cancel;
-  Retries retries;
-  retries.command_attempts = f.fail_fast ? 1 : f.command_attempts;
-  retries.io_attempts = f.fail_fast ? 1 : f.cluster.max_attempts;
-  exec::RunFn run = [&](const exec::Task& task, csv::RangeStart) { return RunLocalTask(plan, task, co, retries); };
-  exec::CommitFn commit = [&](int, const exec::Task& t, std::unique_ptr<exec::TaskOutput> out) -> Status {
-    const auto& o = static_cast<const CommandOutput&>(*out);
-    progress.bytes.fetch_add(t.stored_bytes, std::memory_order_relaxed);
-    progress.rows.fetch_add(o.lines, std::memory_order_relaxed);
-    return outputs->Add(t.object, t.range, t.ranges, o.data);
+  exec::LocalOptions lo;
+  lo.threads = threads;
+  lo.cancel = &g_cancel;
+  lo.progress = &progress;
+  lo.env.shipped = ship.Copies();
+  if (!lo.env.shipped.empty()) lo.env.workdir = job_dir;
+  lo.command_attempts = f.fail_fast ? 1 : f.command_attempts;
+  lo.io_attempts = f.fail_fast ? 1 : f.cluster.max_attempts;
+  lo.on_retry = [](int attempt, int of, const Status& why) {
+    std::fprintf(stderr, "fanout: retrying (%d of %d): %s\n", attempt, of, why.message().c_str());
   };
-  exec::ExecOptions eo;
-  eo.threads = threads;
-  eo.cancel = &g_cancel;
   Status st;
   {
     ProgressBar bar(!f.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
-    st = exec::RunLocal(plan, eo, run, commit);
+    st = exec::RunJobLocally(plan, *job, lo);
   }
   ExitIfInterrupted();
   if (!st.ok()) FailJob(st);
-  return progress.rows.load();
 }
 
-// Takes a cluster job's results: each object's outputs (with the lines fed to
-// its commands) to `outputs`.
-class RunResults final : public cluster::ResultHandler {
- public:
-  explicit RunResults(Outputs* out) : out_(out) {}
-  Status Check(const std::string& payload, uint64_t* rows) override {
-    ASSIGN_OR_RETURN(cluster::RunOutput r, cluster::DecodeRunOutput(payload));
-    *rows = r.lines;
-    return Status::OK();
-  }
-  Status Commit(uint32_t object, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
-    for (size_t k = 0; k < payloads->size(); ++k) {
-      ASSIGN_OR_RETURN(cluster::RunOutput r, cluster::DecodeRunOutput((*payloads)[k]));
-      lines += r.lines;
-      RETURN_IF_ERROR(out_->Add(object, static_cast<uint32_t>(k), static_cast<uint32_t>(payloads->size()), r.output));
-    }
-    return Status::OK();
-  }
-  uint64_t lines = 0;
-
- private:
-  Outputs* out_;
-};
-
-// Runs the job's tasks on the workers; returns the lines fed to commands.
-uint64_t RunOnCluster(const RunFlags& f, const exec::Plan& plan, const exec::Manifest& stage, const Shipping& ship,
-                      Outputs* outputs, std::string* extra, std::string* details) {
-  cluster::JobSpec job;
-  job.kind = cluster::JobKind::kRun;
-  job.cmd = f.cmd;
-  job.split = f.split;
-  job.ship = ship.files;
-  job.remote = plan.stage.empty() ? f.remote : StageRemote(f.remote, stage);
-  job.stage = stage.recipe;
-  job.threads = static_cast<uint32_t>(std::max(0, f.threads));
-  RunResults results(outputs);
+// Runs the job's tasks on the workers.
+void RunOnWorkers(const RunFlags& f, const exec::Plan& plan, const Shipping& ship, exec::RunJob* job,
+                  std::string* extra, std::string* details) {
   ClusterFlags cf = f.cluster;
   cf.command_attempts = f.command_attempts;
   if (f.fail_fast) cf.max_attempts = cf.command_attempts = 1;
-  Status st = RunClusterJobFromFlags(cf, plan, job, ship.content, &results, f.threads, f.quiet, extra, details);
+  Status st = RunOnCluster(cf, plan, *job, ship.content, f.threads, f.quiet, extra, details);
   ExitIfInterrupted();
   if (!st.ok()) FailJob(st);
-  return results.lines;
 }
 
 void CheckFlags(const RunFlags& f, uint64_t* range_bytes) {
@@ -561,13 +376,27 @@ void Run(const RunFlags& f) {
   std::unique_ptr<OwnedTempDir> job_dir = OrFail(OwnedTempDir::Make(TempDirectory(), kJobDirPrefix));
   std::string prefix = out_s3 ? (f.out.back() == '/' ? f.out : f.out + "/") : "";
   bool spool = !f.merge.empty() || out_s3;
-  Outputs outputs(plan, out_s3 ? "" : f.out, spool ? job_dir->path() + "/spool" : "", prefix);
-  if (spool && ::mkdir((job_dir->path() + "/spool").c_str(), 0700) != 0) FailJob(Errno("cannot make a spool directory"));
+  exec::ObjectOutputs::Options oo;
+  oo.dir = spool ? job_dir->path() + "/spool" : f.out;
+  oo.spool = spool;
+  oo.s3_prefix = prefix;
+  exec::ObjectOutputs outputs(plan, oo);
+  if (spool && ::mkdir(oo.dir.c_str(), 0700) != 0) FailJob(Errno("cannot make a spool directory"));
   OrFail(outputs.Prepare());
 
+  exec::JobCommon common;
+  common.remote = plan.stage.empty() ? f.remote : StageRemote(f.remote, stage);
+  common.stage = stage.recipe;
+  common.threads = static_cast<uint32_t>(std::max(0, f.threads));
+  std::unique_ptr<exec::RunJob> job = OrFail(exec::RunJob::Make(common, f.cmd, f.split, ship.files));
+  job->SetOutputs(&outputs);
   std::string extra, details;
-  uint64_t lines = f.cluster.enabled() ? RunOnCluster(f, plan, stage, ship, &outputs, &extra, &details)
-                                       : RunHere(f, plan, threads, ship, job_dir->path(), &outputs);
+  if (f.cluster.enabled()) {
+    RunOnWorkers(f, plan, ship, job.get(), &extra, &details);
+  } else {
+    RunHere(f, plan, threads, ship, job_dir->path(), job.get());
+  }
+  uint64_t lines = job->lines();
   if (!f.merge.empty()) {
     Merge merge(f.merge, job_dir->path() + "/result");
     Status st = merge.Run(outputs, plan.objects.size());

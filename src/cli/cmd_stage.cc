@@ -19,9 +19,9 @@
 #include "core/progress.h"
 #include "core/strings.h"
 #include "cluster/launcher.h"
-#include "cluster/messages.h"
 #include "exec/local_executor.h"
 #include "exec/stage.h"
+#include "exec/stage_job.h"
 #include "ops/query.h"
 
 namespace fanout::cli {
@@ -195,73 +195,31 @@ void Stage(const StageFlags& f) {
     FailJob(Status::IoError(message));
   };
 
+  exec::JobCommon common;
+  common.stage = m.recipe;
+  common.scan = setup->scan;
+  common.remote = f.common.remote;
+  common.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  std::unique_ptr<exec::StageJob> job = OrFail(exec::StageJob::Make(common));
+  job->SetRecord(record);
   std::string extra, details;
+  Status st;
   if (f.cluster.enabled()) {
-    std::map<std::pair<uint32_t, uint32_t>, uint32_t> index;  // (object, range) -> plan task
-    for (uint32_t i = 0; i < plan.tasks.size(); ++i) index[{plan.tasks[i].object, plan.tasks[i].range}] = i;
-    cluster::JobSpec job;
-    job.kind = cluster::JobKind::kStage;
-    job.stage = m.recipe;
-    job.scan = setup->scan;
-    job.remote = f.common.remote;
-    job.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
-    // Each result is a piece description: recorded with where it was made.
-    class Handler final : public cluster::ResultHandler {
-     public:
-      Handler(const std::map<std::pair<uint32_t, uint32_t>, uint32_t>& index, const decltype(record)& record)
-          : index_(index), record_(record) {}
-      Status Check(const std::string& payload, uint64_t* n) override {
-        ASSIGN_OR_RETURN(exec::PieceInfo p, cluster::DecodePiece(payload));
-        *n = p.rows;
-        return Status::OK();
-      }
-      Status Commit(uint32_t object, std::vector<std::string>* payloads,
-                    const std::vector<std::string>& holders) override {
-        for (uint32_t k = 0; k < payloads->size(); ++k) {
-          ASSIGN_OR_RETURN(exec::PieceInfo p, cluster::DecodePiece((*payloads)[k]));
-          record_(index_.at({object, k}), holders[k], p);
-        }
-        return Status::OK();
-      }
-
-     private:
-      const std::map<std::pair<uint32_t, uint32_t>, uint32_t>& index_;
-      const decltype(record)& record_;
-    } handler(index, record);
-    Status st = RunClusterJobFromFlags(f.cluster, plan, job, {}, &handler, f.common.threads, f.common.quiet, &extra,
-                                       &details);
-    if (!st.ok()) save_partial(st);
+    st = RunOnCluster(f.cluster, plan, *job, {}, f.common.threads, f.common.quiet, &extra, &details);
   } else {
-    struct PieceOut final : exec::TaskOutput {
-      exec::PieceInfo info;
-    };
     exec::Progress progress;
-    exec::RunFn run = [&](const exec::Task& task, csv::RangeStart start) -> Result<std::unique_ptr<exec::TaskOutput>> {
-      uint32_t i = static_cast<uint32_t>(&task - plan.tasks.data());
-      auto out = std::make_unique<PieceOut>();
-      ASSIGN_OR_RETURN(out->info, exec::WritePiece(m.recipe, plan.objects[task.object], task, start, i,
-                                                   &progress, nullptr, &out->end));
-      return std::unique_ptr<exec::TaskOutput>(std::move(out));
-    };
-    exec::CommitFn commit = [&](int, const exec::Task& task, std::unique_ptr<exec::TaskOutput> out) -> Status {
-      const exec::PieceInfo& info = static_cast<PieceOut*>(out.get())->info;
-      progress.rows.fetch_add(info.rows, std::memory_order_relaxed);
-      progress.rows_bytes.fetch_add(task.stored_bytes, std::memory_order_relaxed);
-      record(static_cast<uint32_t>(&task - plan.tasks.data()), exec::kLocalHolder, info);
-      return Status::OK();
-    };
-    exec::ExecOptions eo;
-    eo.threads = setup->threads;
+    exec::LocalOptions lo;
+    lo.threads = setup->threads;
+    lo.progress = &progress;
     exec::Warnings warnings;
-    eo.warnings = &warnings;
-    Status st;
+    lo.warnings = &warnings;
     {
       ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
-      st = exec::RunLocal(plan, eo, run, commit);
+      st = exec::RunJobLocally(plan, *job, lo);
     }
     PrintWarnings(warnings.Lines());
-    if (!st.ok()) save_partial(st);
   }
+  if (!st.ok()) save_partial(st);
   m.pieces = pieces;
   std::sort(m.pieces.begin(), m.pieces.end(),
             [](const auto& a, const auto& b) { return a.where.piece < b.where.piece; });

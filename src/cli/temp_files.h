@@ -11,9 +11,11 @@
 #include <string>
 #include <thread>
 
+#include "exec/object_outputs.h"
+
 namespace fanout::cli {
 
-class TempFiles {
+class TempFiles final : public exec::TempRegistry {
  public:
   // Blocks those signals in the calling thread — and so in every thread it
   // starts from now on, which must be all the command's threads — and starts a
@@ -26,9 +28,9 @@ class TempFiles {
   TempFiles& operator=(const TempFiles&) = delete;
 
   // Registers `path` before it is created. Thread-safe.
-  void Add(const std::string& path);
+  void Add(const std::string& path) override;
   // Unregisters it: renamed into place, or removed. Thread-safe.
-  void Forget(const std::string& path);
+  void Forget(const std::string& path) override;
 
  private:
   void Wait();  // the waiting thread

@@ -14,6 +14,8 @@
 
 #include "core/bytes.h"
 #include "cluster/launcher.h"
+#include "exec/job_registry.h"
+#include "exec/range_chain.h"
 #include "exec/warnings.h"
 #include "io/object_store.h"
 
@@ -55,36 +57,29 @@ struct TaskRef {
   csv::RangeStart start;
 };
 
-struct RangeResult {
-  bool have = false;
-  csv::RangeEnd end;
-  std::string payload;
-  std::string holder;
-};
-
 struct ObjectState {
-  std::vector<RangeResult> ranges;  // by range number
-  std::vector<uint32_t> plan_tasks; // by range number
+  exec::RangeChain chain;            // the results so far, by range number
+  std::vector<uint32_t> plan_tasks;  // by range number
   bool committed = false;
 };
 
 class Coordinator {
  public:
-  Coordinator(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options, ResultHandler* handler,
-              exec::Progress* progress, ClusterReport* report)
-      : plan_(plan), job_(job), options_(options), handler_(handler), progress_(progress), report_(report),
+  Coordinator(const exec::Plan& plan, exec::Job& job, const ClusterOptions& options, exec::Progress* progress,
+              ClusterReport* report)
+      : plan_(plan), job_(job), options_(options), progress_(progress), report_(report),
         sched_(options.scheduler), objects_(plan.objects.size()), t0_(Clock::now()) {
     for (uint32_t i = 0; i < plan.tasks.size(); ++i) {
       const exec::Task& t = plan.tasks[i];
       ObjectState& o = objects_[t.object];
-      o.ranges.resize(t.ranges);
+      if (o.plan_tasks.empty()) o.chain.Reset(t.ranges);
       o.plan_tasks.resize(t.ranges);
       o.plan_tasks[t.range] = i;
       refs_.push_back(TaskRef{i, csv::RangeStart{}});
       sched_.AddTask(t.stored_bytes, plan.staged.empty() ? -1 : HomeId(plan.staged[t.object].holder));
     }
     for (ObjectState& o : objects_) {
-      if (o.ranges.empty()) o.committed = true;  // no task (cannot happen with a valid plan)
+      if (o.plan_tasks.empty()) o.committed = true;  // no task (cannot happen with a valid plan)
     }
     committed_ = static_cast<size_t>(std::count_if(objects_.begin(), objects_.end(),
                                                    [](const ObjectState& o) { return o.committed; }));
@@ -93,6 +88,7 @@ class Coordinator {
   ~Coordinator() { StopAll(); }
 
   Status Run() {
+    job_.SetSlots(1);
     RETURN_IF_ERROR(Launch());
     // Pieces held by a machine that is not among the workers are made again.
     for (const auto& [name, id] : homes_) {
@@ -140,7 +136,8 @@ class Coordinator {
       Timers();
       AssignTasks();
     }
-    return failure_;
+    RETURN_IF_ERROR(failure_);
+    return job_.Finish();
   }
 
  private:
@@ -322,7 +319,7 @@ class Coordinator {
         c.sched_id = sched_.AddWorker(c.cores, home == homes_.end() ? -1 : home->second);
         if (static_cast<size_t>(c.sched_id) >= sched_to_conn_.size()) sched_to_conn_.resize(c.sched_id + 1);
         sched_to_conn_[c.sched_id] = i;
-        Send(c, EncodeJob(job_));
+        Send(c, job_frame_);
         return;
       }
       case FrameType::kHeartbeat:
@@ -369,14 +366,15 @@ class Coordinator {
     Conn& c = *conns_[i];
     if (!Owns(i, m.id)) return;  // an attempt we gave up on
     uint32_t task = sched_.TaskOf(m.id);
-    uint64_t rows = 0;
-    if (Status st = handler_->Check(m.partial, &rows); !st.ok()) {  // a worker sending garbage is not trusted with more
-      Lose(i, "sent a corrupt result: " + st.message());
+    Result<std::unique_ptr<exec::TaskOutput>> out = job_.DecodeOutput(m.partial);
+    if (!out.ok()) {  // a worker sending garbage is not trusted with more
+      Lose(i, "sent a corrupt result: " + out.status().message());
       return;
     }
+    uint64_t rows = job_.Rows(**out);
     exec::PieceInfo restaged;
     if (!m.piece.empty()) {
-      Result<exec::PieceInfo> p = DecodePiece(m.piece);
+      Result<exec::PieceInfo> p = exec::DecodePiece(m.piece);
       if (!p.ok()) return Lose(i, "sent a corrupt piece description: " + p.status().message());
       restaged = std::move(p).value();
     }
@@ -396,11 +394,7 @@ class Coordinator {
     }
     if (!m.piece.empty()) report_->restaged.push_back(RestagedPiece{t.object, c.home, std::move(restaged)});
     ObjectState& o = objects_[t.object];
-    RangeResult& rr = o.ranges[t.range];
-    rr.holder = c.home;
-    rr.have = true;
-    rr.end = m.end;
-    rr.payload = std::move(m.partial);
+    o.chain.Put(t.range, ref.plan_task, &t, m.end, std::move(out).value(), c.home);
     CheckObject(t.object);
   }
 
@@ -408,35 +402,26 @@ class Coordinator {
   // re-run the first that assumed wrong, and commit once all agree.
   void CheckObject(uint32_t object) {
     ObjectState& o = objects_[object];
-    if (o.committed) return;
-    std::vector<csv::RangeEnd> ends;
-    for (const RangeResult& rr : o.ranges) {
-      if (!rr.have) return;  // still running (or re-running)
-      ends.push_back(rr.end);
-    }
-    Result<csv::ChainVerdict> v = csv::CheckChain(ends, plan_.objects[object].info.url);
+    if (o.committed || !o.chain.Complete()) return;  // some range is still running (or re-running)
+    const std::string& name = plan_.objects[object].info.url;
+    Result<csv::ChainVerdict> v = o.chain.Verdict(name);
     if (!v.ok()) {
       if (failure_.ok()) failure_ = v.status();
       return;
     }
-    if (v->rerun < o.ranges.size()) {
-      o.ranges[v->rerun].have = false;
+    if (v->rerun < o.chain.size()) {
+      o.chain.Clear(static_cast<uint32_t>(v->rerun));
       refs_.push_back(TaskRef{o.plan_tasks[v->rerun], v->start});
       sched_.AddTask(plan_.tasks[o.plan_tasks[v->rerun]].stored_bytes);
       ++report_->quote_reruns;
       return;
     }
-    std::string warning = exec::UnterminatedWarning(plan_.objects[object].info.url, ends);
+    std::string warning = o.chain.Warning(name);
     if (!warning.empty()) report_->warnings.push_back(std::move(warning));
-    std::vector<std::string> payloads, holders;
-    for (RangeResult& rr : o.ranges) {
-      payloads.push_back(std::move(rr.payload));
-      holders.push_back(rr.holder);
-    }
-    o.ranges.clear();
+    std::vector<exec::Committed> ranges = o.chain.Take();
     o.committed = true;
     ++committed_;
-    if (Status st = handler_->Commit(object, &payloads, holders); !st.ok() && failure_.ok()) failure_ = st;
+    if (Status st = job_.Commit(0, object, &ranges); !st.ok() && failure_.ok()) failure_ = st;
   }
 
   void OnFail(size_t i, const FailMsg& m) {
@@ -607,9 +592,9 @@ class Coordinator {
   }
 
   const exec::Plan& plan_;
-  const JobSpec& job_;
+  exec::Job& job_;
+  const std::string job_frame_ = EncodeJobFrame(job_);
   const ClusterOptions& options_;
-  ResultHandler* handler_;
   exec::Progress* progress_;
   ClusterReport* report_;
   Scheduler sched_;
@@ -626,55 +611,11 @@ class Coordinator {
 
 }  // namespace
 
-Status RunClusterJob(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options,
-                     ResultHandler* handler, exec::Progress* progress, ClusterReport* report) {
+Status RunClusterJob(const exec::Plan& plan, exec::Job& job, const ClusterOptions& options, exec::Progress* progress,
+                     ClusterReport* report) {
   ClusterReport ignored;
-  Coordinator c(plan, job, options, handler, progress, report != nullptr ? report : &ignored);
+  Coordinator c(plan, job, options, progress, report != nullptr ? report : &ignored);
   return c.Run();
-}
-
-namespace {
-
-// Partial results, checked on arrival against the job's query (a worker's
-// result is trusted with nothing: ops::Partial::Check) and merged per object.
-class MergePartials final : public ResultHandler {
- public:
-  explicit MergePartials(ops::Query query) : query_(std::move(query)), total(query_.aggs.size()) {}
-  Status Check(const std::string& payload, uint64_t* rows) override {
-    ASSIGN_OR_RETURN(ops::Partial p, ops::Partial::Deserialize(payload));
-    RETURN_IF_ERROR(p.Check(query_));
-    *rows = p.stats().rows;
-    return Status::OK();
-  }
-  Status Commit(uint32_t, std::vector<std::string>* payloads, const std::vector<std::string>&) override {
-    for (const std::string& p : *payloads) {
-      ASSIGN_OR_RETURN(ops::Partial part, ops::Partial::Deserialize(p));
-      uint64_t rows;
-      if (__builtin_add_overflow(total.stats().rows, part.stats().rows, &rows)) {
-        return Status::Corrupt("the workers' results add up to more rows than a 64-bit count holds");
-      }
-      RETURN_IF_ERROR(total.Merge(std::move(part)));
-    }
-    return Status::OK();
-  }
-
- private:
-  ops::Query query_;
-
- public:
-  ops::Partial total;
-};
-
-}  // namespace
-
-Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
-                                     const ClusterOptions& options, exec::Progress* progress,
-                                     ClusterReport* report) {
-  ASSIGN_OR_RETURN(ops::Query query, BuildQuery(job));
-  if (query.aggs.size() != num_aggs) return Status::InvalidArgument("the job's aggregates do not match its query");
-  MergePartials merge(std::move(query));
-  RETURN_IF_ERROR(RunClusterJob(plan, job, options, &merge, progress, report));
-  return std::move(merge.total);
 }
 
 }  // namespace fanout::cluster

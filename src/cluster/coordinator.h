@@ -21,7 +21,7 @@
 #include "cluster/scheduler.h"
 #include "exec/plan.h"
 #include "exec/task_runner.h"
-#include "ops/partial.h"
+#include "exec/job.h"
 
 namespace fanout::cluster {
 
@@ -73,32 +73,14 @@ struct ClusterReport {
   std::vector<std::string> warnings;  // what the committed objects' ranges noticed (exec/warnings.h)
 };
 
-// What a job does with its tasks' results (done frames' payloads).
-class ResultHandler {
- public:
-  virtual ~ResultHandler() = default;
-  // Checks one result as it arrives and counts its rows (for the progress
-  // display); an error means the worker sent garbage (it is dropped as a lost
-  // worker and the task runs elsewhere).
-  virtual Status Check(const std::string& payload, uint64_t* rows) { return Status::OK(); }
-  // An object's results, one per range in range order, each accepted once;
-  // `holders` says where each was made ("local" for --workers, else the host).
-  // An error fails the job.
-  virtual Status Commit(uint32_t object, std::vector<std::string>* payloads,
-                        const std::vector<std::string>& holders) = 0;
-};
-
 // Runs every task of `plan` on the workers; `progress` (optional) counts bytes
 // and rows as results arrive. When the plan's objects are staged pieces, each
 // task is pinned to the workers of the piece's holder; the pieces of a holder
 // that is not among the workers, or that is lost, are made again from their
 // sources wherever their tasks run (reported in report->restaged).
-Status RunClusterJob(const exec::Plan& plan, const JobSpec& job, const ClusterOptions& options,
-                     ResultHandler* handler, exec::Progress* progress, ClusterReport* report);
-
-// A query job on the cluster: the partial results merged.
-Result<ops::Partial> RunClusterQuery(const exec::Plan& plan, const JobSpec& job, size_t num_aggs,
-                                     const ClusterOptions& options, exec::Progress* progress,
-                                     ClusterReport* report);
+// `job`'s outputs are decoded, checked and committed here (exec/job.h), then
+// the job is finished.
+[[nodiscard]] Status RunClusterJob(const exec::Plan& plan, exec::Job& job, const ClusterOptions& options,
+                                   exec::Progress* progress, ClusterReport* report);
 
 }  // namespace fanout::cluster

@@ -10,13 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "core/codec.h"
 #include "core/status.h"
 
 namespace fanout::cluster {
 
 // 2: stage jobs and staged pieces; 3: fail kinds, run results with lines, range
-// starts and ends as the three quote states and the line end (csv/chain.h)
-constexpr uint32_t kProtocolVersion = 3;
+// starts and ends as the three quote states and the line end (csv/chain.h); 4:
+// a job frame is a registered job kind by name, the common fields, then the
+// kind's own (exec/job_registry.h)
+constexpr uint32_t kProtocolVersion = 4;
 constexpr uint32_t kMaxFrameBytes = 1u << 30;  // a partial result with millions of groups fits
 
 enum class FrameType : uint8_t {
@@ -35,37 +38,11 @@ enum class FrameType : uint8_t {
 
 const char* FrameTypeName(FrameType type);
 
-// Builds a payload.
-class Encoder {
- public:
-  Encoder& U8(uint8_t v);
-  Encoder& U32(uint32_t v);
-  Encoder& U64(uint64_t v);
-  Encoder& Str(std::string_view s);  // u32 length + bytes
-  const std::string& bytes() const { return out_; }
-  // The whole frame: length, type, payload.
-  std::string Frame(FrameType type) const;
+using fanout::Decoder;
+using fanout::Encoder;
 
- private:
-  std::string out_;
-};
-
-// Reads a payload; every read fails (Corrupt) past the end, and Finish checks
-// nothing is left over.
-class Decoder {
- public:
-  explicit Decoder(std::string_view in) : in_(in) {}
-  Result<uint8_t> U8();
-  Result<uint32_t> U32();
-  Result<uint64_t> U64();
-  Result<std::string> Str();
-  Status Finish() const;
-
- private:
-  Status Need(size_t n) const;
-  std::string_view in_;
-  size_t pos_ = 0;
-};
+// The whole frame: length, type, payload.
+std::string Frame(FrameType type, const Encoder& payload);
 
 // Incremental frame parser for a byte stream: feed bytes as they arrive, take
 // whole frames out. A frame longer than kMaxFrameBytes, or an unknown type, is

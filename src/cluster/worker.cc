@@ -31,7 +31,10 @@
 #include "cluster/messages.h"
 #include "ops/group_memory.h"
 #include "exec/command_task.h"
+#include "exec/job_registry.h"
 #include "exec/query_job.h"
+#include "exec/run_job.h"
+#include "io/remote.h"
 #include "io/sigv4.h"
 
 namespace fanout::cluster {
@@ -61,15 +64,6 @@ void CatchStopSignals() {
   }
 }
 
-// What a coordinator may call a shipped file: a base name, and lower-case hex.
-Status CheckShipped(const ShippedFile& f) {
-  bool name_ok = !f.name.empty() && f.name != "." && f.name != ".." &&
-                 f.name.find_first_of(std::string("/\0", 2)) == std::string::npos;
-  bool sha_ok = f.sha256.size() == kSha256HexChars && f.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (!name_ok || !sha_ok) return Status::Corrupt("a shipped file with a bad name or sha256: '" + f.name + "'");
-  return Status::OK();
-}
-
 // Writes whole frames to the coordinator; one writer at a time.
 class Out {
  public:
@@ -96,8 +90,11 @@ class Out {
 // query result corrupted, so tests can check that the coordinator rejects it:
 // MODE "aggs" (one aggregate fewer), "keys" (an extra key field), "counts" (a
 // count that overflows) or "truncate".
-std::string CorruptForTest(const ops::Partial& p, const std::string& mode) {
-  std::string bytes = p.Serialize();
+std::string CorruptForTest(const std::string& serialized, const std::string& mode) {
+  Result<ops::Partial> decoded = ops::Partial::Deserialize(serialized);
+  if (!decoded.ok()) return serialized;
+  const ops::Partial& p = *decoded;
+  std::string bytes = serialized;
   if (mode == "truncate") return bytes.substr(0, bytes.size() / 2);
   size_t aggs = mode == "aggs" ? (p.num_aggs() == 0 ? 1 : p.num_aggs() - 1) : p.num_aggs();
   ops::Partial q(aggs);
@@ -118,14 +115,6 @@ bool ClaimTestMarker(const std::string& path) {
   ::close(fd);
   return true;
 }
-
-// Per object: its header and the query resolved against it, computed once.
-struct ObjectEntry {
-  std::once_flag once;
-  Status status;
-  csv::HeaderInfo header;
-  ops::ResolvedQuery rq;
-};
 
 class Worker {
  public:
@@ -216,26 +205,17 @@ class Worker {
     switch (type) {
       case FrameType::kJob: {
         if (have_job_) return Status::Corrupt("a second job frame (a worker runs one job)");
-        ASSIGN_OR_RETURN(JobSpec spec, DecodeJob(payload));
-        ops::Query q;
-        if (spec.kind == JobKind::kQuery) {
-          ASSIGN_OR_RETURN(q, BuildQuery(spec));
-        } else if (spec.kind == JobKind::kStage) {
-          RETURN_IF_ERROR(ops::ParseColumnList(spec.stage.cols, /*allow_ranges=*/true).status());
-        } else {
-          RETURN_IF_ERROR(exec::PipefailShell().status());
-          RETURN_IF_ERROR(PrepareShipping(spec));
-        }
-        io::SetRemoteOptions(spec.remote);
-        ops::SetGroupMemoryLimit(spec.max_group_memory);
+        ASSIGN_OR_RETURN(std::unique_ptr<exec::Job> job, exec::DecodeJob(payload));
+        io::SetRemoteOptions(job->common().remote);
+        ops::SetGroupMemoryLimit(job->common().max_group_memory);
         {
           std::lock_guard<std::mutex> lock(mu_);
-          spec_ = std::move(spec);
-          query_ = std::move(q);
+          job_ = std::move(job);
           have_job_ = true;
         }
-        idle_timeout_s_ = std::max<uint32_t>(spec_.idle_timeout_s, 1);
-        int threads = spec_.threads > 0 ? static_cast<int>(spec_.threads) : cores_;
+        idle_timeout_s_ = std::max<uint32_t>(job_->common().idle_timeout_s, 1);
+        RETURN_IF_ERROR(PrepareShipping());
+        int threads = job_->common().threads > 0 ? static_cast<int>(job_->common().threads) : cores_;
         for (int i = 0; i < threads; ++i) std::thread([this] { TaskLoop(); }).detach();
         return Status::OK();
       }
@@ -280,13 +260,9 @@ class Worker {
   // does not match is removed and fetched again (need/file frames), never used.
   // The job keeps the checked bytes; every task gets copies of its own in a
   // private directory (exec::CommandOptions::shipped) under the job's one.
-  Status PrepareShipping(const JobSpec& spec) {
-    if (spec.ship.empty()) {  // commands run where the worker started (home over ssh)
-      std::lock_guard<std::mutex> lock(mu_);
-      files_ready_ = true;
-      return Status::OK();
-    }
-    for (const ShippedFile& f : spec.ship) RETURN_IF_ERROR(CheckShipped(f));
+  Status PrepareShipping() {
+    ship_ = job_->Shipped();
+    if (ship_.empty()) return JobReady({});  // commands run where the worker started (home over ssh)
     std::string cache = exec::CacheDir();
     ship_dir_ = cache + "/ship";
     ::mkdir(ship_dir_.c_str(), 0700);
@@ -297,7 +273,7 @@ class Worker {
       job_dir_ = std::move(dir);
     }
     std::vector<std::string> need;
-    for (const ShippedFile& f : spec.ship) {
+    for (const exec::ShippedFile& f : ship_) {
       if (shipped_.count(f.sha256) == 0 && !LoadCached(f.sha256)) need.push_back(f.sha256);
     }
     std::sort(need.begin(), need.end());
@@ -307,7 +283,7 @@ class Worker {
       out_.Send(EncodeNeed(need));
       return Status::OK();
     }
-    return ShippedReady(spec);
+    return ShippedReady();
   }
 
   // The cache entry for `sha`, if there is one and its content has that hash.
@@ -336,16 +312,27 @@ class Worker {
     if (Status st = WriteFileAtomically(ship_dir_ + "/" + sha, content, 0555); !st.ok()) {
       std::fprintf(stderr, "fanout worker: cannot cache a shipped file: %s\n", st.message().c_str());
     }
-    if (needed_.empty()) return ShippedReady(spec_);
+    if (needed_.empty()) return ShippedReady();
     return Status::OK();
   }
 
-  Status ShippedReady(const JobSpec& spec) {
+  Status ShippedReady() {
     std::vector<exec::ShippedCopy> copies;
-    for (const ShippedFile& f : spec.ship) copies.push_back({f.name, &shipped_.at(f.sha256)});
+    for (const exec::ShippedFile& f : ship_) copies.push_back({f.name, &shipped_.at(f.sha256)});
+    exec::RunEnv env;
+    env.shipped = std::move(copies);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      env.workdir = job_dir_->path();
+    }
+    return JobReady(std::move(env));
+  }
+
+  // The job may start its tasks: its files are here.
+  Status JobReady(exec::RunEnv env) {
+    RETURN_IF_ERROR(job_->Prepare(env));
     std::lock_guard<std::mutex> lock(mu_);
-    copies_ = std::move(copies);
-    files_ready_ = true;
+    ready_ = true;
     cv_.notify_all();
     return Status::OK();
   }
@@ -355,7 +342,7 @@ class Worker {
       Queued q;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return !queue_.empty() && (spec_.kind != JobKind::kRun || files_ready_); });
+        cv_.wait(lock, [&] { return !queue_.empty() && ready_; });
         q = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -369,13 +356,6 @@ class Worker {
     }
   }
 
-  ObjectEntry* Entry(const exec::ObjectPlan& object) {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::unique_ptr<ObjectEntry>& e = objects_[object.info.url + '\n' + object.info.etag];
-    if (e == nullptr) e = std::make_unique<ObjectEntry>();
-    return e.get();
-  }
-
   // A staged piece: read it where it is, or make it again from its source
   // when this machine does not hold it (whole and of the expected size).
   Status Materialize(const Queued& q, exec::ObjectPlan* object, exec::Task* task, std::string* piece) {
@@ -384,14 +364,14 @@ class Worker {
     *task = t.task;
     if (!t.staged) return Status::OK();
     if (t.piece_here && exec::PieceIsThere(t.object.info.url, t.object.info.size)) return Status::OK();
-    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::RemakePiece(spec_.stage, t.source, q.cancel.get()));
+    ASSIGN_OR_RETURN(exec::PieceInfo p, exec::RemakePiece(job_->common().stage, t.source, q.cancel.get()));
     object->info = io::ObjectInfo{p.path, p.size, ""};
     object->compression = io::Compression::kNone;
     task->begin = 0;
     task->end = std::numeric_limits<uint64_t>::max();
     task->range = 0;
     task->ranges = 1;
-    *piece = EncodePiece(p);
+    *piece = exec::EncodePiece(p);
     return Status::OK();
   }
 
@@ -407,94 +387,32 @@ class Worker {
       fail.message = t.object.info.url + ": cancelled";
       return EncodeFail(fail);
     }
-    if (spec_.kind == JobKind::kStage) {
-      DoneMsg done;
-      done.id = t.id;
-      Result<exec::PieceInfo> p = exec::WritePiece(spec_.stage, t.object, t.task, t.start, t.index,
-                                                   &progress_, q.cancel.get(), &done.end);
-      if (p.ok()) {
-        done.partial = EncodePiece(*p);
-        return EncodeDone(done);
-      }
-      fail.retryable = p.status().code() == StatusCode::kIoError;
-      fail.message = p.status().message();
-      return EncodeFail(fail);
-    }
     exec::ObjectPlan object;
     exec::Task task;
     std::string piece;
-    if (Status st = Materialize(q, &object, &task, &piece); !st.ok()) {
-      fail.retryable = st.code() == StatusCode::kIoError;
-      fail.message = st.message();
-      return EncodeFail(fail);
-    }
-    if (spec_.kind == JobKind::kRun) return RunCommand(q, object, task, std::move(piece));
-    ObjectEntry* e = Entry(object);
-    std::call_once(e->once, [&] {
-      Result<csv::HeaderInfo> h = exec::ReadObjectHeader(object, spec_.scan);
-      if (!h.ok()) {
-        e->status = h.status();
-        return;
-      }
-      e->header = std::move(h).value();
-      Result<ops::ResolvedQuery> rq = ops::Resolve(query_, e->header, object.info.url);
-      if (rq.ok()) {
-        e->rq = std::move(rq).value();
-      } else {
-        e->status = rq.status();
-      }
-    });
-    Status st = e->status;
+    if (Status st = Materialize(q, &object, &task, &piece); !st.ok()) return Fail(t.id, st);
     DoneMsg done;
     done.id = t.id;
     done.piece = std::move(piece);
-    if (st.ok()) {
-      Result<ops::Partial> p = exec::RunQueryTask(object, task, t.start, query_, e->rq, e->header,
-                                                  spec_.scan, &progress_, q.cancel.get(), &done.end);
-      if (p.ok()) {
-        size_t colon = test_corrupt_.find(':');
-        bool corrupt = !test_corrupt_.empty() &&
-                       (colon == std::string::npos || ClaimTestMarker(test_corrupt_.substr(colon + 1)));
-        done.partial = corrupt ? CorruptForTest(*p, test_corrupt_.substr(0, colon)) : p->Serialize();
-        return EncodeDone(done);
-      }
-      st = p.status();
-    } else if (st.code() == StatusCode::kIoError) {
-      // A header read that failed on the network is worth another try.
-      std::lock_guard<std::mutex> lock(mu_);
-      objects_.erase(object.info.url + '\n' + object.info.etag);
-    }
-    fail.retryable = st.code() == StatusCode::kIoError;
-    fail.message = st.message();
-    return EncodeFail(fail);
+    exec::TaskContext ctx{object, task, t.index, t.start, &progress_, q.cancel.get(), &done.end};
+    Result<std::unique_ptr<exec::TaskOutput>> out = job_->RunTask(ctx);
+    if (!out.ok()) return Fail(t.id, out.status());
+    done.partial = job_->EncodeOutput(**out);
+    size_t colon = test_corrupt_.find(':');
+    bool corrupt = !test_corrupt_.empty() && job_->Kind() == exec::QueryJob::kKind &&
+                   (colon == std::string::npos || ClaimTestMarker(test_corrupt_.substr(colon + 1)));
+    if (corrupt) done.partial = CorruptForTest(done.partial, test_corrupt_.substr(0, colon));
+    return EncodeDone(done);
   }
 
-  // A run task: the user's command, in a directory of its own when files are shipped.
-  std::string RunCommand(const Queued& q, const exec::ObjectPlan& object, const exec::Task& task, std::string piece) {
-    const TaskMsg& t = q.msg;
-    exec::CommandOptions co;
-    co.cmd = spec_.cmd;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      co.shipped = copies_;
-      if (!co.shipped.empty()) co.workdir = job_dir_->path();
-    }
-    co.split = spec_.split;
-    co.cancel = q.cancel.get();
-    exec::CommandResult r = exec::RunCommandTask(object, task, t.index, co);
-    progress_.bytes.fetch_add(t.task.stored_bytes, std::memory_order_relaxed);
-    if (r.status.ok()) {
-      DoneMsg done;
-      done.id = t.id;
-      done.partial = EncodeRunOutput(r.lines, r.output);
-      done.piece = std::move(piece);
-      return EncodeDone(done);
-    }
+  // A fail frame for a task: storage and network failures and the user's
+  // command's are worth another attempt (elsewhere, for a command).
+  static std::string Fail(uint64_t id, const Status& st) {
     FailMsg fail;
-    fail.id = t.id;
-    fail.command_failed = r.command_failed;
-    fail.retryable = r.command_failed || r.status.code() == StatusCode::kIoError;
-    fail.message = r.status.message();
+    fail.id = id;
+    fail.command_failed = st.code() == StatusCode::kCommandFailed;
+    fail.retryable = fail.command_failed || st.code() == StatusCode::kIoError;
+    fail.message = st.message();
     return EncodeFail(fail);
   }
 
@@ -522,7 +440,8 @@ class Worker {
 
   int in_fd_;
   Out out_;
-  // Shipped files, touched by the frame-reading thread only until files_ready_.
+  // Shipped files, touched by the frame-reading thread only until ready_.
+  std::vector<exec::ShippedFile> ship_;
   std::string ship_dir_;
   std::map<std::string, std::string> shipped_;  // sha256 -> checked content
   std::set<std::string> needed_;                // asked for, not arrived yet
@@ -533,15 +452,12 @@ class Worker {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool have_job_ = false;
-  bool files_ready_ = false;
-  std::vector<exec::ShippedCopy> copies_;  // into shipped_, once files_ready_
-  std::unique_ptr<OwnedTempDir> job_dir_;  // with --ship: the tasks' directories
-  JobSpec spec_;
-  ops::Query query_;
+  bool have_job_ = false;                   // guarded by mu_
+  bool ready_ = false;                      // the job is prepared: tasks may run; guarded by mu_
+  std::unique_ptr<OwnedTempDir> job_dir_;   // with --ship: the tasks' directories; guarded by mu_
+  std::unique_ptr<exec::Job> job_;          // set once, under mu_, before any task thread starts
   std::deque<Queued> queue_;
   std::map<uint64_t, std::shared_ptr<std::atomic<bool>>> cancels_;
-  std::map<std::string, std::unique_ptr<ObjectEntry>> objects_;
 
   exec::Progress progress_;
   std::mutex progress_mu_;

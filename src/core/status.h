@@ -22,6 +22,7 @@ enum class StatusCode {
   kCorrupt,          // the bytes are not what they claim (bad gzip, bad row, bad partial)
   kUnsupported,      // well-formed but not handled
   kInternal,         // a bug in fanout
+  kCommandFailed,    // the user's command exited non-zero (fanout run): retried on another machine
 };
 
 class Status {
@@ -43,6 +44,7 @@ class Status {
   static Status Corrupt(std::string m) { return {StatusCode::kCorrupt, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status CommandFailed(std::string m) { return {StatusCode::kCommandFailed, std::move(m)}; }
 
   bool ok() const { return rep_ == nullptr; }
   StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }

@@ -4,110 +4,130 @@
 #include <thread>
 #include <vector>
 
+#include "exec/range_chain.h"
+
 namespace fanout::exec {
 
 namespace {
 
-// A task's result while its object's other ranges are still running.
-struct Slot {
-  std::unique_ptr<TaskOutput> output;
-  Status status;
-  const Task* task = nullptr;
-  csv::RangeStart tried;  // the start of its last run
-};
-
 struct ObjectState {
   std::mutex mu;
-  std::vector<Slot> slots;  // by range number
+  RangeChain chain;
+  std::vector<Status> failed;           // by range: the error of its last run, if it failed
+  std::vector<csv::RangeStart> tried;   // by range: the start of its last run
+  std::vector<const Task*> tasks;       // by range
   uint32_t remaining = 0;
 };
 
 class Runner {
  public:
-  Runner(const Plan& plan, const ExecOptions& options, const RunFn& run, const CommitFn& commit)
-      : plan_(plan), options_(options), run_(run), commit_(commit), objects_(plan.objects.size()) {
+  Runner(const Plan& plan, Job& job, const LocalOptions& options)
+      : plan_(plan), job_(job), options_(options), objects_(plan.objects.size()) {
     cancel_ = options.cancel != nullptr ? options.cancel : &own_cancel_;
     for (const Task& t : plan.tasks) {
       ObjectState& o = objects_[t.object];
-      o.slots.resize(t.ranges);
-      o.remaining = t.ranges;
+      if (o.tasks.empty()) {
+        o.chain.Reset(t.ranges);
+        o.failed.resize(t.ranges);
+        o.tried.resize(t.ranges);
+        o.tasks.resize(t.ranges);
+        o.remaining = t.ranges;
+      }
+      o.tasks[t.range] = &t;
     }
   }
 
   Status Run() {
     int n = std::max(1, options_.threads);
+    RETURN_IF_ERROR(job_.Prepare(options_.env));
+    job_.SetSlots(n);
     std::vector<std::thread> threads;
     for (int i = 0; i < n; ++i) threads.emplace_back([this, i] { Work(i); });
     for (std::thread& t : threads) t.join();
-    return first_error_;
+    RETURN_IF_ERROR(first_error_);
+    return job_.Finish();
   }
 
  private:
-  void Work(int thread) {
+  void Work(int slot) {
     for (;;) {
       size_t i = next_.fetch_add(1);
       if (i >= plan_.tasks.size() || cancel_->load()) return;
-      const Task& task = plan_.tasks[i];
-      Status st = RunOne(thread, task);
+      Status st = RunOne(slot, static_cast<uint32_t>(i));
       if (!st.ok()) Fail(st);
     }
   }
 
-  Status RunOne(int thread, const Task& task) {
-    Result<std::unique_ptr<TaskOutput>> r = run_(task, csv::RangeStart{});
-    if (task.ranges == 1) {
-      if (!r.ok()) return r.status();
-      // One range: its own report settles its line end (it starts the object).
-      const std::string& name = plan_.objects[task.object].info.url;
-      RETURN_IF_ERROR(csv::CheckChain({(*r)->end}, name).status());
-      Warn(name, {(*r)->end});
-      return commit_(thread, task, std::move(r).value());
+  // Runs a task, again after a failure the options allow to be retried.
+  Result<std::unique_ptr<TaskOutput>> Attempt(uint32_t index, csv::RangeStart start, csv::RangeEnd* end) {
+    const Task& task = plan_.tasks[index];
+    int io_failures = 0, command_failures = 0;
+    for (;;) {
+      TaskContext ctx{plan_.objects[task.object], task, index, start, options_.progress, cancel_, end};
+      Result<std::unique_ptr<TaskOutput>> r = job_.RunTask(ctx);
+      if (r.ok() || cancel_->load()) return r;
+      int failures = 0, limit = 0;
+      if (r.status().code() == StatusCode::kCommandFailed) {
+        failures = ++command_failures;
+        limit = options_.command_attempts;
+      } else if (r.status().code() == StatusCode::kIoError) {
+        failures = ++io_failures;
+        limit = options_.io_attempts;
+      } else {
+        return r;
+      }
+      if (failures >= std::max(limit, 1)) {
+        if (limit <= 1) return r;
+        return Status(r.status().code(),
+                      r.status().message() + " (failed " + std::to_string(failures) + " times; giving up)");
+      }
+      if (options_.on_retry) options_.on_retry(failures + 1, limit, r.status());
     }
+  }
+
+  Status RunOne(int slot, uint32_t index) {
+    const Task& task = plan_.tasks[index];
     ObjectState& o = objects_[task.object];
+    csv::RangeEnd end;
+    Result<std::unique_ptr<TaskOutput>> r = Attempt(index, csv::RangeStart{}, &end);
     {
       std::lock_guard<std::mutex> lock(o.mu);
-      Slot& s = o.slots[task.range];
-      s.task = &task;
       if (r.ok()) {
-        s.output = std::move(r).value();
+        o.chain.Put(task.range, index, &task, end, std::move(r).value(), kLocalHolder);
       } else {
-        s.status = r.status();
+        o.failed[task.range] = r.status();
       }
       if (--o.remaining > 0) return Status::OK();
     }
-    return FinishObject(thread, o);
+    return FinishObject(slot, task.object);
   }
 
-  // All ranges are done: check their chain, re-run wrong guesses, then commit in
-  // range order. A range that failed under a wrong guess is run again too.
-  Status FinishObject(int thread, ObjectState& o) {
-    const std::string& name = plan_.objects[o.slots[0].task->object].info.url;
+  // All ranges are done: settle their chain, re-running wrong guesses (a range
+  // that failed under a wrong guess runs again too), then commit in range order.
+  Status FinishObject(int slot, uint32_t object) {
+    ObjectState& o = objects_[object];
+    const std::string& name = plan_.objects[object].info.url;
     for (;;) {
-      std::vector<csv::RangeEnd> ends;
-      for (Slot& s : o.slots) {
-        if (s.output == nullptr) break;  // failed: its error stands unless a rerun replaces it
-        ends.push_back(s.output->end);
-      }
-      ASSIGN_OR_RETURN(csv::ChainVerdict v, csv::CheckChain(ends, name));
-      if (v.rerun == o.slots.size()) break;
-      Slot& s = o.slots[v.rerun];
-      if (s.output == nullptr && s.tried == v.start) return s.status;  // it failed under the right start
-      s.tried = v.start;
-      Result<std::unique_ptr<TaskOutput>> r = run_(*s.task, v.start);
-      if (!r.ok()) return r.status();
-      s.output = std::move(r).value();
+      ASSIGN_OR_RETURN(csv::ChainVerdict v, o.chain.Verdict(name));
+      if (v.rerun == o.chain.size()) break;
+      uint32_t k = static_cast<uint32_t>(v.rerun);
+      if (!o.chain.Has(k) && o.tried[k] == v.start) return o.failed[k];  // it failed under the right start
+      o.tried[k] = v.start;
+      uint32_t index = static_cast<uint32_t>(o.tasks[k] - plan_.tasks.data());
+      csv::RangeEnd end;
+      ASSIGN_OR_RETURN(std::unique_ptr<TaskOutput> out, Attempt(index, v.start, &end));
+      o.chain.Put(k, index, o.tasks[k], end, std::move(out), kLocalHolder);
     }
-    std::vector<csv::RangeEnd> settled;
-    for (const Slot& s : o.slots) settled.push_back(s.output->end);
-    Warn(name, settled);
-    for (Slot& s : o.slots) RETURN_IF_ERROR(commit_(thread, *s.task, std::move(s.output)));
-    return Status::OK();
-  }
-
-  // A committed object's ranges say whether a row was skipped.
-  void Warn(const std::string& object, const std::vector<csv::RangeEnd>& ranges) {
-    std::string w = UnterminatedWarning(object, ranges);
+    std::string w = o.chain.Warning(name);
     if (!w.empty() && options_.warnings != nullptr) options_.warnings->Add(std::move(w));
+    std::vector<Committed> ranges = o.chain.Take();
+    if (options_.progress != nullptr) {
+      for (const Committed& c : ranges) {
+        options_.progress->rows.fetch_add(job_.Rows(*c.output), std::memory_order_relaxed);
+        options_.progress->rows_bytes.fetch_add(c.task->stored_bytes, std::memory_order_relaxed);
+      }
+    }
+    return job_.Commit(slot, object, &ranges);
   }
 
   void Fail(const Status& st) {
@@ -117,21 +137,20 @@ class Runner {
   }
 
   const Plan& plan_;
-  const ExecOptions& options_;
-  const RunFn& run_;
-  const CommitFn& commit_;
+  Job& job_;
+  const LocalOptions& options_;
   std::vector<ObjectState> objects_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> own_cancel_{false};
   std::atomic<bool>* cancel_;
   std::mutex error_mu_;
-  Status first_error_;
+  Status first_error_;  // guarded by error_mu_
 };
 
 }  // namespace
 
-Status RunLocal(const Plan& plan, const ExecOptions& options, const RunFn& run, const CommitFn& commit) {
-  Runner runner(plan, options, run, commit);
+Status RunJobLocally(const Plan& plan, Job& job, const LocalOptions& options) {
+  Runner runner(plan, job, options);
   return runner.Run();
 }
 

@@ -1,7 +1,6 @@
 #include "exec/query_job.h"
 
 #include <limits>
-#include <mutex>
 
 #include "ops/aggregator.h"
 
@@ -10,27 +9,47 @@ namespace fanout::exec {
 namespace {
 
 struct PartialOutput final : TaskOutput {
-  explicit PartialOutput(size_t num_aggs) : partial(num_aggs) {}
+  explicit PartialOutput(ops::Partial p) : partial(std::move(p)) {}
   ops::Partial partial;
 };
 
 }  // namespace
 
-ObjectHeaders::ObjectHeaders(const Plan& plan, const ScanOptions& scan)
-    : plan_(plan), scan_(scan), entries_(plan.objects.size()) {}
-
-Result<const csv::HeaderInfo*> ObjectHeaders::Get(uint32_t o) {
-  Entry& e = entries_[o];
-  std::call_once(e.once, [&] {
-    Result<csv::HeaderInfo> h = ReadObjectHeader(plan_.objects[o], scan_);
-    if (h.ok()) {
-      e.header = std::move(h).value();
+Result<const HeaderCache::Entry*> HeaderCache::Get(const ObjectPlan& object) {
+  std::string key = object.info.url + '\n' + object.info.etag;
+  Slot* slot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_ptr<Slot>& s = slots_[key];
+    if (s == nullptr) s = std::make_unique<Slot>();
+    slot = s.get();
+  }
+  std::call_once(slot->once, [&] {
+    Result<csv::HeaderInfo> h = ReadObjectHeader(object, scan_);
+    if (!h.ok()) {
+      slot->status = h.status();
+      return;
+    }
+    slot->entry.header = std::move(h).value();
+    if (query_ == nullptr) return;
+    Result<ops::ResolvedQuery> rq = ops::Resolve(*query_, slot->entry.header, object.info.url);
+    if (rq.ok()) {
+      slot->entry.resolved = std::move(rq).value();
     } else {
-      e.status = h.status();
+      slot->status = rq.status();
     }
   });
-  if (!e.status.ok()) return e.status;
-  return &e.header;
+  if (slot->status.ok()) return &slot->entry;
+  Status st = slot->status;
+  if (st.code() == StatusCode::kIoError) {  // worth another try by the next task
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(key);
+    if (it != slots_.end() && it->second.get() == slot) {
+      retired_.push_back(std::move(it->second));  // another thread may still read it
+      slots_.erase(it);
+    }
+  }
+  return st;
 }
 
 Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason) {
@@ -56,56 +75,101 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
   return partial;
 }
 
-Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options) {
-  ObjectHeaders headers(plan, options.scan);
-  std::vector<ops::ResolvedQuery> resolved(plan.objects.size());
-  std::vector<std::once_flag> resolved_once(plan.objects.size());
-  std::vector<Status> resolved_status(plan.objects.size());
-
-  auto resolve = [&](uint32_t o) -> Result<const ops::ResolvedQuery*> {
-    std::call_once(resolved_once[o], [&] {
-      Result<const csv::HeaderInfo*> h = headers.Get(o);
-      Result<ops::ResolvedQuery> r = h.ok() ? ops::Resolve(query, **h, plan.objects[o].info.url)
-                                            : Result<ops::ResolvedQuery>(h.status());
-      if (r.ok()) {
-        resolved[o] = std::move(r).value();
-      } else {
-        resolved_status[o] = r.status();
-      }
-    });
-    if (!resolved_status[o].ok()) return resolved_status[o];
-    return &resolved[o];
-  };
-
-  RunFn run = [&](const Task& task, csv::RangeStart start) -> Result<std::unique_ptr<TaskOutput>> {
-    const ObjectPlan& object = plan.objects[task.object];
-    ASSIGN_OR_RETURN(const ops::ResolvedQuery* rq, resolve(task.object));
-    ASSIGN_OR_RETURN(const csv::HeaderInfo* header, headers.Get(task.object));
-    auto out = std::make_unique<PartialOutput>(query.aggs.size());
-    ASSIGN_OR_RETURN(out->partial, RunQueryTask(object, task, start, query, *rq, *header, options.scan,
-                                                options.progress, options.cancel, &out->end));
-    return std::unique_ptr<TaskOutput>(std::move(out));
-  };
-
-  int threads = std::max(1, options.threads);
-  std::vector<ops::Partial> per_thread(threads, ops::Partial(query.aggs.size()));
-  CommitFn commit = [&](int thread, const Task& task, std::unique_ptr<TaskOutput> out) -> Status {
-    auto* p = static_cast<PartialOutput*>(out.get());
-    if (options.progress != nullptr) {
-      options.progress->rows.fetch_add(p->partial.stats().rows);
-      options.progress->rows_bytes.fetch_add(task.stored_bytes);
+Result<ops::Query> ParseQuery(const QuerySpec& spec) {
+  ops::Query q;
+  ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.by));
+  for (const std::string& w : spec.where) {
+    ASSIGN_OR_RETURN(ops::Filter f, ops::Filter::Parse(w));
+    q.filters.push_back(std::move(f));
+  }
+  for (const auto& [kind, col] : spec.aggs) {
+    if (kind > static_cast<uint8_t>(ops::AggKind::kMax)) {
+      return Status::Corrupt("unknown aggregate kind " + std::to_string(kind));
     }
-    return per_thread[thread].Merge(std::move(p->partial));
-  };
+    ASSIGN_OR_RETURN(csv::ColumnSpec c, csv::ColumnSpec::Parse(col));
+    q.aggs.push_back({static_cast<ops::AggKind>(kind), std::move(c)});
+  }
+  q.output_count = spec.output_count;
+  return q;
+}
 
-  ExecOptions eo;
-  eo.threads = threads;
-  eo.cancel = options.cancel;
-  eo.warnings = options.warnings;
-  RETURN_IF_ERROR(RunLocal(plan, eo, run, commit));
-  ops::Partial total(query.aggs.size());
-  for (ops::Partial& p : per_thread) RETURN_IF_ERROR(total.Merge(std::move(p)));
-  return total;
+QueryJob::QueryJob(JobCommon common, QuerySpec spec, ops::Query query)
+    : Job(std::move(common)), spec_(std::move(spec)), query_(std::move(query)), headers_(this->common().scan, &query_),
+      total_(query_.aggs.size()) {}
+
+Result<std::unique_ptr<QueryJob>> QueryJob::Make(JobCommon common, QuerySpec spec) {
+  ASSIGN_OR_RETURN(ops::Query q, ParseQuery(spec));
+  return std::unique_ptr<QueryJob>(new QueryJob(std::move(common), std::move(spec), std::move(q)));
+}
+
+void QueryJob::EncodeFields(Encoder* e) const {
+  e->Str(spec_.by).U32(static_cast<uint32_t>(spec_.where.size()));
+  for (const std::string& w : spec_.where) e->Str(w);
+  e->U32(static_cast<uint32_t>(spec_.aggs.size()));
+  for (const auto& [kind, col] : spec_.aggs) e->U8(kind).Str(col);
+  e->U8(spec_.output_count);
+}
+
+Result<std::unique_ptr<Job>> QueryJob::Decode(JobCommon common, Decoder* d) {
+  QuerySpec spec;
+  ASSIGN_OR_RETURN(spec.by, d->Str());
+  ASSIGN_OR_RETURN(uint32_t nw, d->U32());
+  for (uint32_t i = 0; i < nw; ++i) {
+    ASSIGN_OR_RETURN(std::string w, d->Str());
+    spec.where.push_back(std::move(w));
+  }
+  ASSIGN_OR_RETURN(uint32_t na, d->U32());
+  for (uint32_t i = 0; i < na; ++i) {
+    ASSIGN_OR_RETURN(uint8_t kind, d->U8());
+    ASSIGN_OR_RETURN(std::string col, d->Str());
+    spec.aggs.emplace_back(kind, std::move(col));
+  }
+  ASSIGN_OR_RETURN(uint8_t oc, d->U8());
+  spec.output_count = oc != 0;
+  ASSIGN_OR_RETURN(std::unique_ptr<QueryJob> job, Make(std::move(common), std::move(spec)));
+  return std::unique_ptr<Job>(std::move(job));
+}
+
+Result<std::unique_ptr<TaskOutput>> QueryJob::RunTask(const TaskContext& ctx) {
+  ASSIGN_OR_RETURN(const HeaderCache::Entry* e, headers_.Get(ctx.object));
+  ASSIGN_OR_RETURN(ops::Partial p, RunQueryTask(ctx.object, ctx.task, ctx.start, query_, e->resolved, e->header,
+                                                common().scan, ctx.progress, ctx.cancel, ctx.end));
+  return std::unique_ptr<TaskOutput>(std::make_unique<PartialOutput>(std::move(p)));
+}
+
+std::string QueryJob::EncodeOutput(const TaskOutput& out) const {
+  return static_cast<const PartialOutput&>(out).partial.Serialize();
+}
+
+Result<std::unique_ptr<TaskOutput>> QueryJob::DecodeOutput(std::string_view bytes) const {
+  ASSIGN_OR_RETURN(ops::Partial p, ops::Partial::Deserialize(bytes));
+  RETURN_IF_ERROR(p.Check(query_));
+  return std::unique_ptr<TaskOutput>(std::make_unique<PartialOutput>(std::move(p)));
+}
+
+uint64_t QueryJob::Rows(const TaskOutput& out) const {
+  return static_cast<const PartialOutput&>(out).partial.stats().rows;
+}
+
+void QueryJob::SetSlots(int slots) { per_slot_.assign(static_cast<size_t>(std::max(slots, 1)), ops::Partial(query_.aggs.size())); }
+
+Status QueryJob::Commit(int slot, uint32_t, std::vector<Committed>* ranges) {
+  ops::Partial& into = per_slot_[static_cast<size_t>(slot)];
+  for (Committed& c : *ranges) {
+    ops::Partial& part = static_cast<PartialOutput&>(*c.output).partial;
+    uint64_t rows;
+    if (__builtin_add_overflow(into.stats().rows, part.stats().rows, &rows)) {
+      return Status::Corrupt("the workers' results add up to more rows than a 64-bit count holds");
+    }
+    RETURN_IF_ERROR(into.Merge(std::move(part)));
+  }
+  return Status::OK();
+}
+
+Status QueryJob::Finish() {
+  for (ops::Partial& p : per_slot_) RETURN_IF_ERROR(total_.Merge(std::move(p)));
+  per_slot_.clear();
+  return Status::OK();
 }
 
 }  // namespace fanout::exec

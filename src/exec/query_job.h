@@ -1,13 +1,18 @@
-// A query job: a Plan's objects aggregated by a Query into one Partial, on this
-// machine's threads. Per object, the header is read once and the query's columns
-// resolved against it; every task's Partial is merged exactly once.
+// QueryJob (count, agg): a Plan's objects grouped by key columns and
+// aggregated into one Partial. Per object, the header is read once and the
+// query's columns resolved against it (HeaderCache); every task's Partial is
+// merged exactly once, per commit slot, and the slots' into one at Finish.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
-#include "exec/local_executor.h"
+#include "exec/job.h"
 #include "exec/plan.h"
 #include "exec/task_runner.h"
 #include "ops/partial.h"
@@ -15,17 +20,72 @@
 
 namespace fanout::exec {
 
-struct JobOptions {
-  ScanOptions scan;
-  int threads = 1;
-  Progress* progress = nullptr;          // optional live counters
-  std::atomic<bool>* cancel = nullptr;   // optional; set to stop the job
-  Warnings* warnings = nullptr;          // optional (local_executor.h)
+// Per object (by URL and ETag): its header, read once by whichever task
+// needs it first, and the columns `query` names resolved against it (when a
+// query is given). A read that failed on the network is tried again by the
+// next task; any other failure is the object's answer. Thread-safe.
+class HeaderCache {
+ public:
+  HeaderCache(const ScanOptions& scan, const ops::Query* query) : scan_(scan), query_(query) {}
+  struct Entry {
+    csv::HeaderInfo header;
+    ops::ResolvedQuery resolved;
+  };
+  Result<const Entry*> Get(const ObjectPlan& object);
+
+ private:
+  struct Slot {
+    std::once_flag once;
+    Status status;
+    Entry entry;
+  };
+  const ScanOptions& scan_;
+  const ops::Query* query_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Slot>> slots_;  // guarded by mu_ (the map, not the slots)
+  std::vector<std::unique_ptr<Slot>> retired_;           // failed on the network; guarded by mu_
 };
 
-Result<ops::Partial> RunQueryJob(const Plan& plan, const ops::Query& query, const JobOptions& options);
+// What the command line says a query is: parsed on both sides by the same code.
+struct QuerySpec {
+  std::string by;                                     // --by
+  std::vector<std::string> where;                     // --where, each
+  std::vector<std::pair<uint8_t, std::string>> aggs;  // (ops::AggKind, column), in order
+  bool output_count = true;
+};
 
-// One task of a query job: the rows `task` owns, aggregated into a fresh Partial;
+class QueryJob final : public Job {
+ public:
+  static constexpr std::string_view kKind = "query";
+  // Parses the query; an error is the user's (a usage error).
+  static Result<std::unique_ptr<QueryJob>> Make(JobCommon common, QuerySpec spec);
+  static Result<std::unique_ptr<Job>> Decode(JobCommon common, Decoder* d);
+
+  std::string_view Kind() const override { return kKind; }
+  void EncodeFields(Encoder* e) const override;
+  Result<std::unique_ptr<TaskOutput>> RunTask(const TaskContext& ctx) override;
+  std::string EncodeOutput(const TaskOutput& out) const override;
+  Result<std::unique_ptr<TaskOutput>> DecodeOutput(std::string_view bytes) const override;
+  uint64_t Rows(const TaskOutput& out) const override;
+  void SetSlots(int slots) override;
+  Status Commit(int slot, uint32_t object, std::vector<Committed>* ranges) override;
+  Status Finish() override;
+
+  const ops::Query& query() const { return query_; }
+  // The merged result, after Finish.
+  ops::Partial& result() { return total_; }
+
+ private:
+  QueryJob(JobCommon common, QuerySpec spec, ops::Query query);
+
+  QuerySpec spec_;
+  ops::Query query_;
+  HeaderCache headers_;
+  std::vector<ops::Partial> per_slot_;
+  ops::Partial total_;
+};
+
+// One task of a query: the rows `task` owns, aggregated into a fresh Partial;
 // what it found in *end (csv/chain.h). `header` and `rq` belong to the task's
 // object. Under --strict the first skipped row is an error naming its line.
 Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
@@ -33,26 +93,10 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
                                   const csv::HeaderInfo& header, const ScanOptions& scan, Progress* progress,
                                   const std::atomic<bool>* cancel, csv::RangeEnd* end);
 
-// Per-object header and column resolution, computed once by whichever task
-// needs it first. Shared by every command that reads rows.
-class ObjectHeaders {
- public:
-  ObjectHeaders(const Plan& plan, const ScanOptions& scan);
-  // Returns the header of object `o` (reading it on first use), or its error.
-  Result<const csv::HeaderInfo*> Get(uint32_t o);
-
- private:
-  struct Entry {
-    std::once_flag once;
-    Status status;
-    csv::HeaderInfo header;
-  };
-  const Plan& plan_;
-  const ScanOptions& scan_;
-  std::vector<Entry> entries_;
-};
-
 // "FILE:LINE: REASON" for a row skipped under --strict.
 Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason);
+
+// The query a spec describes.
+Result<ops::Query> ParseQuery(const QuerySpec& spec);
 
 }  // namespace fanout::exec

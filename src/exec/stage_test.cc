@@ -1,4 +1,6 @@
+#include "exec/job_registry.h"
 #include "exec/stage.h"
+#include "exec/stage_job.h"
 
 #include <gtest/gtest.h>
 
@@ -130,31 +132,33 @@ TEST(StageTest, Names) {
 
 TEST(StageTest, PieceMessagesRoundTrip) {
   PieceInfo p{"/x/y/3q.csv", 10, 2, true, csv::RangeStart{csv::QuoteState::kQuoted, csv::LineEnd::kGuess}};
-  Result<PieceInfo> back = cluster::DecodePiece(cluster::EncodePiece(p));
+  Result<PieceInfo> back = DecodePiece(EncodePiece(p));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->path, p.path);
   EXPECT_EQ(back->size, 10u);
   EXPECT_EQ(back->rows, 2u);
   EXPECT_TRUE(back->header);
   EXPECT_EQ(back->start, p.start);
-  EXPECT_FALSE(cluster::DecodePiece(cluster::EncodePiece(PieceInfo{"relative.csv", 0, 0, false, {}})).ok());
-  EXPECT_FALSE(cluster::DecodePiece("garbage").ok());
+  EXPECT_FALSE(DecodePiece(EncodePiece(PieceInfo{"relative.csv", 0, 0, false, {}})).ok());
+  EXPECT_FALSE(DecodePiece("garbage").ok());
 }
 
 TEST(StageTest, TasksAndJobsCarryTheStage) {
-  cluster::JobSpec job;
-  job.kind = cluster::JobKind::kStage;
-  job.stage = Sample().recipe;
-  std::string frame = cluster::EncodeJob(job);
-  Result<cluster::JobSpec> j = cluster::DecodeJob(std::string_view(frame).substr(5));
+  JobCommon common;
+  common.stage = Sample().recipe;
+  Result<std::unique_ptr<StageJob>> job = StageJob::Make(common);
+  ASSERT_TRUE(job.ok()) << job.status().message();
+  std::string payload = EncodeJob(**job);
+  Result<std::unique_ptr<Job>> j = DecodeJob(payload);
   ASSERT_TRUE(j.ok()) << j.status().message();
-  EXPECT_EQ(j->kind, cluster::JobKind::kStage);
-  EXPECT_EQ(j->stage.cols, job.stage.cols);
-  EXPECT_EQ(j->stage.where, job.stage.where);
-  EXPECT_EQ(j->stage.scan.delim, '\t');
-  job.stage.name = "";
-  frame = cluster::EncodeJob(job);
-  EXPECT_FALSE(cluster::DecodeJob(std::string_view(frame).substr(5)).ok());  // a stage job needs a name
+  EXPECT_EQ((*j)->Kind(), StageJob::kKind);
+  EXPECT_EQ((*j)->common().stage.cols, common.stage.cols);
+  EXPECT_EQ((*j)->common().stage.where, common.stage.where);
+  EXPECT_EQ((*j)->common().stage.scan.delim, '\t');
+  (*job)->common().stage.name = "";
+  payload = EncodeJob(**job);
+  EXPECT_FALSE(DecodeJob(payload).ok());  // a stage job needs a name
+  std::string frame;
 
   cluster::TaskMsg t;
   t.id = 9;

@@ -31,7 +31,7 @@ SECTIONS = {
     'Results (count, agg)': ['count', 'agg'],
     'Summary (stderr)': READERS + ['run'],
     'select': ['select'],
-    'Cluster jobs (count, agg, run, stage)': ['count', 'agg', 'run', 'stage'],
+    'Cluster jobs (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
     'run': ['run'],
     'stage': ['stage'],
     'deploy': ['deploy'],

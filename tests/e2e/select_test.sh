@@ -89,6 +89,17 @@ check_eq "output names for compressed inputs" "$(cd "$TMP/sel/$SUB.fan" && ls | 
 run_ref plainsel select --cols 1-3 "$Q/quoted.csv" --out "$TMP/sel/plain"
 check_files_equal "zipped.csv is the selected plain text" "$TMP/sel/$SUB.fan/zipped.csv" "$TMP/sel/plain/quoted.csv"
 
+# ---- on workers: the same files, written on the coordinator's machine ---------------
+for opts in "--workers 2 --range-size 7" "--workers 3 --threads 1 --range-size 100 --buffer-size 1"; do
+  # shellcheck disable=SC2086
+  compare_select "$SMALL" --cols 1-5 --where 'passenger_count > 1' --fanout $opts
+done
+for r in 1 3 8; do  # ranges that start inside quoted fields run again on the workers
+  compare_select "$Q/quoted.csv" "$Q/crlf.csv" "$Q/noheader.csv" "$Q/sub" --cols 2,1 \
+    --fanout --workers 2 --range-size "$r" --buffer-size $((r + 1))
+done
+check_eq "files written by 2 workers for 6 inputs" "$(find "$TMP/sel/$((N - 3 - 2 + 1)).fan" -type f | wc -l)" 6
+
 # ---- same base name twice is an error -----------------------------------------------
 mkdir -p "$Q/a" "$Q/b"
 cp "$Q/quoted.csv" "$Q/a/x.csv"
