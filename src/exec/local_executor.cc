@@ -90,6 +90,8 @@ class Runner {
     ObjectState& o = objects_[task.object];
     csv::RangeEnd end;
     Result<std::unique_ptr<TaskOutput>> r = Attempt(index, csv::RangeStart{}, &end);
+    // A whole object's failure is its answer: the start it assumed is the truth.
+    if (!r.ok() && task.ranges == 1) return r.status();
     {
       std::lock_guard<std::mutex> lock(o.mu);
       if (r.ok()) {
