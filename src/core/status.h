@@ -25,7 +25,7 @@ enum class StatusCode {
   kCommandFailed,    // the user's command exited non-zero (fanout run): retried on another machine
 };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : rep_(std::make_unique<Rep>(Rep{code, std::move(message)})) {}
@@ -68,7 +68,7 @@ class Status {
 
 // Holds either a value or an error Status (never an OK status without a value).
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}   // NOLINT: implicit by design

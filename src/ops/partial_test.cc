@@ -85,14 +85,14 @@ TEST(Partial, MergeIsAssociativeAndCommutative) {
   std::mt19937_64 rng(7);
   Partial a = RandomPartial(rng, 20, 500), b = RandomPartial(rng, 30, 300), c = RandomPartial(rng, 5, 100);
   Partial left(2), right(2);
-  left.Merge(a);
-  left.Merge(b);
-  left.Merge(c);  // (a+b)+c
+  ASSERT_TRUE(left.Merge(a).ok());
+  ASSERT_TRUE(left.Merge(b).ok());
+  ASSERT_TRUE(left.Merge(c).ok());  // (a+b)+c
   Partial bc(2);
-  bc.Merge(c);
-  bc.Merge(b);
-  right.Merge(bc);
-  right.Merge(a);  // (c+b)+a
+  ASSERT_TRUE(bc.Merge(c).ok());
+  ASSERT_TRUE(bc.Merge(b).ok());
+  ASSERT_TRUE(right.Merge(bc).ok());
+  ASSERT_TRUE(right.Merge(a).ok());  // (c+b)+a
   EXPECT_EQ(Canonical(left), Canonical(right));
   uint64_t total = 0;
   for (uint32_t g = 0; g < left.num_groups(); ++g) total += left.count(g);
