@@ -8,12 +8,13 @@
 
 #include "cli/common.h"
 #include "cluster/coordinator.h"
+#include "cluster/ssh_launcher.h"
 
 namespace fanout::cli {
 
-inline constexpr const char* kDefaultSsh = "ssh";
+using cluster::kDefaultRemoteFanout;  // where fanout deploy puts it
+using cluster::kDefaultSsh;
 inline constexpr int kMaxAttempts = 100;  // --max-attempts
-inline constexpr const char* kDefaultRemoteFanout = ".cache/fanout/bin/fanout";  // where fanout deploy puts it
 
 struct ClusterFlags {
   int workers = 0;
@@ -38,6 +39,9 @@ struct SshSetup {
   std::string ssh, remote_fanout;
 };
 SshSetup ResolveSsh(const ClusterFlags& flags, const exec::Manifest* stage);
+
+// The launcher that reaches the hosts as `ssh` says, with --connect-timeout.
+cluster::SshLauncher HostLauncher(const ClusterFlags& flags, const SshSetup& ssh, std::vector<std::string> hosts);
 
 // Runs a query job on the workers the flags describe and merges the results,
 // with a progress line and Ctrl-C handling (every worker stopped, exit status

@@ -4,6 +4,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/cpu.h"
+
 namespace fanout::exec {
 
 namespace {
@@ -135,9 +137,6 @@ Status RunLocal(const Plan& plan, const ExecOptions& options, const RunFn& run, 
   return runner.Run();
 }
 
-int DefaultThreads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
+int DefaultThreads() { return CoreCount(); }
 
 }  // namespace fanout::exec
