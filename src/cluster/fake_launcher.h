@@ -21,7 +21,7 @@ namespace fanout::cluster {
 
 // What one fake worker does.
 struct FakeWorker {
-  std::string name;       // its slot's name, and its host when remote
+  std::string name;       // its slot's name (unique), and its host when remote
   bool remote = false;    // as a --hosts worker: one that never joins fails the job
   int cores = 1;          // said in its hello
   bool hello = true;      // false: it never says hello, and waits until stopped
