@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3 gzip zstd curl python3-botocore
   clang libclang-rt-14-dev
-  openssh-server openssh-client iproute2 nftables procps
+  openssh-server openssh-client iproute2 nftables procps strace
   nginx-light
   "$@"
 )

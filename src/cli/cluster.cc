@@ -6,12 +6,14 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
-#include "cluster/launcher.h"
+#include "cluster/hosts.h"
+#include "cluster/local_launcher.h"
 #include "io/object_store.h"
 
 namespace fanout::cli {
@@ -90,6 +92,10 @@ SshSetup ResolveSsh(const ClusterFlags& f, const exec::Manifest* stage) {
   return s;
 }
 
+cluster::SshLauncher HostLauncher(const ClusterFlags& f, const SshSetup& ssh, std::vector<std::string> hosts) {
+  return cluster::SshLauncher(std::move(hosts), {ssh.ssh, ssh.remote_fanout, f.connect_timeout});
+}
+
 namespace {
 
 // The plan with its local paths absolute (against this directory): workers on
@@ -102,12 +108,14 @@ exec::Plan WithAbsolutePaths(const exec::Plan& plan) {
   return p;
 }
 
-Result<cluster::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan& plan, int threads_flag) {
+// The job's options, with launchers for the flags' workers (local ones first,
+// then the hosts) put in *launchers, which must outlive the job.
+Result<cluster::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::Plan& plan, int threads_flag,
+                                            std::vector<std::unique_ptr<cluster::Launcher>>* launchers) {
   cluster::ClusterOptions o;
-  o.local_workers = f.workers;
-  o.local_worker_cores = threads_flag;
+  std::vector<std::string> hosts;
   if (!f.hosts.empty()) {
-    ASSIGN_OR_RETURN(o.hosts, cluster::ParseHosts(f.hosts));
+    ASSIGN_OR_RETURN(hosts, cluster::ParseHosts(f.hosts));
   }
   exec::Manifest stage;
   const exec::Manifest* recorded = nullptr;  // the stage's, for its --ssh and --remote-fanout
@@ -119,8 +127,9 @@ Result<cluster::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::P
     }
   }
   SshSetup ssh = ResolveSsh(f, recorded);
-  o.ssh = ssh.ssh;
-  o.remote_fanout = ssh.remote_fanout;
+  if (f.workers > 0) launchers->push_back(std::make_unique<cluster::LocalLauncher>(f.workers, threads_flag));
+  if (!hosts.empty()) launchers->push_back(std::make_unique<cluster::SshLauncher>(HostLauncher(f, ssh, hosts)));
+  for (const auto& l : *launchers) o.launchers.push_back(l.get());
   o.heartbeat_timeout_s = f.heartbeat_timeout;
   o.connect_timeout_s = f.connect_timeout;
   o.allow_missing_hosts = f.allow_missing_hosts;
@@ -178,10 +187,12 @@ std::string Details(const cluster::ClusterReport& report) {
 Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details) {
-  ASSIGN_OR_RETURN(cluster::ClusterOptions o, MakeOptions(f, plan, threads_flag));
+  std::vector<std::unique_ptr<cluster::Launcher>> launchers;
+  ASSIGN_OR_RETURN(cluster::ClusterOptions o, MakeOptions(f, plan, threads_flag, &launchers));
   o.ship_files = ship_files;
-  const exec::Plan absolute = o.hosts.empty() || !plan.stage.empty() ? exec::Plan() : WithAbsolutePaths(plan);
-  const exec::Plan& to_run = o.hosts.empty() || !plan.stage.empty() ? plan : absolute;
+  const bool absolute_paths = !f.hosts.empty() && plan.stage.empty();
+  const exec::Plan absolute = absolute_paths ? WithAbsolutePaths(plan) : exec::Plan();
+  const exec::Plan& to_run = absolute_paths ? absolute : plan;
 
   struct sigaction sa = {}, old_int = {}, old_term = {}, old_pipe = {};
   sa.sa_handler = OnSignal;

@@ -1,5 +1,5 @@
 // The flags that turn any query command into a cluster job (--workers, --hosts)
-// and the glue between the command line and cluster::RunClusterQuery.
+// and the glue between the command line and cluster::RunClusterJob.
 #pragma once
 
 #include <functional>
@@ -9,12 +9,13 @@
 #include "cli/common.h"
 #include "cluster/coordinator.h"
 #include "exec/job.h"
+#include "cluster/ssh_launcher.h"
 
 namespace fanout::cli {
 
-inline constexpr const char* kDefaultSsh = "ssh";
+using cluster::kDefaultRemoteFanout;  // where fanout deploy puts it
+using cluster::kDefaultSsh;
 inline constexpr int kMaxAttempts = 100;  // --max-attempts
-inline constexpr const char* kDefaultRemoteFanout = ".cache/fanout/bin/fanout";  // where fanout deploy puts it
 
 struct ClusterFlags {
   int workers = 0;
@@ -39,6 +40,9 @@ struct SshSetup {
   std::string ssh, remote_fanout;
 };
 SshSetup ResolveSsh(const ClusterFlags& flags, const exec::Manifest* stage);
+
+// The launcher that reaches the hosts as `ssh` says, with --connect-timeout.
+cluster::SshLauncher HostLauncher(const ClusterFlags& flags, const SshSetup& ssh, std::vector<std::string> hosts);
 
 // Runs `job` on the workers the flags describe — its outputs committed here —
 // with a progress line and Ctrl-C handling (every worker stopped, exit status

@@ -10,7 +10,11 @@
 #include "cli/cluster.h"
 #include "cli/common.h"
 #include "core/bytes.h"
-#include "cluster/launcher.h"
+#include "core/shell_quote.h"
+#include "core/strings.h"
+#include "core/subprocess.h"
+#include "cluster/hosts.h"
+#include "cluster/ssh_launcher.h"
 #include "io/sigv4.h"
 
 namespace fanout::cli {
@@ -21,40 +25,27 @@ struct DeployFlags {
   std::string hosts;
   std::string ssh = kDefaultSsh;
   std::string remote_fanout = kDefaultRemoteFanout;
-  int connect_timeout = 15;
+  int connect_timeout = cluster::kDefaultConnectTimeoutS;
 };
 
-// Deploys to one host; returns the line to print.
-std::string DeployOne(const DeployFlags& f, const std::string& host, const std::string& binary,
-                      const std::string& sha, const std::string& version) {
-  const std::string path = cluster::ShellQuote(f.remote_fanout);
-  auto ssh = [&](const std::string& command, const std::string& input, std::string* out, std::string* err) {
-    return cluster::RunCapture(cluster::SshArgv(f.ssh, host, {command}, f.connect_timeout), input, out, err);
-  };
-  std::string out, err;
-  Result<int> have = ssh("sha256sum " + path + " 2>/dev/null || true", "", &out, &err);
+// Deploys to one host through `launcher`; returns the line to print.
+std::string DeployOne(cluster::Launcher& launcher, const std::string& remote_fanout, const std::string& host,
+                      const std::string& binary, const std::string& sha, const std::string& version) {
+  const std::string path = ShellQuote(remote_fanout);
+  Result<cluster::HostRun> have = launcher.RunOnHost(host, "sha256sum " + path + " 2>/dev/null || true", "");
   if (!have.ok()) return host + ": FAILED: " + have.status().message();
-  if (*have == 255) return host + ": FAILED: ssh: " + cluster::LastLine(err);
-  bool current = out.rfind(sha, 0) == 0;
+  if (have->unreachable) return host + ": FAILED: ssh: " + LastLine(have->err);
   std::string copied = "up to date";
-  if (!current) {
-    out.clear();
-    err.clear();
-    // A temporary file of this session's own (mktemp), renamed into place: hosts
-    // sharing a home directory never see, or run, a half-written binary.
-    std::string cmd = "mkdir -p \"$(dirname " + path + ")\" && t=$(mktemp " + cluster::ShellQuote(f.remote_fanout + ".tmp.") +
-                      "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + path;
-    Result<int> rc = ssh(cmd, binary, &out, &err);
-    if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
-    if (*rc != 0) return host + ": FAILED copying to " + f.remote_fanout + ": " + cluster::LastLine(err);
+  if (have->out.rfind(sha, 0) != 0) {
+    if (Status st = launcher.PutFile(host, remote_fanout, binary); !st.ok()) {
+      return host + ": FAILED copying to " + remote_fanout + ": " + st.message();
+    }
     copied = "copied " + FormatBytes(binary.size());
   }
-  out.clear();
-  err.clear();
-  Result<int> rc = ssh(path + " --version", "", &out, &err);
+  Result<cluster::HostRun> rc = launcher.RunOnHost(host, path + " --version", "");
   if (!rc.ok()) return host + ": FAILED: " + rc.status().message();
-  std::string got = cluster::LastLine(out);
-  if (*rc != 0) return host + ": FAILED: " + f.remote_fanout + " does not run there: " + cluster::LastLine(err);
+  std::string got = LastLine(rc->out);
+  if (rc->status != 0) return host + ": FAILED: " + remote_fanout + " does not run there: " + LastLine(rc->err);
   // The version must match; the CSV kernel in parentheses may differ by CPU.
   if (got.substr(0, got.find(" (")) != version.substr(0, version.find(" ("))) return host + ": FAILED: it reports '" + got + "', expected '" + version + "'";
   return host + ": " + copied + ", " + got;
@@ -62,7 +53,8 @@ std::string DeployOne(const DeployFlags& f, const std::string& host, const std::
 
 void Run(const DeployFlags& f) {
   std::vector<std::string> hosts = OrFail(cluster::ParseHosts(f.hosts));
-  std::string exe = OrFail(cluster::SelfExe());
+  cluster::SshLauncher launcher(hosts, {f.ssh, f.remote_fanout, f.connect_timeout});
+  std::string exe = OrFail(SelfExe());
   std::ifstream in(exe, std::ios::binary);
   std::stringstream buf;
   buf << in.rdbuf();
@@ -71,12 +63,12 @@ void Run(const DeployFlags& f) {
   std::string sha = OrFail(io::Sha256Hex(binary));
   std::string version = "fanout " FANOUT_VERSION;
   std::string self_out, self_err;
-  if (OrFail(cluster::RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = cluster::LastLine(self_out);
+  if (OrFail(RunCapture({exe, "--version"}, "", &self_out, &self_err)) == 0) version = LastLine(self_out);
 
   std::vector<std::string> lines(hosts.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < hosts.size(); ++i) {
-    threads.emplace_back([&, i] { lines[i] = DeployOne(f, hosts[i], binary, sha, version); });
+    threads.emplace_back([&, i] { lines[i] = DeployOne(launcher, f.remote_fanout, hosts[i], binary, sha, version); });
   }
   for (std::thread& t : threads) t.join();
   int failed = 0;

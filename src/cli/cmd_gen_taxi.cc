@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/bytes.h"
+#include "core/cpu.h"
 #include "core/strings.h"
 #include "gen/taxi.h"
 
@@ -84,8 +85,7 @@ void Run(const GenTaxiFlags& flags) {
   // Cross-flag limits (e.g. --files beyond the default months) are usage errors.
   Result<std::vector<gen::FilePlan>> plans = gen::PlanFiles(options);
   if (!plans.ok()) throw CLI::ValidationError(plans.status().message());
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const int threads = flags.threads > 0 ? flags.threads : static_cast<int>(cores);
+  const int threads = flags.threads > 0 ? flags.threads : CoreCount();
   const auto started = std::chrono::steady_clock::now();
   Result<gen::GenSummary> summary = gen::GenerateAll(options, flags.out, threads);
   if (!summary.ok()) Fail(summary.status());

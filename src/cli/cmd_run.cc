@@ -127,13 +127,9 @@ class Merge {
     argv.push_back("set -o pipefail\n" + cmd_);
     ASSIGN_OR_RETURN(c_, SpawnChild(argv));
     Status st = Pump();
-    if (!st.ok()) StopGroup(c_.pid, exec::kCommandStopGraceMs);
-    CloseFd(&c_.in);
-    CloseFd(&c_.out);
-    CloseFd(&c_.err);
-    WaitExited(c_.pid);
-    kill(-c_.pid, SIGKILL);  // what it left running in its group goes with it
+    EndChild(&c_, !st.ok(), exec::kCommandStopGraceMs);
     int status = WaitChild(c_.pid);
+    CloseFd(&input_fd_);
     RETURN_IF_ERROR(st);
     if (::close(result_fd_) != 0) {
       result_fd_ = -1;
@@ -152,73 +148,40 @@ class Merge {
   }
 
  private:
-  // Feeds the inputs and drains stdout and stderr until the command closes both.
+  // Feeds the inputs and drains stdout (to the result file) and stderr until
+  // the command closes both (core/subprocess.h).
   Status Pump() {
-    while (c_.out >= 0 || c_.err >= 0) {
-      if (g_cancel.load()) return Status::IoError("the merge command '" + cmd_ + "': interrupted");
-      RETURN_IF_ERROR(Refill());
-      std::vector<pollfd> fds;
-      if (c_.out >= 0) fds.push_back({c_.out, POLLIN, 0});
-      if (c_.err >= 0) fds.push_back({c_.err, POLLIN, 0});
-      if (c_.in >= 0) fds.push_back({c_.in, POLLOUT, 0});
-      if (::poll(fds.data(), fds.size(), kMergePollMs) < 0 && errno != EINTR) return Errno("poll");
-      for (const pollfd& f : fds) {
-        if (f.revents == 0) continue;
-        if (f.fd == c_.in) {
-          Feed();
-        } else {
-          RETURN_IF_ERROR(Drain(f.fd == c_.out ? &c_.out : &c_.err));
-        }
-      }
-    }
+    PumpOptions o;
+    o.source = [this](std::string* chunk) { return NextInput(chunk); };
+    o.on_stdout = [this](std::string_view s) { return WriteAll(result_fd_, result_path_, s); };
+    o.on_stderr = [this](std::string_view s) {
+      AppendTail(&err_, s, 2 * kMergeStderrTail);
+      return Status::OK();
+    };
+    o.cancel = &g_cancel;
+    o.poll_ms = kMergePollMs;
+    ASSIGN_OR_RETURN(PumpResult r, PumpChild(&c_, o));
+    if (r.end == PumpEnd::kCancelled) return Status::IoError("the merge command '" + cmd_ + "': interrupted");
     return Status::OK();
   }
 
-  // Reads the next chunk of input when the last one is written; closes the
-  // command's stdin after the last input.
-  Status Refill() {
-    while (c_.in >= 0 && pending_at_ == pending_.size()) {
+  // The next chunk of the spooled outputs, in input order; false after the last.
+  Result<bool> NextInput(std::string* chunk) {
+    for (;;) {
       if (input_fd_ < 0) {
-        if (next_input_ == inputs_.size()) {
-          CloseFd(&c_.in);
-          return Status::OK();
-        }
+        if (next_input_ == inputs_.size()) return false;
         const std::string& path = inputs_[next_input_++];
         input_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (input_fd_ < 0) return Errno("cannot read the spooled output " + path);
       }
-      pending_.resize(kCopyChunk);
-      ssize_t n = ::read(input_fd_, pending_.data(), pending_.size());
+      chunk->resize(kCopyChunk);
+      ssize_t n = ::read(input_fd_, chunk->data(), chunk->size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Errno("cannot read the spooled output " + inputs_[next_input_ - 1]);
-      pending_.resize(static_cast<size_t>(n));
-      pending_at_ = 0;
-      if (n == 0) CloseFd(&input_fd_);
-    }
-    return Status::OK();
-  }
-
-  void Feed() {
-    ssize_t n = ::write(c_.in, pending_.data() + pending_at_, pending_.size() - pending_at_);
-    if (n > 0) {
-      pending_at_ += static_cast<size_t>(n);
-    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      CloseFd(&c_.in);  // it stopped reading: its exit status decides
+      chunk->resize(static_cast<size_t>(n));
+      if (n > 0) return true;
       CloseFd(&input_fd_);
     }
-  }
-
-  Status Drain(int* fd) {
-    char buf[1 << 16];
-    ssize_t n = ::read(*fd, buf, sizeof(buf));
-    if (n > 0) {
-      if (fd == &c_.out) return WriteAll(result_fd_, result_path_, std::string_view(buf, static_cast<size_t>(n)));
-      err_.append(buf, static_cast<size_t>(n));
-      if (err_.size() > 4 * kMergeStderrTail) err_.erase(0, err_.size() - 2 * kMergeStderrTail);
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      CloseFd(fd);
-    }
-    return Status::OK();
   }
 
   // The result, to our stdout. A reader that went away (`| head`) ends the
@@ -255,8 +218,6 @@ class Merge {
   std::vector<std::string> inputs_;
   size_t next_input_ = 0;
   int input_fd_ = -1;
-  std::string pending_;
-  size_t pending_at_ = 0;
   std::string err_;
 };
 

@@ -16,8 +16,11 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/bytes.h"
+#include "core/cache_dir.h"
 #include "core/progress.h"
+#include "core/shell_quote.h"
 #include "core/strings.h"
+#include "cluster/hosts.h"
 #include "cluster/launcher.h"
 #include "exec/local_executor.h"
 #include "exec/stage.h"
@@ -54,6 +57,7 @@ uint64_t PieceBytes(const exec::Manifest& m) {
 Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
   ASSIGN_OR_RETURN(exec::Manifest m, exec::LoadManifest(name));
   const SshSetup ssh = ResolveSsh(cf, &m);  // as the stage reached its hosts, unless given
+  cluster::SshLauncher hosts = HostLauncher(cf, ssh, {});
   std::vector<std::string> holders = m.holders;
   for (const auto& p : m.pieces) {
     if (std::find(holders.begin(), holders.end(), p.where.holder) == holders.end()) holders.push_back(p.where.holder);
@@ -72,14 +76,13 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
       }
       continue;
     }
-    std::string command = cluster::ShellQuote(ssh.remote_fanout) + " stage --drop-here " + cluster::ShellQuote(name);
-    if (!m.recipe.dir.empty()) command += " --stage-dir " + cluster::ShellQuote(m.recipe.dir);
-    std::string out, err;
-    Result<int> rc = cluster::RunCapture(cluster::SshArgv(ssh.ssh, h, {command}, cf.connect_timeout), "", &out, &err);
-    if (!rc.ok() || *rc != 0) {
+    std::string command = ShellQuote(ssh.remote_fanout) + " stage --drop-here " + ShellQuote(name);
+    if (!m.recipe.dir.empty()) command += " --stage-dir " + ShellQuote(m.recipe.dir);
+    Result<cluster::HostRun> r = hosts.RunOnHost(h, command, "");
+    if (!r.ok() || r->status != 0) {
       failed.push_back(h);
-      std::string why = !rc.ok() ? rc.status().message() : cluster::LastLine(err);
-      problems += "; " + h + ": " + (why.empty() ? "exit status " + std::to_string(*rc) : why);
+      std::string why = !r.ok() ? r.status().message() : LastLine(r->err);
+      problems += "; " + h + ": " + (why.empty() ? "exit status " + std::to_string(r->status) : why);
     }
   }
   if (!failed.empty()) {
@@ -106,7 +109,7 @@ Status Drop(const std::string& name, const ClusterFlags& cf, bool quiet) {
 }
 
 void List() {
-  std::string dir = exec::CacheDir() + "/stages";
+  std::string dir = CacheDir() + "/stages";
   std::vector<std::string> names;
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {

@@ -1,8 +1,6 @@
 #include "cluster/coordinator.h"
 
 #include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "core/bytes.h"
+#include "core/strings.h"
 #include "cluster/launcher.h"
 #include "exec/job_registry.h"
 #include "exec/range_chain.h"
@@ -30,16 +29,14 @@ constexpr double kHeartbeatEvery = 1.0;
 constexpr double kStatusEvery = 0.25;
 constexpr int kStopGraceMs = 2000;
 constexpr int kExitWaitMs = 500;  // for the exit status of a worker whose output ended
-// Exit statuses of `ssh HOST COMMAND`: ssh's own failure, and the remote
-// shell's "command not found" and "cannot execute".
-constexpr int kSshFailed = 255;
-constexpr int kCommandNotFound = 127;
-constexpr int kCannotExecute = 126;
+constexpr int kLostGraceMs = 1000;  // between SIGTERM and SIGKILL for a lost worker
 
 enum class ConnState { kStarting, kReady, kLost };
 
 struct Conn {
-  WorkerProcess proc;
+  Launcher* launcher = nullptr;  // who started it
+  WorkerSlot slot;
+  std::unique_ptr<WorkerProcess> proc;
   ConnState state = ConnState::kStarting;
   FrameReader reader;
   std::string out;       // frames not yet written to its stdin
@@ -107,14 +104,14 @@ class Coordinator {
       for (size_t i = 0; i < conns_.size(); ++i) {
         Conn& c = *conns_[i];
         if (c.state == ConnState::kLost) continue;
-        fds.push_back({c.proc.from_fd, POLLIN, 0});
+        fds.push_back({c.proc->from_fd(), POLLIN, 0});
         owner.emplace_back(i, 0);
-        if (c.proc.err_fd >= 0) {
-          fds.push_back({c.proc.err_fd, POLLIN, 0});
+        if (c.proc->err_fd() >= 0) {
+          fds.push_back({c.proc->err_fd(), POLLIN, 0});
           owner.emplace_back(i, 1);
         }
         if (!c.out.empty()) {
-          fds.push_back({c.proc.to_fd, POLLOUT, 0});
+          fds.push_back({c.proc->to_fd(), POLLOUT, 0});
           owner.emplace_back(i, 2);
         }
       }
@@ -143,33 +140,25 @@ class Coordinator {
  private:
   double Now() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
 
+  // Starts every launcher's workers, in order.
   Status Launch() {
-    const std::string remote = RemoteWorkerCommand(options_.remote_fanout);
-    if (options_.local_workers > 0) {
-      ASSIGN_OR_RETURN(std::string exe, SelfExe());
-      int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      int cores = options_.local_worker_cores > 0 ? options_.local_worker_cores
-                                                  : std::max(1, hw / options_.local_workers);
-      for (int i = 0; i < options_.local_workers; ++i) {
-        RETURN_IF_ERROR(Start({exe, "worker", "--cores", std::to_string(cores)}, "local-" + std::to_string(i + 1),
-                              exec::kLocalHolder));
-      }
-    }
-    for (const std::string& h : options_.hosts) {
-      RETURN_IF_ERROR(Start(SshArgv(options_.ssh, h, {remote}, options_.connect_timeout_s), h, h));
-      conns_.back()->report.host = true;
+    for (Launcher* l : options_.launchers) {
+      for (const WorkerSlot& slot : l->Slots()) RETURN_IF_ERROR(Start(l, slot));
     }
     if (conns_.empty()) return Status::InvalidArgument("no workers to start");
     return Status::OK();
   }
 
-  Status Start(const std::vector<std::string>& argv, const std::string& name, const std::string& home) {
-    ASSIGN_OR_RETURN(WorkerProcess p, Spawn(argv, name));
+  Status Start(Launcher* launcher, const WorkerSlot& slot) {
+    ASSIGN_OR_RETURN(std::unique_ptr<WorkerProcess> p, launcher->Start(slot));
     auto c = std::make_unique<Conn>();
-    c->proc = p;
-    c->home = home;
+    c->launcher = launcher;
+    c->slot = slot;
+    c->proc = std::move(p);
+    c->home = slot.host;
     c->started = c->last_heard = Now();
-    c->report.name = name;
+    c->report.name = slot.name;
+    c->report.host = slot.remote;
     conns_.push_back(std::move(c));
     return Status::OK();
   }
@@ -209,7 +198,7 @@ class Coordinator {
   void Flush(size_t i) {
     Conn& c = *conns_[i];
     while (!c.out.empty()) {
-      ssize_t n = ::write(c.proc.to_fd, c.out.data(), c.out.size());
+      ssize_t n = ::write(c.proc->to_fd(), c.out.data(), c.out.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       if (n <= 0) {
@@ -223,13 +212,10 @@ class Coordinator {
   void ReadStderr(Conn& c) {
     char buf[4096];
     for (;;) {
-      ssize_t n = ::read(c.proc.err_fd, buf, sizeof(buf));
+      ssize_t n = ::read(c.proc->err_fd(), buf, sizeof(buf));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        if (n == 0) {
-          ::close(c.proc.err_fd);
-          c.proc.err_fd = -1;
-        }
+        if (n == 0) c.proc->CloseStderr();
         return;
       }
       c.err_tail.append(buf, static_cast<size_t>(n));
@@ -238,7 +224,7 @@ class Coordinator {
   }
 
   std::string StderrSummary(Conn& c) {
-    if (c.proc.err_fd >= 0) ReadStderr(c);
+    if (c.proc->err_fd() >= 0) ReadStderr(c);
     return LastLine(c.err_tail);
   }
 
@@ -247,7 +233,7 @@ class Coordinator {
     char buf[1 << 16];
     bool eof = false;
     for (;;) {
-      ssize_t n = ::read(c.proc.from_fd, buf, sizeof(buf));
+      ssize_t n = ::read(c.proc->from_fd(), buf, sizeof(buf));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       if (n <= 0) {
@@ -263,8 +249,8 @@ class Coordinator {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       std::string last = StderrSummary(c);
       if (c.state == ConnState::kStarting) {
-        int status = WaitExit(&c.proc, kExitWaitMs);
-        Lose(i, WhyItDidNotStart(c, status, last));
+        int status = c.proc->WaitExit(kExitWaitMs);
+        Lose(i, c.launcher->WhyNotStarted(c.slot, status, last));
       } else {
         Lose(i, last.empty() ? "it exited" : "it exited: " + last);
       }
@@ -307,7 +293,7 @@ class Coordinator {
           return;
         }
         if (h->fanout_version != FANOUT_VERSION) {
-          Lose(i, "it runs fanout " + h->fanout_version + ", this is fanout " FANOUT_VERSION + DeployHint(c));
+          Lose(i, "it runs fanout " + h->fanout_version + ", this is fanout " FANOUT_VERSION + c.launcher->DeployHint(c.slot));
           return;
         }
         c.report.joined = true;
@@ -442,29 +428,6 @@ class Coordinator {
     return " — local paths must exist at the same path on every host (" + o.info.url + " on " + c.report.name + ")";
   }
 
-  // "  — run fanout deploy --hosts H" (with its --remote-fanout when not the default).
-  std::string DeployHint(const Conn& c) const {
-    if (!c.report.host) return "";
-    std::string hint = " — run fanout deploy --hosts " + c.report.name;
-    if (options_.remote_fanout != ClusterOptions().remote_fanout) hint += " --remote-fanout " + options_.remote_fanout;
-    return hint;
-  }
-
-  // Why a worker process ended before its hello: ssh's own failure, no fanout
-  // at --remote-fanout, or what it said last.
-  std::string WhyItDidNotStart(const Conn& c, int status, const std::string& last) const {
-    std::string said = last.empty() ? "" : " (" + last + ")";
-    if (c.report.host && status == kSshFailed) return "ssh failed" + (last.empty() ? "" : ": " + last);
-    if (c.report.host && status == kCommandNotFound) {
-      return "fanout not found at " + options_.remote_fanout + " on the host" + said + DeployHint(c);
-    }
-    if (c.report.host && status == kCannotExecute) {
-      return options_.remote_fanout + " cannot be run on the host" + said + DeployHint(c);
-    }
-    std::string how = status >= 0 ? "it exited with status " + std::to_string(status) : "it exited";
-    return how + (last.empty() ? "" : ": " + last);
-  }
-
   void Lose(size_t i, const std::string& why) {
     Conn& c = *conns_[i];
     if (c.state == ConnState::kLost) return;
@@ -480,17 +443,18 @@ class Coordinator {
     c.report.seconds = Now() - (c.ready_at > 0 ? c.ready_at : c.started);
     // SIGTERM first: a worker stops its commands' process groups (which are not
     // its own) before it goes; Stop sends SIGKILL after the grace.
-    if (c.proc.pid > 0) kill(-c.proc.pid, SIGTERM);
-    Stop(&c.proc, 1000);
+    c.proc->Terminate();
+    c.proc->Stop(kLostGraceMs);
   }
 
   void Timers() {
     double now = Now();
     for (size_t i = 0; i < conns_.size(); ++i) {
       Conn& c = *conns_[i];
-      if (c.state == ConnState::kStarting && now - c.started > options_.connect_timeout_s + 5) {
+      const int hello_within = options_.connect_timeout_s + options_.hello_grace_s;
+      if (c.state == ConnState::kStarting && now - c.started > hello_within) {
         std::string last = StderrSummary(c);
-        Lose(i, "no hello within " + std::to_string(options_.connect_timeout_s + 5) + " s" +
+        Lose(i, "no hello within " + std::to_string(hello_within) + " s" +
                     (last.empty() ? "" : ": " + last));
       } else if (c.state == ConnState::kReady && now - c.last_heard > options_.heartbeat_timeout_s) {
         Lose(i, "silent for " + std::to_string(options_.heartbeat_timeout_s) + " s (no heartbeat)");
@@ -568,11 +532,10 @@ class Coordinator {
       if (c->state == ConnState::kLost) continue;
       if (c->state == ConnState::kReady) {
         std::string bye = EncodeEmpty(FrameType::kBye);
-        ssize_t ignored = ::write(c->proc.to_fd, bye.data(), bye.size());
+        ssize_t ignored = ::write(c->proc->to_fd(), bye.data(), bye.size());
         (void)ignored;
       }
-      ::close(c->proc.to_fd);
-      c->proc.to_fd = -1;
+      c->proc->CloseInput();
     }
     // One grace period for all of them: a healthy worker exits within
     // milliseconds of bye; a hung one is killed when the period ends.
@@ -581,7 +544,7 @@ class Coordinator {
       if (c->state == ConnState::kLost) continue;
       c->report.seconds = now - (c->ready_at > 0 ? c->ready_at : c->started);
       int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-      Stop(&c->proc, std::max(left, 0));
+      c->proc->Stop(std::max(left, 0));
       c->state = ConnState::kLost;
     }
     if (report_ != nullptr) {

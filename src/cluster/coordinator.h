@@ -1,6 +1,6 @@
-// The coordinator: runs a query job's tasks on worker processes — local ones
-// (--workers N) or one per host over ssh (--hosts) — and merges their partial
-// results, each task's exactly once.
+// The coordinator: runs a query job's tasks on worker processes — started by
+// launchers (launcher.h): local ones (--workers N), one per host over ssh
+// (--hosts) — and merges their partial results, each task's exactly once.
 //
 // One thread, one poll loop: frames in from every worker, tasks out as the
 // Scheduler (scheduler.h) assigns them, heartbeats both ways. A worker that
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "cluster/launcher.h"
 #include "cluster/messages.h"
 #include "cluster/scheduler.h"
 #include "exec/plan.h"
@@ -26,12 +27,13 @@
 namespace fanout::cluster {
 
 struct ClusterOptions {
-  int local_workers = 0;           // --workers N
-  int local_worker_cores = 0;      // cores each local worker uses; 0: this machine's cores / N
-  std::vector<std::string> hosts;  // --hosts
-  std::string ssh = "ssh";         // --ssh: the ssh command, split on spaces
-  std::string remote_fanout = ".cache/fanout/bin/fanout";  // --remote-fanout: fanout on the hosts
-  int connect_timeout_s = 15;      // a worker that has not said hello by then is lost
+  // Who starts the workers (launcher.h): every slot of each, in order. Not
+  // owned; they must outlive the job.
+  std::vector<Launcher*> launchers;
+  int connect_timeout_s = 15;      // a worker that has not said hello by then (+ hello_grace_s) is lost
+  // Beyond connect_timeout_s, which ssh applies to its connection alone: for
+  // logging in and starting fanout on the host.
+  int hello_grace_s = 5;
   int heartbeat_timeout_s = 10;    // a worker silent this long is lost
   // A host that never joins (ssh fails, no fanout there, another version, no
   // hello in time) fails the job, naming it and why, unless this is set; then
@@ -48,7 +50,7 @@ struct ClusterOptions {
 
 struct WorkerReport {
   std::string name;
-  bool host = false;       // reached over ssh (--hosts), not a local process
+  bool host = false;       // on another machine (WorkerSlot::remote: --hosts), not a local process
   bool joined = false;     // it said hello and took part
   int cores = 0;
   uint64_t tasks = 0;      // results accepted from it

@@ -1,60 +1,60 @@
 #include "cluster/launcher.h"
 
-#include <stdlib.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <string>
+#include <chrono>
 
 namespace fanout::cluster {
 namespace {
 
-// What /bin/sh makes of `word` after ShellQuote: one argument, unchanged.
-std::string ThroughShell(const std::string& word) {
-  std::string out, err;
-  Result<int> rc = RunCapture({"/bin/sh", "-c", "printf '%s|' " + ShellQuote(word)}, "", &out, &err);
-  EXPECT_TRUE(rc.ok() && *rc == 0) << err;
-  return out;
+using Clock = std::chrono::steady_clock;
+
+TEST(SpawnWorker, WaitExitGivesTheStatusOnceItHasEnded) {
+  Result<std::unique_ptr<WorkerProcess>> w = SpawnWorker({"sh", "-c", "read x; exit 7"});
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ((*w)->WaitExit(50), -1);  // still reading
+  (*w)->CloseInput();
+  EXPECT_EQ((*w)->to_fd(), -1);
+  EXPECT_EQ((*w)->WaitExit(10000), 7);
+  (*w)->Stop(0);  // already reaped: nothing to do
 }
 
-// Regression: the worker's command line joined --remote-fanout unquoted, so a
-// path with a space was two words on the host.
-TEST(LauncherTest, ShellQuoteKeepsOneWord) {
-  for (const std::string& w : {std::string("/opt/fan out/fanout"), std::string("it's"), std::string("a\"b$c`d\\e"),
-                               std::string("semi;colon && rm -rf x"), std::string(""), std::string("new\nline")}) {
-    EXPECT_EQ(ThroughShell(w), w + "|") << w;
-  }
+// Terminate asks the whole group to go; Stop ends what ignores that after the grace.
+TEST(SpawnWorker, TerminateAndStop) {
+  Result<std::unique_ptr<WorkerProcess>> w = SpawnWorker({"sleep", "1000"});
+  ASSERT_TRUE(w.ok());
+  (*w)->Terminate();
+  EXPECT_EQ((*w)->WaitExit(10000), 128 + SIGTERM);
+
+  Result<std::unique_ptr<WorkerProcess>> stubborn = SpawnWorker({"sh", "-c", "trap '' TERM; echo ready; sleep 1000"});
+  ASSERT_TRUE(stubborn.ok());
+  char c;
+  for (int i = 0; i < 1000 && ::read((*stubborn)->from_fd(), &c, 1) != 1; ++i) usleep(10 * 1000);  // the trap is set
+  (*stubborn)->Terminate();
+  auto start = Clock::now();
+  (*stubborn)->Stop(200);
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(190));
+  EXPECT_EQ((*stubborn)->from_fd(), -1);
+  EXPECT_EQ((*stubborn)->WaitExit(0), -1);  // gone, and reaped by Stop
 }
 
-TEST(LauncherTest, ShellQuoteKeepsTheHomeDirectory) {
-  const char* home = std::getenv("HOME");
-  ASSERT_NE(home, nullptr);
-  EXPECT_EQ(ThroughShell("~/my bin/fanout"), std::string(home) + "/my bin/fanout|");
-  EXPECT_EQ(RemoteWorkerCommand("~/bin/fanout"), "~/'bin/fanout' worker");
-  EXPECT_EQ(RemoteWorkerCommand(".cache/fanout/bin/fanout"), "'.cache/fanout/bin/fanout' worker");
-}
-
-// The ssh control sockets live in the one cache directory every other cache
-// uses ($XDG_CACHE_HOME/fanout when it is set), not in a second one of their own.
-TEST(SshArgv, ControlPathIsInTheCacheDirectory) {
-  char tmpl[] = "/tmp/fanout-launcher-test.XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const char* old = getenv("XDG_CACHE_HOME");
-  std::string saved = old != nullptr ? old : "";
-  setenv("XDG_CACHE_HOME", tmpl, 1);
-  std::vector<std::string> argv = SshArgv("ssh", "h1", {"fanout", "worker"}, 15);
-  if (old != nullptr) {
-    setenv("XDG_CACHE_HOME", saved.c_str(), 1);
-  } else {
-    unsetenv("XDG_CACHE_HOME");
-  }
-  std::string want = std::string("ControlPath=") + tmpl + "/fanout/ssh/%C";
-  EXPECT_NE(std::find(argv.begin(), argv.end(), want), argv.end()) << "no " << want;
-  EXPECT_TRUE(std::filesystem::is_directory(std::string(tmpl) + "/fanout/ssh"));
-  std::filesystem::remove_all(tmpl);
+// The base launcher's answers for a worker that did not start, and for what
+// it cannot do.
+TEST(Launcher, DefaultsSayWhatHappened) {
+  class Bare final : public Launcher {
+   public:
+    std::vector<WorkerSlot> Slots() const override { return {}; }
+    Result<std::unique_ptr<WorkerProcess>> Start(const WorkerSlot&) override { return Status::Unsupported("no"); }
+  } bare;
+  WorkerSlot s{"w1", "local", false};
+  EXPECT_EQ(bare.WhyNotStarted(s, 2, "bad flag"), "it exited with status 2: bad flag");
+  EXPECT_EQ(bare.WhyNotStarted(s, -1, ""), "it exited");
+  EXPECT_EQ(bare.DeployHint(s), "");
+  EXPECT_EQ(bare.RunOnHost("h1", "true", "").status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(bare.PutFile("h1", "x", "y").code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/cache_dir.h"
+#include "core/cpu.h"
 #include "core/file_write.h"
 #include "core/temp_dir.h"
 #include "cluster/messages.h"
@@ -119,7 +121,7 @@ bool ClaimTestMarker(const std::string& path) {
 class Worker {
  public:
   Worker(int in_fd, int out_fd, const WorkerOptions& options)
-      : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : DefaultCores()) {
+      : in_fd_(in_fd), out_(out_fd), cores_(options.cores > 0 ? options.cores : CoreCount()) {
     if (const char* d = std::getenv("FANOUT_TEST_TASK_DELAY_MS")) test_task_delay_ms_ = std::atoi(d);
     if (const char* c = std::getenv("FANOUT_TEST_CORRUPT_RESULT")) test_corrupt_ = c;
   }
@@ -158,11 +160,6 @@ class Worker {
     }
     dir.reset();
     std::_Exit(code);
-  }
-
-  static int DefaultCores() {
-    unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int>(n);
   }
 
   Status ReadLoop() {
@@ -263,7 +260,7 @@ class Worker {
   Status PrepareShipping() {
     ship_ = job_->Shipped();
     if (ship_.empty()) return JobReady({});  // commands run where the worker started (home over ssh)
-    std::string cache = exec::CacheDir();
+    std::string cache = CacheDir();
     ship_dir_ = cache + "/ship";
     ::mkdir(ship_dir_.c_str(), 0700);
     RemoveStaleDirs(cache, kJobDirPrefix);

@@ -74,4 +74,10 @@ size_t DisplayWidth(std::string_view text) {
   return n;
 }
 
+std::string LastLine(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  size_t nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
 }  // namespace fanout

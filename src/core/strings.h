@@ -19,6 +19,10 @@ std::string Join(const Container& items, std::string_view sep) {
   return out;
 }
 
+// The last line of `text` that is not empty: what a process said last, which
+// usually says the most ("ssh: Could not resolve hostname h9: ...").
+std::string LastLine(std::string text);
+
 // `text` made safe to print on a terminal: nothing in it can move the cursor,
 // end the line, change colours or retitle the window. Every message, summary and
 // table that can hold data, object names or URLs goes through it. The rule

@@ -61,5 +61,14 @@ TEST(DisplayWidth, CountsCharactersNotBytes) {
   EXPECT_EQ(DisplayWidth(""), 0u);
 }
 
+TEST(LastLine, IsTheLastLineWithText) {
+  EXPECT_EQ(LastLine("Warning: Permanently added 'h1'\nssh: connect to host h1 port 22: Connection refused\r\n"),
+            "ssh: connect to host h1 port 22: Connection refused");
+  EXPECT_EQ(LastLine("one\ntwo\n\n\n"), "two");
+  EXPECT_EQ(LastLine("no newline"), "no newline");
+  EXPECT_EQ(LastLine("\n\n"), "");
+  EXPECT_EQ(LastLine(""), "");
+}
+
 }  // namespace
 }  // namespace fanout

@@ -1,10 +1,13 @@
 #include "core/subprocess.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -128,5 +131,203 @@ void StopGroup(pid_t pid, int grace_ms) {
 }
 
 void WaitExited(pid_t pid) { HasExited(pid, true); }
+
+int WaitChildFor(pid_t pid, int wait_ms) {
+  constexpr auto kPollEvery = std::chrono::milliseconds(5);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(kPollEvery);
+  }
+}
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 16;
+
+// write(2) that never raises SIGPIPE in this process, whatever its disposition:
+// a reader that has gone is EPIPE. (SIGPIPE from a write goes to the writing
+// thread; blocked, it stays pending until taken here.)
+ssize_t WriteWithoutSigpipe(int fd, const char* data, size_t n) {
+  sigset_t pipe_only, old, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigpending(&pending);
+  bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t r = ::write(fd, data, n);
+  int saved = errno;
+  if (r < 0 && saved == EPIPE && !was_pending) {
+    timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return r;
+}
+
+// The pump's state between polls.
+class Pump {
+ public:
+  Pump(Child* c, const PumpOptions& o) : c_(c), o_(o), buf_(kReadChunk), start_(std::chrono::steady_clock::now()) {}
+
+  Result<PumpResult> Run() {
+    if (!o_.source) {
+      CloseFd(&c_->in);
+      result_.all_fed = true;
+    }
+    while (c_->out >= 0 || c_->err >= 0) {
+      if (o_.cancel != nullptr && o_.cancel->load()) return End(PumpEnd::kCancelled);
+      int wait_ms = o_.poll_ms;
+      if (o_.timeout_ms > 0) {
+        int left = o_.timeout_ms - ElapsedMs();
+        if (left <= 0) return End(PumpEnd::kTimedOut);
+        wait_ms = std::min(wait_ms, left);
+      }
+      RETURN_IF_ERROR(Refill());
+      RETURN_IF_ERROR(PollOnce(wait_ms));
+    }
+    return End(PumpEnd::kClosed);
+  }
+
+ private:
+  int ElapsedMs() const {
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+  PumpResult End(PumpEnd end) {
+    result_.end = end;
+    return result_;
+  }
+
+  // Asks the source for more once the last piece is written; closes the
+  // child's stdin after the last one.
+  Status Refill() {
+    while (c_->in >= 0 && at_ == pending_.size() && !source_done_) {
+      pending_.clear();
+      at_ = 0;
+      ASSIGN_OR_RETURN(bool more, o_.source(&pending_));
+      if (!more) source_done_ = true;
+    }
+    if (c_->in >= 0 && source_done_ && at_ == pending_.size()) {
+      CloseFd(&c_->in);
+      result_.all_fed = true;
+    }
+    return Status::OK();
+  }
+
+  Status PollOnce(int wait_ms) {
+    pollfd fds[3];
+    nfds_t n = 0;
+    if (c_->out >= 0) fds[n++] = {c_->out, POLLIN, 0};
+    if (c_->err >= 0) fds[n++] = {c_->err, POLLIN, 0};
+    if (c_->in >= 0 && at_ < pending_.size()) fds[n++] = {c_->in, POLLOUT, 0};
+    if (::poll(fds, n, wait_ms) < 0 && errno != EINTR) {
+      return Status::IoError(std::string("poll: ") + std::strerror(errno));
+    }
+    for (nfds_t i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == c_->in) {
+        Feed();
+      } else if (fds[i].fd == c_->out) {
+        RETURN_IF_ERROR(Drain(&c_->out, o_.on_stdout));
+      } else {
+        RETURN_IF_ERROR(Drain(&c_->err, o_.on_stderr));
+      }
+    }
+    return Status::OK();
+  }
+
+  void Feed() {
+    ssize_t n = WriteWithoutSigpipe(c_->in, pending_.data() + at_, pending_.size() - at_);
+    if (n > 0) {
+      if (o_.on_fed) o_.on_fed(std::string_view(pending_.data() + at_, static_cast<size_t>(n)));
+      at_ += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      CloseFd(&c_->in);  // it stopped reading: its exit status decides
+      source_done_ = true;
+    }
+  }
+
+  Status Drain(int* fd, const std::function<Status(std::string_view)>& sink) {
+    ssize_t n = ::read(*fd, buf_.data(), buf_.size());
+    if (n > 0) {
+      if (sink) return sink(std::string_view(buf_.data(), static_cast<size_t>(n)));
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      CloseFd(fd);
+    }
+    return Status::OK();
+  }
+
+  Child* c_;
+  const PumpOptions& o_;
+  std::vector<char> buf_;
+  std::chrono::steady_clock::time_point start_;
+  std::string pending_;  // input taken from the source, written up to at_
+  size_t at_ = 0;
+  bool source_done_ = false;
+  PumpResult result_;
+};
+
+}  // namespace
+
+Result<PumpResult> PumpChild(Child* c, const PumpOptions& options) { return Pump(c, options).Run(); }
+
+void EndChild(Child* c, bool stop, int grace_ms) {
+  if (stop) StopGroup(c->pid, grace_ms);
+  CloseFd(&c->in);
+  CloseFd(&c->out);
+  CloseFd(&c->err);
+  WaitExited(c->pid);
+  kill(-c->pid, SIGKILL);  // what it left running in its group goes with it
+}
+
+void AppendTail(std::string* tail, std::string_view bytes, size_t keep) {
+  tail->append(bytes);
+  if (tail->size() > 2 * keep) tail->erase(0, tail->size() - keep);
+}
+
+Result<int> RunCapture(const std::vector<std::string>& argv, const std::string& input, std::string* out,
+                       std::string* err) {
+  constexpr int kStopGraceMs = 1000;
+  ASSIGN_OR_RETURN(Child c, SpawnChild(argv));
+  bool given = input.empty();
+  PumpOptions o;
+  o.source = [&](std::string* chunk) -> Result<bool> {
+    if (given) return false;
+    *chunk = input;
+    given = true;
+    return true;
+  };
+  o.on_stdout = [out](std::string_view s) {
+    out->append(s);
+    return Status::OK();
+  };
+  o.on_stderr = [err](std::string_view s) {
+    err->append(s);
+    return Status::OK();
+  };
+  Result<PumpResult> r = PumpChild(&c, o);
+  if (!r.ok()) StopGroup(c.pid, kStopGraceMs);
+  CloseFd(&c.in);
+  CloseFd(&c.out);
+  CloseFd(&c.err);
+  int status = WaitChild(c.pid);
+  if (!r.ok()) return r.status();
+  return status;
+}
+
+Result<std::string> SelfExe() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return Status::IoError("cannot find this program's path (/proc/self/exe)");
+  return std::string(buf, static_cast<size_t>(n));
+}
 
 }  // namespace fanout

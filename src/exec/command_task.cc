@@ -1,7 +1,6 @@
 #include "exec/command_task.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -241,97 +240,42 @@ void StopAllCommands(int grace_ms) { Running().StopAll(grace_ms); }
 
 namespace {
 
-// The command's pipes, driven by one poll loop: input from the task, stdout
-// kept as the output, stderr's end kept for the error message.
-class CommandIo {
- public:
-  CommandIo(Child* c, TaskInput* input, const ObjectPlan& object, const CommandOptions& o)
-      : c_(c), input_(input), object_(object), o_(o) {}
-
-  // Runs until the command closes its stdout and stderr; an error stops early.
-  Status Run() {
-    while (c_->out >= 0 || c_->err >= 0) {
-      if (o_.cancel != nullptr && o_.cancel->load()) return Status::IoError(object_.info.url + ": cancelled");
-      RETURN_IF_ERROR(Refill());
-      RETURN_IF_ERROR(PollOnce());
-      if (output.size() > o_.max_output_bytes) {
-        return Status::Unsupported(object_.info.url + ": the command's output passed " +
-                                   std::to_string(o_.max_output_bytes) + " bytes");
-      }
-    }
-    return Status::OK();
-  }
-
+// The command's pipes, driven by the one poll loop (core/subprocess.h): input
+// from the task, stdout kept as the output, stderr's end kept for the error
+// message; the lines fed counted as they go.
+struct CommandIo {
   std::string output, err;
   uint64_t lines = 0;
-
- private:
-  Status Refill() {
-    if (c_->in >= 0 && pending_at_ == pending_.size() && !input_done_) {
-      pending_.clear();
-      pending_at_ = 0;
-      ASSIGN_OR_RETURN(bool more, input_->Next(&pending_));
-      if (!more) input_done_ = true;
-    }
-    if (c_->in >= 0 && input_done_ && pending_at_ == pending_.size()) {
-      if (last_fed_ != '\n' && last_fed_ != kNothingFed) ++lines;  // a last line without its newline
-      CloseFd(&c_->in);
-    }
-    return Status::OK();
-  }
-
-  Status PollOnce() {
-    std::vector<pollfd> fds;
-    if (c_->out >= 0) fds.push_back({c_->out, POLLIN, 0});
-    if (c_->err >= 0) fds.push_back({c_->err, POLLIN, 0});
-    if (c_->in >= 0 && pending_at_ < pending_.size()) fds.push_back({c_->in, POLLOUT, 0});
-    if (::poll(fds.data(), fds.size(), kPollMs) < 0 && errno != EINTR) {
-      return Status::IoError(std::string("poll: ") + std::strerror(errno));
-    }
-    for (const pollfd& f : fds) {
-      if (f.revents == 0) continue;
-      if (f.fd == c_->in) {
-        Feed();
-      } else {
-        Drain(f.fd == c_->out);
-      }
-    }
-    return Status::OK();
-  }
-
-  void Feed() {
-    ssize_t n = ::write(c_->in, pending_.data() + pending_at_, pending_.size() - pending_at_);
-    if (n > 0) {
-      lines += CountLines(pending_.data() + pending_at_, static_cast<size_t>(n));
-      pending_at_ += static_cast<size_t>(n);
-      last_fed_ = pending_[pending_at_ - 1];
-    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      CloseFd(&c_->in);  // it stopped reading (e.g. head): not an error by itself
-      input_done_ = true;
-    }
-  }
-
-  void Drain(bool is_out) {
-    int* fd = is_out ? &c_->out : &c_->err;
-    ssize_t n = ::read(*fd, buf_, sizeof(buf_));
-    if (n > 0) {
-      (is_out ? output : err).append(buf_, static_cast<size_t>(n));
-      if (!is_out && err.size() > 4 * kStderrTail) err.erase(0, err.size() - 2 * kStderrTail);
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      CloseFd(fd);
-    }
-  }
-
+  int last_fed = kNothingFed;
   static constexpr int kNothingFed = -1;
-  Child* c_;
-  TaskInput* input_;
-  const ObjectPlan& object_;
-  const CommandOptions& o_;
-  std::string pending_;
-  size_t pending_at_ = 0;
-  bool input_done_ = false;
-  int last_fed_ = kNothingFed;
-  char buf_[1 << 16];
+
+  // Runs until the command closes its stdout and stderr; an error stops early.
+  Status Run(Child* c, TaskInput* input, const ObjectPlan& object, const CommandOptions& o) {
+    PumpOptions po;
+    po.source = [input](std::string* chunk) { return input->Next(chunk); };
+    po.on_fed = [this](std::string_view fed) {
+      lines += CountLines(fed.data(), fed.size());
+      last_fed = static_cast<unsigned char>(fed.back());
+    };
+    po.on_stdout = [&](std::string_view s) -> Status {
+      output.append(s);
+      if (output.size() > o.max_output_bytes) {
+        return Status::Unsupported(object.info.url + ": the command's output passed " +
+                                   std::to_string(o.max_output_bytes) + " bytes");
+      }
+      return Status::OK();
+    };
+    po.on_stderr = [this](std::string_view s) {
+      AppendTail(&err, s, 2 * kStderrTail);
+      return Status::OK();
+    };
+    po.cancel = o.cancel;
+    po.poll_ms = kPollMs;
+    ASSIGN_OR_RETURN(PumpResult r, PumpChild(c, po));
+    if (r.all_fed && last_fed != '\n' && last_fed != kNothingFed) ++lines;  // a last line without its newline
+    if (r.end == PumpEnd::kCancelled) return Status::IoError(object.info.url + ": cancelled");
+    return Status::OK();
+  }
 };
 
 }  // namespace
@@ -365,14 +309,9 @@ CommandResult RunCommandTask(const ObjectPlan& object, const Task& task, uint64_
   Result<Child> spawned = Running().Spawn(argv, so);
   if (!spawned.ok()) return fail(spawned.status());
   Child c = *spawned;
-  CommandIo io(&c, &input, object, o);
-  Status failure = io.Run();
-  if (!failure.ok()) StopGroup(c.pid, kCommandStopGraceMs);
-  CloseFd(&c.in);
-  CloseFd(&c.out);
-  CloseFd(&c.err);
-  WaitExited(c.pid);
-  kill(-c.pid, SIGKILL);  // what it left running in its group goes with it
+  CommandIo io;
+  Status failure = io.Run(&c, &input, object, o);
+  EndChild(&c, !failure.ok(), kCommandStopGraceMs);
   int status = Running().Reap(c.pid);
   r.lines = io.lines;
   if (!failure.ok()) return fail(failure);

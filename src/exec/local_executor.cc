@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "exec/range_chain.h"
+#include "core/cpu.h"
 
 namespace fanout::exec {
 
@@ -156,9 +157,6 @@ Status RunJobLocally(const Plan& plan, Job& job, const LocalOptions& options) {
   return runner.Run();
 }
 
-int DefaultThreads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
+int DefaultThreads() { return CoreCount(); }
 
 }  // namespace fanout::exec

@@ -14,6 +14,7 @@
 #include <limits>
 #include <sstream>
 
+#include "core/cache_dir.h"
 #include "exec/query_job.h"
 #include "ops/projector.h"
 #include "ops/query.h"
@@ -164,19 +165,6 @@ Status CheckStageName(const std::string& name) {
                                    name + "'");
   }
   return Status::OK();
-}
-
-std::string CacheDir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  std::string base = xdg != nullptr && *xdg != '\0' ? xdg : home != nullptr ? std::string(home) + "/.cache" : "";
-  if (!base.empty()) {
-    ::mkdir(base.c_str(), 0700);
-    if (::mkdir((base + "/fanout").c_str(), 0700) == 0 || errno == EEXIST) return base + "/fanout";
-  }
-  std::string tmp = "/tmp/fanout-" + std::to_string(getuid());
-  ::mkdir(tmp.c_str(), 0700);
-  return tmp;
 }
 
 std::string PieceDir(const StageRecipe& recipe) {

@@ -47,9 +47,6 @@ struct PieceInfo {
 // Names are [A-Za-z0-9._-], 1..100 characters, not starting with '.'.
 Status CheckStageName(const std::string& name);
 
-// $XDG_CACHE_HOME/fanout or ~/.cache/fanout (created), else /tmp/fanout-UID.
-std::string CacheDir();
-
 // The directory on this machine that holds the pieces of `recipe.name`.
 std::string PieceDir(const StageRecipe& recipe);
 

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/file_write.h"
+
 namespace fanout::gen {
 namespace {
 
@@ -655,11 +657,17 @@ class FileOut {
     return Status::OK();
   }
 
-  Status Close() {
+  // Ends the temporary file (core/file_write.h): when `st` is OK, synced and
+  // renamed to `path`; else (or when that fails) removed. Returns `st` or the
+  // first error on the way.
+  Status Finish(const std::string& path, Status st) {
+    if (fd_ < 0) {  // never opened
+      ::unlink(temp_.c_str());
+      return st;
+    }
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) return Status::IoError("cannot write " + shown_ + ": " + ErrnoText(errno));
-    return Status::OK();
+    return FinishTempFile(fd, temp_, path, std::move(st));
   }
 
   uint64_t bytes() const { return bytes_; }
@@ -829,21 +837,15 @@ Status WritePlannedFile(const FilePlan& plan, const GenOptions& options, int fil
                         const std::string& path, FileStats* stats) {
   const std::string temp = TempPathFor(path);
   FileStats local;
+  FileOut out(temp, path);
   Status st = [&]() -> Status {
-    FileOut out(temp, path);
     RETURN_IF_ERROR(out.Open());
     ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, MakeSink(options.compression, out, path));
     RETURN_IF_ERROR(WriteRows(plan, options.seed, file_index, *sink, local));
     local.disk_bytes = out.bytes();
-    return out.Close();
+    return Status::OK();
   }();
-  if (st.ok() && std::rename(temp.c_str(), path.c_str()) != 0) {
-    st = Status::IoError("cannot rename " + temp + " to " + path + ": " + ErrnoText(errno));
-  }
-  if (!st.ok()) {
-    ::unlink(temp.c_str());
-    return st;
-  }
+  RETURN_IF_ERROR(out.Finish(path, std::move(st)));
   if (stats != nullptr) *stats = local;
   return Status::OK();
 }
