@@ -390,7 +390,7 @@ class Coordinator {
     ObjectState& o = objects_[object];
     if (o.committed || !o.chain.Complete()) return;  // some range is still running (or re-running)
     const std::string& name = plan_.objects[object].info.url;
-    Result<csv::ChainVerdict> v = o.chain.Verdict(name);
+    Result<csv::ChainVerdict> v = o.chain.Verdict(exec::FormatOf(plan_.objects[object]), name);
     if (!v.ok()) {
       if (failure_.ok()) failure_ = v.status();
       return;

@@ -1,5 +1,6 @@
 #include "cluster/messages.h"
 
+#include "exec/format.h"
 #include "exec/job_registry.h"
 
 namespace fanout::cluster {
@@ -13,7 +14,7 @@ constexpr uint8_t kFailCommand = 2;
 
 // An object and the range of it a task owns (a task's, or a staged piece's source).
 void EncodeObjectTask(const exec::ObjectPlan& o, const exec::Task& t, csv::RangeStart start, Encoder* e) {
-  e->Str(o.info.url).U64(o.info.size).Str(o.info.etag).U8(static_cast<uint8_t>(o.compression));
+  e->Str(o.info.url).U64(o.info.size).Str(o.info.etag).U8(static_cast<uint8_t>(o.compression)).Str(o.format);
   e->U32(t.range).U32(t.ranges).U64(t.begin).U64(t.end).U64(t.stored_bytes).U8(start.Code());
 }
 
@@ -24,6 +25,8 @@ Status DecodeObjectTask(Decoder* d, uint64_t id, exec::ObjectPlan* o, exec::Task
   ASSIGN_OR_RETURN(uint8_t c, d->U8());
   if (c > static_cast<uint8_t>(io::Compression::kZstd)) return Status::Corrupt("unknown compression " + std::to_string(c));
   o->compression = static_cast<io::Compression>(c);
+  ASSIGN_OR_RETURN(o->format, d->Str());
+  if (!exec::FindFormat(o->format).ok()) return Status::Corrupt("task " + std::to_string(id) + ": unknown format '" + o->format.substr(0, 40) + "'");
   ASSIGN_OR_RETURN(t->range, d->U32());
   ASSIGN_OR_RETURN(t->ranges, d->U32());
   ASSIGN_OR_RETURN(t->begin, d->U64());

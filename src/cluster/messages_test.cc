@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "exec/job_registry.h"
+#include "exec/query_job.h"
+#include "exec/run_job.h"
+#include "exec/select_job.h"
+
 namespace fanout::cluster {
 namespace {
 
@@ -16,6 +21,56 @@ TEST(Messages, TasksCarryTheirRangeStart) {
   Result<TaskMsg> back = DecodeTask(Payload(EncodeTask(t)));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->start, t.start);
+}
+
+TEST(Messages, TasksNameARegisteredFormat) {
+  TaskMsg t;
+  t.id = 4;
+  t.object.info = {"/data/a.csv", 10, ""};
+  t.task = {0, 0, 1, 0, 10, 10};
+  Result<TaskMsg> back = DecodeTask(Payload(EncodeTask(t)));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->object.format, "csv");
+  t.object.format = "nosuch";
+  Result<TaskMsg> bad = DecodeTask(Payload(EncodeTask(t)));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown format 'nosuch'"), std::string::npos) << bad.status().message();
+}
+
+// A job travels as its registered kind and comes back as the same job.
+TEST(Messages, JobsRoundTripThroughTheRegistry) {
+  exec::JobCommon common;
+  common.scan.delim = ';';
+  common.threads = 3;
+  common.max_group_memory = 12345;
+  exec::QuerySpec spec;
+  spec.by = "2,passenger_count";
+  spec.where = {"trip_distance > 1"};
+  spec.aggs = {{0, "total_amount"}};
+  auto q = exec::QueryJob::Make(common, spec);
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  auto s = exec::SelectJob::Make(common, "1-3", {"4 >= 2"});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  auto r = exec::RunJob::Make(common, "wc -l", true, {{"t.py", std::string(64, 'a')}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const exec::Job* job : std::initializer_list<const exec::Job*>{q->get(), s->get(), r->get()}) {
+    std::string payload = exec::EncodeJob(*job);
+    Result<std::unique_ptr<exec::Job>> back = exec::DecodeJob(payload);
+    ASSERT_TRUE(back.ok()) << job->Kind() << ": " << back.status().message();
+    EXPECT_EQ((*back)->Kind(), job->Kind());
+    EXPECT_EQ(exec::EncodeJob(**back), payload) << job->Kind();
+    EXPECT_EQ((*back)->common().scan.delim, ';');
+    EXPECT_EQ((*back)->common().threads, 3u);
+    EXPECT_EQ((*back)->common().max_group_memory, 12345u);
+    for (size_t n = 0; n < payload.size(); ++n) {  // every truncation is refused, none crashes
+      EXPECT_FALSE(exec::DecodeJob(std::string_view(payload).substr(0, n)).ok()) << job->Kind() << " cut at " << n;
+    }
+  }
+  Encoder e;
+  e.Str("nosuch");
+  Result<std::unique_ptr<exec::Job>> unknown = exec::DecodeJob(e.bytes());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("unknown job kind 'nosuch'"), std::string::npos);
 }
 
 TEST(Messages, DoneFramesCarryWhatTheRangeFound) {

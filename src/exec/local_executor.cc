@@ -111,7 +111,7 @@ class Runner {
     ObjectState& o = objects_[object];
     const std::string& name = plan_.objects[object].info.url;
     for (;;) {
-      ASSIGN_OR_RETURN(csv::ChainVerdict v, o.chain.Verdict(name));
+      ASSIGN_OR_RETURN(csv::ChainVerdict v, o.chain.Verdict(FormatOf(plan_.objects[object]), name));
       if (v.rerun == o.chain.size()) break;
       uint32_t k = static_cast<uint32_t>(v.rerun);
       if (!o.chain.Has(k) && o.tried[k] == v.start) return o.failed[k];  // it failed under the right start

@@ -17,6 +17,7 @@ constexpr uint64_t kDefaultRangeBytes = 64ull << 20;
 struct ObjectPlan {
   io::ObjectInfo info;
   io::Compression compression = io::Compression::kNone;
+  std::string format = "csv";  // its Format's name (exec/format.h)
 };
 
 struct Task {

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "exec/format.h"
 #include "ops/aggregator.h"
 
 namespace fanout::exec {
@@ -25,7 +26,7 @@ Result<const HeaderCache::Entry*> HeaderCache::Get(const ObjectPlan& object) {
     slot = s.get();
   }
   std::call_once(slot->once, [&] {
-    Result<csv::HeaderInfo> h = ReadObjectHeader(object, scan_);
+    Result<csv::HeaderInfo> h = FormatOf(object).ReadHeader(object, scan_);
     if (!h.ok()) {
       slot->status = h.status();
       return;
@@ -53,9 +54,7 @@ Result<const HeaderCache::Entry*> HeaderCache::Get(const ObjectPlan& object) {
 }
 
 Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason) {
-  Result<uint64_t> line = LineNumberAt(object, offset);
-  std::string where = object.info.url + ":" + (line.ok() ? std::to_string(line.value()) : "?");
-  return Status::Corrupt(where + ": " + reason + " (--strict stops at the first skipped row)");
+  return Status::Corrupt(FormatOf(object).Where(object, offset) + ": " + reason + " (--strict stops at the first skipped row)");
 }
 
 Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
@@ -66,7 +65,7 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
   uint64_t header_offset = header.present ? header.offset : std::numeric_limits<uint64_t>::max();
   {
     ops::Aggregator agg(query, rq, &partial, header_offset, scan.strict);
-    Status st = ScanTask(object, task, start, scan, &agg, progress, cancel, end);
+    Status st = FormatOf(object).Scan(object, task, start, scan, &agg, progress, cancel, end);
     if (!st.ok() && scan.strict && agg.first_skipped() != nullptr) {
       return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
     }

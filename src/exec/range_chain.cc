@@ -21,13 +21,13 @@ bool RangeChain::Complete() const {
   return true;
 }
 
-Result<csv::ChainVerdict> RangeChain::Verdict(const std::string& object) const {
+Result<csv::ChainVerdict> RangeChain::Verdict(const Format& format, const std::string& object) const {
   std::vector<csv::RangeEnd> ends;
   for (const Range& r : ranges_) {
     if (r.output == nullptr) break;
     ends.push_back(r.end);
   }
-  return csv::CheckChain(ends, object);
+  return format.Settle(ends, object);
 }
 
 std::string RangeChain::Warning(const std::string& object) const {

@@ -1,5 +1,5 @@
 // RangeChain: one object's range results until their chain is settled
-// (csv/chain.h), then handed to the job's Commit in range order, each once.
+// (Format::Settle), then handed to the job's Commit in range order, each once.
 // Both executors use it: the local one re-runs a range on the thread that
 // found it wrong, the coordinator queues it again; neither decides anything
 // about the chain itself.
@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "csv/chain.h"
+#include "exec/format.h"
 #include "exec/job.h"
 
 namespace fanout::exec {
@@ -39,7 +40,7 @@ class RangeChain {
   // that have results: rerun == size() when every range has one and all read
   // as they must; rerun == the first range without a result when the ones
   // before it are settled. An error when no reading is consistent.
-  Result<csv::ChainVerdict> Verdict(const std::string& object) const;
+  Result<csv::ChainVerdict> Verdict(const Format& format, const std::string& object) const;
 
   // Settled: the warning the ranges' ends call for ("" if none; exec/warnings.h),
   // then the outputs in range order (the chain is empty afterwards).

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/file_write.h"
+#include "exec/format.h"
 #include "ops/projector.h"
 
 namespace fanout::exec {
@@ -72,7 +73,7 @@ Result<std::unique_ptr<TaskOutput>> SelectJob::RunTask(const TaskContext& ctx) {
   uint64_t header_offset = e->header.present ? e->header.offset : std::numeric_limits<uint64_t>::max();
   ops::Projector proj(query_, e->resolved, ctx.object.info.url, scan.delim, header_offset, scan.strict, &out->stats,
                       flush);
-  Status st = ScanTask(ctx.object, ctx.task, ctx.start, scan, &proj, ctx.progress, ctx.cancel, ctx.end);
+  Status st = FormatOf(ctx.object).Scan(ctx.object, ctx.task, ctx.start, scan, &proj, ctx.progress, ctx.cancel, ctx.end);
   if (st.ok()) st = proj.Finish();
   if (fd >= 0 && ::close(fd) != 0 && st.ok()) st = ErrnoError(out->path, "write failed");
   if (!st.ok() && scan.strict && proj.first_skipped() != nullptr) {

@@ -1,5 +1,6 @@
 #include "core/file_write.h"
 #include "exec/stage.h"
+#include "exec/format.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -183,7 +184,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
     ASSIGN_OR_RETURN(ops::Filter f, ops::Filter::Parse(w));
     query.filters.push_back(std::move(f));
   }
-  ASSIGN_OR_RETURN(csv::HeaderInfo header, ReadObjectHeader(source, recipe.scan));
+  ASSIGN_OR_RETURN(csv::HeaderInfo header, FormatOf(source).ReadHeader(source, recipe.scan));
   ASSIGN_OR_RETURN(ops::ResolvedQuery rq, ops::Resolve(query, header, source.info.url));
 
   std::string dir = PieceDir(recipe);
@@ -216,7 +217,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   };
   uint64_t header_offset = header.present && task.range == 0 ? header.offset : std::numeric_limits<uint64_t>::max();
   ops::Projector proj(query, rq, source.info.url, recipe.scan.delim, header_offset, recipe.scan.strict, &stats, flush);
-  if (st.ok()) st = ScanTask(source, task, start, recipe.scan, &proj, progress, cancel, end);
+  if (st.ok()) st = FormatOf(source).Scan(source, task, start, recipe.scan, &proj, progress, cancel, end);
   if (st.ok()) st = proj.Finish();
   if (st.ok() && cancel != nullptr && cancel->load()) st = Status::IoError(source.info.url + ": cancelled");
   if (!st.ok() && recipe.scan.strict && proj.first_skipped() != nullptr) {
