@@ -75,6 +75,7 @@ void Run(const AggFlags& f, bool is_agg) {
 
   exec::Manifest stage;
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes, &stage));
+  setup->scan.store = plan.store.get();
   if (!plan.stage.empty()) {  // column numbers and names are the stage's
     ReadAsStaged(stage, f.common.header, &setup->scan);
     job.scan = setup->scan;

@@ -166,7 +166,7 @@ class Outputs {
     std::ifstream in(final_path, std::ios::binary);
     std::stringstream content;
     content << in.rdbuf();
-    RETURN_IF_ERROR(io::PutObject(s3_prefix_ + OutputName(plan_.objects[object]), content.str()));
+    RETURN_IF_ERROR(plan_.store->Put(s3_prefix_ + OutputName(plan_.objects[object]), content.str()));
     ::unlink(final_path.c_str());
     return Status::OK();
   }
@@ -452,6 +452,7 @@ uint64_t RunHere(const RunFlags& f, const exec::Plan& plan, int threads, const S
   if (!co.shipped.empty()) co.workdir = job_dir;
   co.split = f.split;
   co.cancel = &g_cancel;
+  co.store = plan.store.get();
   Retries retries;
   retries.command_attempts = f.fail_fast ? 1 : f.command_attempts;
   retries.io_attempts = f.fail_fast ? 1 : f.cluster.max_attempts;

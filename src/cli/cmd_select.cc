@@ -187,7 +187,7 @@ Result<std::unique_ptr<exec::TaskOutput>> RunPart(const exec::Plan& plan, const 
   if (st.ok()) st = proj.Finish();
   if (::close(fd) != 0 && st.ok()) st = ErrnoError(out->path, "write failed");
   if (!st.ok() && setup.scan.strict && proj.first_skipped() != nullptr) {
-    return exec::StrictError(object, proj.first_skipped()->offset, proj.first_skipped()->reason);
+    return exec::StrictError(object, proj.first_skipped()->offset, proj.first_skipped()->reason, *setup.scan.store);
   }
   RETURN_IF_ERROR(st);
   return std::unique_ptr<exec::TaskOutput>(std::move(out));
@@ -205,6 +205,7 @@ void Run(const SelectFlags& f) {
   query.filters = setup->filters;
 
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
+  setup->scan.store = plan.store.get();
   std::error_code ec;
   fs::create_directories(f.out, ec);
   if (ec) FailJob(Status::IoError(f.out + ": cannot create directory: " + ec.message()));

@@ -32,6 +32,7 @@
 #include "ops/group_memory.h"
 #include "exec/command_task.h"
 #include "exec/query_job.h"
+#include "io/router_store.h"
 #include "io/sigv4.h"
 
 namespace fanout::cluster {
@@ -226,7 +227,9 @@ class Worker {
           RETURN_IF_ERROR(exec::PipefailShell().status());
           RETURN_IF_ERROR(PrepareShipping(spec));
         }
-        io::SetRemoteOptions(spec.remote);
+        store_ = io::MakeStore(spec.remote);  // set once, before any task thread starts
+        spec.scan.store = store_.get();
+        spec.stage.scan.store = store_.get();
         ops::SetGroupMemoryLimit(spec.max_group_memory);
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -481,6 +484,7 @@ class Worker {
     }
     co.split = spec_.split;
     co.cancel = q.cancel.get();
+    co.store = store_.get();
     exec::CommandResult r = exec::RunCommandTask(object, task, t.index, co);
     progress_.bytes.fetch_add(t.task.stored_bytes, std::memory_order_relaxed);
     if (r.status.ok()) {
@@ -530,6 +534,9 @@ class Worker {
   int test_task_delay_ms_ = 0;
   std::string test_corrupt_;  // FANOUT_TEST_CORRUPT_RESULT
   std::atomic<uint32_t> idle_timeout_s_{30};
+  // Where the job's objects are read from: made from the job's options when
+  // the job frame arrives, before the task threads start; constant after.
+  std::unique_ptr<io::Store> store_;
 
   std::mutex mu_;
   std::condition_variable cv_;

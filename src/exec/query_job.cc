@@ -33,8 +33,8 @@ Result<const csv::HeaderInfo*> ObjectHeaders::Get(uint32_t o) {
   return &e.header;
 }
 
-Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason) {
-  Result<uint64_t> line = LineNumberAt(object, offset);
+Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason, io::Store& store) {
+  Result<uint64_t> line = LineNumberAt(object, offset, store);
   std::string where = object.info.url + ":" + (line.ok() ? std::to_string(line.value()) : "?");
   return Status::Corrupt(where + ": " + reason + " (--strict stops at the first skipped row)");
 }
@@ -49,7 +49,7 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
     ops::Aggregator agg(query, rq, &partial, header_offset, scan.strict);
     Status st = ScanTask(object, task, start, scan, &agg, progress, cancel, end);
     if (!st.ok() && scan.strict && agg.first_skipped() != nullptr) {
-      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
+      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason, *scan.store);
     }
     RETURN_IF_ERROR(st);
   }  // the aggregator is done with the partial before it is returned

@@ -52,7 +52,8 @@ class ObjectHeaders {
   std::vector<Entry> entries_;
 };
 
-// "FILE:LINE: REASON" for a row skipped under --strict.
-Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason);
+// "FILE:LINE: REASON" for a row skipped under --strict (the line counted by
+// reading the object through `store`).
+Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason, io::Store& store);
 
 }  // namespace fanout::exec
