@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "io/object_store.h"
 #include "io/remote.h"
+#include "io/router_store.h"
 
 namespace fanout::cli {
 
@@ -23,13 +24,13 @@ struct CatFlags {
   io::RemoteOptions remote;
 };
 
-Result<std::unique_ptr<io::ByteStream>> Open(const io::ObjectInfo& object, bool raw) {
+Result<std::unique_ptr<io::ByteStream>> Open(io::Store& store, const io::ObjectInfo& object, bool raw) {
   io::Compression c = io::Compression::kNone;
   if (!raw) {
-    ASSIGN_OR_RETURN(c, io::DetectCompression(object));
+    ASSIGN_OR_RETURN(c, io::DetectCompression(store, object));
   }
-  if (c == io::Compression::kNone) return io::OpenMapped(object, 0, object.size);  // all of it, read ahead
-  return io::OpenContent(object, c);
+  if (c == io::Compression::kNone) return io::OpenMapped(store, object, 0, object.size);  // all of it, read ahead
+  return io::OpenContent(store, object, c);
 }
 
 // Writes all of `bytes` to stdout; StdoutFailed when that fails.
@@ -58,15 +59,15 @@ void Run(const CatFlags& f) {
   CatchSigpipe();
   io::RemoteOptions remote = f.remote;
   if (remote.connections > 0) remote.parts_in_flight = remote.connections;  // one object at a time: all of them
-  io::SetRemoteOptions(remote);
-  std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
+  std::unique_ptr<io::Store> store = io::MakeStore(remote);
+  std::vector<io::ObjectInfo> objects = OrFail(ListObjects(*store, f.inputs));
   std::vector<char> buf(kChunk);
   // The next object opens (and a remote one starts arriving) while this one is
   // written, so the connections stay busy across object boundaries.
-  Result<std::unique_ptr<io::ByteStream>> next = Open(objects[0], f.raw);
+  Result<std::unique_ptr<io::ByteStream>> next = Open(*store, objects[0], f.raw);
   for (size_t i = 0; i < objects.size(); ++i) {
     std::unique_ptr<io::ByteStream> s = OrFail(std::move(next));
-    if (i + 1 < objects.size()) next = Open(objects[i + 1], f.raw);
+    if (i + 1 < objects.size()) next = Open(*store, objects[i + 1], f.raw);
     Status st = Copy(s.get(), &buf);
     if (!st.ok()) FailJob(st);
   }

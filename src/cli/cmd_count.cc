@@ -76,10 +76,12 @@ void Run(const AggFlags& f, bool is_agg) {
 
   exec::Manifest stage;
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes, &stage));
+  job.common().scan.store = plan.store.get();
   if (!plan.stage.empty()) {  // column numbers and names are the stage's
     ReadAsStaged(stage, f.common.header, &job.common().scan);
     job.common().remote = StageRemote(job.common().remote, stage);
     job.common().stage = stage.recipe;
+    job.common().stage.scan.store = plan.store.get();
     if (!f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.common.quiet));
   }
   std::string extra, details;

@@ -8,6 +8,7 @@
 #include "core/strings.h"
 #include "io/object_store.h"
 #include "io/remote.h"
+#include "io/router_store.h"
 
 namespace fanout::cli {
 
@@ -20,8 +21,8 @@ struct LsFlags {
 
 void Run(const LsFlags& f) {
   CatchSigpipe();
-  io::SetRemoteOptions(f.remote);
-  std::vector<io::ObjectInfo> objects = OrFail(io::ListInputs(f.inputs));
+  std::unique_ptr<io::Store> store = io::MakeStore(f.remote);
+  std::vector<io::ObjectInfo> objects = OrFail(ListObjects(*store, f.inputs));
   uint64_t total = 0;
   // Exact bytes for scripts, then the same for people; names as ForTerminal
   // shows them (a key may hold a newline or an escape sequence).

@@ -348,6 +348,8 @@ void Run(const RunFlags& f) {
   exec::JobCommon common;
   common.remote = plan.stage.empty() ? f.remote : StageRemote(f.remote, stage);
   common.stage = stage.recipe;
+  common.scan.store = plan.store.get();
+  common.stage.scan.store = plan.store.get();
   common.threads = static_cast<uint32_t>(std::max(0, f.threads));
   std::unique_ptr<exec::RunJob> job = OrFail(exec::RunJob::Make(common, f.cmd, f.split, ship.files));
   job->SetOutputs(&outputs);

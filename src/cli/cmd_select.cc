@@ -39,6 +39,7 @@ void Run(const SelectFlags& f) {
   exec::SelectJob& job = **made;
 
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
+  job.common().scan.store = plan.store.get();
   exec::ObjectOutputs::Options oo;
   oo.dir = f.out;
   oo.overwrite = f.overwrite;

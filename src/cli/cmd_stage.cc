@@ -151,6 +151,7 @@ void Stage(const StageFlags& f) {
     OrFail(Drop(f.as, f.cluster, f.common.quiet));
   }
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
+  setup->scan.store = plan.store.get();
   // Absolute, so that hosts (whatever their directory) and later jobs run from
   // another directory can stage a piece again.
   for (exec::ObjectPlan& o : plan.objects) {

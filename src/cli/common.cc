@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <set>
 
 #include "core/bytes.h"
@@ -11,6 +12,7 @@
 #include "csv/kernel.h"
 #include "csv/reader.h"
 #include "exec/local_executor.h"
+#include "io/router_store.h"
 
 namespace fanout::cli {
 
@@ -185,6 +187,16 @@ io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads) 
   return remote;
 }
 
+Result<std::vector<io::ObjectInfo>> ListObjects(io::Store& store, const std::vector<std::string>& inputs) {
+  auto staged = std::find_if(inputs.begin(), inputs.end(),
+                             [](const std::string& in) { return in.rfind(exec::kStageScheme, 0) == 0; });
+  if (staged == inputs.end()) return io::ListInputs(store, inputs);
+  // The inputs before it are listed first, as their errors come first.
+  RETURN_IF_ERROR(io::ListInputs(store, std::vector<std::string>(inputs.begin(), staged)).status());
+  return Status::InvalidArgument(*staged + ": stage:// inputs are read by count, agg and run (fanout stage --list "
+                                 "shows the stages)");
+}
+
 Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes, exec::Manifest* stage) {
   return PlanObjects(f.inputs, f.remote, f.threads, range_bytes, stage);
 }
@@ -195,10 +207,10 @@ Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io:
   size_t staged = static_cast<size_t>(std::count_if(inputs.begin(), inputs.end(), [](const std::string& i) {
     return i.rfind(exec::kStageScheme, 0) == 0;
   }));
-  if (staged == 0 || stage == nullptr) {  // (ListInputs refuses stage:// for the commands that cannot read it)
-    io::SetRemoteOptions(WithDefaultConnections(remote, t));
-    ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, io::ListInputs(inputs));
-    return exec::MakePlan(std::move(objects), range_bytes);
+  if (staged == 0 || stage == nullptr) {  // (ListObjects refuses stage:// for the commands that cannot read it)
+    std::shared_ptr<io::Store> store = io::MakeStore(WithDefaultConnections(remote, t));
+    ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, ListObjects(*store, inputs));
+    return exec::MakePlan(std::move(store), std::move(objects), range_bytes);
   }
   if (staged != inputs.size() || inputs.size() != 1) {
     return Status::InvalidArgument("a stage:// input must be the only input (one stage per job)");
@@ -210,8 +222,8 @@ Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io:
     return Status::InvalidArgument("stage '" + name + "' did not finish staging; fanout stage --drop " + name +
                                    " and stage it again");
   }
-  io::SetRemoteOptions(WithDefaultConnections(StageRemote(remote, *stage), t));
   exec::Plan plan;
+  plan.store = io::MakeStore(WithDefaultConnections(StageRemote(remote, *stage), t));
   plan.stage = name;
   for (const exec::Manifest::Piece& p : stage->pieces) {
     uint32_t o = static_cast<uint32_t>(plan.objects.size());
@@ -253,6 +265,7 @@ Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet) {
                                    hosts + " (pieces of hosts left out are staged again from their sources)");
   }
   size_t remade = 0;
+  m->recipe.scan.store = plan->store.get();
   for (uint32_t o = 0; o < plan->objects.size(); ++o) {
     io::ObjectInfo& info = plan->objects[o].info;
     if (exec::PieceIsThere(info.url, info.size)) continue;

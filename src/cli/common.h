@@ -10,6 +10,7 @@
 #include "exec/plan.h"
 #include "exec/stage.h"
 #include "io/remote.h"
+#include "io/store.h"
 #include "exec/task_runner.h"
 #include "ops/partial.h"
 #include "ops/query.h"
@@ -71,10 +72,16 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& flags);
 // one S3 connection carries ~90 MB/s, a scanning thread consumes GB/s).
 io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads);
 
-// Lists the inputs and plans the tasks. stage://NAME inputs (alone, one stage)
-// plan the stage's pieces instead, one task each, with plan.stage and
-// plan.staged set and the manifest in *stage; without `stage` they are refused
-// (the command cannot read stages).
+// Lists `inputs` through `store`. A stage://NAME input is refused: it is
+// planned from its manifest, by the commands that read stages (PlanObjects).
+Result<std::vector<io::ObjectInfo>> ListObjects(io::Store& store, const std::vector<std::string>& inputs);
+
+// Lists the inputs and plans the tasks, through a store made from `remote`
+// (plan.store, which the plan's readers use). stage://NAME inputs (alone, one
+// stage) plan the stage's pieces instead, one task each, with plan.stage and
+// plan.staged set and the manifest in *stage, and the store made from the
+// stage's options (StageRemote); without `stage` they are refused (the
+// command cannot read stages).
 Result<exec::Plan> PlanInputs(const CommonFlags& flags, uint64_t range_bytes, exec::Manifest* stage = nullptr);
 Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
                                uint64_t range_bytes, exec::Manifest* stage);
@@ -88,7 +95,7 @@ void ReadAsStaged(const exec::Manifest& m, const std::string& header_flag, exec:
 
 // For a staged plan run on this machine alone: every piece must be held here
 // ("local"); a piece file that is missing or not its recorded size is made
-// again from its source now, and the manifest updated.
+// again from its source now (through plan->store), and the manifest updated.
 Status ReadyLocalPieces(exec::Plan* plan, exec::Manifest* m, bool quiet);
 
 // Lines for FailJob to print after the cause of a failure (a cluster job's

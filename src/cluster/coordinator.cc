@@ -202,7 +202,12 @@ class Coordinator {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       if (n <= 0) {
-        Lose(i, "its input closed (" + std::string(std::strerror(errno)) + ")");
+        // Most often the worker has exited: give it a moment to leave its last
+        // words on stderr, which say why better than the broken pipe does.
+        std::string why = std::strerror(errno);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::string last = StderrSummary(c);
+        Lose(i, last.empty() ? "its input closed (" + why + ")" : "it exited: " + last);
         return;
       }
       c.out.erase(0, static_cast<size_t>(n));

@@ -97,7 +97,8 @@ class CoordinatorTest : public ::testing::Test {
       out.close();
       objects.push_back(io::ObjectInfo{path, fs::file_size(path), ""});
     }
-    Result<exec::Plan> plan = exec::MakePlan(objects, kRangeBytes);
+    std::shared_ptr<io::Store> local(io::LocalFiles(), [](io::Store*) {});  // not ours to delete
+    Result<exec::Plan> plan = exec::MakePlan(local, objects, kRangeBytes);
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     plan_ = std::move(plan).value();
     options_.connect_timeout_s = 1;

@@ -37,6 +37,7 @@
 #include "exec/query_job.h"
 #include "exec/run_job.h"
 #include "io/remote.h"
+#include "io/router_store.h"
 #include "io/sigv4.h"
 
 namespace fanout::cluster {
@@ -203,7 +204,9 @@ class Worker {
       case FrameType::kJob: {
         if (have_job_) return Status::Corrupt("a second job frame (a worker runs one job)");
         ASSIGN_OR_RETURN(std::unique_ptr<exec::Job> job, exec::DecodeJob(payload));
-        io::SetRemoteOptions(job->common().remote);
+        store_ = io::MakeStore(job->common().remote);  // set once, before any task thread starts
+        job->common().scan.store = store_.get();
+        job->common().stage.scan.store = store_.get();
         ops::SetGroupMemoryLimit(job->common().max_group_memory);
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -446,6 +449,9 @@ class Worker {
   int test_task_delay_ms_ = 0;
   std::string test_corrupt_;  // FANOUT_TEST_CORRUPT_RESULT
   std::atomic<uint32_t> idle_timeout_s_{30};
+  // Where the job's objects are read from: made from the job's options when
+  // the job frame arrives, before the task threads start; constant after.
+  std::unique_ptr<io::Store> store_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -18,7 +18,7 @@
 #include "core/file_write.h"
 #include "core/subprocess.h"
 #include "io/decompress.h"
-#include "io/object_store.h"
+#include "io/store.h"
 
 namespace fanout::exec {
 
@@ -42,12 +42,13 @@ std::string KeyOf(const std::string& url) {
 // start in [begin, end) of an uncompressed object.
 class TaskInput {
  public:
-  TaskInput(const ObjectPlan& object, const Task& task, bool split) : object_(object), task_(task), split_(split) {}
+  TaskInput(io::Store* store, const ObjectPlan& object, const Task& task, bool split)
+      : store_(store), object_(object), task_(task), split_(split) {}
 
   Status Open() {
     bool range = split_ && object_.compression == io::Compression::kNone && task_.ranges > 1;
     if (!range) {
-      ASSIGN_OR_RETURN(stream_, io::OpenContent(object_.info, object_.compression));
+      ASSIGN_OR_RETURN(stream_, io::OpenContent(*store_, object_.info, object_.compression));
       return Status::OK();
     }
     pos_ = task_.begin == 0 ? 0 : task_.begin - 1;
@@ -55,7 +56,7 @@ class TaskInput {
     prev_newline_ = true;
     limit_ = task_.end;
     ranged_ = true;
-    ASSIGN_OR_RETURN(stream_, io::OpenRaw(object_.info, pos_));
+    ASSIGN_OR_RETURN(stream_, io::OpenRaw(*store_, object_.info, pos_));
     return Status::OK();
   }
 
@@ -100,6 +101,7 @@ class TaskInput {
   }
 
  private:
+  io::Store* store_;
   const ObjectPlan& object_;
   const Task& task_;
   bool split_;
@@ -304,7 +306,7 @@ CommandResult RunCommandTask(const ObjectPlan& object, const Task& task, uint64_
     if (Status st = dir.Make(o.workdir, o.shipped); !st.ok()) return fail(st);
     so.cwd = dir.path();
   }
-  TaskInput input(object, task, o.split);
+  TaskInput input(o.store, object, task, o.split);
   if (Status st = input.Open(); !st.ok()) return fail(st);
   Result<Child> spawned = Running().Spawn(argv, so);
   if (!spawned.ok()) return fail(spawned.status());

@@ -15,6 +15,7 @@
 
 #include "core/status.h"
 #include "exec/plan.h"
+#include "io/store.h"
 
 namespace fanout::exec {
 
@@ -36,6 +37,7 @@ struct CommandOptions {
   bool split = false;   // the task is a byte range: feed the lines that start in it
   uint64_t max_output_bytes = 1ull << 30;
   const std::atomic<bool>* cancel = nullptr;
+  io::Store* store = io::LocalFiles();  // where the objects are read from; must outlive the task
 };
 
 // What a task's command did. On success `output` is its stdout; `lines` counts

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "io/fault_store.h"
+
 namespace fanout::exec {
 namespace {
 
@@ -190,6 +192,31 @@ TEST_F(CommandTaskTest, NoPartOfACommandOutlivesItsTask) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(ps.str(), "") << "processes of the cancelled command's group are left";
+}
+
+// Regression: a stream that ended early fed the command a truncated input,
+// and its output (of the rows before the cut) was the task's answer.
+TEST_F(CommandTaskTest, AnInputThatEndsEarlyIsAnErrorNotAShorterOutput) {
+  std::string content;
+  for (int i = 0; i < 1000; ++i) content += std::to_string(i) + "\n";
+  ObjectPlan o = Object("a.csv", content);
+  io::FaultStore store(io::LocalFiles(), {io::FaultRule::ShortRead("a.csv", 1234)});
+  CommandOptions co;
+  co.cmd = "wc -l";
+  co.store = &store;
+  for (bool split : {false, true}) {
+    co.split = split;
+    Task t = Whole(content.size());
+    t.ranges = split ? 2 : 1;  // a range of a split object is read raw, from its offset
+    CommandResult r = RunCommandTask(o, t, 0, co);
+    EXPECT_FALSE(r.status.ok()) << "split " << split << ": output " << r.output;
+    EXPECT_FALSE(r.command_failed);
+    EXPECT_NE(r.status.message().find(o.info.url + ": the read ended early"), std::string::npos) << r.status.message();
+  }
+  co.store = io::LocalFiles();  // the same object, read whole
+  CommandResult whole = RunCommandTask(o, Whole(content.size()), 0, co);
+  ASSERT_TRUE(whole.status.ok()) << whole.status.message();
+  EXPECT_EQ(whole.output.substr(whole.output.find_first_not_of(' ')), "1000\n");
 }
 
 }  // namespace

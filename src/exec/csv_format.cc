@@ -16,8 +16,8 @@ Result<csv::ChainVerdict> CsvFormat::Settle(const std::vector<csv::RangeEnd>& ra
   return csv::CheckChain(ranges, object);
 }
 
-std::string CsvFormat::Where(const ObjectPlan& object, uint64_t offset) const {
-  Result<uint64_t> line = LineNumberAt(object, offset);
+std::string CsvFormat::Where(const ObjectPlan& object, uint64_t offset, io::Store& store) const {
+  Result<uint64_t> line = LineNumberAt(object, offset, store);
   return object.info.url + ":" + (line.ok() ? std::to_string(line.value()) : "?");
 }
 

@@ -17,7 +17,7 @@ class CsvFormat final : public Format {
               csv::RowSink* sink, Progress* progress, const std::atomic<bool>* cancel,
               csv::RangeEnd* end) const override;
   Result<csv::ChainVerdict> Settle(const std::vector<csv::RangeEnd>& ranges, const std::string& object) const override;
-  std::string Where(const ObjectPlan& object, uint64_t offset) const override;
+  std::string Where(const ObjectPlan& object, uint64_t offset, io::Store& store) const override;
 };
 
 }  // namespace fanout::exec

@@ -45,7 +45,7 @@ class Format {
                                                          const std::string& object) const = 0;
   // "FILE:LINE" (or what the format can say) for a row at content offset
   // `offset`, for --strict errors.
-  virtual std::string Where(const ObjectPlan& object, uint64_t offset) const = 0;
+  virtual std::string Where(const ObjectPlan& object, uint64_t offset, io::Store& store) const = 0;
 };
 
 // The format an object was planned as (ObjectPlan::format).

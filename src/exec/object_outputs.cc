@@ -200,7 +200,8 @@ Status ObjectOutputs::Commit(const Task& t, const std::string& part) {
   std::stringstream content;
   content << in.rdbuf();
   if (in.bad()) return ErrnoError(final_path, "cannot read");
-  RETURN_IF_ERROR(io::PutObject(options_.s3_prefix + OutputName(plan_.objects[t.object]), content.str()));
+  if (plan_.store == nullptr) return Status::Internal("no store to put " + options_.s3_prefix + " outputs to");
+  RETURN_IF_ERROR(plan_.store->Put(options_.s3_prefix + OutputName(plan_.objects[t.object]), content.str()));
   ::unlink(final_path.c_str());
   return Status::OK();
 }

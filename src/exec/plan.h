@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "csv/chain.h"
 #include "io/object_store.h"
+#include "io/store.h"
 
 namespace fanout::exec {
 
@@ -46,10 +48,14 @@ struct Plan {
   // For stage://NAME inputs: the stage's name and, per object, its piece.
   std::string stage;
   std::vector<StagedPiece> staged;
+  // The store the objects were listed through, to read them through (null in a
+  // plan made by hand). A plan's copies share it.
+  std::shared_ptr<io::Store> store;
 };
 
-// Detects each object's compression and splits uncompressed objects larger than
+// Detects each object's compression (reading its first bytes through `store`,
+// which the plan keeps) and splits uncompressed objects larger than
 // `range_bytes` into ranges. Fails with the first object that cannot be read.
-Result<Plan> MakePlan(std::vector<io::ObjectInfo> objects, uint64_t range_bytes);
+Result<Plan> MakePlan(std::shared_ptr<io::Store> store, std::vector<io::ObjectInfo> objects, uint64_t range_bytes);
 
 }  // namespace fanout::exec

@@ -53,8 +53,9 @@ Result<const HeaderCache::Entry*> HeaderCache::Get(const ObjectPlan& object) {
   return st;
 }
 
-Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason) {
-  return Status::Corrupt(FormatOf(object).Where(object, offset) + ": " + reason + " (--strict stops at the first skipped row)");
+Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason, io::Store& store) {
+  return Status::Corrupt(FormatOf(object).Where(object, offset, store) + ": " + reason +
+                         " (--strict stops at the first skipped row)");
 }
 
 Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
@@ -67,7 +68,7 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
     ops::Aggregator agg(query, rq, &partial, header_offset, scan.strict);
     Status st = FormatOf(object).Scan(object, task, start, scan, &agg, progress, cancel, end);
     if (!st.ok() && scan.strict && agg.first_skipped() != nullptr) {
-      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason);
+      return StrictError(object, agg.first_skipped()->offset, agg.first_skipped()->reason, *scan.store);
     }
     RETURN_IF_ERROR(st);
   }  // the aggregator is done with the partial before it is returned

@@ -93,8 +93,9 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
                                   const csv::HeaderInfo& header, const ScanOptions& scan, Progress* progress,
                                   const std::atomic<bool>* cancel, csv::RangeEnd* end);
 
-// "FILE:LINE: REASON" for a row skipped under --strict.
-Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason);
+// "FILE:LINE: REASON" for a row skipped under --strict (the line counted by
+// reading the object through `store`).
+Status StrictError(const ObjectPlan& object, uint64_t offset, const std::string& reason, io::Store& store);
 
 // The query a spec describes.
 Result<ops::Query> ParseQuery(const QuerySpec& spec);

@@ -60,6 +60,7 @@ Result<std::unique_ptr<TaskOutput>> RunJob::RunTask(const TaskContext& ctx) {
   if (!co.shipped.empty()) co.workdir = env_.workdir;
   co.split = split_;
   co.cancel = ctx.cancel;
+  co.store = common().scan.store;
   CommandResult r = RunCommandTask(ctx.object, ctx.task, ctx.index, co);
   if (ctx.progress != nullptr) ctx.progress->bytes.fetch_add(ctx.task.stored_bytes, std::memory_order_relaxed);
   if (!r.status.ok()) return r.command_failed ? Status::CommandFailed(r.status.message()) : r.status;

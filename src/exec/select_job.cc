@@ -77,7 +77,7 @@ Result<std::unique_ptr<TaskOutput>> SelectJob::RunTask(const TaskContext& ctx) {
   if (st.ok()) st = proj.Finish();
   if (fd >= 0 && ::close(fd) != 0 && st.ok()) st = ErrnoError(out->path, "write failed");
   if (!st.ok() && scan.strict && proj.first_skipped() != nullptr) {
-    return StrictError(ctx.object, proj.first_skipped()->offset, proj.first_skipped()->reason);
+    return StrictError(ctx.object, proj.first_skipped()->offset, proj.first_skipped()->reason, *scan.store);
   }
   RETURN_IF_ERROR(st);
   return std::unique_ptr<TaskOutput>(std::move(out));

@@ -221,7 +221,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
   if (st.ok()) st = proj.Finish();
   if (st.ok() && cancel != nullptr && cancel->load()) st = Status::IoError(source.info.url + ": cancelled");
   if (!st.ok() && recipe.scan.strict && proj.first_skipped() != nullptr) {
-    st = StrictError(source, proj.first_skipped()->offset, proj.first_skipped()->reason);
+    st = StrictError(source, proj.first_skipped()->offset, proj.first_skipped()->reason, *recipe.scan.store);
   }
   RETURN_IF_ERROR(FinishTempFile(fd, tmp, final_path, std::move(st)));
   info.path = final_path;

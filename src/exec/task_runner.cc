@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "io/decompress.h"
-#include "io/object_store.h"
+#include "io/store.h"
 
 namespace fanout::exec {
 
@@ -14,9 +14,9 @@ namespace {
 constexpr size_t kLineCountChunk = 1 << 20;
 
 // Opens the content of `object` at content offset `at` (0 unless uncompressed).
-Result<std::unique_ptr<io::ByteStream>> OpenAt(const ObjectPlan& object, uint64_t at) {
-  if (object.compression == io::Compression::kNone) return io::OpenRaw(object.info, at);
-  return io::OpenContent(object.info, object.compression);
+Result<std::unique_ptr<io::ByteStream>> OpenAt(io::Store& store, const ObjectPlan& object, uint64_t at) {
+  if (object.compression == io::Compression::kNone) return io::OpenRaw(store, object.info, at);
+  return io::OpenContent(store, object.info, object.compression);
 }
 
 // Stored bytes as a decompressor reads them, added to a progress counter: a
@@ -41,9 +41,9 @@ class CountingStream final : public io::ByteStream {
 
 // The content of a compressed object, its stored bytes counted in *progress as
 // they are read (*counting is the counter, to settle the total at the end).
-Result<std::unique_ptr<io::ByteStream>> OpenCounted(const ObjectPlan& object, Progress* progress,
+Result<std::unique_ptr<io::ByteStream>> OpenCounted(io::Store& store, const ObjectPlan& object, Progress* progress,
                                                     CountingStream** counting) {
-  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> raw, io::OpenRaw(object.info, 0));
+  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> raw, io::OpenRaw(store, object.info, 0));
   auto counted = std::make_unique<CountingStream>(std::move(raw), &progress->bytes);
   *counting = counted.get();
   return io::MakeDecompressor(std::move(counted), object.compression, object.info.url);
@@ -53,8 +53,10 @@ Result<std::unique_ptr<io::ByteStream>> OpenCounted(const ObjectPlan& object, Pr
 
 Result<csv::HeaderInfo> ReadObjectHeader(const ObjectPlan& object, const ScanOptions& options) {
   if (options.header == csv::HeaderMode::kNo) return csv::HeaderInfo{};
-  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> s, OpenAt(object, 0));
-  return csv::ReadHeader(s.get(), object.info.url, options.delim, options.header);
+  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> s, OpenAt(*options.store, object, 0));
+  Result<csv::HeaderInfo> header = csv::ReadHeader(s.get(), object.info.url, options.delim, options.header);
+  RETURN_IF_ERROR(s->CheckUnchanged());  // a header read from bytes that changed is no header
+  return header;
 }
 
 Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart start,
@@ -65,16 +67,16 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
   std::unique_ptr<io::ByteStream> s;
   CountingStream* counting = nullptr;
   if (whole && progress != nullptr) {
-    ASSIGN_OR_RETURN(s, OpenCounted(object, progress, &counting));
+    ASSIGN_OR_RETURN(s, OpenCounted(*options.store, object, progress, &counting));
   } else if (whole) {
-    ASSIGN_OR_RETURN(s, OpenAt(object, from));
+    ASSIGN_OR_RETURN(s, OpenAt(*options.store, object, from));
   } else {
     // The range, the byte before it, and the longest row that may cross its end;
     // at least the bytes that decide a guessed line end (csv/chain.h).
     uint64_t window = task.end == std::numeric_limits<uint64_t>::max()
                           ? object.info.size
                           : std::max<uint64_t>(task.end - from + options.max_row_bytes, csv::kLineEndSniffBytes) + 1;
-    ASSIGN_OR_RETURN(s, io::OpenMapped(object.info, from, window));
+    ASSIGN_OR_RETURN(s, io::OpenMapped(*options.store, object.info, from, window));
   }
   csv::ReadOptions ro;
   ro.delim = options.delim;
@@ -96,8 +98,8 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
   return Status::OK();
 }
 
-Result<uint64_t> LineNumberAt(const ObjectPlan& object, uint64_t offset) {
-  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> s, OpenAt(object, 0));
+Result<uint64_t> LineNumberAt(const ObjectPlan& object, uint64_t offset, io::Store& store) {
+  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> s, OpenAt(store, object, 0));
   std::vector<char> buf(kLineCountChunk);
   uint64_t line = 1, pos = 0;
   while (pos < offset) {

@@ -11,6 +11,7 @@
 #include "csv/header.h"
 #include "csv/reader.h"
 #include "exec/plan.h"
+#include "io/store.h"
 
 namespace fanout::exec {
 
@@ -20,6 +21,9 @@ struct ScanOptions {
   size_t buffer_bytes = csv::kDefaultBufferBytes;
   size_t max_row_bytes = csv::kDefaultMaxRowBytes;
   bool strict = false;
+  // Where the objects' bytes are read from; must outlive the reads. Not sent
+  // to workers (each reads through a store of its own).
+  io::Store* store = io::LocalFiles();
 };
 
 // Live counters the progress display reads; all optional.
@@ -29,7 +33,8 @@ struct Progress {
   std::atomic<uint64_t> rows_bytes{0};  // stored bytes of the tasks counted in `rows` (0: not kept)
 };
 
-// Reads the object's header (per options.header) from its first bytes.
+// Reads the object's header (per options.header) from its first bytes; an
+// object that changed while they were read is an error (CheckUnchanged).
 Result<csv::HeaderInfo> ReadObjectHeader(const ObjectPlan& object, const ScanOptions& options);
 
 // Runs `sink` over the rows that `task` owns, assuming `start` at the task's begin
@@ -40,7 +45,7 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
                 const std::atomic<bool>* cancel, csv::RangeEnd* end);
 
 // The 1-based line number of the line holding content offset `offset`, for
-// error messages (reads the object's content up to there).
-Result<uint64_t> LineNumberAt(const ObjectPlan& object, uint64_t offset);
+// error messages (reads the object's content up to there, through `store`).
+Result<uint64_t> LineNumberAt(const ObjectPlan& object, uint64_t offset, io::Store& store);
 
 }  // namespace fanout::exec

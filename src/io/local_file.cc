@@ -13,6 +13,9 @@
 
 #include "io/local_file.h"
 
+#include "core/file_write.h"
+#include "io/remote.h"
+
 namespace fanout::io {
 
 namespace {
@@ -41,6 +44,14 @@ ObjectInfo LocalObject(const fs::path& path, const struct stat& st) {
   o.mtime_ns = MtimeNs(st);
   o.inode = static_cast<uint64_t>(st.st_ino);
   return o;
+}
+
+constexpr int kPutMode = 0644;
+
+// s3:// and http(s):// URLs are not paths: a store made by MakeStore reads them.
+Status RefuseRemote(const std::string& url) {
+  if (!IsS3Url(url) && !IsHttpUrl(url)) return Status::OK();
+  return Status::InvalidArgument(url + ": not a local file (this store reads local files only)");
 }
 
 bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
@@ -236,6 +247,39 @@ Result<size_t> MappedFileStream::Read(char* buf, size_t n) {
 Status MappedFileStream::CheckUnchanged() {
   if (map_ != nullptr && map_->faulted()) return file_.ShrankWhileMapped();
   return file_.CheckUnchanged();
+}
+
+Store* LocalFiles() {
+  static LocalStore* store = new LocalStore;  // stateless; never destroyed
+  return store;
+}
+
+Result<std::vector<ObjectInfo>> LocalStore::List(const std::string& pattern) {
+  RETURN_IF_ERROR(RefuseRemote(pattern));
+  return ListLocal({pattern});
+}
+
+Result<ObjectInfo> LocalStore::Stat(const std::string& url) {
+  RETURN_IF_ERROR(RefuseRemote(url));
+  struct stat st;
+  if (::stat(url.c_str(), &st) != 0) return ErrnoStatus(url, "cannot open", errno);
+  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(url + ": is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(url + ": not a regular file or directory");
+  return LocalObject(url, st);
+}
+
+Result<std::unique_ptr<ByteStream>> LocalStore::Open(const ObjectInfo& object, uint64_t offset, uint64_t length,
+                                                     Access access) {
+  RETURN_IF_ERROR(RefuseRemote(object.url));
+  if (access == Access::kWholeRange) return MappedFileStream::Open(object, offset, length);
+  uint64_t end = length > std::numeric_limits<uint64_t>::max() - offset ? std::numeric_limits<uint64_t>::max()
+                                                                        : offset + length;
+  return LocalFileStream::Open(object, offset, end);
+}
+
+Status LocalStore::Put(const std::string& url, std::string_view content) {
+  RETURN_IF_ERROR(RefuseRemote(url));
+  return WriteFileAtomically(url, content, kPutMode);
 }
 
 }  // namespace fanout::io

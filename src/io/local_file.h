@@ -1,4 +1,4 @@
-// Local files behind the ObjectStore calls (internal to io/).
+// Local files: the store (LocalFiles() in store.h) and its streams (internal to io/).
 //
 // Both streams check that the file is the one that was listed (its size, and its
 // modification time and inode when this process listed it) when they open it,
@@ -17,11 +17,25 @@
 
 #include "io/guarded_mapping.h"
 #include "io/object_store.h"
+#include "io/store.h"
 
 namespace fanout::io {
 
 // See ListInputs: the same contract for local paths only.
 Result<std::vector<ObjectInfo>> ListLocal(const std::vector<std::string>& inputs);
+
+// Local files as a Store. List: ListLocal of one argument. Stat: a regular
+// file. Open: a LocalFileStream (kSequential) or MappedFileStream (kWholeRange).
+// Put: the file written beside itself and renamed into place. Refuses s3:// and
+// http(s):// URLs, which no local path starts with.
+class LocalStore final : public Store {
+ public:
+  Result<std::vector<ObjectInfo>> List(const std::string& pattern) override;
+  Result<ObjectInfo> Stat(const std::string& url) override;
+  Result<std::unique_ptr<ByteStream>> Open(const ObjectInfo& object, uint64_t offset, uint64_t length,
+                                           Access access) override;
+  Status Put(const std::string& url, std::string_view content) override;
+};
 
 // An open local file and its state when opened. Movable; closes the file.
 class WatchedFile {

@@ -156,10 +156,10 @@ TEST(LocalFiles, AFileThatGrewOrShrankSinceListingIsAnErrorWhenOpened) {
     EXPECT_NE(s.status().message().find("8 bytes when listed, 12 now"), std::string::npos) << s.status().message();
   }
   fs::resize_file(p, 2);
-  EXPECT_TRUE(SaysChanged(OpenMapped(listed, 0, 100).status(), p));
+  EXPECT_TRUE(SaysChanged(OpenMapped(*LocalFiles(), listed, 0, 100).status(), p));
   // Listed by another machine (no modification time, no inode): the size still counts.
   ObjectInfo elsewhere{p, 8, ""};
-  EXPECT_TRUE(SaysChanged(OpenRaw(elsewhere, 0).status(), p));
+  EXPECT_TRUE(SaysChanged(OpenRaw(*LocalFiles(), elsewhere, 0).status(), p));
 }
 
 TEST(LocalFiles, AFileReplacedSinceListingIsAnErrorEvenWithTheSameSizeAndTime) {
@@ -172,7 +172,7 @@ TEST(LocalFiles, AFileReplacedSinceListingIsAnErrorEvenWithTheSameSizeAndTime) {
   times[1].tv_nsec = listed.mtime_ns % 1000000000;
   ASSERT_EQ(::utimensat(AT_FDCWD, q.c_str(), times, 0), 0);  // as `cp -p` would leave it
   fs::rename(q, p);
-  auto s = OpenMapped(listed, 0, 100);
+  auto s = OpenMapped(*LocalFiles(), listed, 0, 100);
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(SaysChanged(s.status(), p)) << s.status().message();
   EXPECT_NE(s.status().message().find("replaced"), std::string::npos);
@@ -183,13 +183,13 @@ TEST(LocalFiles, AFileRewrittenSinceListingIsAnError) {
   std::string p = d.Write("f.csv", "a,b\n1,2\n");
   ObjectInfo listed = Listed(p);
   listed.mtime_ns -= 1;  // as if written again after listing (same size, later time)
-  EXPECT_TRUE(SaysChanged(OpenRaw(listed, 0).status(), p));
+  EXPECT_TRUE(SaysChanged(OpenRaw(*LocalFiles(), listed, 0).status(), p));
 }
 
 TEST(LocalFileStream, ShrinkingOrGrowingWhileStreamedIsAnErrorAtTheEnd) {
   TempDir d;
   std::string p = d.Write("f.csv", Letters(100000));
-  auto s = OpenRaw(Listed(p), 0);
+  auto s = OpenRaw(*LocalFiles(), Listed(p), 0);
   ASSERT_TRUE(s.ok());
   char buf[1000];
   ASSERT_TRUE((*s)->Read(buf, sizeof buf).ok());
@@ -199,7 +199,7 @@ TEST(LocalFileStream, ShrinkingOrGrowingWhileStreamedIsAnErrorAtTheEnd) {
   EXPECT_TRUE(SaysChanged(all.status(), p)) << all.status().message();
 
   std::string q = d.Write("g.csv", Letters(100000));
-  auto g = OpenRaw(Listed(q), 0);
+  auto g = OpenRaw(*LocalFiles(), Listed(q), 0);
   ASSERT_TRUE(g.ok());
   std::ofstream(q, std::ios::app) << "appended\n";
   auto grown = ReadAll(g->get());
@@ -211,7 +211,7 @@ TEST(LocalFileStream, AnUnchangedFileReadsToItsEnd) {
   TempDir d;
   std::string data = Letters(300000);
   std::string p = d.Write("f.csv", data);
-  auto s = OpenRaw(Listed(p), 0);
+  auto s = OpenRaw(*LocalFiles(), Listed(p), 0);
   ASSERT_TRUE(s.ok());
   auto all = ReadAll(s->get());
   ASSERT_TRUE(all.ok()) << all.status().message();

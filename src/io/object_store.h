@@ -1,5 +1,6 @@
-// Objects and how to read them. Every byte fanout reads comes through here, so
-// tests (and later S3/HTTP stores) plug in behind the same two calls.
+// Objects and their bytes: what a listing says of an object (ObjectInfo) and the
+// stream its bytes are read from (ByteStream). Where they come from, and the
+// calls that list and open them, are in store.h.
 #pragma once
 
 #include <cstdint>
@@ -58,34 +59,8 @@ class ByteStream {
   virtual std::optional<Result<std::string_view>> ReadView() { return std::nullopt; }
 };
 
-// Expands INPUT arguments (files, directories recursively, globs) into objects,
-// in argument order, each argument's matches sorted by path, duplicates removed.
-// A path that does not exist or a glob that matches nothing is NotFound naming it.
-Result<std::vector<ObjectInfo>> ListInputs(const std::vector<std::string>& inputs);
-
 // True for s3:// and http(s):// objects.
 bool IsRemote(const ObjectInfo& object);
-
-// Opens the object's stored bytes starting at `offset` and running to its end.
-// Remote objects fetch one small part first and read ahead only once it has been
-// read, so a caller that stops early (a header) costs one small request.
-Result<std::unique_ptr<ByteStream>> OpenRaw(const ObjectInfo& object, uint64_t offset);
-
-// Like OpenRaw, limited to [offset, offset + length) and clipped to the object's
-// end, and memory-mapped where the store allows (local files), so readers can
-// use the bytes in place; remote objects start reading the whole range ahead at
-// once, since the caller said it wants it.
-// Local files are checked when opened (a size, modification time or inode that
-// differs from the listing is an error: "changed while being read") and again
-// when read to their end or asked (CheckUnchanged); one truncated while mapped
-// never ends the process (guarded_mapping.h).
-Result<std::unique_ptr<ByteStream>> OpenMapped(const ObjectInfo& object, uint64_t offset, uint64_t length);
-
-// Reads the first bytes of the object and recognises gzip and zstd by magic number.
-Result<Compression> DetectCompression(const ObjectInfo& object);
-
-// Opens the object's content from the start, decompressed if `compression` says so.
-Result<std::unique_ptr<ByteStream>> OpenContent(const ObjectInfo& object, Compression compression);
 
 // Reads a stream to its end (for tests and small objects).
 Result<std::string> ReadAll(ByteStream* stream);

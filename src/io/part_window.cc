@@ -81,18 +81,11 @@ class BufferShelf {
 };
 
 BufferShelf* Shelf() {
-  static BufferShelf* shelf = new BufferShelf;  // never destroyed, like the pool
+  static BufferShelf* shelf = new BufferShelf;  // never destroyed: windows of any store use it
   return shelf;
 }
 
 }  // namespace
-
-FetchPool* SharedFetchPool(int threads) {
-  // Never destroyed: a pool thread may still be finishing a cancelled request
-  // while the process exits, and joining it then would only delay the exit.
-  static FetchPool* pool = new FetchPool(threads);
-  return pool;
-}
 
 // One part's state, shared by the window and the pool job that fills it.
 struct PartWindow::Part {

@@ -3,7 +3,7 @@
 // One connection to S3 carries about 85-90 MB/s, so a scanner that consumes
 // gigabytes per second needs several requests in flight per object. A
 // PartWindow splits [begin, end) into parts (small first, doubling up to a
-// maximum), keeps up to `window` of them in flight on a shared FetchPool, and
+// maximum), keeps up to `window` of them in flight on a FetchPool (its store's), and
 // returns them strictly in order. Memory is bounded by window x max part size.
 #pragma once
 
@@ -46,10 +46,6 @@ class FetchPool {
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
-
-// The process's pool for remote reads, started on first use with `threads`
-// threads (later calls return the same pool). It lives until the process ends.
-FetchPool* SharedFetchPool(int threads);
 
 struct PartPlan {
   uint64_t begin = 0, end = 0;        // the bytes to read

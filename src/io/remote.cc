@@ -29,64 +29,87 @@ constexpr uint64_t kFirstPartBytes = 64 << 10;  // small first GET: headers and 
 constexpr long kHttpOk = 200, kHttpPartial = 206, kHttpPreconditionFailed = 412;
 constexpr std::string_view kRedacted = "***@";  // what RedactUrl leaves of a user:password@
 
-// Everything the remote calls need, fixed once the options are set.
-struct Context {
-  RemoteOptions options;
-  std::string region;
-  std::string endpoint_origin;  // "http://127.0.0.1:9000" or empty for AWS
-  std::string endpoint_host;    // "127.0.0.1:9000"
-  bool path_style = false;
-  std::optional<Credentials> credentials;
-  Status credentials_error;
-  RetryPolicy retry;
-};
-
-std::mutex g_mu;
-Context g_ctx;
-bool g_ready = false;
-
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? std::string() : v;
 }
 
-void Build(Context* c) {
-  // The aws cli's own knob for how many times a request is tried.
-  if (int n = std::atoi(Env("AWS_MAX_ATTEMPTS").c_str()); n > 0) c->retry.max_attempts = std::min(n, 100);
-  if (c->options.connections <= 0) c->options.connections = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (c->options.endpoint_url.empty()) c->options.endpoint_url = Env("AWS_ENDPOINT_URL");
-  c->region = !c->options.region.empty() ? c->options.region : RegionFromEnvironmentOrConfig();
-  if (c->region.empty()) c->region = kDefaultRegion;
-  std::string e = c->options.endpoint_url;
-  while (!e.empty() && e.back() == '/') e.pop_back();
-  c->endpoint_origin = e;
-  size_t scheme_end = e.find("://");
-  c->endpoint_host = scheme_end == std::string::npos ? e : e.substr(scheme_end + 3);
-  // A user:password@ is not part of the Host header that is signed.
-  if (size_t at = c->endpoint_host.rfind('@'); at != std::string::npos) c->endpoint_host.erase(0, at + 1);
-  c->path_style = c->options.addressing == "path" || (c->options.addressing == "auto" && !e.empty());
-  if (c->options.no_sign_request) return;
-  Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
-  if (cr.ok() && !cr->has_value()) cr = CredentialsFromInstanceMetadata();
-  if (!cr.ok()) {
-    c->credentials_error = cr.status();
-  } else if (!cr->has_value()) {
-    c->credentials_error = Status::InvalidArgument(
-        "no AWS credentials found (AWS_ACCESS_KEY_ID, ~/.aws/credentials, instance metadata); "
-        "use --no-sign-request for a public bucket");
-  } else {
-    c->credentials = *cr;
+}  // namespace
+
+class RemoteContext {
+ public:
+  explicit RemoteContext(const RemoteOptions& options) : options_(options) {
+    // The aws cli's own knob for how many times a request is tried.
+    if (int n = std::atoi(Env("AWS_MAX_ATTEMPTS").c_str()); n > 0) options_.retry.max_attempts = std::min(n, 100);
+    if (options_.connections <= 0) {
+      options_.connections = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    }
+    if (options_.endpoint_url.empty()) options_.endpoint_url = Env("AWS_ENDPOINT_URL");
   }
+
+  // What S3 requests need, found on first use (the credentials may take a
+  // request to the instance metadata service).
+  struct S3Setup {
+    std::string region;
+    std::string endpoint_origin;  // "http://127.0.0.1:9000" or empty for AWS
+    std::string endpoint_host;    // "127.0.0.1:9000"
+    bool path_style = false;
+    std::optional<Credentials> credentials;
+    Status credentials_error;
+  };
+
+  const RemoteOptions& options() const { return options_; }
+  const RetryPolicy& retry() const { return options_.retry; }
+
+  const S3Setup& s3() const {
+    std::call_once(s3_once_, [this] { BuildS3(); });
+    return s3_;
+  }
+
+  FetchPool* pool() const {
+    std::call_once(pool_once_, [this] { pool_ = std::make_unique<FetchPool>(options_.connections); });
+    return pool_.get();
+  }
+
+ private:
+  void BuildS3() const {
+    S3Setup& c = s3_;
+    c.region = !options_.region.empty() ? options_.region : RegionFromEnvironmentOrConfig();
+    if (c.region.empty()) c.region = kDefaultRegion;
+    std::string e = options_.endpoint_url;
+    while (!e.empty() && e.back() == '/') e.pop_back();
+    c.endpoint_origin = e;
+    size_t scheme_end = e.find("://");
+    c.endpoint_host = scheme_end == std::string::npos ? e : e.substr(scheme_end + 3);
+    // A user:password@ is not part of the Host header that is signed.
+    if (size_t at = c.endpoint_host.rfind('@'); at != std::string::npos) c.endpoint_host.erase(0, at + 1);
+    c.path_style = options_.addressing == "path" || (options_.addressing == "auto" && !e.empty());
+    if (options_.no_sign_request) return;
+    Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
+    if (cr.ok() && !cr->has_value()) cr = CredentialsFromInstanceMetadata();
+    if (!cr.ok()) {
+      c.credentials_error = cr.status();
+    } else if (!cr->has_value()) {
+      c.credentials_error = Status::InvalidArgument(
+          "no AWS credentials found (AWS_ACCESS_KEY_ID, ~/.aws/credentials, instance metadata); "
+          "use --no-sign-request for a public bucket");
+    } else {
+      c.credentials = *cr;
+    }
+  }
+
+  RemoteOptions options_;  // constant after construction
+  mutable std::once_flag s3_once_;
+  mutable S3Setup s3_;  // set once, under s3_once_
+  mutable std::once_flag pool_once_;
+  mutable std::unique_ptr<FetchPool> pool_;  // set once, under pool_once_; joined when the context goes
+};
+
+std::shared_ptr<RemoteContext> MakeRemoteContext(const RemoteOptions& options) {
+  return std::make_shared<RemoteContext>(options);
 }
 
-const Context& Ctx() {
-  std::lock_guard<std::mutex> lock(g_mu);
-  if (!g_ready) {
-    Build(&g_ctx);
-    g_ready = true;
-  }
-  return g_ctx;
-}
+namespace {
 
 struct S3Location {
   std::string bucket, key;
@@ -102,12 +125,13 @@ Result<S3Location> ParseS3(std::string_view url) {
 }
 
 // Builds, signs and sends one S3 request.
-Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const S3Location& loc,
+Result<HttpResponse> SendS3(const RemoteContext& ctx, HttpClient* client, const std::string& method,
+                            const S3Location& loc,
                             const QueryList& query, const HeaderList& headers,
                             const std::function<bool(const char*, size_t)>& on_body, uint64_t* body_bytes,
                             const std::atomic<bool>* cancel = nullptr, std::string_view body = {},
                             const OnResponse& on_response = nullptr) {
-  const Context& c = Ctx();
+  const RemoteContext::S3Setup& c = ctx.s3();
   HttpRequest req;
   req.method = method;
   SignRequest sr;
@@ -131,10 +155,10 @@ Result<HttpResponse> SendS3(HttpClient* client, const std::string& method, const
   }
   req.body = body;
   req.headers = headers;
-  req.stall_timeout_s = c.options.io_timeout_s;
+  req.stall_timeout_s = ctx.options().io_timeout_s;
   req.cancel = cancel;
   if (!c.credentials_error.ok()) return c.credentials_error;
-  if (c.options.no_sign_request) {
+  if (ctx.options().no_sign_request) {
     std::string q = BuildQueryString(query);
     req.target = UriEncode(sr.path, false) + (q.empty() ? "" : "?" + q);
   } else {
@@ -165,35 +189,35 @@ Status S3Error(const std::string& what, const HttpResponse& r) {
 
 bool Retryable(long status) { return status == 429 || status >= 500; }
 
-int BackoffMs(int attempt, std::mt19937& rng) {
-  const RetryPolicy& p = Ctx().retry;
+int BackoffMs(const RetryPolicy& p, int attempt, std::mt19937& rng) {
   long cap = std::min<long>(p.max_delay_ms, static_cast<long>(p.base_delay_ms) << std::min(attempt, 20));
   return static_cast<int>(std::uniform_int_distribution<long>(cap / 2, cap)(rng));  // "equal jitter"
 }
 
 // Sends a request without a body sink (listing, HEAD) until it succeeds, fails
 // for good, or runs out of attempts; transient failures back off and try again.
-Result<HttpResponse> WithRetries(const std::function<Result<HttpResponse>()>& send) {
+Result<HttpResponse> WithRetries(const RetryPolicy& retry, const std::function<Result<HttpResponse>()>& send) {
   std::mt19937 rng(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
     Result<HttpResponse> r = send();
     bool transient = r.ok() ? Retryable(r->status) : r.status().code() == StatusCode::kIoError;
-    if (!transient || attempt + 1 >= Ctx().retry.max_attempts) return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(BackoffMs(attempt, rng)));
+    if (!transient || attempt + 1 >= retry.max_attempts) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(BackoffMs(retry, attempt, rng)));
   }
 }
 
 bool HasGlob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 // One page of ListObjectsV2; appends matches, sets *next (empty at the end).
-Status ListPage(HttpClient* client, const S3Location& where, const std::string& prefix, const std::string& token,
+Status ListPage(const RemoteContext& ctx, HttpClient* client, const S3Location& where, const std::string& prefix, const std::string& token,
                 const std::function<bool(const std::string&)>& keep, std::vector<ObjectInfo>* out,
                 std::string* next) {
   QueryList q = {{"list-type", "2"}, {"prefix", prefix}};
   if (!token.empty()) q.push_back({"continuation-token", token});
   S3Location bucket{where.bucket, ""};
   std::string what = "s3://" + where.bucket + "/" + prefix + " (listing)";
-  Result<HttpResponse> r = WithRetries([&] { return SendS3(client, "GET", bucket, q, {}, nullptr, nullptr); });
+  Result<HttpResponse> r =
+      WithRetries(ctx.retry(), [&] { return SendS3(ctx, client, "GET", bucket, q, {}, nullptr, nullptr); });
   if (!r.ok()) return r.status().WithPrefix(what);
   if (r->status != kHttpOk) return S3Error(what, *r);
   tinyxml2::XMLDocument doc;
@@ -247,17 +271,18 @@ HttpRequest HttpRequestFor(const std::string& url) {
 }
 
 // Sends one GET for `object` with headers `h` through `client`.
-Result<HttpResponse> SendGet(HttpClient* client, const ObjectInfo& object, const HeaderList& h,
+Result<HttpResponse> SendGet(const RemoteContext& ctx, HttpClient* client, const ObjectInfo& object,
+                             const HeaderList& h,
                              const std::function<bool(const char*, size_t)>& on_body,
                              const std::atomic<bool>* cancel, const OnResponse& on_response = nullptr) {
   uint64_t bytes = 0;
   if (IsS3Url(object.url)) {
     ASSIGN_OR_RETURN(S3Location loc, ParseS3(object.url));
-    return SendS3(client, "GET", loc, {}, h, on_body, &bytes, cancel, {}, on_response);
+    return SendS3(ctx, client, "GET", loc, {}, h, on_body, &bytes, cancel, {}, on_response);
   }
   HttpRequest req = HttpRequestFor(RequestUrl(object));
   req.headers = h;
-  req.stall_timeout_s = Ctx().options.io_timeout_s;
+  req.stall_timeout_s = ctx.options().io_timeout_s;
   req.cancel = cancel;
   return client->Send(req, on_body, &bytes, on_response);
 }
@@ -370,7 +395,7 @@ Status CheckRangeAnswer(const ObjectInfo& object, const HttpResponse& r, uint64_
 // being what the answer carries (at least 1, at most to - from: a server may
 // send less than asked). On failure *out keeps what arrived, and *retryable
 // says whether trying again may help.
-Status GetRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
+Status GetRange(const RemoteContext& ctx, HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
                 const std::atomic<bool>* cancel, bool* retryable, bool* range_ignored) {
   *retryable = true;
   HeaderList h = {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to - 1)}};
@@ -393,7 +418,7 @@ Status GetRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uin
     got += k;
     return true;
   };
-  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel, on_response);
+  Result<HttpResponse> r = SendGet(ctx, client, object, h, on_body, cancel, on_response);
   if (!refused.ok()) {
     *retryable = false;
     return refused;
@@ -422,9 +447,9 @@ Status GetRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uin
 }
 
 // Waits out the backoff before another attempt; false when cancelled meanwhile.
-bool Backoff(int attempt, const std::atomic<bool>* cancel) {
+bool Backoff(const RetryPolicy& retry, int attempt, const std::atomic<bool>* cancel) {
   thread_local std::mt19937 rng(std::random_device{}());
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(BackoffMs(attempt, rng));
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(BackoffMs(retry, attempt, rng));
   while (std::chrono::steady_clock::now() < until) {
     if (cancel->load(std::memory_order_relaxed)) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -435,20 +460,20 @@ bool Backoff(int attempt, const std::atomic<bool>* cancel) {
 // Appends bytes [from, to) of the object to *out, retrying transient failures
 // with backoff and resuming each time from the last byte received. Sets
 // *range_ignored when the server answered a part with the whole object.
-Status FetchRange(HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
+Status FetchRange(const RemoteContext& ctx, HttpClient* client, const ObjectInfo& object, uint64_t from, uint64_t to, std::string* out,
                   const std::atomic<bool>* cancel, std::atomic<bool>* range_ignored) {
   const size_t start = out->size();
   for (int attempt = 0;;) {
     bool retryable = true, ignored = false;
-    Status st = GetRange(client, object, from + (out->size() - start), to, out, cancel, &retryable, &ignored);
+    Status st = GetRange(ctx, client, object, from + (out->size() - start), to, out, cancel, &retryable, &ignored);
     if (ignored) range_ignored->store(true, std::memory_order_relaxed);
     if (st.ok()) {
       if (out->size() - start == to - from) return st;
       if (cancel->load(std::memory_order_relaxed)) return Status::IoError(object.url + ": cancelled");
       continue;  // the server sent a shorter range than asked for: ask for the rest
     }
-    if (!retryable || st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) return st;
-    if (!Backoff(attempt++, cancel)) return st;
+    if (!retryable || st.code() != StatusCode::kIoError || attempt + 1 >= ctx.retry().max_attempts) return st;
+    if (!Backoff(ctx.retry(), attempt++, cancel)) return st;
   }
 }
 
@@ -469,7 +494,7 @@ Status CheckWholeAnswer(const ObjectInfo& object, const HttpResponse& r) {
 // were passed on by an earlier attempt) up to `end` to `sink`, advancing
 // *passed, and stops the transfer at `end`. *retryable says whether trying
 // again may help.
-Status GetWhole(HttpClient* client, const ObjectInfo& object, uint64_t end, const BodyPipe::Sink& sink,
+Status GetWhole(const RemoteContext& ctx, HttpClient* client, const ObjectInfo& object, uint64_t end, const BodyPipe::Sink& sink,
                 const std::atomic<bool>* cancel, uint64_t* passed, bool* retryable) {
   *retryable = false;
   HeaderList h;
@@ -499,7 +524,7 @@ Status GetWhole(HttpClient* client, const ObjectInfo& object, uint64_t end, cons
     *passed += wanted;
     return *passed < end;  // stops the transfer once `end` is reached
   };
-  Result<HttpResponse> r = SendGet(client, object, h, on_body, cancel, on_response);
+  Result<HttpResponse> r = SendGet(ctx, client, object, h, on_body, cancel, on_response);
   if (!refused.ok()) return refused;
   if (*passed >= end) return Status::OK();
   *retryable = true;
@@ -519,16 +544,16 @@ Status GetWhole(HttpClient* client, const ObjectInfo& object, uint64_t end, cons
 // Passes bytes [skip, end) of the object to `sink` with GETs of the whole object
 // (for a server that ignores Range), retrying transient failures with backoff;
 // each retry drops the bytes that were passed on already.
-Status FetchWhole(HttpClient* client, const ObjectInfo& object, uint64_t skip, uint64_t end,
+Status FetchWhole(const RemoteContext& ctx, HttpClient* client, const ObjectInfo& object, uint64_t skip, uint64_t end,
                   const BodyPipe::Sink& sink, const std::atomic<bool>* cancel) {
   uint64_t passed = skip;
   for (int attempt = 0;;) {
     bool retryable = false;
-    Status st = GetWhole(client, object, end, sink, cancel, &passed, &retryable);
-    if (st.ok() || !retryable || st.code() != StatusCode::kIoError || attempt + 1 >= Ctx().retry.max_attempts) {
+    Status st = GetWhole(ctx, client, object, end, sink, cancel, &passed, &retryable);
+    if (st.ok() || !retryable || st.code() != StatusCode::kIoError || attempt + 1 >= ctx.retry().max_attempts) {
       return st;
     }
-    if (!Backoff(attempt++, cancel)) return st;
+    if (!Backoff(ctx.retry(), attempt++, cancel)) return st;
   }
 }
 
@@ -537,20 +562,27 @@ Status FetchWhole(HttpClient* client, const ObjectInfo& object, uint64_t skip, u
 // server turns out to ignore Range, a range that starts at the object's start
 // is read from one GET of the whole object instead (body_pipe.h), stopped at the
 // range's end; any other range is then an error.
+//
+// The stream keeps its context alive; the fetches it starts use it through a
+// plain pointer, since every one of them ends (or is dropped unstarted) before
+// the stream is gone, and the context must never be released on a pool thread.
 class RemoteStream final : public ByteStream {
  public:
-  RemoteStream(const ObjectInfo& object, uint64_t offset, uint64_t end, bool eager)
-      : object_(object),
+  RemoteStream(std::shared_ptr<const RemoteContext> context, const ObjectInfo& object, uint64_t offset,
+               uint64_t end, bool eager)
+      : context_(std::move(context)),
+        object_(object),
         offset_(offset),
         end_(end),
         range_ignored_(std::make_shared<std::atomic<bool>>(false)),
         parts_(std::make_unique<PartWindow>(
-            SharedFetchPool(Ctx().options.connections),
-            [object, ignored = range_ignored_](HttpClient* client, uint64_t from, uint64_t to, std::string* out,
-                                                const std::atomic<bool>* cancel) {
-              return FetchRange(client, object, from, to, out, cancel, ignored.get());
+            context_->pool(),
+            [ctx = context_.get(), object, ignored = range_ignored_](HttpClient* client, uint64_t from, uint64_t to,
+                                                                      std::string* out,
+                                                                      const std::atomic<bool>* cancel) {
+              return FetchRange(*ctx, client, object, from, to, out, cancel, ignored.get());
             },
-            Plan(offset, end, eager))) {}
+            Plan(context_->options(), offset, end, eager))) {}
 
   std::optional<Result<std::string_view>> ReadView() override {
     if (next_ < part_.size()) {  // what Read left of the current part
@@ -579,14 +611,14 @@ class RemoteStream final : public ByteStream {
   }
 
  private:
-  static PartPlan Plan(uint64_t offset, uint64_t end, bool eager) {
+  static PartPlan Plan(const RemoteOptions& o, uint64_t offset, uint64_t end, bool eager) {
     PartPlan p;
     p.eager = eager;
     p.begin = offset;
     p.end = end;
     p.first_part = kFirstPartBytes;
-    p.max_part = Ctx().options.part_bytes;
-    p.window = Ctx().options.parts_in_flight;
+    p.max_part = o.part_bytes;
+    p.window = o.parts_in_flight;
     return p;
   }
 
@@ -607,16 +639,17 @@ class RemoteStream final : public ByteStream {
                                  " bytes) it is read whole");
     }
     parts_.reset();  // cancels the parts still in flight
-    const RemoteOptions& o = Ctx().options;
+    const RemoteOptions& o = context_->options();
     body_ = std::make_unique<BodyPipe>(
-        [object = object_, skip = delivered_, end = end_](HttpClient* client, const BodyPipe::Sink& sink,
-                                                          const std::atomic<bool>* cancel) {
-          return FetchWhole(client, object, skip, end, sink, cancel);
+        [ctx = context_.get(), object = object_, skip = delivered_, end = end_](
+            HttpClient* client, const BodyPipe::Sink& sink, const std::atomic<bool>* cancel) {
+          return FetchWhole(*ctx, client, object, skip, end, sink, cancel);
         },
         static_cast<size_t>(std::max(1, o.parts_in_flight)) * o.part_bytes);
     return body_->Next();
   }
 
+  const std::shared_ptr<const RemoteContext> context_;  // first: outlives the parts and the pipe
   const ObjectInfo object_;
   const uint64_t offset_, end_;
   std::shared_ptr<std::atomic<bool>> range_ignored_;  // set by any part's fetch
@@ -627,21 +660,35 @@ class RemoteStream final : public ByteStream {
   size_t next_ = 0;
 };
 
+// The keys of `where`'s bucket below `prefix` that `keep` accepts, in listing
+// order: every page, or only the first when `first_page_only`.
+Status ListKeys(const RemoteContext& ctx, const S3Location& where, const std::string& prefix,
+                const std::function<bool(const std::string&)>& keep, bool first_page_only,
+                std::vector<ObjectInfo>* out) {
+  HttpClient client;
+  std::string token;
+  do {
+    std::string next;
+    RETURN_IF_ERROR(ListPage(ctx, &client, where, prefix, token, keep, out, &next));
+    token = next;
+  } while (!token.empty() && !first_page_only);
+  return Status::OK();
+}
+
+// Bytes [offset, offset + length) of `object`, clipped to its size.
+std::unique_ptr<ByteStream> OpenRemote(std::shared_ptr<const RemoteContext> ctx, const ObjectInfo& object,
+                                       uint64_t offset, uint64_t length, Access access) {
+  uint64_t end = length >= object.size - std::min(offset, object.size) ? object.size : offset + length;
+  return std::make_unique<RemoteStream>(std::move(ctx), object, offset, end, access == Access::kWholeRange);
+}
+
+// A URL of the wrong scheme for a store (`is_mine` false) is refused.
+Status RefuseOther(const std::string& url, bool is_mine, const char* scheme) {
+  if (is_mine) return Status::OK();
+  return Status::InvalidArgument(RedactUrl(url) + ": not a " + scheme + " URL (this store reads only those)");
+}
+
 }  // namespace
-
-void SetRemoteOptions(const RemoteOptions& options) {
-  std::lock_guard<std::mutex> lock(g_mu);
-  RetryPolicy keep = g_ctx.retry;
-  g_ctx = Context{};
-  g_ctx.options = options;
-  g_ctx.retry = keep;
-  g_ready = false;
-}
-
-void SetRetryPolicy(const RetryPolicy& policy) {
-  std::lock_guard<std::mutex> lock(g_mu);
-  g_ctx.retry = policy;
-}
 
 bool IsS3Url(std::string_view url) { return url.substr(0, kS3Scheme.size()) == kS3Scheme; }
 
@@ -649,7 +696,7 @@ bool IsHttpUrl(std::string_view url) {
   return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
 }
 
-Result<std::vector<ObjectInfo>> ListS3(const std::string& pattern) {
+Result<std::vector<ObjectInfo>> S3Store::List(const std::string& pattern) {
   ASSIGN_OR_RETURN(S3Location loc, ParseS3(pattern));
   bool glob = HasGlob(loc.key);
   std::string prefix = glob ? loc.key.substr(0, loc.key.find_first_of("*?[")) : loc.key;
@@ -659,31 +706,48 @@ Result<std::vector<ObjectInfo>> ListS3(const std::string& pattern) {
     if (glob) return fnmatch(loc.key.c_str(), key.c_str(), FNM_PATHNAME) == 0;
     return key == loc.key || key.rfind(folder, 0) == 0;
   };
-  HttpClient client;
   std::vector<ObjectInfo> out;
-  std::string token;
-  do {
-    std::string next;
-    RETURN_IF_ERROR(ListPage(&client, loc, prefix, token, keep, &out, &next));
-    token = next;
-  } while (!token.empty());
+  RETURN_IF_ERROR(ListKeys(*context_, loc, prefix, keep, /*first_page_only=*/false, &out));
   if (out.empty()) return Status::NotFound(pattern + ": no object matches");
   std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.url < b.url; });
   return out;
 }
 
-Status PutObject(const std::string& url, std::string_view content) {
+Result<ObjectInfo> S3Store::Stat(const std::string& url) {
+  ASSIGN_OR_RETURN(S3Location loc, ParseS3(url));
+  if (loc.key.empty() || loc.key.back() == '/') return Status::InvalidArgument(url + ": not an object key");
+  // The key sorts before every other key it is a prefix of: on the first page.
+  std::vector<ObjectInfo> found;
+  RETURN_IF_ERROR(ListKeys(*context_, loc, loc.key, [&](const std::string& key) { return key == loc.key; },
+                           /*first_page_only=*/true, &found));
+  if (found.empty()) return Status::NotFound(url + ": no such key");
+  return found.front();
+}
+
+Result<std::unique_ptr<ByteStream>> S3Store::Open(const ObjectInfo& object, uint64_t offset, uint64_t length,
+                                                  Access access) {
+  RETURN_IF_ERROR(RefuseOther(object.url, IsS3Url(object.url), "s3://"));
+  return OpenRemote(context_, object, offset, length, access);
+}
+
+Status S3Store::Put(const std::string& url, std::string_view content) {
   ASSIGN_OR_RETURN(S3Location loc, ParseS3(url));
   if (loc.key.empty() || loc.key.back() == '/') return Status::InvalidArgument(url + ": not an object key");
   HttpClient client;
-  ASSIGN_OR_RETURN(HttpResponse r, WithRetries([&] {
-                     return SendS3(&client, "PUT", loc, {}, {}, nullptr, nullptr, nullptr, content);
+  ASSIGN_OR_RETURN(HttpResponse r, WithRetries(context_->retry(), [&] {
+                     return SendS3(*context_, &client, "PUT", loc, {}, {}, nullptr, nullptr, nullptr, content);
                    }));
   if (r.status != kHttpOk) return S3Error(url, r);
   return Status::OK();
 }
 
-Result<ObjectInfo> StatHttp(const std::string& url) {
+Result<std::vector<ObjectInfo>> HttpStore::List(const std::string& pattern) {
+  ASSIGN_OR_RETURN(ObjectInfo o, Stat(pattern));
+  return std::vector<ObjectInfo>{std::move(o)};
+}
+
+Result<ObjectInfo> HttpStore::Stat(const std::string& url) {
+  RETURN_IF_ERROR(RefuseOther(url, IsHttpUrl(url), "http(s)://"));
   ObjectInfo o;
   o.url = RedactUrl(url);
   if (o.url != url) {  // scheme://user:password@host...: keep the user:password for requests only
@@ -694,7 +758,7 @@ Result<ObjectInfo> StatHttp(const std::string& url) {
   HttpRequest req = HttpRequestFor(url);
   req.method = "HEAD";
   HttpClient client;
-  Result<HttpResponse> r = WithRetries([&] { return client.Send(req); });
+  Result<HttpResponse> r = WithRetries(context_->retry(), [&] { return client.Send(req); });
   if (!r.ok()) return r.status().WithPrefix(o.url);
   if (r->status != kHttpOk) return Status::NotFound(o.url + ": HTTP " + std::to_string(r->status));
   std::string length = r->Header("content-length");
@@ -705,9 +769,15 @@ Result<ObjectInfo> StatHttp(const std::string& url) {
   return o;
 }
 
-Result<std::unique_ptr<ByteStream>> OpenRemote(const ObjectInfo& object, uint64_t offset, uint64_t end,
-                                               bool whole_range_wanted) {
-  return std::unique_ptr<ByteStream>(new RemoteStream(object, offset, std::min(end, object.size), whole_range_wanted));
+
+Result<std::unique_ptr<ByteStream>> HttpStore::Open(const ObjectInfo& object, uint64_t offset, uint64_t length,
+                                                    Access access) {
+  RETURN_IF_ERROR(RefuseOther(object.url, IsHttpUrl(object.url), "http(s)://"));
+  return OpenRemote(context_, object, offset, length, access);
+}
+
+Status HttpStore::Put(const std::string& url, std::string_view) {
+  return Status::Unsupported(RedactUrl(url) + ": http(s) objects cannot be written");
 }
 
 }  // namespace fanout::io
