@@ -70,6 +70,11 @@ Query ShapeQuery(size_t keys, size_t aggs) {
 }
 
 // Canonical text of a partial: groups sorted by key, independent of insertion order.
+// Every field Serialize writes shows in it through what it decides: rows, skip
+// reasons, keys, counts, and per cell n, the sum (plain and wide parts), both
+// extremes (the plain and the wide ones compete) and the mean. Two partials can
+// still agree with each other and both be wrong (a field every merge drops):
+// MergeAndSerializeAgreeWithTheRows compares with the rows themselves.
 std::string Canonical(const Partial& p) {
   std::vector<std::string> lines;
   for (uint32_t g = 0; g < p.num_groups(); ++g) {
