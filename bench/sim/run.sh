@@ -17,7 +17,9 @@ cd "$root"
 ninja -C build fanout_sim
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if ! git diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null; then rev="$rev + uncommitted changes under src/"; fi
+if ! git diff --quiet HEAD -- src bench/sim CMakeLists.txt 2>/dev/null; then
+  rev="$rev + uncommitted changes under src/ or bench/sim/"
+fi
 mkdir -p bench/results
 out="bench/results/$(date +%F)-$(hostname)-sim.md"
 tmp=$(mktemp "${TMPDIR:-/tmp}/fanout-sim.XXXXXX")

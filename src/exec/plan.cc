@@ -30,6 +30,27 @@ std::vector<Result<io::Compression>> DetectAll(io::Store& store, const std::vect
 
 }  // namespace
 
+std::vector<Task> SplitIntoTasks(const std::vector<ObjectPlan>& objects, uint64_t range_bytes) {
+  std::vector<Task> tasks;
+  for (uint32_t o = 0; o < objects.size(); ++o) {
+    const ObjectPlan& obj = objects[o];
+    uint64_t size = obj.info.size;
+    if (obj.compression != io::Compression::kNone || size <= range_bytes) {
+      // Compressed content cannot be entered mid-stream: one task reads it all.
+      tasks.push_back({o, 0, 1, 0, std::numeric_limits<uint64_t>::max(), size});
+      continue;
+    }
+    uint32_t n = static_cast<uint32_t>((size + range_bytes - 1) / range_bytes);
+    for (uint32_t r = 0; r < n; ++r) {
+      uint64_t b = r * range_bytes, e = std::min(size, b + range_bytes);
+      tasks.push_back({o, r, n, b, e, e - b});
+    }
+  }
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [](const Task& a, const Task& b) { return a.stored_bytes > b.stored_bytes; });
+  return tasks;
+}
+
 Result<Plan> MakePlan(std::shared_ptr<io::Store> store, std::vector<io::ObjectInfo> objects, uint64_t range_bytes) {
   if (range_bytes == 0) return Status::InvalidArgument("--range-size must be at least 1 byte");
   Plan plan;
@@ -40,22 +61,7 @@ Result<Plan> MakePlan(std::shared_ptr<io::Store> store, std::vector<io::ObjectIn
     plan.total_bytes += objects[i].size;
     plan.objects.push_back({std::move(objects[i]), c});
   }
-  for (uint32_t o = 0; o < plan.objects.size(); ++o) {
-    const ObjectPlan& obj = plan.objects[o];
-    uint64_t size = obj.info.size;
-    if (obj.compression != io::Compression::kNone || size <= range_bytes) {
-      // Compressed content cannot be entered mid-stream: one task reads it all.
-      plan.tasks.push_back({o, 0, 1, 0, std::numeric_limits<uint64_t>::max(), size});
-      continue;
-    }
-    uint32_t n = static_cast<uint32_t>((size + range_bytes - 1) / range_bytes);
-    for (uint32_t r = 0; r < n; ++r) {
-      uint64_t b = r * range_bytes, e = std::min(size, b + range_bytes);
-      plan.tasks.push_back({o, r, n, b, e, e - b});
-    }
-  }
-  std::stable_sort(plan.tasks.begin(), plan.tasks.end(),
-                   [](const Task& a, const Task& b) { return a.stored_bytes > b.stored_bytes; });
+  plan.tasks = SplitIntoTasks(plan.objects, range_bytes);
   return plan;
 }
 

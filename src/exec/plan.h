@@ -53,9 +53,17 @@ struct Plan {
   std::shared_ptr<io::Store> store;
 };
 
+// The tasks of `objects`, with no I/O: a compressed object, or one of at most
+// `range_bytes`, is one task reading it whole (begin 0, end UINT64_MAX); a larger
+// uncompressed one is ceil(size / range_bytes) ranges [r * range_bytes,
+// min(size, (r + 1) * range_bytes)), the last one shorter. Tasks are ordered
+// largest first (stored bytes), ties in listing order. REQUIRES: range_bytes > 0.
+std::vector<Task> SplitIntoTasks(const std::vector<ObjectPlan>& objects, uint64_t range_bytes);
+
 // Detects each object's compression (reading its first bytes through `store`,
-// which the plan keeps) and splits uncompressed objects larger than
-// `range_bytes` into ranges. Fails with the first object that cannot be read.
+// which the plan keeps), then splits the objects with SplitIntoTasks. Fails
+// with the first object, in listing order, that cannot be read, and with
+// InvalidArgument for a `range_bytes` of 0.
 Result<Plan> MakePlan(std::shared_ptr<io::Store> store, std::vector<io::ObjectInfo> objects, uint64_t range_bytes);
 
 }  // namespace fanout::exec

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cluster/messages.h"
 
@@ -244,6 +245,79 @@ TEST(StageTest, WritePieceIsWholeOrAbsent) {
   EXPECT_TRUE(kept.empty());
   EXPECT_FALSE(fs::exists(dir / "stage" / "t"));
   EXPECT_TRUE(RemovePieceDir(r, &kept).ok());  // nothing there: fine
+  fs::remove_all(dir);
+}
+
+// Every range's piece, written from a source split as the planner splits it:
+// the header line first (later ranges too), then the selected columns of the
+// rows that start in the range, and a size that is the file's. (A later range's
+// header line left out of the size passed the single-range test above.)
+TEST(StageTest, WritePieceSizesAndRowsOfEveryRange) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("fanout-stage-ranges-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // Rows of different lengths, so range boundaries fall anywhere in them.
+  const std::string header = "id,name,amount\n";
+  std::vector<std::vector<std::string>> fields;
+  std::string text = header;
+  for (int i = 0; i < 40; ++i) {
+    fields.push_back({std::to_string(i), std::string(1 + (i * 7) % 23, static_cast<char>('a' + i % 26)),
+                      std::to_string(i * 1.25)});
+    text += fields.back()[0] + "," + fields.back()[1] + "," + fields.back()[2] + "\n";
+  }
+  fs::path src = dir / "src.csv";
+  std::ofstream(src, std::ios::binary) << text;
+  ObjectPlan o{io::ObjectInfo{src.string(), text.size(), ""}, io::Compression::kNone};
+
+  for (csv::HeaderMode mode : {csv::HeaderMode::kYes, csv::HeaderMode::kNo}) {
+    for (uint64_t range : {uint64_t{7}, uint64_t{37}, uint64_t{100}, uint64_t{text.size()}}) {
+      const bool with_header = mode == csv::HeaderMode::kYes;
+      StageRecipe r;
+      r.name = std::string("r") + (with_header ? "h" : "n") + std::to_string(range);
+      r.dir = (dir / "stage").string();
+      r.cols = "3,1";
+      r.scan.header = mode;
+      std::vector<Task> tasks = SplitIntoTasks({o}, range);
+      std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) { return a.range < b.range; });
+      uint64_t rows_seen = 0;
+      for (const Task& t : tasks) {
+        std::string what = r.name + " range " + std::to_string(t.range) + " of " + std::to_string(t.ranges);
+        // What the piece must hold: the rows that start in [begin, end), the
+        // header line (never a row) excluded.
+        std::string want = with_header ? "amount,id\n" : "";
+        uint64_t rows = 0, at = 0;
+        for (size_t line = 0, offset = 0; line <= fields.size(); ++line) {
+          size_t next = text.find('\n', offset) + 1;
+          bool is_header = line == 0;
+          if (!(is_header && with_header) && offset >= t.begin && offset < std::min<uint64_t>(t.end, text.size())) {
+            if (is_header) {
+              want += "amount,id\n";  // without a header, the first line is data
+            } else {
+              want += fields[line - 1][2] + "," + fields[line - 1][0] + "\n";
+            }
+            ++rows;
+          }
+          offset = next;
+          at = next;
+        }
+        EXPECT_EQ(at, text.size());
+        csv::RangeEnd end;
+        Result<PieceInfo> p = WritePiece(r, o, t, csv::RangeStart{}, t.range, nullptr, nullptr, &end);
+        ASSERT_TRUE(p.ok()) << what << ": " << p.status().message();
+        std::ifstream in(p->path, std::ios::binary);
+        std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(got, want) << what;
+        EXPECT_EQ(p->size, got.size()) << what << ": the size reported is not the file's";
+        EXPECT_EQ(p->size, fs::file_size(p->path)) << what;
+        EXPECT_TRUE(PieceIsThere(p->path, p->size)) << what;
+        EXPECT_EQ(p->rows, rows) << what;
+        EXPECT_EQ(p->header, with_header) << what;
+        rows_seen += p->rows;
+      }
+      EXPECT_EQ(rows_seen, fields.size() + (with_header ? 0 : 1)) << r.name << ": every row in exactly one piece";
+    }
+  }
   fs::remove_all(dir);
 }
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
+#include <map>
 #include <random>
 
 #include "core/number.h"
@@ -67,6 +70,11 @@ Query ShapeQuery(size_t keys, size_t aggs) {
 }
 
 // Canonical text of a partial: groups sorted by key, independent of insertion order.
+// Every field Serialize writes shows in it through what it decides: rows, skip
+// reasons, keys, counts, and per cell n, the sum (plain and wide parts), both
+// extremes (the plain and the wide ones compete) and the mean. Two partials can
+// still agree with each other and both be wrong (a field every merge drops):
+// MergeAndSerializeAgreeWithTheRows compares with the rows themselves.
 std::string Canonical(const Partial& p) {
   std::vector<std::string> lines;
   for (uint32_t g = 0; g < p.num_groups(); ++g) {
@@ -223,6 +231,270 @@ TEST(AggCell, MeanIsTheExactSumRoundedOnce) {
   ASSERT_TRUE(ParseScaledDecimal("9007199254740993", &v));
   for (int i = 0; i < 3; ++i) big.AddPlain(v);
   EXPECT_EQ(big.Mean(), 9007199254740992.0);  // exactly 2^53 + 1: a tie, to even
+}
+
+// Adds a value as the aggregator does: parsed once, plain or wide.
+void AddText(AggCell* c, std::string_view text) {
+  __int128 scaled = 0;
+  bool plain = false;
+  Decimal wide;
+  ASSERT_TRUE(ParseNumber(text, &scaled, &plain, &wide)) << text;
+  if (plain) {
+    c->AddPlain(scaled);
+  } else {
+    c->AddWide(wide);
+  }
+}
+
+// The extremes do not depend on the order of the values: a first value is both
+// the minimum and the maximum, and a later one can be either (a first value
+// that only set the minimum passed every test that added the largest last).
+TEST(AggCell, ExtremesWhateverTheOrderOfTheValues) {
+  struct Case {
+    std::vector<std::string> values;  // in the order added
+    const char* min;
+    const char* max;
+  };
+  const std::vector<Case> cases = {
+      {{"9", "5", "1"}, "1", "9"},          // largest first
+      {{"1", "5", "9"}, "1", "9"},          // smallest first
+      {{"5", "9", "1"}, "1", "9"},
+      {{"-3.5"}, "-3.5", "-3.5"},           // one value is both
+      {{"7", "7", "7"}, "7", "7"},
+      {{"2.5e-12", "1.5e-12", "0.5e-12"}, "0.5e-12", "2.5e-12"},  // wide values, largest first
+      {{"1e300"}, "1e300", "1e300"},
+      {{"1e300", "4", "-2e-15"}, "-2e-15", "1e300"},              // wide largest first, then plain
+      {{"8", "3e-20", "-1"}, "-1", "8"},                          // plain largest first, then wide
+  };
+  for (const Case& c : cases) {
+    std::string what;
+    for (const std::string& v : c.values) what += v + " ";
+    auto expect = [&](const AggCell& cell, const std::string& how) {
+      EXPECT_EQ(CompareDecimal(cell.Min(), Dec(c.min)), 0) << how << ": min " << FormatDecimal(cell.Min());
+      EXPECT_EQ(CompareDecimal(cell.Max(), Dec(c.max)), 0) << how << ": max " << FormatDecimal(cell.Max());
+    };
+    AggCell cell;
+    for (const std::string& v : c.values) AddText(&cell, v);
+    expect(cell, what + "added");
+    // Merged one value at a time, the same.
+    AggCell merged;
+    for (const std::string& v : c.values) {
+      AggCell one;
+      AddText(&one, v);
+      merged.Merge(one);
+    }
+    expect(merged, what + "merged");
+  }
+  // A cell whose values enclose another's: both extremes come from it.
+  for (auto [inner, outer] : {std::pair{std::vector<std::string>{"4", "5"}, std::vector<std::string>{"1", "9"}},
+                              std::pair{std::vector<std::string>{"4e-12", "5e-12"},
+                                        std::vector<std::string>{"1e-12", "9e-12"}}}) {
+    AggCell a, b;
+    for (const std::string& v : inner) AddText(&a, v);
+    for (const std::string& v : outer) AddText(&b, v);
+    a.Merge(b);
+    EXPECT_EQ(CompareDecimal(a.Min(), Dec(outer[0])), 0) << "min " << FormatDecimal(a.Min());
+    EXPECT_EQ(CompareDecimal(a.Max(), Dec(outer[1])), 0) << "max " << FormatDecimal(a.Max());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Partials against the rows they were made from: every merge order and the
+// encoding must give what a plain map over the same rows gives. (Comparing two
+// merge orders with each other cannot catch a field that every merge drops.)
+
+// A value as the rows hold it, and exactly, in units of 1e-20 (every value
+// below has at most 20 fraction digits and is below 10^8, so sums of a few
+// thousand fit 128 bits).
+constexpr int kRefFractionDigits = 20;
+
+struct RefValue {
+  std::string text;
+  __int128 units = 0;
+};
+
+__int128 Pow10(int k) {
+  __int128 p = 1;
+  while (k-- > 0) p *= 10;
+  return p;
+}
+
+// A random value: plain (at most 9 fraction digits) or not (10 to 20), written
+// as a decimal or with an exponent. Both kinds reach the same magnitudes, so
+// either can be a group's extreme.
+RefValue RandomValue(std::mt19937_64& rng, bool allow_wide) {
+  bool negative = rng() % 3 == 0;
+  bool wide = allow_wide && rng() % 3 == 0;
+  int frac = wide ? 10 + static_cast<int>(rng() % 11) : static_cast<int>(rng() % 10);
+  int64_t mantissa = static_cast<int64_t>(rng() % (wide ? 100000000000000000ull : 100000000ull));
+  RefValue v;
+  v.units = (negative ? -1 : 1) * static_cast<__int128>(mantissa) * Pow10(kRefFractionDigits - frac);
+  std::string digits = std::to_string(mantissa);
+  std::string sign = negative ? "-" : "";
+  if (rng() % 2 == 0) {
+    v.text = sign + digits + "e-" + std::to_string(frac);
+  } else {
+    if (digits.size() <= static_cast<size_t>(frac)) digits.insert(0, frac + 1 - digits.size(), '0');
+    digits.insert(digits.size() - frac, ".");
+    v.text = sign + digits;
+  }
+  return v;
+}
+
+// units of 1e-20 as a decimal text, for ParseDecimal.
+std::string RefText(__int128 units) {
+  bool negative = units < 0;
+  unsigned __int128 u = negative ? -static_cast<unsigned __int128>(units) : static_cast<unsigned __int128>(units);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  } while (u != 0);
+  if (digits.size() <= static_cast<size_t>(kRefFractionDigits)) {
+    digits.insert(0, kRefFractionDigits + 1 - digits.size(), '0');
+  }
+  digits.insert(digits.size() - kRefFractionDigits, ".");
+  return (negative ? "-" : "") + digits;
+}
+
+struct Row {
+  std::string key;                // encoded group key
+  std::vector<RefValue> values;   // one per aggregate
+  std::string skipped;            // non-empty: the row was skipped for this reason
+};
+
+// What a straightforward map over the rows gives.
+struct RefCell {
+  uint64_t n = 0;
+  __int128 sum = 0, min = 0, max = 0;
+};
+struct RefGroup {
+  uint64_t count = 0;
+  std::vector<RefCell> cells;
+};
+struct Reference {
+  uint64_t rows = 0;
+  std::map<std::string, uint64_t> skipped;
+  std::map<std::string, RefGroup> groups;
+};
+
+Reference ReferenceOf(const std::vector<Row>& rows, size_t num_aggs) {
+  Reference ref;
+  for (const Row& r : rows) {
+    ++ref.rows;
+    if (!r.skipped.empty()) {
+      ++ref.skipped[r.skipped];
+      continue;
+    }
+    RefGroup& g = ref.groups[r.key];
+    g.cells.resize(num_aggs);
+    ++g.count;
+    for (size_t a = 0; a < num_aggs; ++a) {
+      RefCell& c = g.cells[a];
+      __int128 v = r.values[a].units;
+      c.min = c.n == 0 ? v : std::min(c.min, v);
+      c.max = c.n == 0 ? v : std::max(c.max, v);
+      c.sum += v;
+      ++c.n;
+    }
+  }
+  return ref;
+}
+
+// A partial of `rows`, built as the aggregator builds one.
+Partial PartialOf(const std::vector<Row>& rows, size_t num_aggs) {
+  Partial p(num_aggs);
+  for (const Row& r : rows) {
+    ++p.stats().rows;
+    if (!r.skipped.empty()) {
+      ++p.stats().skipped[r.skipped];
+      continue;
+    }
+    uint32_t g = p.Group(r.key);
+    ++p.count(g);
+    for (size_t a = 0; a < num_aggs; ++a) AddText(&p.cell(g, a), r.values[a].text);
+  }
+  return p;
+}
+
+// Every group, count, aggregate (n, sum, min, max, mean) and row statistic of
+// `p` is the reference's.
+void ExpectMatchesRows(const Partial& p, const Reference& ref, const std::string& how) {
+  SCOPED_TRACE(how);
+  EXPECT_EQ(p.stats().rows, ref.rows);
+  EXPECT_EQ(p.stats().skipped, ref.skipped);
+  ASSERT_EQ(p.num_groups(), ref.groups.size());
+  for (uint32_t g = 0; g < p.num_groups(); ++g) {
+    auto it = ref.groups.find(std::string(p.key(g)));
+    ASSERT_NE(it, ref.groups.end()) << "a group no row has";
+    const RefGroup& want = it->second;
+    EXPECT_EQ(p.count(g), want.count);
+    for (size_t a = 0; a < p.num_aggs(); ++a) {
+      const AggCell& c = p.cell(g, a);
+      const RefCell& w = want.cells[a];
+      ASSERT_EQ(c.n, w.n) << "aggregate " << a;
+      for (auto [name, got, units] : {std::tuple{"sum", c.Sum(), w.sum}, std::tuple{"min", c.Min(), w.min},
+                                      std::tuple{"max", c.Max(), w.max}}) {
+        EXPECT_EQ(CompareDecimal(got, Dec(RefText(units))), 0)
+            << name << " of aggregate " << a << ": " << FormatDecimal(got) << ", the rows say " << RefText(units);
+      }
+      double mean = static_cast<double>(static_cast<long double>(w.sum) / w.n / 1e20L);
+      EXPECT_NEAR(c.Mean(), mean, std::fabs(mean) * 1e-12 + 1e-30) << "mean of aggregate " << a;
+    }
+  }
+}
+
+Partial RoundTrip(const Partial& p) {
+  Result<Partial> back = Partial::Deserialize(p.Serialize());
+  EXPECT_TRUE(back.ok()) << back.status().message();
+  return back.ok() ? std::move(back).value() : Partial(p.num_aggs());
+}
+
+TEST(Partial, MergeAndSerializeAgreeWithTheRows) {
+  std::mt19937_64 rng(12);
+  const size_t aggs = 2;  // one with plain values only, one with wide values too
+  for (int round = 0; round < 20; ++round) {
+    std::vector<Row> rows;
+    int groups = 1 + static_cast<int>(rng() % 25);
+    for (int i = 0, n = static_cast<int>(rng() % 600); i < n; ++i) {
+      Row r;
+      r.key = Key({std::to_string(rng() % groups), rng() % 4 == 0 ? "" : "x"});
+      r.values = {RandomValue(rng, false), RandomValue(rng, true)};
+      if (rng() % 12 == 0) r.skipped = rng() % 2 ? "too few fields" : "non-numeric total";
+      rows.push_back(std::move(r));
+    }
+    Reference ref = ReferenceOf(rows, aggs);
+    // The rows split into parts of random sizes, each part's rows picked at random.
+    size_t parts = 1 + rng() % 7;
+    std::vector<std::vector<Row>> split(parts);
+    for (const Row& r : rows) split[rng() % parts].push_back(r);
+    std::vector<Partial> partials;
+    for (const auto& s : split) partials.push_back(PartialOf(s, aggs));
+    std::string what = "round " + std::to_string(round) + ", " + std::to_string(parts) + " parts";
+
+    ExpectMatchesRows(PartialOf(rows, aggs), ref, what + ": one partial of every row");
+    Partial forward(aggs), backward(aggs), decoded(aggs);
+    for (size_t i = 0; i < parts; ++i) {
+      ASSERT_TRUE(forward.Merge(partials[i]).ok());
+      ASSERT_TRUE(backward.Merge(partials[parts - 1 - i]).ok());
+      ASSERT_TRUE(decoded.Merge(RoundTrip(partials[i])).ok());  // as a coordinator gets them
+    }
+    ExpectMatchesRows(forward, ref, what + ": merged in order");
+    ExpectMatchesRows(backward, ref, what + ": merged in reverse");
+    ExpectMatchesRows(decoded, ref, what + ": each part through the encoding");
+    ExpectMatchesRows(RoundTrip(forward), ref, what + ": the merge through the encoding");
+    // A random tree of merges, moving (the bigger table is reused) and copying.
+    std::vector<Partial> pool;
+    for (const Partial& p : partials) pool.push_back(RoundTrip(p));
+    while (pool.size() > 1) {
+      size_t i = rng() % pool.size(), j = rng() % (pool.size() - 1);
+      if (j >= i) ++j;
+      Status st = rng() % 2 ? pool[i].Merge(std::move(pool[j])) : pool[i].Merge(pool[j]);
+      ASSERT_TRUE(st.ok());
+      pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(j));
+    }
+    ExpectMatchesRows(pool[0], ref, what + ": a random tree of merges");
+  }
 }
 
 // A partial as a worker would send it for ShapeQuery(2, 1), for the checks below.

@@ -117,6 +117,50 @@ TEST(Filter, ComparesBigIntegersAndLongDecimalsExactly) {
   EXPECT_FALSE(Yes(*big, "123456789012345678901234567889.999"));
 }
 
+// Every operator at its boundary: fields below, equal to (in other spellings
+// too) and above the value, for plain, wide, negative and text values, against
+// the operators' definitions. ('c <= 5' keeping only what is below 5 passed
+// every test that compared with a value on one side of the boundary.)
+TEST(Filter, EveryOperatorAtItsBoundary) {
+  struct Value {
+    const char* value;  // as written after the operator
+    std::vector<const char*> below, equal, above;
+  };
+  const std::vector<Value> values = {
+      {"5", {"4", "4.999999999", "-5", "0"}, {"5", "5.0", "0.5e1", "+5", "5.000000000000"}, {"5.000000001", "6", "1e1"}},
+      {"2.5", {"2.4999", "-2.5"}, {"2.50", "25e-1"}, {"2.5000000001", "3"}},  // a wide field against a plain value
+      {"1e-12", {"0", "9.99e-13", "-1"}, {"0.000000000001", "1e-12", "10e-13"}, {"1.0000000001e-12", "0.001"}},
+      {"-3", {"-3.000000001", "-4e300"}, {"-3", "-3.0", "-0.3e1"}, {"-2.9", "0", "3"}},
+      {"0", {"-0.000000001", "-1e-300"}, {"0", "-0", "0.0", "-0.0", "0e5"}, {"1e-300", "0.1"}},
+      {"123456789012345678901234567890",
+       {"123456789012345678901234567889", "123456789012345678901234567889.999"},
+       {"123456789012345678901234567890", "123456789012345678901234567890.0", "1.2345678901234567890123456789e29"},
+       {"123456789012345678901234567891", "1e30"}},
+      {"'m'", {"l", "", "M", "lzzz"}, {"m"}, {"n", "ma", "m "}},  // text: byte-wise
+  };
+  struct Op {
+    const char* text;
+    bool below, equal, above;  // what the operator says of each side
+  };
+  const std::vector<Op> ops = {{"=", false, true, false},  {"==", false, true, false}, {"!=", true, false, true},
+                               {"<", true, false, false},  {"<=", true, true, false}, {">", false, false, true},
+                               {">=", false, true, true}};
+  for (const Op& op : ops) {
+    for (const Value& v : values) {
+      std::string where = std::string("c ") + op.text + " " + v.value;
+      auto f = Filter::Parse(where);
+      ASSERT_TRUE(f.ok()) << where << ": " << f.status().message();
+      for (auto [fields, want] : {std::pair{&v.below, op.below}, std::pair{&v.equal, op.equal},
+                                  std::pair{&v.above, op.above}}) {
+        for (const char* field : *fields) {
+          EXPECT_EQ(TestField(*f, field), want ? FilterResult::kYes : FilterResult::kNo)
+              << "--where '" << where << "' on the field '" << field << "'";
+        }
+      }
+    }
+  }
+}
+
 TEST(ColumnList, RangesAndNames) {
   auto cols = ParseColumnList("1-3,name|alt,7", true);
   ASSERT_TRUE(cols.ok());

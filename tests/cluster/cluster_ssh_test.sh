@@ -38,7 +38,7 @@ check_eq "deploy: every host has it" "$(grep -cE ': (copied [0-9.]+ .B|up to dat
 run_fanout deploy2 deploy --hosts "$HOSTS_NAMES" --ssh "$SSH"
 check_eq "deploy again: every host up to date" "$(grep -c ': up to date' "$TMP/out.deploy2")" 3
 check_true "deploy names the version" grep -q "fanout $("$FANOUT" --version | awk '{print $2}')" "$TMP/out.deploy2"
-run_fanout deploybad deploy --hosts "h1,nohost.invalid" --ssh "$SSH" --connect-timeout 2
+run_fault deploybad deploy --hosts "h1,nohost.invalid" --ssh "$SSH" --connect-timeout 2
 check_eq "deploy to an unknown host: exit status" "$(rc_of deploybad)" 1
 check_true "deploy to an unknown host: names it" grep -q "nohost.invalid: FAILED" "$TMP/out.deploybad"
 
@@ -69,17 +69,17 @@ check_files_equal "a relative path over the hosts" "$TMP/out.rel" "$TMP/out.want
 
 # A host that never joins fails the job, naming it and why, unless
 # --allow-missing-hosts: ssh's own error, or no fanout where it should be.
-run_fanout nojoin count --by passenger_count "$data" --hosts "h1,nohost.invalid" --ssh "$SSH" --connect-timeout 2
+run_fault nojoin count --by passenger_count "$data" --hosts "h1,nohost.invalid" --ssh "$SSH" --connect-timeout 2
 check_eq "a host that does not resolve: exit status" "$(rc_of nojoin)" 1
 check_true "a host that does not resolve: named, with ssh's reason ($(head -n 1 "$TMP/err.nojoin"))" \
   grep -q "^fanout: nohost.invalid did not join the job: ssh failed: .*nohost.invalid" "$TMP/err.nojoin"
 check_true "a host that does not resolve: nothing on stdout" test ! -s "$TMP/out.nojoin"
-run_fanout nofanout count --by passenger_count "$data" --hosts h1,h2 --ssh "$SSH" --remote-fanout bin/no-fanout
+run_fault nofanout count --by passenger_count "$data" --hosts h1,h2 --ssh "$SSH" --remote-fanout bin/no-fanout
 check_eq "no fanout on the hosts: exit status" "$(rc_of nofanout)" 1
 check_true "no fanout on the hosts: says to deploy ($(head -n 1 "$TMP/err.nofanout"))" \
   grep -q "did not join the job: fanout not found at bin/no-fanout on the host.*run fanout deploy --hosts h[12]" \
   "$TMP/err.nofanout"
-run_fanout allowmiss count --by passenger_count "$data" --format csv --hosts "h1,nohost.invalid" --ssh "$SSH" \
+run_fault allowmiss count --by passenger_count "$data" --format csv --hosts "h1,nohost.invalid" --ssh "$SSH" \
   --connect-timeout 2 --allow-missing-hosts --quiet
 check_files_equal "--allow-missing-hosts: the hosts that joined give the answer" "$TMP/out.allowmiss" "$TMP/out.want"
 check_true "--allow-missing-hosts: warns even with -q" grep -q "warning: nohost.invalid did not join" "$TMP/err.allowmiss"
@@ -111,8 +111,7 @@ fault_run() {
   # A black hole or a hang must be caught by the heartbeat timeout: no backups
   # (which could finish the job first) and longer tasks.
   [[ $action == link || $action == hang ]] && extra=(--no-backups --remote-fanout "$slow-er")
-  "$FANOUT" "${JOB[@]}" "${extra[@]}" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null &
-  local coord=$!
+  fanout_start "$tag" "${JOB[@]}" "${extra[@]}"  # stopped, failing the test, past FAULT_TIMEOUT
   # Wait until every worker runs, then a random moment more.
   local t=0
   while [[ $(hosts_workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
@@ -125,8 +124,7 @@ fault_run() {
     link) host_link_down "$host" ;;
     hang) [[ -n $pid ]] && kill -STOP "$pid" ;;
   esac
-  wait "$coord"
-  echo $? >"$TMP/rc.$tag"
+  fanout_wait "$tag"
   case $action in
     sshd) host_start_sshd "$host" >/dev/null ;;
     link) host_link_up "$host" ;;
@@ -147,13 +145,13 @@ for i in 1 2; do fault_run "hang_$i" hang; done
 check_true "no worker left on any host after the faults (once cut-off ones time out)" hosts_wait_no_workers 20
 
 # Ctrl-C: exit 130 at once, and within a few seconds no worker on any host.
-"$FANOUT" "${JOB[@]}" --remote-fanout "$slow" >"$TMP/out.int" 2>"$TMP/err.int" </dev/null &
-coord=$!
+fanout_start int "${JOB[@]}" --remote-fanout "$slow"
+coord=$FANOUT_PID
 t=0
 while [[ $(hosts_workers_left) -lt 3 ]] && ((t < 100)); do sleep 0.1; t=$((t + 1)); done
 check_eq "Ctrl-C: workers were running on every host" "$(hosts_workers_left)" 3
 kill -INT "$coord"
-wait "$coord"
+fanout_wait int
 check_eq "Ctrl-C: exit status 130" "$?" 130
 check_true "Ctrl-C: no table on stdout" test ! -s "$TMP/out.int"
 check_true "Ctrl-C: no worker left on any host" hosts_wait_no_workers 5
@@ -175,7 +173,7 @@ sleep 1.1
 run_fanout seed2 "${MAPRED[@]}"
 check_files_equal "seed pipeline again" "$TMP/out.seed2" "$TMP/out.want"
 check_eq "the cached script was not sent again" "$(hosts_ssh 2 "stat -c %Y.%i .cache/fanout/ship/$sha")" "$before"
-run_fanout seedfail run --cmd 'echo "no such thing" >&2; exit 7' --merge cat "$data" "${H[@]}" --max-attempts 2
+run_fault seedfail run --cmd 'echo "no such thing" >&2; exit 7' --merge cat "$data" "${H[@]}" --max-attempts 2
 check_eq "a failing command on the hosts: exit status" "$(rc_of seedfail)" 1
 check_true "a failing command on the hosts: its stderr and the host are shown" \
   grep -qE "no such thing.*\(on h[123]\)|\(on h[123]\)" "$TMP/err.seedfail"

@@ -178,7 +178,7 @@ out=h3
 keep=$(echo h1 h2 h3 | tr ' ' '\n' | grep -vx "$out" | paste -sd,)
 held=$(pieces_of "$out")
 cp "$MANIFEST" "$TMP/manifest.before_out"
-run_fanout leftout count --by 4 stage://trips --format csv --hosts "$keep" --ssh "$SSH"
+run_fault leftout count --by 4 stage://trips --format csv --hosts "$keep" --ssh "$SSH"
 check_eq "$out left out: exit status ($(tail -n 3 "$TMP/err.leftout" | tr '\n' '|'))" "$(rc_of leftout)" 0
 check_files_equal "$out left out: exact answer" "$TMP/out.leftout" "$TMP/out.want"
 check_eq "$out left out: its $held pieces reported staged again" "$(restaged_count leftout)" "$held"
@@ -263,8 +263,7 @@ fault_run() {
   local held
   held=$(pieces_of "h$host")
   cp "$MANIFEST" "$TMP/manifest.$tag"
-  "$FANOUT" "${JOB[@]}" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null &
-  local coord=$!
+  fanout_start "$tag" "${JOB[@]}"  # stopped, failing the test, past FAULT_TIMEOUT
   # Wait until every worker runs, then a random moment more (less than 3 of the
   # victim's tasks: it has pieces left to lose).
   local t=0
@@ -278,8 +277,7 @@ fault_run() {
     sshd) host_kill_sshd "$host" ;;
     link) host_link_down "$host" ;;
   esac
-  wait "$coord"
-  echo $? >"$TMP/rc.$tag"
+  fanout_wait "$tag"
   case $action in
     sshd) host_start_sshd "$host" >/dev/null ;;
     link) host_link_up "$host" ;;
@@ -318,7 +316,7 @@ check_true "no worker left on any host after the faults (once cut-off ones time 
 
 rootonly=$HOSTS_DIR/rootonly
 { mkdir -p "$rootonly" && chmod 755 "$rootonly"; } || die "cannot make $rootonly"
-run_fanout bad stage --cols 1-5 --as bad --stage-dir "$rootonly/stage" "$data" "${H[@]}" --max-attempts 2
+run_fault bad stage --cols 1-5 --as bad --stage-dir "$rootonly/stage" "$data" "${H[@]}" --max-attempts 2
 check_true "stage to an unwritable directory: a failure exit status (got $(rc_of bad))" \
   test "$(rc_of bad)" -ne 0 -a "$(rc_of bad)" -lt 124
 check_true "stage to an unwritable directory: names it ($(tail -n 2 "$TMP/err.bad" | tr '\n' '|'))" \
@@ -346,7 +344,7 @@ check_eq "the pieces live in the default directory" "$piece_dir" "$USER_HOME/.ca
 far=$(holders | tail -n 1)
 far_pieces=$(pieces_of "$far")
 host_kill_sshd "${far#h}"
-run_fanout droppart stage --drop trips "${H[@]}" --connect-timeout 3
+run_fault droppart stage --drop trips "${H[@]}" --connect-timeout 3
 host_start_sshd "${far#h}" >/dev/null
 check_eq "drop with $far unreachable: exit status" "$(rc_of droppart)" 1
 check_true "drop with $far unreachable: names it ($(tr '\n' '|' <"$TMP/err.droppart"))" grep -q "($far: " "$TMP/err.droppart"

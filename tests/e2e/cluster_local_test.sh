@@ -34,12 +34,13 @@ FAULT_ARGS=(count --by passenger_count "$big" --format csv --workers 3 --threads
 # worker_pids COORDINATOR_PID: the workers it started (its children).
 worker_pids() { pgrep -P "$1" || true; }
 
-# run_with_fault TAG ACTION: starts the job, waits a random moment, applies ACTION
-# (kill9 | stop) to one random worker, waits for the job.
+# run_with_fault TAG ACTION: starts the job (stopped, failing the test, if it runs
+# past FAULT_TIMEOUT), waits a random moment, applies ACTION (kill9 | stop) to one
+# random worker, waits for the job.
 run_with_fault() {
   local tag=$1 action=$2
-  "$FANOUT" "${FAULT_ARGS[@]}" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null &
-  local coord=$! victim=
+  fanout_start "$tag" "${FAULT_ARGS[@]}"
+  local coord=$FANOUT_PID victim=
   sleep "0.$((RANDOM % 9 + 1))"
   local pids
   mapfile -t pids < <(worker_pids "$coord")
@@ -50,8 +51,7 @@ run_with_fault() {
       stop) kill -STOP "$victim" 2>/dev/null ;;
     esac
   fi
-  wait "$coord"
-  echo $? >"$TMP/rc.$tag"
+  fanout_wait "$tag"
   [[ -n $victim ]] && kill -9 "$victim" 2>/dev/null  # a stopped worker the job finished without
   echo "${victim:-none}" >"$TMP/victim.$tag"
 }
@@ -75,12 +75,12 @@ check_eq "a hung worker is lost by its missing heartbeats" "$?" 0
 export FANOUT_TEST_TASK_DELAY_MS=15
 
 # Ctrl-C: the coordinator stops, exit 130, no worker left behind, no table.
-"$FANOUT" "${FAULT_ARGS[@]}" >"$TMP/out.int" 2>"$TMP/err.int" </dev/null &
-coord=$!
+fanout_start int "${FAULT_ARGS[@]}"
+coord=$FANOUT_PID
 sleep 0.4
 mapfile -t pids < <(worker_pids "$coord")
 kill -INT "$coord"
-wait "$coord"
+fanout_wait int
 check_eq "Ctrl-C: exit status 130" "$?" 130
 check_true "Ctrl-C: workers had started (${#pids[@]})" test "${#pids[@]}" -gt 0
 left=0
@@ -91,18 +91,18 @@ check_true "Ctrl-C: says so" grep -q "interrupted" "$TMP/err.int"
 
 # A host that cannot be reached fails the job, naming it, even when the local
 # workers could finish it; --allow-missing-hosts runs on the workers there are.
-run_fanout allgone count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
+run_fault allgone count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
   --ssh "ssh -o ConnectTimeout=2" --connect-timeout 2 --quiet
 check_eq "an unreachable host beside local workers: exit status" "$(rc_of allgone)" 1
 check_true "an unreachable host beside local workers: named ($(cat "$TMP/err.allgone"))" \
   grep -q "nohost.invalid did not join the job: ssh failed" "$TMP/err.allgone"
-run_fanout allowed count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
+run_fault allowed count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
   --ssh "ssh -o ConnectTimeout=2" --connect-timeout 2 --quiet --allow-missing-hosts --format csv
 check_eq "... with --allow-missing-hosts: the local workers finish" "$(rc_of allowed)" 0
 run_fanout allowed_want count --by passenger_count "$data" --quiet --format csv
 check_files_equal "... with --allow-missing-hosts: exact" "$TMP/out.allowed" "$TMP/out.allowed_want"
 
-run_fanout badhost count --by passenger_count "$data" --hosts nohost.invalid --ssh "ssh -o ConnectTimeout=2" \
+run_fault badhost count --by passenger_count "$data" --hosts nohost.invalid --ssh "ssh -o ConnectTimeout=2" \
   --connect-timeout 2
 check_eq "only an unreachable host: exit status" "$(rc_of badhost)" 1
 check_true "only an unreachable host: the error names it ($(tail -n 2 "$TMP/err.badhost"))" \

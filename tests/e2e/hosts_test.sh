@@ -55,10 +55,10 @@ check_eq "two stand-in hosts: exit status ($(tail -n 3 "$TMP/err.ok"))" "$(rc_of
 check_files_equal "two stand-in hosts: the local answer" "$TMP/out.ok" "$TMP/out.want"
 
 # ---- a host that never joins fails the job ----------------------------------------
-expect_fail 1 "badhost did not join the job: ssh failed: ssh: Could not resolve hostname badhost" \
+RUN_TIMEOUT=$FAULT_TIMEOUT expect_fail 1 "badhost did not join the job: ssh failed: ssh: Could not resolve hostname badhost" \
   count --by passenger_count "$data" --hosts fakehost1,badhost --ssh "$FAKE_SSH"
-expect_fail 1 "--allow-missing-hosts" count --by passenger_count "$data" --hosts fakehost1,badhost --ssh "$FAKE_SSH"
-run_fanout allow count --by passenger_count "$data" --format csv --hosts fakehost1,badhost --ssh "$FAKE_SSH" \
+RUN_TIMEOUT=$FAULT_TIMEOUT expect_fail 1 "--allow-missing-hosts" count --by passenger_count "$data" --hosts fakehost1,badhost --ssh "$FAKE_SSH"
+run_fault allow count --by passenger_count "$data" --format csv --hosts fakehost1,badhost --ssh "$FAKE_SSH" \
   --allow-missing-hosts --quiet
 check_eq "--allow-missing-hosts: exit status ($(cat "$TMP/err.allow"))" "$(rc_of allow)" 0
 check_files_equal "--allow-missing-hosts: the answer of the hosts that joined" "$TMP/out.allow" "$TMP/out.want"
@@ -68,7 +68,7 @@ check_true "--allow-missing-hosts: a warning names the host, even with -q ($(cat
 # local worker alone could finish the job, that is no reason to pass; its tasks are
 # stretched so that it cannot finish before the host's answer comes.)
 export FANOUT_TEST_TASK_DELAY_MS=300
-expect_fail 1 "fakehost1 did not join the job: fanout not found at bin/nothing on the host" \
+RUN_TIMEOUT=$FAULT_TIMEOUT expect_fail 1 "fakehost1 did not join the job: fanout not found at bin/nothing on the host" \
   count --by passenger_count "$data" --workers 1 --hosts fakehost1 --ssh "$FAKE_SSH" --remote-fanout bin/nothing
 grep -qF "run fanout deploy --hosts fakehost1 --remote-fanout bin/nothing" "$TMP/err.ef" ||
   fail "no deploy hint: $(cat "$TMP/err.ef")"
@@ -86,7 +86,7 @@ sys.stdout.flush()
 time.sleep(20)
 EOF
 chmod 755 "$TMP/old-fanout"
-expect_fail 1 "fakehost1 did not join the job: it runs fanout 0.0.1, this is fanout" \
+RUN_TIMEOUT=$FAULT_TIMEOUT expect_fail 1 "fakehost1 did not join the job: it runs fanout 0.0.1, this is fanout" \
   count --by passenger_count "$data" --workers 1 --hosts fakehost1 --ssh "$FAKE_SSH" --remote-fanout "$TMP/old-fanout" \
   --heartbeat-timeout 2
 unset FANOUT_TEST_TASK_DELAY_MS
@@ -103,12 +103,12 @@ EOF
 chmod 755 "$TMP/dying-fanout"
 LOSSY=(count --by passenger_count "$data" --format csv "${H[@]}" --remote-fanout "$TMP/dying-fanout" --threads 1
        --range-size 20KiB --no-backups)
-run_fanout lostq "${LOSSY[@]}" -q
+run_fault lostq "${LOSSY[@]}" -q
 check_eq "a host lost mid-job: exit status ($(cat "$TMP/err.lostq"))" "$(rc_of lostq)" 0
 check_files_equal "a host lost mid-job: exact" "$TMP/out.lostq" "$TMP/out.want"
 check_true "a host lost mid-job: warned even with -q ($(cat "$TMP/err.lostq"))" \
   grep -q "warning: fakehost2 was lost mid-job" "$TMP/err.lostq"
-run_fanout lost "${LOSSY[@]}"
+run_fault lost "${LOSSY[@]}"
 check_files_equal "a host lost mid-job (not quiet): exact" "$TMP/out.lost" "$TMP/out.want"
 check_true "its tasks run again are counted as retries ($(grep attempts "$TMP/err.lost"))" \
   grep -qE "attempts?, [1-9][0-9]* retr(y|ies) \([1-9][0-9]* after a lost worker\), .*1 lost worker\b" "$TMP/err.lost"
@@ -167,8 +167,14 @@ for h in fakehost1 fakehost2; do mv "$HOSTS_ROOT/$h/fanout.away" "$HOSTS_ROOT/$h
 
 # ---- on a terminal: "connecting to 2 hosts..." while they start, then tasks per host ----
 if script -qfc true /dev/null >/dev/null 2>&1; then
-  FAKE_SSH_DELAY=1 script -qfec "$(show_cmd "$FANOUT" count --by passenger_count "$data" "${H[@]}" \
-    --remote-fanout "$TMP/dying-fanout" --threads 1 --range-size 20KiB) >/dev/null" "$TMP/tty.log" >/dev/null 2>&1
+  # A worker is lost mid-job here too: under FAULT_TIMEOUT, so that a hang fails the test.
+  FAKE_SSH_DELAY=1 timeout --foreground -k "$KILL_AFTER" "$FAULT_TIMEOUT" script -qfec "$(show_cmd "$FANOUT" count \
+    --by passenger_count "$data" "${H[@]}" --remote-fanout "$TMP/dying-fanout" --threads 1 --range-size 20KiB) \
+    >/dev/null" "$TMP/tty.log" >/dev/null 2>&1
+  tty_rc=$?
+  if ((tty_rc == 124 || tty_rc == 137)); then
+    fail "the job on a terminal did not finish within $FAULT_TIMEOUT s and was stopped (a hang?)"
+  fi
   check_true "the progress line says it is connecting ($(tr '\r' '\n' <"$TMP/tty.log" | head -n 3))" \
     grep -q "connecting to 2 hosts\.\.\." "$TMP/tty.log"
   check_true "then tasks per host, in words ($(tr '\r' '\n' <"$TMP/tty.log" | grep -m 1 fakehost))" \

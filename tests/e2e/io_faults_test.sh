@@ -113,6 +113,9 @@ http_fails() {
   fi
 }
 
+# Every run from here on reads from servers that misbehave on purpose: a client that
+# waits forever on one must fail the test (lib.sh: FAULT_TIMEOUT), not hang it.
+RUN_TIMEOUT=$FAULT_TIMEOUT
 nginx_start "$www" || die "cannot start nginx"
 range_server_start "$www" || die "cannot start range_server.py"
 

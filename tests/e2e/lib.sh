@@ -16,6 +16,11 @@ PY=${PYTHON:-/usr/bin/python3}
 REF=("$PY" "$FANOUT_SRC/tests/reference/fanout_ref.py")
 CSVDIFF=("$PY" "$E2E_DIR/csvdiff.py")
 RUN_TIMEOUT=${FANOUT_TEST_TIMEOUT:-300}  # seconds for one run of fanout
+# Seconds for one run that injects faults (workers killed or stopped, hosts lost,
+# servers that misbehave): a scheduler that waits forever must fail the test, not
+# hang it. Then TERM; KILL after KILL_AFTER more seconds.
+FAULT_TIMEOUT=${FANOUT_FAULT_TIMEOUT:-120}
+KILL_AFTER=${FANOUT_KILL_AFTER:-10}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fanout-e2e.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -62,12 +67,64 @@ require_fanout() {
 # Each run_* stores stdout, stderr and exit status in $TMP/{out,err,rc}.<tag>.
 # run_fanout TAG ARGS...
 # A sanitizer report fails the test even when the exit status looks like a normal
-# failure (AddressSanitizer exits 1, the same as a failed job).
+# failure (AddressSanitizer exits 1, the same as a failed job). A run that does not
+# finish within RUN_TIMEOUT seconds is stopped and fails the test, saying so (its
+# status is then 124); set RUN_TIMEOUT for one call with RUN_TIMEOUT=S run_fanout ....
 run_fanout() {
   local tag=$1; shift
-  timeout "$RUN_TIMEOUT" "$FANOUT" "$@" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null
+  timeout --verbose -k "$KILL_AFTER" "$RUN_TIMEOUT" "$FANOUT" "$@" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null
   echo $? >"$TMP/rc.$tag"
+  _check_timed_out "$tag" "$RUN_TIMEOUT" "$(show_cmd "$FANOUT" "$@")"
   check_no_sanitizer_report "$TMP/err.$tag" "$@"
+}
+
+# run_fault TAG ARGS...: run_fanout for a run that injects faults: FAULT_TIMEOUT.
+run_fault() {
+  RUN_TIMEOUT=$FAULT_TIMEOUT run_fanout "$@"
+}
+
+# fanout_start TAG ARGS...: starts fanout ARGS in the background (stdout, stderr in
+# $TMP/{out,err}.TAG), stopped after FAULT_TIMEOUT seconds. FANOUT_PID is fanout's own
+# process: its children are its local workers, and a signal for the job goes there.
+# fanout_wait TAG waits for it.
+declare -A _FANOUT_TIMEOUT_PID=()
+fanout_start() {
+  local tag=$1; shift
+  timeout --verbose -k "$KILL_AFTER" "$FAULT_TIMEOUT" "$FANOUT" "$@" >"$TMP/out.$tag" 2>"$TMP/err.$tag" </dev/null &
+  local keeper=$! i
+  _FANOUT_TIMEOUT_PID[$tag]=$keeper
+  show_cmd "$FANOUT" "$@" >"$TMP/cmd.$tag"
+  FANOUT_PID=
+  for ((i = 0; i < 1000; i++)); do  # timeout forks fanout at once; this waits for the fork
+    FANOUT_PID=$(pgrep -P "$keeper" | head -n 1)
+    [[ -n $FANOUT_PID ]] && return 0
+    kill -0 "$keeper" 2>/dev/null || break
+    sleep 0.01
+  done
+  FANOUT_PID=$keeper  # it ended already (or never forked): signals go to timeout, which passes them on
+}
+
+# fanout_wait TAG: waits for the run `fanout_start TAG` began, stores its exit status
+# in $TMP/rc.TAG and returns it. One that had to be stopped fails the test, naming the
+# command (status 124).
+fanout_wait() {
+  local tag=$1 rc
+  wait "${_FANOUT_TIMEOUT_PID[$tag]}"
+  rc=$?
+  echo "$rc" >"$TMP/rc.$tag"
+  _check_timed_out "$tag" "$FAULT_TIMEOUT" "$(cat "$TMP/cmd.$tag")"
+  check_no_sanitizer_report "$TMP/err.$tag"
+  return "$(rc_of "$tag")"
+}
+
+# _check_timed_out TAG SECONDS COMMAND: when timeout(1) stopped run TAG (it says so on
+# stderr), fails the test saying which command hung, and sets its status to 124.
+_check_timed_out() {
+  local tag=$1 seconds=$2 cmd=$3
+  grep -q '^timeout: sending signal' "$TMP/err.$tag" || return 0
+  echo 124 >"$TMP/rc.$tag"
+  fail "$tag: fanout did not finish within $seconds s and was stopped (a hang?): $cmd"$'\n'"its stderr: $(grep -v '^timeout: sending signal' "$TMP/err.$tag" | tail -c 1500)"
+  return 0
 }
 
 # check_no_sanitizer_report STDERR_FILE ARGS...

@@ -24,6 +24,9 @@ first segment of a request's path is the way to answer it; the rest names the fi
   /truncate-once/F      the first 3 GETs of each file send half their body (with the
                         full Content-Length) and close; later ones are correct
   /truncate/F           every GET sends half its body and closes
+  /half-bodies/F        every GET sends the first half of its body, rounded up, and
+                        closes: a client that resumes from its last byte gets any
+                        range whole, in about log2(its size) requests
   /ignore-range-truncate-once/F
                         as /ignore-range, and the first 3 GETs of each file send half
                         the file (with the full Content-Length) and close
@@ -120,7 +123,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         mode, path = self.target()
         known = {"plain", "ignore-range", "ignore-range-truncate-once", "short-ranges", "wrong-start", "wrong-total", "no-content-range",
-                 "bad-length", "long-body", "truncate-once", "truncate", "status500-get", "auth"}
+                 "bad-length", "long-body", "truncate-once", "truncate", "half-bodies", "status500-get", "auth"}
         if mode not in known:
             return self.fail(500, "this server fails every request")
         if path is None:
@@ -143,6 +146,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.counts[path] = n
             if mode == "truncate" or n <= TRUNCATE_TIMES:
                 return self.truncated(data, size, etag, ignore_range)
+        if mode == "half-bodies":
+            return self.truncated(data, size, etag, False, round_up=True)
         rng = self.requested_range(size)
         if rng is None or ignore_range:
             return self.send_bytes(200, data[0:size], etag)
@@ -164,7 +169,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_bytes(206, data[first:last + 1 + EXTRA], etag + content_range, length=False, close=True)
         self.send_bytes(206, body, etag + content_range)
 
-    def truncated(self, data, size, headers, ignore_range):
+    def truncated(self, data, size, headers, ignore_range, round_up=False):
         rng = None if ignore_range else self.requested_range(size)
         first, last = rng if rng is not None else (0, size - 1)
         body = data[first:last + 1]
@@ -175,7 +180,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body[:len(body) // 2])
+        self.wfile.write(body[:(len(body) + (1 if round_up else 0)) // 2])
         self.wfile.flush()
         self.close_connection = True
 
