@@ -12,6 +12,7 @@ class CsvFormat final : public Format {
   static constexpr std::string_view kName = "csv";
   std::string_view Name() const override { return kName; }
   bool Claims(std::string_view) const override { return true; }
+  void Split(uint32_t index, const ObjectPlan& object, uint64_t range_bytes, std::vector<Task>* tasks) const override;
   Result<csv::HeaderInfo> ReadHeader(const ObjectPlan& object, const ScanOptions& scan) const override;
   Status Scan(const ObjectPlan& object, const Task& task, csv::RangeStart start, const ScanOptions& scan,
               csv::RowSink* sink, Progress* progress, const std::atomic<bool>* cancel,

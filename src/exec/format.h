@@ -31,6 +31,10 @@ class Format {
   // Whether an object whose content begins with `head` is in this format (its
   // magic bytes); formats are asked in registry order, CSV last.
   virtual bool Claims(std::string_view head) const = 0;
+  // Appends the tasks of object number `index` (no I/O): for CSV, the whole
+  // object when it is compressed or at most `range_bytes`, else byte ranges
+  // of `range_bytes`, the last one shorter.
+  virtual void Split(uint32_t index, const ObjectPlan& object, uint64_t range_bytes, std::vector<Task>* tasks) const = 0;
   // The object's column names (and whether it has them), read once per object.
   [[nodiscard]] virtual Result<csv::HeaderInfo> ReadHeader(const ObjectPlan& object, const ScanOptions& scan) const = 0;
   // Feeds `sink` the rows `task` owns, assuming `start` at its begin; stores

@@ -1,5 +1,7 @@
 #include "exec/plan.h"
 
+#include "exec/format.h"
+
 #include <algorithm>
 #include <atomic>
 #include <limits>
@@ -32,20 +34,7 @@ std::vector<Result<io::Compression>> DetectAll(io::Store& store, const std::vect
 
 std::vector<Task> SplitIntoTasks(const std::vector<ObjectPlan>& objects, uint64_t range_bytes) {
   std::vector<Task> tasks;
-  for (uint32_t o = 0; o < objects.size(); ++o) {
-    const ObjectPlan& obj = objects[o];
-    uint64_t size = obj.info.size;
-    if (obj.compression != io::Compression::kNone || size <= range_bytes) {
-      // Compressed content cannot be entered mid-stream: one task reads it all.
-      tasks.push_back({o, 0, 1, 0, std::numeric_limits<uint64_t>::max(), size});
-      continue;
-    }
-    uint32_t n = static_cast<uint32_t>((size + range_bytes - 1) / range_bytes);
-    for (uint32_t r = 0; r < n; ++r) {
-      uint64_t b = r * range_bytes, e = std::min(size, b + range_bytes);
-      tasks.push_back({o, r, n, b, e, e - b});
-    }
-  }
+  for (uint32_t o = 0; o < objects.size(); ++o) FormatOf(objects[o]).Split(o, objects[o], range_bytes, &tasks);
   std::stable_sort(tasks.begin(), tasks.end(),
                    [](const Task& a, const Task& b) { return a.stored_bytes > b.stored_bytes; });
   return tasks;

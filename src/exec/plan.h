@@ -53,7 +53,8 @@ struct Plan {
   std::shared_ptr<io::Store> store;
 };
 
-// The tasks of `objects`, with no I/O: a compressed object, or one of at most
+// The tasks of `objects`, with no I/O, as each object's Format splits it
+// (exec/format.h). For CSV: a compressed object, or one of at most
 // `range_bytes`, is one task reading it whole (begin 0, end UINT64_MAX); a larger
 // uncompressed one is ceil(size / range_bytes) ranges [r * range_bytes,
 // min(size, (r + 1) * range_bytes)), the last one shorter. Tasks are ordered
