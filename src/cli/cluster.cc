@@ -14,6 +14,7 @@
 #include "core/strings.h"
 #include "cluster/hosts.h"
 #include "cluster/local_launcher.h"
+#include "exec/local_executor.h"
 #include "io/object_store.h"
 
 namespace fanout::cli {
@@ -237,6 +238,24 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
   // The cause first (FailJob); then what each worker did, to explain it.
   if (!quiet) SetFailureDetails(*details);
   return r;
+}
+
+Status RunJob(const ClusterFlags& f, const exec::Plan& plan, exec::Job& job, int threads_flag, int threads,
+              bool quiet, std::string* summary_extra, std::string* details) {
+  if (f.enabled()) return RunOnCluster(f, plan, job, {}, threads_flag, quiet, summary_extra, details);
+  exec::Progress progress;
+  exec::LocalOptions lo;
+  lo.threads = threads;
+  lo.progress = &progress;
+  exec::Warnings warnings;
+  lo.warnings = &warnings;
+  Status st;
+  {
+    ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, job.CountsRows() ? &progress.rows : nullptr);
+    st = exec::RunJobLocally(plan, job, lo);
+  }
+  PrintWarnings(warnings.Lines());
+  return st;
 }
 
 }  // namespace fanout::cli

@@ -56,4 +56,11 @@ Status RunOnCluster(const ClusterFlags& flags, const exec::Plan& plan, exec::Job
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details);
 
+// Runs `job` where the flags say: on the workers (RunOnCluster), or on
+// `threads` threads of this machine with a progress bar, printing what its
+// objects' ranges noticed (warnings) when it is done. The flags → Job →
+// executor step of every command that reads rows.
+Status RunJob(const ClusterFlags& flags, const exec::Plan& plan, exec::Job& job, int threads_flag, int threads,
+              bool quiet, std::string* summary_extra, std::string* details);
+
 }  // namespace fanout::cli

@@ -85,21 +85,7 @@ void Run(const AggFlags& f, bool is_agg) {
     if (!f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.common.quiet));
   }
   std::string extra, details;
-  if (f.cluster.enabled()) {
-    OrFail(RunOnCluster(f.cluster, plan, job, {}, f.common.threads, f.common.quiet, &extra, &details));
-  } else {
-    exec::Progress progress;
-    exec::LocalOptions lo;
-    lo.threads = setup->threads;
-    lo.progress = &progress;
-    exec::Warnings warnings;
-    lo.warnings = &warnings;
-    {
-      ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
-      OrFail(exec::RunJobLocally(plan, job, lo));
-    }
-    PrintWarnings(warnings.Lines());
-  }
+  OrFail(RunJob(f.cluster, plan, job, f.common.threads, setup->threads, f.common.quiet, &extra, &details));
   PrintResult(job.query(), &job.result(), f.top, *format, setup->threads);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, job.result().stats(), secs, extra);

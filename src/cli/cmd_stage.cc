@@ -208,21 +208,7 @@ void Stage(const StageFlags& f) {
   job->SetRecord(record);
   std::string extra, details;
   Status st;
-  if (f.cluster.enabled()) {
-    st = RunOnCluster(f.cluster, plan, *job, {}, f.common.threads, f.common.quiet, &extra, &details);
-  } else {
-    exec::Progress progress;
-    exec::LocalOptions lo;
-    lo.threads = setup->threads;
-    lo.progress = &progress;
-    exec::Warnings warnings;
-    lo.warnings = &warnings;
-    {
-      ProgressBar bar(!f.common.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
-      st = exec::RunJobLocally(plan, *job, lo);
-    }
-    PrintWarnings(warnings.Lines());
-  }
+  st = RunJob(f.cluster, plan, *job, f.common.threads, setup->threads, f.common.quiet, &extra, &details);
   if (!st.ok()) save_partial(st);
   m.pieces = pieces;
   std::sort(m.pieces.begin(), m.pieces.end(),

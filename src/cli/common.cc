@@ -307,17 +307,6 @@ void FailUsage(const Status& status) {
   throw CLI::RuntimeError(2);
 }
 
-std::string OutputName(const exec::ObjectPlan& o) {
-  std::string name = o.info.url.substr(o.info.url.find_last_of('/') + 1);
-  for (const char* suffix : {".gz", ".zst"}) {
-    std::string s = suffix;
-    if (o.compression != io::Compression::kNone && name.size() > s.size() &&
-        name.compare(name.size() - s.size(), s.size(), s) == 0) {
-      name.resize(name.size() - s.size());
-    }
-  }
-  return name;
-}
 
 void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings) std::fprintf(stderr, "fanout: warning: %s\n", w.c_str());

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/status.h"
+#include "exec/object_outputs.h"
 #include "exec/plan.h"
 #include "exec/stage.h"
 #include "io/remote.h"
@@ -121,9 +122,7 @@ T OrFail(Result<T> r) {
   return std::move(r).value();
 }
 
-// The name an object's output gets in an --out directory: its base name, less
-// a compression suffix.
-std::string OutputName(const exec::ObjectPlan& object);
+using exec::OutputName;  // exec/object_outputs.h
 
 // Prints each as "fanout: warning: ..." on stderr, --quiet or not: what a job
 // noticed that leaves the answer exact but that the user must hear of.
