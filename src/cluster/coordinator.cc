@@ -505,6 +505,8 @@ class Coordinator {
   }
 
   void AssignTasks() {
+    sched_.SetStarting(static_cast<int>(std::count_if(
+        conns_.begin(), conns_.end(), [](const auto& c) { return c->state == ConnState::kStarting; })));
     std::vector<Assignment> a;
     sched_.Assign(Now(), &a);
     for (const Assignment& x : a) {

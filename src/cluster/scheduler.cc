@@ -124,7 +124,7 @@ bool Scheduler::PopQueued(int worker, uint32_t* task) {
   if (workers_[worker].home >= 0 && PopPinned(workers_[worker].home, task)) return true;
   // A task that failed on this worker waits for another, while another is live.
   auto usable = [&](uint32_t t) {
-    return tasks_[t].state == TaskState::kQueued && (tasks_[t].avoid_worker != worker || live_workers_ < 2);
+    return tasks_[t].state == TaskState::kQueued && (tasks_[t].avoid_worker != worker || live_workers_ + starting_ < 2);
   };
   for (size_t i = front_.size(); i-- > 0;) {
     uint32_t t = front_[i];

@@ -67,6 +67,10 @@ class Scheduler {
   // `home` >= 0 pins the task to workers added with that home.
   uint32_t AddTask(uint64_t bytes, int home = -1);
   int AddWorker(int cores, int home = -1);
+  // Workers still starting (not yet added, not yet lost): a task that must
+  // avoid the worker it failed on waits for one of them rather than going
+  // back to that worker.
+  void SetStarting(int workers) { starting_ = workers; }
   // Every task pinned to `home` may now run anywhere.
   void Unpin(int home);
   // The task's home, or -1 when any worker may run it.
@@ -164,6 +168,7 @@ class Scheduler {
   std::vector<WorkerInfo> workers_;
   std::vector<int> hungry_;  // workers that may have a free slot
   int live_workers_ = 0;
+  int starting_ = 0;
   std::unordered_map<uint64_t, Attempt> running_;
   uint64_t next_attempt_ = 1;
   size_t done_tasks_ = 0;

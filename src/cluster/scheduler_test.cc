@@ -186,6 +186,42 @@ TEST(SchedulerTest, AFailedCommandIsRetriedOnceElsewhereByDefault) {
   EXPECT_EQ(s.stats().retries, 1u);
 }
 
+// Found under load: the second worker had not joined when the first failure
+// came back, so the retry ran on the same machine. A worker still starting
+// counts: the retry waits for it.
+TEST(SchedulerTest, ACommandRetryWaitsForAWorkerThatIsStillStarting) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  Scheduler s(o);
+  s.AddTask(10);
+  int first = s.AddWorker(1);
+  s.SetStarting(1);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_TRUE(s.Fail(a[0].attempt, Scheduler::FailureClass::kCommand, "x.csv: status 3").ok());
+  a.clear();
+  s.Assign(1, &a);
+  EXPECT_TRUE(a.empty()) << "the retry went back to the worker it failed on";
+  int second = s.AddWorker(1);
+  s.SetStarting(0);
+  a.clear();
+  s.Assign(2, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].worker, second);
+  EXPECT_NE(a[0].worker, first);
+  // With no other worker coming, it runs where it can.
+  Scheduler t(o);
+  t.AddTask(10);
+  t.AddWorker(1);
+  a.clear();
+  t.Assign(0, &a);
+  ASSERT_TRUE(t.Fail(a[0].attempt, Scheduler::FailureClass::kCommand, "x.csv: status 3").ok());
+  a.clear();
+  t.Assign(1, &a);
+  EXPECT_EQ(a.size(), 1u);
+}
+
 // The two classes count apart: I/O failures do not use up the command's
 // attempts, nor the reverse.
 TEST(SchedulerTest, CommandAndIoFailuresHaveTheirOwnLimits) {

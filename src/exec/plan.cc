@@ -15,13 +15,16 @@ namespace {
 // one after another would add seconds before any work starts.
 constexpr size_t kDetectThreads = 16;
 
-std::vector<Result<io::Compression>> DetectAll(io::Store& store, const std::vector<io::ObjectInfo>& objects) {
-  std::vector<Result<io::Compression>> out(objects.size(), Status::OK());
+// A format's magic bytes are at most this long (Parquet's "PAR1": 4).
+constexpr size_t kHeadBytes = 8;
+
+std::vector<Result<io::Head>> DetectAll(io::Store& store, const std::vector<io::ObjectInfo>& objects) {
+  std::vector<Result<io::Head>> out(objects.size(), Status::OK());
   bool remote = std::any_of(objects.begin(), objects.end(), [](const io::ObjectInfo& o) { return io::IsRemote(o); });
   size_t threads = remote ? std::min(kDetectThreads, objects.size()) : 1;
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < objects.size();) out[i] = io::DetectCompression(store, objects[i]);
+    for (size_t i; (i = next.fetch_add(1)) < objects.size();) out[i] = io::ReadHead(store, objects[i], kHeadBytes);
   };
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
@@ -43,12 +46,14 @@ std::vector<Task> SplitIntoTasks(const std::vector<ObjectPlan>& objects, uint64_
 Result<Plan> MakePlan(std::shared_ptr<io::Store> store, std::vector<io::ObjectInfo> objects, uint64_t range_bytes) {
   if (range_bytes == 0) return Status::InvalidArgument("--range-size must be at least 1 byte");
   Plan plan;
-  std::vector<Result<io::Compression>> detected = DetectAll(*store, objects);
+  std::vector<Result<io::Head>> detected = DetectAll(*store, objects);
   plan.store = std::move(store);
   for (size_t i = 0; i < objects.size(); ++i) {
-    ASSIGN_OR_RETURN(io::Compression c, std::move(detected[i]));  // the first failure in listing order
+    ASSIGN_OR_RETURN(io::Head head, std::move(detected[i]));  // the first failure in listing order
     plan.total_bytes += objects[i].size;
-    plan.objects.push_back({std::move(objects[i]), c});
+    // A compressed object's content is text to be decompressed: CSV.
+    std::string format(head.compression == io::Compression::kNone ? DetectFormat(head.bytes).Name() : "csv");
+    plan.objects.push_back({std::move(objects[i]), head.compression, std::move(format)});
   }
   plan.tasks = SplitIntoTasks(plan.objects, range_bytes);
   return plan;

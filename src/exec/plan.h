@@ -61,10 +61,10 @@ struct Plan {
 // largest first (stored bytes), ties in listing order. REQUIRES: range_bytes > 0.
 std::vector<Task> SplitIntoTasks(const std::vector<ObjectPlan>& objects, uint64_t range_bytes);
 
-// Detects each object's compression (reading its first bytes through `store`,
-// which the plan keeps), then splits the objects with SplitIntoTasks. Fails
-// with the first object, in listing order, that cannot be read, and with
-// InvalidArgument for a `range_bytes` of 0.
+// Detects each object's compression and format (from its first bytes, read
+// through `store`, which the plan keeps; exec/format.h), then splits the
+// objects with SplitIntoTasks. Fails with the first object, in listing order,
+// that cannot be read, and with InvalidArgument for a `range_bytes` of 0.
 Result<Plan> MakePlan(std::shared_ptr<io::Store> store, std::vector<io::ObjectInfo> objects, uint64_t range_bytes);
 
 }  // namespace fanout::exec

@@ -129,6 +129,8 @@ TEST(MakePlan, DetectsCompressionThenSplits) {
   ASSERT_EQ(plan->objects.size(), 2u);
   EXPECT_EQ(plan->objects[0].compression, io::Compression::kNone);
   EXPECT_EQ(plan->objects[1].compression, io::Compression::kGzip);
+  EXPECT_EQ(plan->objects[0].format, "csv");  // the one format registered, and the one that claims all
+  EXPECT_EQ(plan->objects[1].format, "csv");
   EXPECT_EQ(plan->total_bytes, 2000u);
   std::vector<Task> want = SplitIntoTasks(plan->objects, 100);
   ASSERT_EQ(plan->tasks.size(), want.size());

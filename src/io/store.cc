@@ -103,16 +103,26 @@ Result<std::unique_ptr<ByteStream>> OpenMapped(Store& store, const ObjectInfo& o
   return OpenChecked(store, object, offset, length, Access::kWholeRange);
 }
 
-Result<Compression> DetectCompression(Store& store, const ObjectInfo& object) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> s, OpenMapped(store, object, 0, kMagicBytes));
-  unsigned char magic[kMagicBytes];
+Result<Head> ReadHead(Store& store, const ObjectInfo& object, size_t n) {
+  n = std::max(n, kMagicBytes);
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteStream> s, OpenMapped(store, object, 0, n));
+  Head head;
+  head.bytes.resize(n);
   size_t have = 0;
-  while (have < kMagicBytes) {
-    ASSIGN_OR_RETURN(size_t got, s->Read(reinterpret_cast<char*>(magic) + have, kMagicBytes - have));
+  while (have < n) {
+    ASSIGN_OR_RETURN(size_t got, s->Read(head.bytes.data() + have, n - have));
     if (got == 0) break;
     have += got;
   }
-  return CompressionFromMagic(magic, have);
+  head.bytes.resize(have);
+  head.compression = CompressionFromMagic(reinterpret_cast<const unsigned char*>(head.bytes.data()),
+                                          std::min(have, kMagicBytes));
+  return head;
+}
+
+Result<Compression> DetectCompression(Store& store, const ObjectInfo& object) {
+  ASSIGN_OR_RETURN(Head head, ReadHead(store, object, kMagicBytes));
+  return head.compression;
 }
 
 Result<std::unique_ptr<ByteStream>> OpenContent(Store& store, const ObjectInfo& object, Compression compression) {

@@ -88,6 +88,13 @@ Result<std::unique_ptr<ByteStream>> OpenMapped(Store& store, const ObjectInfo& o
 
 // Reads the first bytes of the object and recognises gzip and zstd by magic number.
 Result<Compression> DetectCompression(Store& store, const ObjectInfo& object);
+// The object's first `n` bytes as stored (fewer when it is shorter), and the
+// compression they announce: one small read, for planning.
+struct Head {
+  std::string bytes;
+  Compression compression = Compression::kNone;
+};
+Result<Head> ReadHead(Store& store, const ObjectInfo& object, size_t n);
 
 // Opens the object's content from the start, decompressed if `compression` says so.
 Result<std::unique_ptr<ByteStream>> OpenContent(Store& store, const ObjectInfo& object, Compression compression);
