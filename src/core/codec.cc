@@ -28,6 +28,22 @@ Encoder& Encoder::Raw(std::string_view s) {
   return *this;
 }
 
+Encoder& Encoder::Strs(const std::vector<std::string>& v) {
+  U32(static_cast<uint32_t>(v.size()));
+  for (const std::string& s : v) Str(s);
+  return *this;
+}
+
+Result<std::vector<std::string>> Decoder::Strs() {
+  ASSIGN_OR_RETURN(uint32_t n, U32());
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::string s, Str());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 Status Decoder::Need(size_t n) const {
   if (in_.size() - pos_ < n) return Status::Corrupt("truncated frame payload");
   return Status::OK();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -19,6 +20,7 @@ class Encoder {
   Encoder& U64(uint64_t v);
   Encoder& Str(std::string_view s);  // u32 length + bytes
   Encoder& Raw(std::string_view s);  // bytes as they are
+  Encoder& Strs(const std::vector<std::string>& v);  // u32 count + each as Str
   const std::string& bytes() const { return out_; }
 
  private:
@@ -34,6 +36,7 @@ class Decoder {
   Result<uint32_t> U32();
   Result<uint64_t> U64();
   Result<std::string> Str();
+  Result<std::vector<std::string>> Strs();  // what Encoder::Strs wrote
   Status Finish() const;
 
  private:

@@ -36,8 +36,7 @@ void EncodeCommon(const JobCommon& c, Encoder* e) {
   e->U32(static_cast<uint32_t>(r.parts_in_flight)).U64(r.part_bytes);
   e->U32(c.threads).U32(c.idle_timeout_s).U64(c.max_group_memory);
   const StageRecipe& st = c.stage;
-  e->Str(st.name).Str(st.dir).Str(st.cols).U32(static_cast<uint32_t>(st.where.size()));
-  for (const std::string& w : st.where) e->Str(w);
+  e->Str(st.name).Str(st.dir).Str(st.cols).Strs(st.where);
   EncodeScan(st.scan, e);
 }
 
@@ -64,11 +63,7 @@ Result<JobCommon> DecodeCommon(Decoder* d) {
   ASSIGN_OR_RETURN(st.name, d->Str());
   ASSIGN_OR_RETURN(st.dir, d->Str());
   ASSIGN_OR_RETURN(st.cols, d->Str());
-  ASSIGN_OR_RETURN(uint32_t nsw, d->U32());
-  for (uint32_t i = 0; i < nsw; ++i) {
-    ASSIGN_OR_RETURN(std::string w, d->Str());
-    st.where.push_back(std::move(w));
-  }
+  ASSIGN_OR_RETURN(st.where, d->Strs());
   ASSIGN_OR_RETURN(st.scan, DecodeScan(d));
   if (!st.name.empty()) RETURN_IF_ERROR(CheckStageName(st.name));
   return c;

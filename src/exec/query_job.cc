@@ -103,8 +103,7 @@ Result<std::unique_ptr<QueryJob>> QueryJob::Make(JobCommon common, QuerySpec spe
 }
 
 void QueryJob::EncodeFields(Encoder* e) const {
-  e->Str(spec_.by).U32(static_cast<uint32_t>(spec_.where.size()));
-  for (const std::string& w : spec_.where) e->Str(w);
+  e->Str(spec_.by).Strs(spec_.where);
   e->U32(static_cast<uint32_t>(spec_.aggs.size()));
   for (const auto& [kind, col] : spec_.aggs) e->U8(kind).Str(col);
   e->U8(spec_.output_count);
@@ -113,11 +112,7 @@ void QueryJob::EncodeFields(Encoder* e) const {
 Result<std::unique_ptr<Job>> QueryJob::Decode(JobCommon common, Decoder* d) {
   QuerySpec spec;
   ASSIGN_OR_RETURN(spec.by, d->Str());
-  ASSIGN_OR_RETURN(uint32_t nw, d->U32());
-  for (uint32_t i = 0; i < nw; ++i) {
-    ASSIGN_OR_RETURN(std::string w, d->Str());
-    spec.where.push_back(std::move(w));
-  }
+  ASSIGN_OR_RETURN(spec.where, d->Strs());
   ASSIGN_OR_RETURN(uint32_t na, d->U32());
   for (uint32_t i = 0; i < na; ++i) {
     ASSIGN_OR_RETURN(uint8_t kind, d->U8());

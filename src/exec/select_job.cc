@@ -37,18 +37,12 @@ Result<std::unique_ptr<SelectJob>> SelectJob::Make(JobCommon common, std::string
 }
 
 void SelectJob::EncodeFields(Encoder* e) const {
-  e->Str(cols_).U32(static_cast<uint32_t>(where_.size()));
-  for (const std::string& w : where_) e->Str(w);
+  e->Str(cols_).Strs(where_);
 }
 
 Result<std::unique_ptr<Job>> SelectJob::Decode(JobCommon common, Decoder* d) {
   ASSIGN_OR_RETURN(std::string cols, d->Str());
-  ASSIGN_OR_RETURN(uint32_t nw, d->U32());
-  std::vector<std::string> where;
-  for (uint32_t i = 0; i < nw; ++i) {
-    ASSIGN_OR_RETURN(std::string w, d->Str());
-    where.push_back(std::move(w));
-  }
+  ASSIGN_OR_RETURN(std::vector<std::string> where, d->Strs());
   ASSIGN_OR_RETURN(std::unique_ptr<SelectJob> job, Make(std::move(common), std::move(cols), std::move(where)));
   return std::unique_ptr<Job>(std::move(job));
 }
