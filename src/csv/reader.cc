@@ -281,18 +281,43 @@ void RowReader::NoteEndState() {
 }
 
 Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
-  // Walk the line-end bits from the cursor; each one ends a row.
+  // Walk the line-end bits from the cursor; each one ends a row. Most rows take
+  // the fast path below; Emit handles the rest (the range's first and last rows,
+  // the content's first row, a row that is too long) with every check.
   size_t last = (len_ + kBlockBytes - 1) / kBlockBytes;  // blocks holding data
   size_t b = cursor_ / kBlockBytes;
   if (b < last) {
+    // Rows starting at or after this window offset belong to the next range.
+    size_t next_range = opt_.end <= base_ ? 0 : static_cast<size_t>(std::min<uint64_t>(opt_.end - base_, len_ + 1));
+    bool strip_cr = dialect_.newline == '\n';
+    Row row;
+    row.data = data_;
+    row.delim_bits = dl_.data();
     uint64_t w = nl_[b] & (~uint64_t{0} << (cursor_ % kBlockBytes));
     for (;;) {
       while (w != 0) {
         uint32_t p = static_cast<uint32_t>(b * kBlockBytes + __builtin_ctzll(w));
         w &= w - 1;
-        RETURN_IF_ERROR(Emit(sink, p, done));
-        row_start_ = cursor_ = p + 1;
-        if (*done) return Status::OK();
+        size_t start = row_start_;
+        if (start >= next_range || skip_first_ || p - start > opt_.max_row_bytes || base_ + start == 0) {
+          RETURN_IF_ERROR(Emit(sink, p, done));
+          row_start_ = cursor_ = p + 1;
+          if (*done) return Status::OK();
+          continue;
+        }
+        row_start_ = p + 1;
+        uint32_t e = p;
+        if (strip_cr && e > start && data_[e - 1] == '\r') --e;
+        if (e == start) continue;  // a blank line (no bytes, so no delimiter)
+        row.begin = static_cast<uint32_t>(start);
+        row.end = e;
+        row.offset = base_ + start;
+        Status st = sink->OnRow(row);
+        if (!st.ok() || sink->stop) {
+          cursor_ = row_start_;
+          if (sink->stop) *done = true;
+          return st;
+        }
       }
       if (++b >= last) break;
       w = nl_[b];
@@ -306,7 +331,7 @@ Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
   return Status::OK();
 }
 
-inline Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
+Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
   uint64_t offset = base_ + row_start_;
   if (offset >= opt_.end) {  // this row belongs to the next range
     *done = true;
