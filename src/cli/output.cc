@@ -55,23 +55,6 @@ Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
   return Cell{};
 }
 
-// A CSV field, quoted the minimal RFC 4180 way (as Python's csv.writer does):
-// only when it holds a comma, a quote or a line end; quotes inside are doubled.
-// Every other byte (NUL, ESC, DEL, spaces) is written as it is, and Python's
-// csv module and DuckDB read it back exactly.
-void AppendCsvField(std::string* out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out->append(s);
-    return;
-  }
-  out->push_back('"');
-  for (char c : s) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
 // A JSON string; control bytes and DEL as \u escapes, bytes that are not valid
 // UTF-8 as U+FFFD.
 std::string JsonString(const std::string& s) {

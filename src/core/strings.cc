@@ -80,4 +80,24 @@ std::string LastLine(std::string s) {
   return nl == std::string::npos ? s : s.substr(nl + 1);
 }
 
+void AppendCsvField(std::string* out, std::string_view s, char delim) {
+  bool plain = true;
+  for (char c : s) {
+    if (c == delim || c == '"' || c == '\r' || c == '\n') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out->append(s);
+    return;
+  }
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
 }  // namespace fanout

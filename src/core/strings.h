@@ -43,4 +43,10 @@ std::string ForTerminalLines(std::string_view text);
 // ForTerminal's output: its width on a terminal, for aligning columns.
 size_t DisplayWidth(std::string_view text);
 
+// Appends `s` as one CSV field, quoted the minimal RFC 4180 way (as Python's
+// csv.writer does): only when it holds the delimiter, a quote or a line end;
+// quotes inside are doubled. Every other byte (NUL, ESC, DEL, spaces) is
+// written as it is, and Python's csv module and DuckDB read it back exactly.
+void AppendCsvField(std::string* out, std::string_view s, char delim = ',');
+
 }  // namespace fanout

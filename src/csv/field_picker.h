@@ -46,6 +46,10 @@ class FieldPicker {
 
   // Field bytes as stored (quotes included), after a successful Pick.
   std::string_view field(size_t slot) const { return views_[slot]; }
+  // All of them, by slot.
+  const std::string_view* fields() const { return views_.data(); }
+  // The wanted field numbers, ascending and without repeats: slot s holds wanted()[s].
+  const std::vector<int>& wanted() const { return wanted_; }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;

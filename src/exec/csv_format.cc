@@ -24,7 +24,7 @@ Result<csv::HeaderInfo> CsvFormat::ReadHeader(const ObjectPlan& object, const Sc
 }
 
 Status CsvFormat::Scan(const ObjectPlan& object, const Task& task, csv::RangeStart start, const ScanOptions& scan,
-                       csv::RowSink* sink, Progress* progress, const std::atomic<bool>* cancel,
+                       ops::Sink* sink, Progress* progress, const std::atomic<bool>* cancel,
                        csv::RangeEnd* end) const {
   return ScanTask(object, task, start, scan, sink, progress, cancel, end);
 }

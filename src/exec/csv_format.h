@@ -15,7 +15,7 @@ class CsvFormat final : public Format {
   void Split(uint32_t index, const ObjectPlan& object, uint64_t range_bytes, std::vector<Task>* tasks) const override;
   Result<csv::HeaderInfo> ReadHeader(const ObjectPlan& object, const ScanOptions& scan) const override;
   Status Scan(const ObjectPlan& object, const Task& task, csv::RangeStart start, const ScanOptions& scan,
-              csv::RowSink* sink, Progress* progress, const std::atomic<bool>* cancel,
+              ops::Sink* sink, Progress* progress, const std::atomic<bool>* cancel,
               csv::RangeEnd* end) const override;
   Result<csv::ChainVerdict> Settle(const std::vector<csv::RangeEnd>& ranges, const std::string& object) const override;
   std::string Where(const ObjectPlan& object, uint64_t offset, io::Store& store) const override;

@@ -20,6 +20,7 @@
 #include "csv/reader.h"
 #include "exec/plan.h"
 #include "exec/task_runner.h"
+#include "ops/sink.h"
 
 namespace fanout::exec {
 
@@ -38,9 +39,12 @@ class Format {
   // The object's column names (and whether it has them), read once per object.
   [[nodiscard]] virtual Result<csv::HeaderInfo> ReadHeader(const ObjectPlan& object, const ScanOptions& scan) const = 0;
   // Feeds `sink` the rows `task` owns, assuming `start` at its begin; stores
-  // what it found in *end. Errors name the object.
+  // what it found in *end. Errors name the object. A text format hands over
+  // rows (OnRow), a columnar one batches of the fields sink->Fields() names, in
+  // their canonical text (OnBatch), after OnHeader in the object's first task
+  // (ops/sink.h).
   [[nodiscard]] virtual Status Scan(const ObjectPlan& object, const Task& task, csv::RangeStart start,
-                                    const ScanOptions& scan, csv::RowSink* sink, Progress* progress,
+                                    const ScanOptions& scan, ops::Sink* sink, Progress* progress,
                                     const std::atomic<bool>* cancel, csv::RangeEnd* end) const = 0;
   // Given the ends of an object's leading ranges, in order: the first range to
   // run again and its start (rerun == ranges.size() when all read as they

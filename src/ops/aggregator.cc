@@ -34,12 +34,28 @@ Status SkipTracker::SkipAt(uint64_t offset, const std::string& reason) {
   return Status::OK();
 }
 
-uint32_t Aggregator::GroupOf() {
+namespace {
+
+// A field's value: a CSV field as stored loses its quotes; a batch's is one already.
+template <bool kStored>
+inline std::string_view ValueOf(std::string_view field, std::string* scratch) {
+  if constexpr (kStored) {
+    return csv::Unquote(field, scratch);
+  } else {
+    return field;
+  }
+}
+
+}  // namespace
+
+template <bool kStored>
+[[gnu::always_inline]] inline uint32_t Aggregator::GroupOf(const std::string_view* fields) {
   uint64_t packed = 0;
   bool small = resolved_.keys.size() == 1;
   if (small) {
-    std::string_view f = picker_.field(key_slots_[0]);
-    small = f.size() <= SmallKeyMap::kMaxKeyBytes && (f.empty() || f[0] != '"');
+    std::string_view f = fields[key_slots_[0]];
+    // (A stored field that starts with a quote is not its value.)
+    small = f.size() <= SmallKeyMap::kMaxKeyBytes && (!kStored || f.empty() || f[0] != '"');
     if (small) {
       packed = SmallKeyMap::Pack(f);
       uint32_t g = small_keys_.Find(packed);
@@ -47,7 +63,7 @@ uint32_t Aggregator::GroupOf() {
     }
   }
   key_.clear();
-  for (size_t slot : key_slots_) AppendKeyField(&key_, csv::Unquote(picker_.field(slot), &scratch_));
+  for (size_t slot : key_slots_) AppendKeyField(&key_, ValueOf<kStored>(fields[slot], &scratch_));
   uint32_t g = out_->TryGroup(key_, GroupTable::Hash(key_));
   if (small && g != Partial::kNoGroup) small_keys_.Insert(packed, g);
   return g;
@@ -58,22 +74,20 @@ Status Aggregator::OnUnterminatedRow(uint64_t offset, const std::string&) {
   return skips_.SkipAt(offset, csv::kUnterminatedQuote);
 }
 
-Status Aggregator::OnRow(const csv::Row& row) {
-  if (row.offset == header_offset_) return Status::OK();
-  ++out_->stats().rows;
-  if (!picker_.Pick(row)) return skips_.Skip(row, kTooFewFields);
+template <bool kStored>
+[[gnu::always_inline]] inline Status Aggregator::Accept(const std::string_view* fields, uint64_t at) {
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    std::string_view v = csv::Unquote(picker_.field(filter_slots_[i]), &scratch_);
+    std::string_view v = ValueOf<kStored>(fields[filter_slots_[i]], &scratch_);
     FilterResult r = query_.filters[i].Test(v, &filter_scratch_);
     if (r == FilterResult::kNo) return Status::OK();
-    if (r == FilterResult::kNotANumber) return skips_.Skip(row, non_numeric_filter_reasons_[i]);
+    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, non_numeric_filter_reasons_[i]);
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
-    std::string_view v = csv::Unquote(picker_.field(agg_slots_[a]), &scratch_);
+    std::string_view v = ValueOf<kStored>(fields[agg_slots_[a]], &scratch_);
     Value& x = values_[a];
-    if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.Skip(row, non_numeric_reasons_[a]);
+    if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.SkipAt(at, non_numeric_reasons_[a]);
   }
-  uint32_t g = GroupOf();
+  uint32_t g = GroupOf<kStored>(fields);
   if (g == Partial::kNoGroup) return GroupMemoryError();
   ++out_->count(g);
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
@@ -83,6 +97,28 @@ Status Aggregator::OnRow(const csv::Row& row) {
     } else {
       out_->cell(g, a).AddWide(x.wide);
     }
+  }
+  return Status::OK();
+}
+
+Status Aggregator::OnRow(const csv::Row& row) {
+  if (row.offset == header_offset_) return Status::OK();
+  ++out_->stats().rows;
+  if (!picker_.Pick(row)) return skips_.SkipAt(row.offset, kTooFewFields);
+  return Accept<true>(picker_.fields(), row.offset);
+}
+
+Status Aggregator::OnBatch(const ColumnBatch& batch) {
+  size_t n = batch.columns.size();
+  if (n != picker_.wanted().size()) {
+    return Status::Internal("a batch of " + std::to_string(n) + " columns for a query that reads " +
+                            std::to_string(picker_.wanted().size()));
+  }
+  row_fields_.resize(n);
+  for (size_t r = 0; r < batch.rows; ++r) {
+    ++out_->stats().rows;
+    for (size_t c = 0; c < n; ++c) row_fields_[c] = batch.columns[c][r];
+    RETURN_IF_ERROR(Accept<false>(row_fields_.data(), batch.first_row + r));
   }
   return Status::OK();
 }

@@ -10,6 +10,7 @@
 #include "csv/reader.h"
 #include "ops/partial.h"
 #include "ops/query.h"
+#include "ops/sink.h"
 #include "ops/small_key_map.h"
 
 namespace fanout::ops {
@@ -25,7 +26,6 @@ class SkipTracker {
  public:
   SkipTracker(RowStats* stats, bool strict) : stats_(stats), strict_(strict) {}
   // Records the skip; returns an error (stopping the read) under --strict.
-  Status Skip(const csv::Row& row, const std::string& reason) { return SkipAt(row.offset, reason); }
   Status SkipAt(uint64_t offset, const std::string& reason);
   const SkippedRow* first() const { return has_first_ ? &first_ : nullptr; }
 
@@ -36,7 +36,7 @@ class SkipTracker {
   SkippedRow first_;
 };
 
-class Aggregator final : public csv::RowSink {
+class Aggregator final : public Sink {
  public:
   // `out` must outlive the aggregator. Rows at `header_offset` are the header and
   // are not data (pass UINT64_MAX when the object has none). With `strict`, the
@@ -47,11 +47,19 @@ class Aggregator final : public csv::RowSink {
   Status OnRow(const csv::Row& row) override;
   // Counts the row as seen and skipped (kUnterminatedQuote).
   Status OnUnterminatedRow(uint64_t offset, const std::string& object) override;
+  const std::vector<int>& Fields() const override { return picker_.wanted(); }
+  Status OnBatch(const ColumnBatch& batch) override;
 
   const SkippedRow* first_skipped() const { return skips_.first(); }
 
  private:
-  uint32_t GroupOf();  // the current row's group, created if new; kNoGroup past the memory limit
+  // One data row's fields, by picker slot, at position `at`: as stored in a CSV
+  // row (kStored: quoted fields keep their quotes) or as values (a batch's).
+  template <bool kStored>
+  Status Accept(const std::string_view* fields, uint64_t at);
+  // The row's group, created if new; kNoGroup past the memory limit.
+  template <bool kStored>
+  uint32_t GroupOf(const std::string_view* fields);
 
   const Query& query_;
   const ResolvedQuery& resolved_;
@@ -69,6 +77,7 @@ class Aggregator final : public csv::RowSink {
     Decimal wide;     // when not
   };
   std::vector<Value> values_;          // parsed aggregate inputs of the current row
+  std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   Decimal filter_scratch_;             // a filter's field, when it is not plain
   std::vector<std::string> non_numeric_reasons_;         // per aggregate
   std::vector<std::string> non_numeric_filter_reasons_;  // per filter

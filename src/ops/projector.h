@@ -10,10 +10,11 @@
 #include "csv/reader.h"
 #include "ops/aggregator.h"
 #include "ops/query.h"
+#include "ops/sink.h"
 
 namespace fanout::ops {
 
-class Projector final : public csv::RowSink {
+class Projector final : public Sink {
  public:
   // `resolved.keys` are the selected columns. Rows at `header_offset` are written
   // as the output's header (pass UINT64_MAX when there is none). `flush` is called
@@ -25,13 +26,22 @@ class Projector final : public csv::RowSink {
   Status OnRow(const csv::Row& row) override;
   // Counts the row as seen and skipped (kUnterminatedQuote).
   Status OnUnterminatedRow(uint64_t offset, const std::string& object) override;
+  const std::vector<int>& Fields() const override { return picker_.wanted(); }
+  // Writes the selected columns' names as the output's header.
+  Status OnHeader(const std::vector<std::string>& names) override;
+  // Values are written as CSV fields, quoted where they must be.
+  Status OnBatch(const ColumnBatch& batch) override;
   // Flushes what is left.
   Status Finish();
   const SkippedRow* first_skipped() const { return skips_.first(); }
 
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
-  void Append();  // the current row's selected fields
+  void Append();  // the current row's selected fields, as stored
+  // The filters' verdict on one data row's fields (by picker slot) at `at`:
+  // OK with *keep, or a skip's status.
+  template <bool kStored>
+  Status Filter(const std::string_view* fields, uint64_t at, bool* keep);
 
   const Query& query_;
   const ResolvedQuery& resolved_;
@@ -43,6 +53,7 @@ class Projector final : public csv::RowSink {
   FlushFn flush_;
   csv::FieldPicker picker_;
   std::vector<size_t> col_slots_, filter_slots_;
+  std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   std::string buffer_;
   std::string scratch_;
   Decimal number_;  // a filter's field, when it is not plain

@@ -1,0 +1,48 @@
+// Sink: where a task's rows go, whichever format they come from.
+//
+// A text format (CSV) hands over rows one at a time, as its reader finds them
+// (csv::RowSink::OnRow: the row's bytes and delimiter bits, fields split only as
+// far as the sink asks). A columnar format hands over batches of rows holding
+// only the fields the sink reads (Fields()), each value already in its canonical
+// text form — so a sink gives the same answer for the same values in either
+// format, and a new format needs no change to any sink.
+//
+// Per row or per batch is the per-task Sink of DuckDB's shape; Combine and
+// Finalize are the Job's (exec/job.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "csv/reader.h"
+
+namespace fanout::ops {
+
+// Rows of a columnar format. Column k holds field Fields()[k] of the sink that
+// receives it: columns[k][r] is that field's value in row r, as text (NULL is
+// the empty string).
+struct ColumnBatch {
+  size_t rows = 0;
+  // Where row 0 is, in the format's own terms (for a columnar format, its row
+  // number in the object): row r is at first_row + r. --strict names a skipped
+  // row by it (Format::Where), as CSV names a row by its byte offset.
+  uint64_t first_row = 0;
+  std::vector<const std::string_view*> columns;
+};
+
+class Sink : public csv::RowSink {
+ public:
+  // The fields it reads: 0-based positions in the object's header, ascending, no
+  // repeats. A columnar format decodes just these.
+  virtual const std::vector<int>& Fields() const = 0;
+  // The object's column names, for a format whose header is not a row of its
+  // data: called by the object's first task, before its first batch.
+  [[nodiscard]] virtual Status OnHeader(const std::vector<std::string>& names) { return Status::OK(); }
+  // Rows of a columnar format, in order. A non-OK status stops the task.
+  [[nodiscard]] virtual Status OnBatch(const ColumnBatch& batch) = 0;
+};
+
+}  // namespace fanout::ops
