@@ -175,10 +175,7 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
   s.scan.max_row_bytes = max_row;
   s.scan.strict = f.strict;
   s.threads = f.threads == 0 ? exec::DefaultThreads() : f.threads;
-  for (const std::string& w : f.where) {
-    ASSIGN_OR_RETURN(ops::Filter filter, ops::Filter::Parse(w));
-    s.filters.push_back(std::move(filter));
-  }
+  ASSIGN_OR_RETURN(s.filters, ops::ParseFilters(f.where));
   return s;
 }
 

@@ -78,10 +78,7 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
 Result<ops::Query> ParseQuery(const QuerySpec& spec) {
   ops::Query q;
   ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.by));
-  for (const std::string& w : spec.where) {
-    ASSIGN_OR_RETURN(ops::Filter f, ops::Filter::Parse(w));
-    q.filters.push_back(std::move(f));
-  }
+  ASSIGN_OR_RETURN(q.filters, ops::ParseFilters(spec.where));
   for (const auto& [kind, col] : spec.aggs) {
     if (kind > static_cast<uint8_t>(ops::AggKind::kMax)) {
       return Status::Corrupt("unknown aggregate kind " + std::to_string(kind));

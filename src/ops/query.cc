@@ -49,6 +49,15 @@ const char* KindName(AggKind k) {
 
 }  // namespace
 
+Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts) {
+  std::vector<Filter> filters;
+  for (const std::string& t : texts) {
+    ASSIGN_OR_RETURN(Filter f, Filter::Parse(t));
+    filters.push_back(std::move(f));
+  }
+  return filters;
+}
+
 Result<Filter> Filter::Parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("invalid --where '" + std::string(text) + "': " + why +

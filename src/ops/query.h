@@ -73,6 +73,9 @@ struct ResolvedQuery {
 Result<ResolvedQuery> Resolve(const Query& q, const csv::HeaderInfo& header,
                               const std::string& object_name);
 
+// Parses each --where text (Filter::Parse), in order; the first that fails is the error.
+Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts);
+
 // Parses "a,b|c,3" into column specs (commas separate columns). With
 // allow_ranges, "2-5" stands for the indices 2, 3, 4 and 5.
 Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool allow_ranges = false);
