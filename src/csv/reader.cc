@@ -50,6 +50,11 @@ RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions
   dialect_.delim = opt_.delim;
 }
 
+Status RowReader::RowTooLong(uint64_t offset) const {
+  return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(offset) + " is longer than " +
+                         std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+}
+
 Status RowReader::Run(RowSink* sink) {
   bool eof = false, done = false;
   RETURN_IF_ERROR(Start(&eof, &done));
@@ -67,8 +72,7 @@ Status RowReader::Run(RowSink* sink) {
     if (skip_first_ && end_state_known_) done = true;
     if (done || eof) break;
     if (!skip_first_ && len_ - row_start_ > opt_.max_row_bytes) {
-      return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(base_ + row_start_) +
-                             " is longer than " + std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+      return RowTooLong(base_ + row_start_);
     }
     RETURN_IF_ERROR(Fill(&eof));
   }
@@ -280,6 +284,21 @@ void RowReader::NoteEndState() {
   end_state_known_ = true;
 }
 
+// Hands the row window[begin, line_end) at content offset `offset` to the sink
+// (row's data and delim_bits set): without a '\r' before its '\n', and not at
+// all when blank. Sets *done when the sink stops.
+[[gnu::always_inline]] inline Status RowReader::Deliver(RowSink* sink, Row* row, uint32_t begin, uint32_t line_end,
+                                                        uint64_t offset, bool* done) {
+  row->begin = begin;
+  row->end = line_end;
+  if (dialect_.newline == '\n' && row->end > row->begin && data_[row->end - 1] == '\r') --row->end;
+  if (row->end == row->begin) return Status::OK();  // a blank line (no bytes, so no delimiter)
+  row->offset = offset;
+  Status st = sink->OnRow(*row);
+  if (sink->stop) *done = true;
+  return st;
+}
+
 Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
   // Walk the line-end bits from the cursor; each one ends a row. Most rows take
   // the fast path below; Emit handles the rest (the range's first and last rows,
@@ -289,7 +308,6 @@ Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
   if (b < last) {
     // Rows starting at or after this window offset belong to the next range.
     size_t next_range = opt_.end <= base_ ? 0 : static_cast<size_t>(std::min<uint64_t>(opt_.end - base_, len_ + 1));
-    bool strip_cr = dialect_.newline == '\n';
     Row row;
     row.data = data_;
     row.delim_bits = dl_.data();
@@ -306,16 +324,9 @@ Status RowReader::EmitRows(RowSink* sink, bool eof, bool* done) {
           continue;
         }
         row_start_ = p + 1;
-        uint32_t e = p;
-        if (strip_cr && e > start && data_[e - 1] == '\r') --e;
-        if (e == start) continue;  // a blank line (no bytes, so no delimiter)
-        row.begin = static_cast<uint32_t>(start);
-        row.end = e;
-        row.offset = base_ + start;
-        Status st = sink->OnRow(row);
-        if (!st.ok() || sink->stop) {
+        Status st = Deliver(sink, &row, static_cast<uint32_t>(start), p, base_ + start, done);
+        if (!st.ok() || *done) {
           cursor_ = row_start_;
-          if (sink->stop) *done = true;
           return st;
         }
       }
@@ -342,22 +353,16 @@ Status RowReader::Emit(RowSink* sink, uint32_t line_end, bool* done) {
     return Status::OK();
   }
   if (line_end - row_start_ > opt_.max_row_bytes) {
-    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(offset) + " is longer than " +
-                           std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+    return RowTooLong(offset);
   }
   Row row;
   row.data = data_;
-  row.begin = static_cast<uint32_t>(row_start_);
-  if (offset == 0) row.begin = static_cast<uint32_t>(bom_left_);  // a byte order mark is not the first field's
-  row.end = line_end;
-  if (dialect_.newline == '\n' && row.end > row.begin && data_[row.end - 1] == '\r') --row.end;
   row.delim_bits = dl_.data();
-  row.offset = offset;
-  if (row.end == row.begin) return Status::OK();  // a blank line (no bytes, so no delimiter)
-  Status st = sink->OnRow(row);
-  if (sink->stop) *done = true;
-  return st;
+  // (A byte order mark is not the first field's.)
+  uint32_t begin = static_cast<uint32_t>(offset == 0 ? bom_left_ : row_start_);
+  return Deliver(sink, &row, begin, line_end, offset, done);
 }
+
 
 // The content's last row, which has no line end: a row, or, when the content
 // ends inside a quoted field, one that cannot be read.
@@ -373,8 +378,7 @@ Status RowReader::EmitLast(RowSink* sink, bool* done) {
     return Status::OK();
   }
   if (len_ - row_start_ > opt_.max_row_bytes) {
-    return Status::Corrupt(name_ + ": a row starting at byte " + std::to_string(offset) + " is longer than " +
-                           std::to_string(opt_.max_row_bytes) + " bytes (an unbalanced quote?)");
+    return RowTooLong(offset);
   }
   RETURN_IF_ERROR(sink->OnUnterminatedRow(offset, name_));
   end_.unterminated = offset + 1;

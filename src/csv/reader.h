@@ -181,8 +181,10 @@ class RowReader {
   QuoteState StateAt(size_t pos) const;  // the state before window byte pos
   Status EmitRows(RowSink* sink, bool eof, bool* done);
   Status Emit(RowSink* sink, uint32_t line_end, bool* done);
+  Status Deliver(RowSink* sink, Row* row, uint32_t begin, uint32_t line_end, uint64_t offset, bool* done);
   Status EmitLast(RowSink* sink, bool* done);
   void ReportProgress();
+  Status RowTooLong(uint64_t offset) const;  // the error for a row at that content offset
 
   io::ByteStream* stream_;
   std::string name_;
