@@ -34,20 +34,6 @@ Status SkipTracker::SkipAt(uint64_t offset, const std::string& reason) {
   return Status::OK();
 }
 
-namespace {
-
-// A field's value: a CSV field as stored loses its quotes; a batch's is one already.
-template <bool kStored>
-inline std::string_view ValueOf(std::string_view field, std::string* scratch) {
-  if constexpr (kStored) {
-    return csv::Unquote(field, scratch);
-  } else {
-    return field;
-  }
-}
-
-}  // namespace
-
 template <bool kStored>
 [[gnu::always_inline]] inline uint32_t Aggregator::GroupOf(const std::string_view* fields) {
   uint64_t packed = 0;
@@ -63,7 +49,7 @@ template <bool kStored>
     }
   }
   key_.clear();
-  for (size_t slot : key_slots_) AppendKeyField(&key_, ValueOf<kStored>(fields[slot], &scratch_));
+  for (size_t slot : key_slots_) AppendKeyField(&key_, FieldValue<kStored>(fields[slot], &scratch_));
   uint32_t g = out_->TryGroup(key_, GroupTable::Hash(key_));
   if (small && g != Partial::kNoGroup) small_keys_.Insert(packed, g);
   return g;
@@ -77,13 +63,13 @@ Status Aggregator::OnUnterminatedRow(uint64_t offset, const std::string&) {
 template <bool kStored>
 [[gnu::always_inline]] inline Status Aggregator::Accept(const std::string_view* fields, uint64_t at) {
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    std::string_view v = ValueOf<kStored>(fields[filter_slots_[i]], &scratch_);
+    std::string_view v = FieldValue<kStored>(fields[filter_slots_[i]], &scratch_);
     FilterResult r = query_.filters[i].Test(v, &filter_scratch_);
     if (r == FilterResult::kNo) return Status::OK();
     if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, non_numeric_filter_reasons_[i]);
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
-    std::string_view v = ValueOf<kStored>(fields[agg_slots_[a]], &scratch_);
+    std::string_view v = FieldValue<kStored>(fields[agg_slots_[a]], &scratch_);
     Value& x = values_[a];
     if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.SkipAt(at, non_numeric_reasons_[a]);
   }
@@ -109,18 +95,10 @@ Status Aggregator::OnRow(const csv::Row& row) {
 }
 
 Status Aggregator::OnBatch(const ColumnBatch& batch) {
-  size_t n = batch.columns.size();
-  if (n != picker_.wanted().size()) {
-    return Status::Internal("a batch of " + std::to_string(n) + " columns for a query that reads " +
-                            std::to_string(picker_.wanted().size()));
-  }
-  row_fields_.resize(n);
-  for (size_t r = 0; r < batch.rows; ++r) {
+  return ForEachBatchRow(batch, picker_.wanted().size(), &row_fields_, [this](const std::string_view* f, uint64_t at) {
     ++out_->stats().rows;
-    for (size_t c = 0; c < n; ++c) row_fields_[c] = batch.columns[c][r];
-    RETURN_IF_ERROR(Accept<false>(row_fields_.data(), batch.first_row + r));
-  }
-  return Status::OK();
+    return Accept<false>(f, at);
+  });
 }
 
 }  // namespace fanout::ops

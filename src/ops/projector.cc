@@ -32,13 +32,16 @@ Status Projector::OnUnterminatedRow(uint64_t offset, const std::string&) {
   return skips_.SkipAt(offset, csv::kUnterminatedQuote);
 }
 
+Status Projector::HeaderTooShort() const {
+  return Status::Corrupt(object_name_ + ": the header has fewer fields than the columns asked for need (" +
+                         std::to_string(resolved_.min_fields) + ")");
+}
+
 template <bool kStored>
 [[gnu::always_inline]] inline Status Projector::Filter(const std::string_view* fields, uint64_t at, bool* keep) {
   *keep = false;
   for (size_t i = 0; i < query_.filters.size(); ++i) {
-    std::string_view v = fields[filter_slots_[i]];
-    if constexpr (kStored) v = csv::Unquote(v, &scratch_);
-    FilterResult r = query_.filters[i].Test(v, &number_);
+    FilterResult r = query_.filters[i].Test(FieldValue<kStored>(fields[filter_slots_[i]], &scratch_), &number_);
     if (r == FilterResult::kNo) return Status::OK();
     if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, NonNumericReason(query_.filters[i].column));
   }
@@ -49,10 +52,7 @@ template <bool kStored>
 Status Projector::OnRow(const csv::Row& row) {
   bool enough = picker_.Pick(row);
   if (row.offset == header_offset_) {
-    if (!enough) {
-      return Status::Corrupt(object_name_ + ": the header has fewer fields than the columns asked for need (" +
-                             std::to_string(resolved_.min_fields) + ")");
-    }
+    if (!enough) return HeaderTooShort();
     Append();
     return Status::OK();
   }
@@ -69,10 +69,7 @@ Status Projector::OnRow(const csv::Row& row) {
 Status Projector::OnHeader(const std::vector<std::string>& names) {
   for (size_t i = 0; i < resolved_.keys.size(); ++i) {
     size_t field = static_cast<size_t>(resolved_.keys[i]);
-    if (field >= names.size()) {
-      return Status::Corrupt(object_name_ + ": the header has fewer fields than the columns asked for need (" +
-                             std::to_string(resolved_.min_fields) + ")");
-    }
+    if (field >= names.size()) return HeaderTooShort();
     if (i > 0) buffer_.push_back(delim_);
     AppendCsvField(&buffer_, names[field], delim_);
   }
@@ -81,26 +78,18 @@ Status Projector::OnHeader(const std::vector<std::string>& names) {
 }
 
 Status Projector::OnBatch(const ColumnBatch& batch) {
-  size_t n = batch.columns.size();
-  if (n != picker_.wanted().size()) {
-    return Status::Internal("a batch of " + std::to_string(n) + " columns for a selection that reads " +
-                            std::to_string(picker_.wanted().size()));
-  }
-  row_fields_.resize(n);
-  for (size_t r = 0; r < batch.rows; ++r) {
+  return ForEachBatchRow(batch, picker_.wanted().size(), &row_fields_, [this](const std::string_view* f, uint64_t at) {
     ++stats_->rows;
-    for (size_t c = 0; c < n; ++c) row_fields_[c] = batch.columns[c][r];
     bool keep;
-    RETURN_IF_ERROR(Filter<false>(row_fields_.data(), batch.first_row + r, &keep));
-    if (!keep) continue;
+    RETURN_IF_ERROR(Filter<false>(f, at, &keep));
+    if (!keep) return Status::OK();
     for (size_t i = 0; i < col_slots_.size(); ++i) {
       if (i > 0) buffer_.push_back(delim_);
-      AppendCsvField(&buffer_, row_fields_[col_slots_[i]], delim_);
+      AppendCsvField(&buffer_, f[col_slots_[i]], delim_);
     }
     buffer_.push_back('\n');
-    if (buffer_.size() >= kFlushBytes) RETURN_IF_ERROR(flush_(&buffer_));
-  }
-  return Status::OK();
+    return buffer_.size() >= kFlushBytes ? flush_(&buffer_) : Status::OK();
+  });
 }
 
 Status Projector::Finish() {

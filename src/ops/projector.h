@@ -38,6 +38,7 @@ class Projector final : public Sink {
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
   void Append();  // the current row's selected fields, as stored
+  Status HeaderTooShort() const;
   // The filters' verdict on one data row's fields (by picker slot) at `at`:
   // OK with *keep, or a skip's status.
   template <bool kStored>

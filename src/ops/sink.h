@@ -33,6 +33,35 @@ struct ColumnBatch {
   std::vector<const std::string_view*> columns;
 };
 
+// A field's value: a CSV field as stored (kStored) loses its quotes; a batch's
+// field is its value already. `scratch` is used when unquoting must copy.
+template <bool kStored>
+inline std::string_view FieldValue(std::string_view field, std::string* scratch) {
+  if constexpr (kStored) {
+    return csv::Unquote(field, scratch);
+  } else {
+    return field;
+  }
+}
+
+// Calls fn(fields, at) for each row of `batch` in order, with the row's fields
+// by column (a sink's slots) and its position; stops at the first error. A
+// batch that does not hold `columns` columns is an error. `row` is reused.
+template <typename Fn>
+Status ForEachBatchRow(const ColumnBatch& batch, size_t columns, std::vector<std::string_view>* row, Fn fn) {
+  size_t n = batch.columns.size();
+  if (n != columns) {
+    return Status::Internal("a batch of " + std::to_string(n) + " columns for a sink that reads " +
+                            std::to_string(columns));
+  }
+  row->resize(n);
+  for (size_t r = 0; r < batch.rows; ++r) {
+    for (size_t c = 0; c < n; ++c) (*row)[c] = batch.columns[c][r];
+    RETURN_IF_ERROR(fn(row->data(), batch.first_row + r));
+  }
+  return Status::OK();
+}
+
 class Sink : public csv::RowSink {
  public:
   // The fields it reads: 0-based positions in the object's header, ascending, no

@@ -66,6 +66,14 @@ Status FeedBatches(const std::string& text, size_t batch_rows, Sink* sink) {
   return Status::OK();
 }
 
+// A batch of one column.
+ColumnBatch OneColumn(const std::string_view* values, size_t rows) {
+  ColumnBatch b;
+  b.rows = rows;
+  b.columns = {values};
+  return b;
+}
+
 // Keys with delimiters, doubled quotes, a value that itself starts with a quote,
 // an empty key; numbers plain, with exponents and too long for the fixed point;
 // a row that is not a number; a filter.
@@ -80,6 +88,8 @@ const char* const kText =
     "\"\"\"q\"\"\",-7,70,700\n"
     "a,0.000000000001,80,8\n"
     "d,9,90,9\n";
+
+ResolvedQuery ResolveOnText(const Query& q) { return Resolve(q, HeaderOf(kText), "t.csv").value(); }
 
 TEST(Sinks, AggregatorGivesRowsAndBatchesOfTheSameValuesTheSamePartial) {
   Query q = MakeQuery("key", {"x < 100"}, {{AggKind::kSum, "v"}, {AggKind::kMean, "w"}, {AggKind::kMax, "v"}});
@@ -105,15 +115,11 @@ TEST(Sinks, ABatchValueThatStartsWithAQuoteIsThatValue) {
   // The CSV field """q""" is the value "q" (with its quotes): a batch holding
   // "q" must land in that group, not in q's.
   Query q = MakeQuery("key", {}, {});
-  csv::HeaderInfo h = HeaderOf(kText);
-  ResolvedQuery rq = Resolve(q, h, "t.csv").value();
+  ResolvedQuery rq = ResolveOnText(q);
   Partial p(0);
   Aggregator sink(q, rq, &p, UINT64_MAX, false);
   std::string_view keys[] = {"\"q\"", "q", "\"q\""};
-  ColumnBatch b;
-  b.rows = 3;
-  b.columns = {keys};
-  ASSERT_TRUE(sink.OnBatch(b).ok());
+  ASSERT_TRUE(sink.OnBatch(OneColumn(keys, 3)).ok());
   std::map<std::string, uint64_t> counts;
   for (uint32_t g = 0; g < p.num_groups(); ++g) counts[std::string(p.key(g))] = p.count(g);
   std::string quoted, plain;
@@ -124,8 +130,7 @@ TEST(Sinks, ABatchValueThatStartsWithAQuoteIsThatValue) {
 
 TEST(Sinks, StrictNamesTheBatchRowThatIsNotANumber) {
   Query q = MakeQuery("key", {}, {{AggKind::kSum, "v"}});
-  csv::HeaderInfo h = HeaderOf(kText);
-  ResolvedQuery rq = Resolve(q, h, "t.csv").value();
+  ResolvedQuery rq = ResolveOnText(q);
   Partial p(1);
   Aggregator sink(q, rq, &p, UINT64_MAX, true);
   Status st = FeedBatches(kText, 4, &sink);
@@ -137,15 +142,11 @@ TEST(Sinks, StrictNamesTheBatchRowThatIsNotANumber) {
 
 TEST(Sinks, ABatchWithOtherColumnsThanAskedForIsAnError) {
   Query q = MakeQuery("key,v", {}, {});
-  csv::HeaderInfo h = HeaderOf(kText);
-  ResolvedQuery rq = Resolve(q, h, "t.csv").value();
+  ResolvedQuery rq = ResolveOnText(q);
   Partial p(0);
   Aggregator sink(q, rq, &p, UINT64_MAX, false);
   std::string_view one[] = {"a"};
-  ColumnBatch b;
-  b.rows = 1;
-  b.columns = {one};
-  EXPECT_FALSE(sink.OnBatch(b).ok());
+  EXPECT_FALSE(sink.OnBatch(OneColumn(one, 1)).ok());
   EXPECT_EQ(p.num_groups(), 0u);
 }
 
