@@ -1,8 +1,9 @@
-// fanout gen-taxi: writes synthetic NYC-yellow-taxi-like CSV files (see gen/taxi.h).
+// fanout gen-taxi: writes synthetic NYC-yellow-taxi-like CSV or Parquet files (see gen/taxi.h).
 //
 // Flag errors CLI11 can see alone (malformed numbers, bad --size/--start/--compress,
-// --rows with --size, too many files for the default months) are usage errors: exit 2
-// through main. Failures while writing print "fanout: ..." naming the path and exit 1.
+// --rows with --size, too many files for the default months, a CSV flag with
+// --format parquet or a Parquet flag without it) are usage errors: exit 2 through
+// main. Failures while writing print "fanout: ..." naming the path and exit 1.
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -27,6 +28,8 @@ namespace {
 constexpr int kMaxFiles = 100000;
 constexpr uint64_t kDefaultRows = 100000;
 constexpr uint64_t kMaxRowsPerFile = 1000000000;  // about 100 GB of CSV in one file
+constexpr uint64_t kMinPageBytes = 1 << 10;
+constexpr uint64_t kMaxPageBytes = 1 << 30;  // page sizes are 32-bit in the page header
 
 struct GenTaxiFlags {
   std::string out;
@@ -35,6 +38,10 @@ struct GenTaxiFlags {
   std::string size;
   uint64_t seed = 1;
   std::string compress = "none";
+  std::string format = "csv";
+  std::string compression = "gzip";
+  uint64_t row_group_rows = gen::kDefaultRowGroupRows;
+  std::string page_size;
   int threads = 0;  // 0: every core
   std::string start;
   bool quiet = false;
@@ -59,6 +66,10 @@ gen::GenOptions ToOptions(const GenTaxiFlags& f) {
   if (!f.size.empty()) o.total_bytes = ParseByteSize(f.size).value();
   o.seed = f.seed;
   o.compression = gen::ParseCompression(f.compress).value();
+  o.format = gen::ParseFormat(f.format).value();
+  o.parquet.codec = gen::ParseParquetCodec(f.compression).value();
+  o.parquet.row_group_rows = f.row_group_rows;
+  if (!f.page_size.empty()) o.parquet.page_bytes = ParseByteSize(f.page_size).value();
   if (!f.start.empty()) o.start = gen::ParseYearMonth(f.start).value();
   return o;
 }
@@ -70,7 +81,10 @@ gen::GenOptions ToOptions(const GenTaxiFlags& f) {
 
 void PrintSummary(const gen::GenSummary& s, const gen::GenOptions& o, double seconds) {
   std::string bytes = FormatBytes(s.totals.csv_bytes);
-  if (o.compression != gen::Compression::kNone) {
+  if (o.format == gen::Format::kParquet) {
+    bytes = FormatBytes(s.totals.disk_bytes) + " Parquet (" + std::string(gen::ParquetCodecName(o.parquet.codec)) +
+            "; " + bytes + " as CSV)";
+  } else if (o.compression != gen::Compression::kNone) {
     bytes += " (" + FormatBytes(s.totals.disk_bytes) +
              (o.compression == gen::Compression::kGzip ? " gz)" : " zst)");
   }
@@ -80,7 +94,21 @@ void PrintSummary(const gen::GenSummary& s, const gen::GenOptions& o, double sec
                FormatBytes(static_cast<uint64_t>(rate)).c_str());
 }
 
-void Run(const GenTaxiFlags& flags) {
+// A flag of one format given with the other is a usage error.
+void CheckFormatFlags(const GenTaxiFlags& flags, const CLI::App& cmd) {
+  const bool parquet = flags.format == "parquet";
+  if (parquet && cmd.count("--compress") > 0) {
+    throw CLI::ValidationError("--compress is for CSV files; Parquet files take --compression");
+  }
+  for (const char* name : {"--compression", "--row-group-rows", "--page-size"}) {
+    if (!parquet && cmd.count(name) > 0) {
+      throw CLI::ValidationError(std::string(name) + " is for Parquet files (add --format parquet)");
+    }
+  }
+}
+
+void Run(const GenTaxiFlags& flags, const CLI::App& cmd) {
+  CheckFormatFlags(flags, cmd);
   const gen::GenOptions options = ToOptions(flags);
   // Cross-flag limits (e.g. --files beyond the default months) are usage errors.
   Result<std::vector<gen::FilePlan>> plans = gen::PlanFiles(options);
@@ -97,7 +125,7 @@ void Run(const GenTaxiFlags& flags) {
 
 void AddGenTaxiCommand(CLI::App& app) {
   auto flags = std::make_shared<GenTaxiFlags>();
-  CLI::App* cmd = app.add_subcommand("gen-taxi", "write synthetic NYC-yellow-taxi-like CSV files");
+  CLI::App* cmd = app.add_subcommand("gen-taxi", "write synthetic NYC-yellow-taxi-like CSV or Parquet files");
   cmd->add_option("--out", flags->out, "output directory (created if missing)")->required()->type_name("DIR");
   cmd->add_option("--files", flags->files, "number of files, one month each (default 12)")
       ->check(WholeNumber(1, kMaxFiles))
@@ -114,9 +142,24 @@ void AddGenTaxiCommand(CLI::App& app) {
   cmd->add_option("--seed", flags->seed, "random seed (default 1)")
       ->check(WholeNumber(0, std::numeric_limits<uint64_t>::max()))
       ->type_name("S");
-  cmd->add_option("--compress", flags->compress, "none, gz or zst (default none)")
+  cmd->add_option("--compress", flags->compress, "CSV files: none, gz or zst (default none)")
       ->check(StatusCheck(gen::ParseCompression))
       ->type_name("none|gz|zst");
+  cmd->add_option("--format", flags->format, "csv or parquet (default csv)")
+      ->check(StatusCheck(gen::ParseFormat))
+      ->type_name("csv|parquet");
+  cmd->add_option("--compression", flags->compression,
+                  "Parquet pages: none, snappy, gzip, zstd, lz4 or brotli (default gzip)")
+      ->check(StatusCheck(gen::ParseParquetCodec))
+      ->type_name("CODEC");
+  cmd->add_option("--row-group-rows", flags->row_group_rows,
+                  "Parquet rows per row group (default 1000000: one row group per file up to that)")
+      ->check(WholeNumber(1, kMaxRowsPerFile))
+      ->type_name("N");
+  cmd->add_option("--page-size", flags->page_size,
+                  "Parquet data page size and dictionary limit, 1KiB to 1GiB (default 1MiB)")
+      ->check(ByteSizeIn(kMinPageBytes, kMaxPageBytes))
+      ->type_name("BYTES");
   cmd->add_option("-t,--threads", flags->threads, "files written in parallel (default: every core)")
       ->check(WholeNumber(1, kMaxThreads))
       ->type_name("N");
@@ -132,9 +175,15 @@ void AddGenTaxiCommand(CLI::App& app) {
       "era getting at least one file when K >= 5, evenly spaced within an era. --size is\n"
       "split by era like the real dataset (2009-2012 months about twice 2019+ months).\n"
       "The same flags give the same bytes whatever --threads is.\n\n"
-      "Example:\n"
-      "  fanout gen-taxi --out data --files 12 --size 600MB --seed 1");
-  cmd->callback([flags] { Run(*flags); });
+      "--format parquet writes yellow_tripdata_YYYY-MM.parquet with the same rows as the CSV\n"
+      "files of the same flags, typed as the real TLC Parquet files of each era (text\n"
+      "datetimes in 2009-2010, timestamps after; DOUBLE or INT64 passenger counts; NULL for\n"
+      "an empty CSV field; airport_fee from 2022), dictionary-encoded, gzip by default. --size\n"
+      "counts the bytes the CSV files would have, so it gives the same rows in either format.\n\n"
+      "Examples:\n"
+      "  fanout gen-taxi --out data --files 12 --size 600MB --seed 1\n"
+      "  fanout gen-taxi --out pq --files 12 --size 600MB --seed 1 --format parquet --compression zstd");
+  cmd->callback([flags, cmd] { Run(*flags, *cmd); });
 }
 
 }  // namespace fanout::cli

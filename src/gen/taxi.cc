@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "core/file_write.h"
+#include "gen/taxi_parquet.h"
+#include "gen/taxi_rows.h"
 
 namespace fanout::gen {
 namespace {
@@ -567,9 +569,6 @@ char* PutDateTime(char* p, const MonthContext& c, uint32_t s) {
   return PutTwo(p, r % 60);
 }
 
-// Longest row any era can produce is under 200 bytes; the buffer keeps this much free.
-constexpr size_t kMaxRowBytes = 512;
-
 char* PutRow(char* p, const MonthContext& c, const Trip& t) {
   if (!t.sparse) p = PutText(p, c.vendors[t.vendor]);
   *p++ = ',';
@@ -800,33 +799,33 @@ char* PutHeader(char* p, const MonthContext& c) {
 
 // Streams the header and the plan's rows into `sink`.
 Status WriteRows(const FilePlan& plan, uint64_t seed, int file_index, Sink& sink, FileStats& stats) {
-  const MonthContext ctx = MakeContext(plan.month);
-  Rng rng(seed, static_cast<uint64_t>(file_index));
+  RowStream rows(plan, seed, file_index);
   std::unique_ptr<char[]> buffer(new char[kBufferBytes]);
   char* const begin = buffer.get();
   char* const flush_at = begin + kBufferBytes - kMaxRowBytes;
-  char* p = PutHeader(begin, ctx);
-  uint64_t flushed = 0;
-  uint64_t rows = 0;
-  auto done = [&] {
-    return plan.by_bytes ? flushed + static_cast<uint64_t>(p - begin) >= plan.min_bytes : rows >= plan.rows;
-  };
-  Trip trip;
-  while (!done()) {
-    SampleTrip(rng, ctx, trip);
-    p = PutRow(p, ctx, trip);
-    ++rows;
+  char* p = rows.PutHeader(begin);
+  while (char* end = rows.PutNextRow(p)) {
+    p = end;
     if (p >= flush_at) {
       RETURN_IF_ERROR(sink.Write(begin, p - begin));
-      flushed += static_cast<uint64_t>(p - begin);
       p = begin;
     }
   }
   RETURN_IF_ERROR(sink.Write(begin, p - begin));
-  stats.rows = rows;
-  stats.csv_bytes = flushed + static_cast<uint64_t>(p - begin);
+  stats.rows = rows.rows();
+  stats.csv_bytes = rows.csv_bytes();
   return sink.Finish();
 }
+
+// Hands the Parquet writer's bytes to the temporary file.
+class FileOutput : public parquet::Output {
+ public:
+  explicit FileOutput(FileOut& out) : out_(out) {}
+  Status Append(std::string_view bytes) override { return out_.Write(bytes.data(), bytes.size()); }
+
+ private:
+  FileOut& out_;
+};
 
 std::string TempPathFor(const std::string& path) {
   const std::filesystem::path p(path);
@@ -840,8 +839,13 @@ Status WritePlannedFile(const FilePlan& plan, const GenOptions& options, int fil
   FileOut out(temp, path);
   Status st = [&]() -> Status {
     RETURN_IF_ERROR(out.Open());
-    ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, MakeSink(options.compression, out, path));
-    RETURN_IF_ERROR(WriteRows(plan, options.seed, file_index, *sink, local));
+    if (options.format == Format::kParquet) {
+      FileOutput output(out);
+      RETURN_IF_ERROR(WriteParquetRows(plan, options, file_index, path, output, local));
+    } else {
+      ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, MakeSink(options.compression, out, path));
+      RETURN_IF_ERROR(WriteRows(plan, options.seed, file_index, *sink, local));
+    }
     local.disk_bytes = out.bytes();
     return Status::OK();
   }();
@@ -861,6 +865,37 @@ Status MakeDirectory(const std::string& dir) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Rows (gen/taxi_rows.h)
+
+struct RowStream::State {
+  MonthContext context;
+  Rng rng;
+  Trip trip;
+};
+
+RowStream::RowStream(const FilePlan& plan, uint64_t seed, int file_index)
+    : plan_(plan),
+      state_(std::make_unique<State>(MakeContext(plan.month), Rng(seed, static_cast<uint64_t>(file_index)), Trip{})) {}
+
+RowStream::~RowStream() = default;
+
+char* RowStream::PutHeader(char* p) {
+  char* const end = gen::PutHeader(p, state_->context);
+  bytes_ += static_cast<uint64_t>(end - p);
+  return end;
+}
+
+char* RowStream::PutNextRow(char* p) {
+  const bool done = plan_.by_bytes ? bytes_ >= plan_.min_bytes : rows_ >= plan_.rows;
+  if (done) return nullptr;
+  SampleTrip(state_->rng, state_->context, state_->trip);
+  char* const end = PutRow(p, state_->context, state_->trip);
+  ++rows_;
+  bytes_ += static_cast<uint64_t>(end - p);
+  return end;
+}
 
 // ---------------------------------------------------------------------------
 // Public functions
@@ -904,6 +939,38 @@ Result<Compression> ParseCompression(std::string_view text) {
   return Status::InvalidArgument("unknown compression '" + std::string(text) + "' (expected none, gz or zst)");
 }
 
+Result<Format> ParseFormat(std::string_view text) {
+  if (text == "csv") return Format::kCsv;
+  if (text == "parquet") return Format::kParquet;
+  return Status::InvalidArgument("unknown format '" + std::string(text) + "' (expected csv or parquet)");
+}
+
+namespace {
+struct CodecName {
+  parquet::Codec codec;
+  std::string_view name;
+};
+constexpr CodecName kCodecNames[] = {
+    {parquet::Codec::kUncompressed, "none"}, {parquet::Codec::kSnappy, "snappy"}, {parquet::Codec::kGzip, "gzip"},
+    {parquet::Codec::kZstd, "zstd"},         {parquet::Codec::kLz4Raw, "lz4"},    {parquet::Codec::kBrotli, "brotli"},
+};
+}  // namespace
+
+Result<parquet::Codec> ParseParquetCodec(std::string_view text) {
+  for (const CodecName& c : kCodecNames) {
+    if (c.name == text) return c.codec;
+  }
+  return Status::InvalidArgument("unknown Parquet compression '" + std::string(text) +
+                                 "' (expected none, snappy, gzip, zstd, lz4 or brotli)");
+}
+
+std::string_view ParquetCodecName(parquet::Codec codec) {
+  for (const CodecName& c : kCodecNames) {
+    if (c.codec == codec) return c.name;
+  }
+  return "?";
+}
+
 Result<std::vector<YearMonth>> PickMonths(int files, std::optional<YearMonth> start) {
   if (files < 1) return Status::InvalidArgument("--files must be at least 1");
   std::vector<YearMonth> months;
@@ -930,11 +997,13 @@ Result<std::vector<YearMonth>> PickMonths(int files, std::optional<YearMonth> st
   return months;
 }
 
-std::string FileName(YearMonth m, Compression c) {
-  char name[] = "yellow_tripdata_0000-00.csv";
+std::string FileName(YearMonth m, Compression c, Format f) {
+  char name[] = "yellow_tripdata_0000-00";
   MonthContext ctx = MakeContext(m);
   std::memcpy(name + 16, ctx.date_prefix, 7);
   std::string out = name;
+  if (f == Format::kParquet) return out + ".parquet";
+  out += ".csv";
   if (c == Compression::kGzip) out += ".gz";
   if (c == Compression::kZstd) out += ".zst";
   return out;
@@ -949,7 +1018,7 @@ Result<std::vector<FilePlan>> PlanFiles(const GenOptions& options) {
   for (size_t i = 0; i < months.size(); ++i) {
     FilePlan& plan = plans[i];
     plan.month = months[i];
-    plan.name = FileName(months[i], options.compression);
+    plan.name = FileName(months[i], options.compression, options.format);
     plan.rows = options.rows_per_file;
     if (!options.total_bytes) continue;
     // Share i is the difference of two cumulative cuts, so the shares add up exactly.

@@ -1,10 +1,13 @@
-// gen/taxi: a deterministic generator of NYC-yellow-taxi-like CSV files.
+// gen/taxi: a deterministic generator of NYC-yellow-taxi-like CSV and Parquet files.
 //
 // Contract:
 //  - One file per month, named yellow_tripdata_YYYY-MM.csv (+ .gz / .zst), with the
 //    header row of the real files of that month's schema era and the era's quirks
 //    (a blank line after the header in 2010..2016-06, CRLF line ends in
 //    2016-07..2018, ~3% of rows with empty passenger_count and friends from 2020).
+//  - Or, with Format::kParquet, yellow_tripdata_YYYY-MM.parquet holding the same rows
+//    as the CSV file of the same options, typed as the real files of that month are
+//    (gen/taxi_parquet.h).
 //  - A file's bytes depend only on (options, file index): never on threads, on the
 //    other files being written, or on the compression (the compressed files
 //    decompress to exactly the uncompressed bytes).
@@ -24,6 +27,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "parquet/types.h"
+#include "parquet/writer.h"
 
 namespace fanout::gen {
 
@@ -44,6 +49,17 @@ enum class Era {
 inline constexpr int kEraCount = 5;
 
 enum class Compression { kNone, kGzip, kZstd };
+enum class Format { kCsv, kParquet };
+
+// One row group per file up to this many rows, as pyarrow wrote the real files.
+inline constexpr uint64_t kDefaultRowGroupRows = 1000000;
+
+struct ParquetGenOptions {
+  parquet::Codec codec = parquet::Codec::kGzip;
+  uint64_t row_group_rows = kDefaultRowGroupRows;  // at least 1
+  // Data pages of about this many bytes; a chunk's dictionary falls back to PLAIN past it.
+  uint64_t page_bytes = parquet::kDefaultPageBytes;
+};
 
 // The first and last month of the default month range (see PickMonths).
 inline constexpr YearMonth kFirstMonth{2009, 1};
@@ -56,7 +72,9 @@ struct GenOptions {
   // --size: uncompressed CSV bytes over all files, split by era weight (see PlanFiles).
   std::optional<uint64_t> total_bytes;
   uint64_t seed = 1;
-  Compression compression = Compression::kNone;
+  Compression compression = Compression::kNone;  // CSV only
+  Format format = Format::kCsv;
+  ParquetGenOptions parquet;
   // --start: the files are consecutive months from here; unset: PickMonths' rule.
   std::optional<YearMonth> start;
 };
@@ -71,6 +89,12 @@ int FieldCountOf(Era era);
 Result<YearMonth> ParseYearMonth(std::string_view text);
 // "none" | "gz" | "zst".
 Result<Compression> ParseCompression(std::string_view text);
+// "csv" | "parquet".
+Result<Format> ParseFormat(std::string_view text);
+// A Parquet page codec: "none" | "snappy" | "gzip" | "zstd" | "lz4" (LZ4_RAW) | "brotli".
+Result<parquet::Codec> ParseParquetCodec(std::string_view text);
+// The name ParseParquetCodec takes for `codec`.
+std::string_view ParquetCodecName(parquet::Codec codec);
 
 // The months of `files` files, oldest first, all distinct.
 //  - With `start`: `files` consecutive months from it.
@@ -82,14 +106,15 @@ Result<Compression> ParseCompression(std::string_view text);
 //    gets its month floor((2j + 1) * L / (2n)).
 Result<std::vector<YearMonth>> PickMonths(int files, std::optional<YearMonth> start);
 
-// "yellow_tripdata_2015-07.csv" plus ".gz" / ".zst".
-std::string FileName(YearMonth m, Compression c);
+// "yellow_tripdata_2015-07.csv" plus ".gz" / ".zst"; "yellow_tripdata_2015-07.parquet".
+std::string FileName(YearMonth m, Compression c, Format f = Format::kCsv);
 
 struct FilePlan {
   YearMonth month;
   std::string name;
-  // Exactly this many data rows, or (when by_bytes) rows until the uncompressed file
-  // reaches min_bytes: a file overshoots its share by less than one row.
+  // Exactly this many data rows, or (when by_bytes) rows until the uncompressed CSV
+  // file reaches min_bytes: a file overshoots its share by less than one row. A
+  // Parquet file stops at the same row as the CSV file would.
   uint64_t rows = 0;
   bool by_bytes = false;
   uint64_t min_bytes = 0;
@@ -103,8 +128,8 @@ Result<std::vector<FilePlan>> PlanFiles(const GenOptions& options);
 
 struct FileStats {
   uint64_t rows = 0;        // data rows
-  uint64_t csv_bytes = 0;   // uncompressed bytes
-  uint64_t disk_bytes = 0;  // bytes written to disk (compressed when compressing)
+  uint64_t csv_bytes = 0;   // uncompressed CSV bytes (for Parquet: those the CSV file has)
+  uint64_t disk_bytes = 0;  // bytes written to disk (compressed when compressing; the Parquet file)
 };
 
 // Writes file `file_index` (0-based, < options.files) of PlanFiles(options) to
