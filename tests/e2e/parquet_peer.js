@@ -1,19 +1,21 @@
 // Independent readers of Parquet (and of the CSV files gen-taxi writes beside them):
 // DuckDB (@duckdb/node-api) and Polars (nodejs-polars), for the end-to-end tests.
 //
-//   node parquet_peer.js ENGINE compare CSV PARQUET
-//       Every value of every row of the CSV file against the Parquet file: each CSV
+//   node parquet_peer.js ENGINE compare CSV PARQUET [CSV PARQUET]...
+//       Every value of every row of each CSV file against its Parquet file: each CSV
 //       column, read as text (empty = NULL), is cast by the engine to the type the
 //       engine reads the Parquet column of that name as, then compared. Prints
-//       "rows N, columns K, parquet-only A,B" and exits 0 when equal; prints what
-//       differs (row counts, missing columns, up to 5 differing rows) and exits 1.
+//       "PARQUET: rows N, columns K, parquet-only A,B" per pair when equal, else
+//       "PARQUET: " and what differs (row counts, missing columns, up to 5 differing
+//       rows per column or side); exits 1 if any pair differs.
 //   node parquet_peer.js ENGINE schema PARQUET
 //       One "name TYPE" line per column, the type in the engine's own words.
 //   node parquet_peer.js ENGINE nulls FILE
 //       One "name,NULLS" line per column of a Parquet file (.parquet) or a CSV file.
 //   node parquet_peer.js ENGINE count-by FILE... COLUMN
 //       Rows per value of COLUMN over every file (Parquet or CSV; CSV values as text),
-//       one "value,count" line each, sorted by value; NULL as the empty value. Values
+//       one "value,count" line each, sorted by the value's text (NULL, the empty value,
+//       first) whichever the engine, so the two engines' lines can be compared. Values
 //       are in the engine's text for its type (DuckDB prints 1.5, Polars 1.5 too, but
 //       their timestamps differ).
 // ENGINE is duckdb or polars. CSV files are read as gen-taxi writes them: header line,
@@ -23,7 +25,7 @@
 
 const fs = require('node:fs');
 
-const USAGE = 'usage: node parquet_peer.js duckdb|polars compare CSV PARQUET | schema PARQUET | nulls FILE |' +
+const USAGE = 'usage: node parquet_peer.js duckdb|polars compare CSV PARQUET... | schema PARQUET | nulls FILE |' +
   ' count-by FILE... COLUMN';
 
 function usage() {
@@ -76,8 +78,10 @@ async function duckSchema(con, file) {
   return (await duckRows(con, `DESCRIBE SELECT * FROM ${duckRelation(file)}`)).map((r) => [r[0], String(r[1])]);
 }
 
+let duckCon;
 async function duckCompare(csv, parquet) {
-  const con = await duckConnect();
+  duckCon = duckCon || (await duckConnect());
+  const con = duckCon;
   const types = new Map(await duckSchema(con, parquet));
   const { names } = csvHeader(csv);
   const problems = [];
@@ -109,8 +113,8 @@ async function duckNulls(file) {
 async function duckCountBy(files, column) {
   const con = await duckConnect();
   const parts = files.map((f) => `SELECT CAST(${sqlName(column)} AS VARCHAR) AS v FROM ${duckRelation(f)}`);
-  const rows = await duckRows(con, `SELECT v, count(*) FROM (${parts.join(' UNION ALL ')}) GROUP BY v ORDER BY v`);
-  return rows.map(([v, n]) => `${v ?? ''},${n}\n`).join('');
+  const rows = await duckRows(con, `SELECT v, count(*) FROM (${parts.join(' UNION ALL ')}) GROUP BY v`);
+  return countLines(rows.map(([v, n]) => [v ?? '', n]));
 }
 
 // ---------------------------------------------------------------------------
@@ -199,19 +203,31 @@ async function polarsNulls(file) {
 async function polarsCountBy(files, column) {
   await polars();
   const parts = files.map((f) => polarsRead(f).select(pl.col(column).cast(pl.Utf8).alias('v')));
-  const df = pl.concat(parts).groupBy('v').agg(pl.len().alias('n')).sort('v');
-  return df.toRecords().map((r) => `${r.v ?? ''},${r.n}\n`).join('');
+  const df = pl.concat(parts).groupBy('v').agg(pl.len().alias('n'));
+  return countLines(df.toRecords().map((r) => [r.v ?? '', r.n]));
 }
 
 // ---------------------------------------------------------------------------
 
+// "value,count" lines sorted by the value's UTF-16 code units, the same for both engines.
+function countLines(pairs) {
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return pairs.map(([v, n]) => `${v},${n}\n`).join('');
+}
+
 function finishCompare(problems, rows, columns, extra) {
-  if (problems.length) {
-    process.stdout.write(problems.map((p) => p + '\n').join(''));
-    return 1;
+  if (problems.length) return { ok: false, text: problems.join('\n  ') };
+  return { ok: true, text: `rows ${rows}, columns ${columns}, parquet-only ${extra.join(',')}` };
+}
+
+async function compareAll(pairs, compare) {
+  let ok = true;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const result = await compare(pairs[i], pairs[i + 1]);
+    process.stdout.write(`${pairs[i + 1]}: ${result.text}\n`);
+    ok = ok && result.ok;
   }
-  process.stdout.write(`rows ${rows}, columns ${columns}, parquet-only ${extra.join(',')}\n`);
-  return 0;
+  return ok ? 0 : 1;
 }
 
 async function main() {
@@ -220,8 +236,8 @@ async function main() {
   const duck = engine === 'duckdb';
   switch (command) {
     case 'compare':
-      if (args.length !== 2) usage();
-      return duck ? duckCompare(...args) : polarsCompare(...args);
+      if (args.length === 0 || args.length % 2 !== 0) usage();
+      return compareAll(args, duck ? duckCompare : polarsCompare);
     case 'schema':
       if (args.length !== 1) usage();
       if (duck) {
