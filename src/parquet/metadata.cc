@@ -157,20 +157,28 @@ LogicalKind EmptyMemberKind(int16_t id) {
     case 13: return LogicalKind::kBson;
     case 14: return LogicalKind::kUuid;
     case 15: return LogicalKind::kFloat16;
-    default: return LogicalKind::kOther;  // VARIANT, GEOMETRY, GEOGRAPHY, VECTOR, newer ones
+    default: return LogicalKind::kOther;
   }
 }
 
+// A union holds one member; should a file hold more, a member this reader knows wins
+// over one it does not (kOther), whatever their order.
 Status ReadLogicalMember(Reader& r, const FieldHeader& f, SchemaElement* e) {
   constexpr std::string_view kName = "SchemaElement.logicalType";
+  bool known_id = (f.id >= 1 && f.id <= 8) || (f.id >= 10 && f.id <= 15);
+  if (!known_id) {
+    if (e->logical == LogicalKind::kNone) e->logical = LogicalKind::kOther;
+    return r.Skip(f.type, kName);
+  }
   if (f.type != WireType::kStruct) return r.Error(kName, "union member is not a struct");
-  bool known = true;
+  bool known_unit = true;
   switch (f.id) {
     case 5: e->logical = LogicalKind::kDecimal; return ReadDecimalType(r, f.type, e);
     case 7:
     case 8:
-      RETURN_IF_ERROR(ReadTimeType(r, f.type, f.id == 7 ? "LogicalType.TIME" : "LogicalType.TIMESTAMP", e, &known));
-      e->logical = !known ? LogicalKind::kOther : f.id == 7 ? LogicalKind::kTime : LogicalKind::kTimestamp;
+      RETURN_IF_ERROR(
+          ReadTimeType(r, f.type, f.id == 7 ? "LogicalType.TIME" : "LogicalType.TIMESTAMP", e, &known_unit));
+      e->logical = !known_unit ? LogicalKind::kOther : f.id == 7 ? LogicalKind::kTime : LogicalKind::kTimestamp;
       return Status::OK();
     case 10: e->logical = LogicalKind::kInteger; return ReadIntType(r, f.type, e);
     default: e->logical = EmptyMemberKind(f.id); return r.Skip(f.type, kName);

@@ -82,7 +82,10 @@ Status Reader::ReadVarint(std::string_view name, int max_bytes, uint64_t* out) {
   for (int i = 0; i < max_bytes; ++i) {
     if (pos_ >= bytes_.size()) return ErrorAt(name, "truncated varint", start);
     uint8_t b = static_cast<uint8_t>(bytes_[pos_++]);
-    if (i == kMaxVarint64Bytes - 1 && b > 1) return ErrorAt(name, "varint overflows 64 bits", start);
+    // A final tenth byte carries bit 63 alone; more is a value no integer holds.
+    if (i == kMaxVarint64Bytes - 1 && b > 1 && (b & 0x80) == 0) {
+      return ErrorAt(name, "varint overflows 64 bits", start);
+    }
     v |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
     if ((b & 0x80) == 0) {
       *out = v;
