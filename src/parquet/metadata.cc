@@ -279,15 +279,20 @@ Status ReadColumnMetaData(Reader& r, WireType type, std::optional<ColumnMetaData
 }
 
 // ColumnChunk.file_offset is required but deprecated, with a default of 0: not checked.
+// meta_data is optional in the format but every writer must write it (only encrypted
+// columns, which this reader does not read, go without), so it is required here.
 Status ReadColumnChunk(Reader& r, WireType type, ColumnChunk* c) {
-  return thrift::ReadStruct(r, type, "ColumnChunk", [&](const FieldHeader& f) -> Status {
+  Seen seen;
+  RETURN_IF_ERROR(thrift::ReadStruct(r, type, "ColumnChunk", [&](const FieldHeader& f) -> Status {
+    seen.Add(f.id);
     switch (f.id) {
       case 1: return r.ReadBinary(f.type, "ColumnChunk.file_path", &c->file_path);
       case 2: return ReadCount(r, f.type, "ColumnChunk.file_offset", &c->file_offset);
       case 3: return ReadColumnMetaData(r, f.type, &c->meta_data);
       default: return r.Skip(f.type, "ColumnChunk");
     }
-  });
+  }));
+  return seen.Need(r, 3, "ColumnChunk.meta_data");
 }
 
 Status ReadRowGroup(Reader& r, WireType type, RowGroup* g) {
@@ -453,6 +458,7 @@ struct SchemaWalk {
   const std::vector<SchemaElement>& elements;
   size_t next = 1;  // the next element to take; element 0 is the root
   Schema schema;
+  uint64_t path_bytes = 0;  // of every column's path and name so far
 };
 
 std::string ElementName(const std::vector<SchemaElement>& elements, size_t i) {
@@ -553,6 +559,12 @@ Status AddLeaf(SchemaWalk& w, size_t index, const std::vector<std::string>& path
   c.max_repetition_level = rep;
   c.nested = depth > 1 || rep > 0;
   c.name = c.nested ? JoinPath(path) : path.front();
+  for (const std::string& p : path) w.path_bytes += p.size() + 1;
+  w.path_bytes += c.name.size();
+  if (w.path_bytes > kMaxSchemaPathBytes) {
+    return Status::Unsupported(what + ": the columns' paths pass " + std::to_string(kMaxSchemaPathBytes >> 20) +
+                               " MiB");
+  }
   w.schema.columns.push_back(std::move(c));
   return Status::OK();
 }
@@ -675,7 +687,7 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* consumed) {
 Result<Schema> BuildSchema(const std::vector<SchemaElement>& elements) {
   if (elements.empty()) return Status::Corrupt("parquet schema: no elements");
   if (elements[0].type) return Status::Corrupt("parquet schema: the root is a leaf");
-  SchemaWalk w{elements, 1, {}};
+  SchemaWalk w{elements, 1, {}, 0};
   std::vector<std::string> path;
   Status st = AddChildren(w, 0, path, 0, 0, 1);
   if (!st.ok()) return st.WithPrefix("parquet schema");

@@ -5,9 +5,11 @@
 // The bytes come from outside, so every function here checks what it reads: a
 // damaged or hostile footer is Corrupt with a message naming the field and the byte
 // ("parquet footer: RowGroup.num_rows: truncated varint at byte 1234"), never a
-// crash, a hang or an allocation larger than a small multiple of the bytes given.
-// Fields this decoder does not know are skipped, in any order, so files from newer
-// writers still decode. Decoding checks the wire (types, lengths, required fields,
+// crash, a hang or unbounded memory: decoded structs take at most about 100 times the
+// bytes they were decoded from (a 3-byte SchemaElement is 120 bytes in memory), and
+// the caller bounds those bytes by the file's size.
+// Fields may come in any order, and those this decoder does not know are skipped, so
+// files from newer writers still decode. Decoding checks the wire (types, lengths, required fields,
 // non-negative counts and sizes); BuildSchema checks the schema tree and Validate
 // checks the metadata against the file it came from — a reader calls all three.
 #pragma once
@@ -152,7 +154,8 @@ Result<uint32_t> FooterLength(std::string_view last8);
 // Decodes FileMetaData from exactly `bytes`: bytes left over after the struct are
 // Corrupt (a footer's length says where it starts, so extra bytes mean a wrong
 // length). Required fields must be present (ColumnChunk.file_offset, deprecated,
-// defaults to 0); counts, sizes and offsets must not be negative. A file whose
+// defaults to 0; ColumnChunk.meta_data, optional in the format for encrypted columns
+// only, is required); counts, sizes and offsets must not be negative. A file whose
 // footer declares encryption (FileMetaData.encryption_algorithm) is Unsupported.
 Result<FileMetaData> ParseFileMetaData(std::string_view bytes);
 
@@ -187,13 +190,18 @@ struct Schema {
 
 // How deep the schema tree may nest (levels are int16 and each level adds at most one).
 inline constexpr int kMaxSchemaDepth = 64;
+// Each leaf holds its whole path, so a few long group names above many leaves could
+// claim far more memory than the footer's bytes: the paths (and names) of all columns
+// together are limited to this.
+inline constexpr uint64_t kMaxSchemaPathBytes = uint64_t{64} << 20;
 
 // Walks the depth-first SchemaElement list (element 0 is the root). Corrupt on a
 // malformed tree: an empty list, children counts past the end or negative, a leaf
 // without a type or a group with one, elements left over, nesting deeper than
 // kMaxSchemaDepth, a FIXED_LEN_BYTE_ARRAY without a positive length, a DECIMAL
 // without 0 <= scale <= precision, precision > 0, an INTEGER of a width other than
-// 8, 16, 32, 64. Unsupported for a repetition other than the three.
+// 8, 16, 32, 64. Unsupported for a repetition other than the three, and for paths
+// past kMaxSchemaPathBytes.
 Result<Schema> BuildSchema(const std::vector<SchemaElement>& elements);
 
 // A column chunk's bytes in the file: from its dictionary page (when it has one

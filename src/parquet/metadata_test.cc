@@ -660,6 +660,9 @@ TEST(ParquetMetadata, RequiredFieldsMustBeThere) {
   e.Struct(-1, {[&] { e.I32(1, 1); }, [&] { e.I64(3, 0); }, [&] { e.List(4, WireType::kStruct, 0); }});
   ExpectCorrupt(ParseFileMetaData(e.bytes()).status(), "FileMetaData.schema: required field missing");
   FileMetaData f = RichFile();
+  f.row_groups[1].columns[4].meta_data.reset();
+  ExpectCorrupt(ParseFileMetaData(EncFileMetaData(f)).status(), "ColumnChunk.meta_data: required field missing");
+  f = RichFile();
   f.schema[2].name.clear();  // an empty name is still a name
   EXPECT_TRUE(ParseFileMetaData(EncFileMetaData(f)).ok());
   PageHeader h = DataPage();
@@ -944,6 +947,17 @@ TEST(ParquetSchema, MalformedTreesAreCorrupt) {
   for (int i = 0; i < 100; ++i) deep.push_back(Group("g", 1));
   deep.push_back(Leaf("x", PhysicalType::kInt32));
   ExpectCorrupt(BuildSchema(deep).status(), "nested deeper than 64 levels");
+}
+
+TEST(ParquetSchema, PathsAreLimited) {
+  // One group with a 1 MiB name above 70 leaves: each leaf's path and name repeat it.
+  std::vector<SchemaElement> el = {Group("root", 1, std::nullopt), Group(std::string(1 << 20, 'g'), 70)};
+  for (int i = 0; i < 70; ++i) el.push_back(Leaf("x", PhysicalType::kInt32));
+  Status st = BuildSchema(el).status();
+  EXPECT_EQ(st.code(), StatusCode::kUnsupported);
+  EXPECT_NE(st.message().find("paths pass 64 MiB"), std::string::npos) << st.message();
+  el[1].name = "g";
+  EXPECT_TRUE(BuildSchema(el).ok());
 }
 
 // ---- Validate ----
