@@ -569,7 +569,7 @@ Status AddLeaf(SchemaWalk& w, size_t index, const std::vector<std::string>& path
   return Status::OK();
 }
 
-// Takes `count` children of the element at `parent`, depth-first. path, def and rep
+// Takes the children of the element at `parent`, depth-first; path, def and rep
 // are the parent's.
 Status AddChildren(SchemaWalk& w, size_t parent, std::vector<std::string>& path, int16_t def, int16_t rep,
                    int depth) {
