@@ -64,7 +64,11 @@ done
 grep -hE "[0-9]+ lost workers?" "$TMP"/err.kill* | grep -qv " 0 lost workers"
 check_eq "some kill landed mid-job (a worker was reported lost)" "$?" 0
 
-export FANOUT_TEST_TASK_DELAY_MS=40  # longer than the heartbeat timeout even with backups
+# Tasks slow enough that the job outlasts the heartbeat timeout by seconds after
+# the stop, even with backups of the hung worker's tasks: at 40 ms a job could end
+# about 2 s after the stop, and all three runs finished before the worker was
+# declared lost (a failure seen in CI).
+export FANOUT_TEST_TASK_DELAY_MS=100
 for i in 1 2 3; do
   run_with_fault "hang$i" stop
   check_eq "a hung worker ($i): exit status ($(tail -n 3 "$TMP/err.hang$i"))" "$(rc_of "hang$i")" 0
