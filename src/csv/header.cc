@@ -13,13 +13,6 @@ namespace {
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr size_t kHeaderBufferBytes = 64 << 10;
 
-std::string Normalize(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Captures the first row the reader delivers, then stops it.
 class FirstRowSink final : public RowSink {
@@ -58,6 +51,14 @@ bool LooksLikeHeader(const std::vector<std::string>& values) {
 
 }  // namespace
 
+std::string NormalizeColumnName(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 Result<HeaderMode> ParseHeaderMode(std::string_view text) {
   if (text == "auto") return HeaderMode::kAuto;
   if (text == "yes") return HeaderMode::kYes;
@@ -83,13 +84,13 @@ Result<HeaderInfo> ReadHeader(io::ByteStream* stream, const std::string& name, c
   info.present = true;
   info.offset = sink.offset;
   info.raw = std::move(sink.raws);
-  for (const std::string& v : sink.values) info.names.push_back(Normalize(v));
+  for (const std::string& v : sink.values) info.names.push_back(NormalizeColumnName(v));
   return info;
 }
 
 Result<ColumnSpec> ColumnSpec::Parse(std::string_view text) {
   ColumnSpec spec;
-  std::string t = Normalize(text);
+  std::string t = NormalizeColumnName(text);
   if (t.empty()) return Status::InvalidArgument("empty column name");
   if (std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (t.size() > 9 || std::stoi(t) < 1) {
@@ -102,7 +103,7 @@ Result<ColumnSpec> ColumnSpec::Parse(std::string_view text) {
   std::string_view rest = text;
   for (;;) {
     size_t bar = rest.find('|');
-    std::string alt = Normalize(rest.substr(0, bar));
+    std::string alt = NormalizeColumnName(rest.substr(0, bar));
     if (alt.empty()) return Status::InvalidArgument("empty alternative in column '" + std::string(text) + "'");
     spec.names.push_back(alt);
     if (spec.label.empty()) {

@@ -40,6 +40,9 @@ struct ColumnSpec {
   static Result<ColumnSpec> Parse(std::string_view text);
 };
 
+// A column name as names are matched: trimmed, lower case (HeaderInfo::names).
+std::string NormalizeColumnName(std::string_view name);
+
 // Returns the 0-based field index of `spec` in an object with this header, or
 // NotFound naming the object, the column and the header's names.
 Result<int> ResolveColumn(const ColumnSpec& spec, const HeaderInfo& header,

@@ -5,15 +5,17 @@
 
 #include "exec/csv_format.h"
 #include "exec/format.h"
+#include "exec/parquet_format.h"
 
 namespace fanout::exec {
 
 namespace {
 
+const ParquetFormat kParquet;
 const CsvFormat kCsv;
 
 // CSV claims everything: it stays last.
-const Format* const kFormats[] = {&kCsv};
+const Format* const kFormats[] = {&kParquet, &kCsv};
 
 }  // namespace
 

@@ -71,6 +71,14 @@ std::string OutputName(const ObjectPlan& o) {
       name.resize(name.size() - s.size());
     }
   }
+  if (o.format == "parquet") {
+    // What is written for a Parquet object is text, never Parquet: not named as one.
+    constexpr std::string_view kParquet = ".parquet";
+    if (name.size() > kParquet.size() && name.compare(name.size() - kParquet.size(), kParquet.size(), kParquet) == 0) {
+      name.resize(name.size() - kParquet.size());
+    }
+    name += ".csv";
+  }
   return name;
 }
 

@@ -29,7 +29,8 @@ class TempRegistry {
   virtual void Forget(const std::string& path) = 0;
 };
 
-// The name an object's output gets: its base name, less a compression suffix.
+// The name an object's output gets: its base name, less a compression suffix;
+// a Parquet object's (whose output is text) with .csv in place of .parquet.
 std::string OutputName(const ObjectPlan& object);
 
 class ObjectOutputs {

@@ -877,7 +877,8 @@ struct RowStream::State {
 
 RowStream::RowStream(const FilePlan& plan, uint64_t seed, int file_index)
     : plan_(plan),
-      state_(std::make_unique<State>(MakeContext(plan.month), Rng(seed, static_cast<uint64_t>(file_index)), Trip{})) {}
+      // (braces: clang 14 has no parenthesized aggregate initialization)
+      state_(new State{MakeContext(plan.month), Rng(seed, static_cast<uint64_t>(file_index)), Trip{}}) {}
 
 RowStream::~RowStream() = default;
 

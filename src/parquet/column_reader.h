@@ -1,0 +1,52 @@
+// ColumnReader: one column chunk's pages turned into one canonical text value
+// per row, the form every sink reads (ops/sink.h), so the same data as CSV or
+// as Parquet gives the same answers.
+//
+// Canonical text: integers in decimal (unsigned ones as unsigned); FLOAT and
+// DOUBLE in their shortest round-trip form (1.0 is "1"); DECIMAL exactly, no
+// trailing zeros; DATE "2019-01-01"; TIMESTAMP and INT96 "2019-01-01 00:46:40"
+// with a fraction only when there is one; TIME "00:46:40"; BOOLEAN
+// "true"/"false"; strings and other byte arrays as they are; NULL the empty
+// string.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "parquet/metadata.h"
+
+namespace fanout::parquet {
+
+// Bytes that views into it stay valid for: appended text is never moved.
+class TextArena {
+ public:
+  std::string_view Add(std::string_view text);
+  void Clear();
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::deque<std::string> blocks_;
+  size_t bytes_ = 0;
+};
+
+// The canonical text of one plain value of `column` (its physical bytes, little
+// endian as stored; a byte array's bytes), appended to *out.
+void AppendCanonical(const Column& column, std::string_view value, std::string* out);
+
+// Limits that keep a damaged footer or page header from claiming gigabytes: a
+// row group's values are held as views (16 bytes a row per column).
+inline constexpr uint64_t kMaxRowGroupRows = uint64_t{1} << 26;
+inline constexpr size_t kMaxPageValues = size_t{1} << 26;
+
+// Decodes the column chunk `chunk` (its bytes, ChunkRange long) of a flat column
+// (not nested) holding `rows` rows into values->size() == rows views, backed by
+// *arena (which the caller keeps while it uses them). Errors say what is wrong
+// in the chunk; the caller names the file, row group and column.
+[[nodiscard]] Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk,
+                                     uint64_t rows, TextArena* arena, std::vector<std::string_view>* values);
+
+}  // namespace fanout::parquet

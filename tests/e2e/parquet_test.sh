@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Parquet input: the same rows as CSV and as Parquet give byte-identical answers
+# (count, agg, select, --where, at several --range-size and --workers, every codec
+# gen-taxi writes); files written by an independent writer, DuckDB, at every codec,
+# with NULLs, several row-group sizes, plain and dictionary pages, give the counts
+# DuckDB itself gives; a damaged file is an error naming it, and a nested column is
+# refused while the file's flat columns stay readable.
+source "$(dirname "$0")/lib.sh"
+require_fanout
+command -v node >/dev/null || die "node is not installed (scripts/install-deps.sh installs it)"
+node -e 'require.resolve("@duckdb/node-api")' 2>/dev/null || die "DuckDB for node is missing: run scripts/install-deps.sh"
+PEER=(node "$E2E_DIR/parquet_peer.js")
+export NODE_PATH=$FANOUT_SRC/node_modules
+
+# --- gen-taxi CSV against gen-taxi Parquet: one answer whatever the format -------
+"$FANOUT" gen-taxi --out "$TMP/csv" --files 6 --rows 6000 --seed 9 --quiet || die "gen-taxi csv failed"
+codecs=(gzip snappy zstd none lz4 brotli)
+for i in "${!codecs[@]}"; do
+  c=${codecs[$i]}
+  "$FANOUT" gen-taxi --out "$TMP/pq-$c" --format parquet --compression "$c" --files 6 --rows 6000 --seed 9 \
+    --row-group-rows $((700 + 900 * i)) --page-size $((8000 + 30000 * i)) --quiet || die "gen-taxi parquet $c failed"
+done
+queries=(
+  "count --by passenger_count"
+  "count --by vendor_id|vendorid|vendor_name,passenger_count"
+  "count --by tpep_pickup_datetime|pickup_datetime|trip_pickup_datetime --format csv"
+  "agg --by passenger_count --count --sum total_amount|total_amt --mean trip_distance --min fare_amount|fare_amt --max tip_amount|tip_amt"
+  "count --by payment_type --where trip_distance>2.5 --where passenger_count<=3"
+  "agg --by passenger_count --sum total_amount|total_amt --format json"
+)
+for q in "${queries[@]}"; do
+  read -r -a query <<<"$q"
+  run_fanout want "${query[@]}" "$TMP/csv" -q
+  [[ $(rc_of want) == 0 ]] || die "CSV run failed: $q: $(cat "$TMP/err.want")"
+  for c in "${codecs[@]}"; do
+    for extra in "" "--range-size 64KiB" "--workers 2 --range-size 300KiB"; do
+      read -r -a more <<<"$extra"
+      run_fanout got "${query[@]}" "$TMP/pq-$c" -q "${more[@]}"
+      check_eq "$q over Parquet ($c) $extra: exit status ($(tail -n 2 "$TMP/err.got"))" "$(rc_of got)" 0
+      check_files_equal "$q over Parquet ($c) $extra: the CSV answer" "$TMP/out.got" "$TMP/out.want"
+    done
+  done
+done
+# select writes CSV with its header: the same bytes from either format (of columns
+# whose CSV text is canonical: a CSV 1.50 is the DOUBLE 1.5, printed "1.5").
+for fmt in csv pq-zstd; do
+  run_fanout "sel-$fmt" select --cols "passenger_count,payment_type,tpep_pickup_datetime|pickup_datetime|trip_pickup_datetime" \
+    --where "passenger_count = 2" --out "$TMP/sel-$fmt" "$TMP/$fmt" -q
+  check_eq "select over $fmt: exit status ($(tail -n 2 "$TMP/err.sel-$fmt"))" "$(rc_of "sel-$fmt")" 0
+done
+for f in "$TMP"/sel-csv/*; do
+  g="$TMP/sel-pq-zstd/$(basename "$f" .csv).csv"
+  [[ -f $g ]] || g=$(ls "$TMP"/sel-pq-zstd/"$(basename "$f" .csv)"* 2>/dev/null | head -n 1)
+  [[ -n $g && -f $g ]] && cmp -s "$f" "$g" || echo "$f" >>"$TMP/sel-diff"
+done
+check_eq "select: the same rows from CSV and Parquet ($(cat "$TMP/sel-diff" 2>/dev/null | head -n 3))" \
+  "$(cat "$TMP/sel-diff" 2>/dev/null | wc -l)" 0
+check_true "select wrote rows" test "$(cat "$TMP"/sel-csv/* | wc -l)" -gt 20
+
+# --- files DuckDB wrote: fanout's counts are DuckDB's ----------------------------
+cat >"$TMP/write.js" <<'JS'
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+  const [out, codec, rowGroup] = process.argv.slice(2);
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`COPY (SELECT i AS id,
+      CASE WHEN i % 7 = 0 THEN NULL ELSE (i % 5)::INTEGER END AS small,
+      (i % 1000)::BIGINT * 1000003 AS big,
+      CASE WHEN i % 11 = 0 THEN NULL ELSE 'name-' || (i % 13)::VARCHAR END AS name,
+      (i % 17) / 4.0 AS ratio,
+      (i % 9)::DOUBLE / 8 AS dbl,
+      i % 3 = 0 AS flag,
+      strftime(TIMESTAMP '2019-01-01 00:00:00' + INTERVAL (i % 50) MINUTE, '%Y-%m-%d %H:%M:%S') AS ts_text,
+      TIMESTAMP '2019-01-01 00:00:00' + INTERVAL (i % 50) MINUTE AS ts,
+      [i % 3, i % 4] AS nested_list
+    FROM range(0, 30000) t(i))
+    TO '${out}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${rowGroup})`);
+})().catch((e) => { console.error(e.message); process.exit(1); });
+JS
+# value,count lines sorted by value, from fanout's CSV output.
+fanout_counts() { tail -n +2 "$1" | LC_ALL=C sort; }
+duck_codecs=(uncompressed snappy gzip zstd lz4 brotli)
+for i in "${!duck_codecs[@]}"; do
+  c=${duck_codecs[$i]}
+  f=$TMP/duck/$c.parquet
+  mkdir -p "$TMP/duck"
+  node "$TMP/write.js" "$f" "$c" $((2048 * (i + 1))) || die "DuckDB could not write $c"
+  for col in small big name dbl flag ts_text; do
+    # (DuckDB prints a whole double as 1.0, fanout's canonical form is 1)
+    "${PEER[@]}" duckdb count-by "$f" "$col" | sed -E 's/^(-?[0-9]+)\.0,/\1,/' | LC_ALL=C sort >"$TMP/duck.want" ||
+      die "DuckDB count-by $col failed"
+    run_fanout duck count --by "$col" "$f" --format csv -q
+    check_eq "DuckDB $c file, count --by $col: exit status ($(tail -n 2 "$TMP/err.duck"))" "$(rc_of duck)" 0
+    fanout_counts "$TMP/out.duck" >"$TMP/duck.got"
+    check_files_equal "DuckDB $c file, count --by $col: DuckDB's counts" "$TMP/duck.got" "$TMP/duck.want"
+  done
+  # Timestamps print as the text DuckDB formats them to.
+  run_fanout ts count --by ts "$f" --format csv -q
+  run_fanout tstext count --by ts_text "$f" --format csv -q
+  check_eq "DuckDB $c file: timestamps in canonical text" "$(fanout_counts "$TMP/out.ts")" "$(fanout_counts "$TMP/out.tstext")"
+  # A nested column is refused, by name; the file's flat columns stay readable.
+  expect_fail 1 "nested" count --by nested_list "$f"
+done
+run_fanout sum agg --by flag --sum ratio --sum small --count "$TMP/duck/zstd.parquet" --format csv -q
+check_eq "agg over a DuckDB file: exit status" "$(rc_of sum)" 0
+node -e '
+const { DuckDBInstance } = require("@duckdb/node-api");
+(async () => {
+  const db = await DuckDBInstance.create(":memory:"); const c = await db.connect();
+  const r = await c.runAndReadAll(`SELECT flag, count(*), sum(ratio)::VARCHAR, sum(small) FROM read_parquet($$'"$TMP/duck/zstd.parquet"'$$) WHERE small IS NOT NULL GROUP BY flag`);
+  const trim = (v) => (/^-?[0-9]+[.][0-9]+$/.test(v) ? v.replace(/0+$/, "").replace(/[.]$/, "") : v);
+  for (const row of r.getRows()) console.log(row.map((v) => trim(String(v))).join(","));
+})();' >"$TMP/sum.want" || die "DuckDB agg failed"
+# A row whose summed field is empty is skipped by agg, as in CSV: DuckDB is asked the
+# same (WHERE small IS NOT NULL). Groups compared as sets of lines.
+LC_ALL=C sort "$TMP/sum.want" >"$TMP/sum.want2"
+fanout_counts "$TMP/out.sum" >"$TMP/sum.got"
+check_files_equal "agg over a DuckDB file: DuckDB's sums" "$TMP/sum.got" "$TMP/sum.want2"
+
+# --- damaged files: an error naming the file, never an answer ---------------------
+good=$TMP/duck/snappy.parquet
+size=$(stat -c %s "$good")
+head -c $((size - 3)) "$good" >"$TMP/cut.parquet"
+expect_fail 1 "cut.parquet" count --by small "$TMP/cut.parquet"
+{ head -c $((size - 200)) "$good"; head -c 192 /dev/urandom; tail -c 8 "$good"; } >"$TMP/footer.parquet"
+expect_no_crash count --by small "$TMP/footer.parquet"
+{ head -c 4 "$good"; head -c 5000 /dev/urandom; tail -c $((size - 5004)) "$good"; } >"$TMP/pages.parquet"
+expect_no_crash count --by small "$TMP/pages.parquet"
+expect_no_crash count --by name "$TMP/pages.parquet"
+finish
