@@ -26,6 +26,7 @@ SECTIONS = {
     'COL': READERS,
     'Options common to count, agg, select and stage': READERS,
     'Reading CSV': READERS,
+    'Reading Parquet': READERS,
     'Numbers': READERS,
     'Control bytes on the terminal': READERS + ['ls', 'cat', 'run'],
     'Results (count, agg)': ['count', 'agg'],
