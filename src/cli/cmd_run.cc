@@ -327,6 +327,15 @@ void Run(const RunFlags& f) {
   int threads = f.threads > 0 ? f.threads : exec::DefaultThreads();
   exec::Manifest stage;
   exec::Plan plan = OrFail(PlanObjects(f.inputs, f.remote, threads, range_bytes, &stage));
+  if (f.split) {
+    for (const exec::ObjectPlan& o : plan.objects) {
+      if (o.format == "parquet") {
+        // Ranges of a Parquet file are no file a command can read, and not lines.
+        OrFail(Status::InvalidArgument(o.info.url + " is a Parquet file: --split hands commands ranges of "
+                                       "lines; without --split the command gets the whole file"));
+      }
+    }
+  }
   if (!plan.stage.empty() && !f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.quiet));
   ExitIfInterrupted();
 

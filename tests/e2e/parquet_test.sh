@@ -118,6 +118,12 @@ LC_ALL=C sort "$TMP/sum.want" >"$TMP/sum.want2"
 fanout_counts "$TMP/out.sum" >"$TMP/sum.got"
 check_files_equal "agg over a DuckDB file: DuckDB's sums" "$TMP/sum.got" "$TMP/sum.want2"
 
+# --- run: the command gets the raw file; --split (ranges of lines) is refused ----
+one=$(ls "$TMP"/pq-zstd/*.parquet | head -n 1)
+run_fanout raw run --cmd 'cksum' --merge cat "$one" -q
+check_eq "run over a Parquet file: the command read the whole file" "$(cat "$TMP/out.raw")" "$(cksum <"$one")"
+expect_fail 1 "is a Parquet file" run --split --range-size 64KiB --cmd 'wc -c' --merge cat "$one"
+
 # --- damaged files: an error naming the file, never an answer ---------------------
 good=$TMP/duck/snappy.parquet
 size=$(stat -c %s "$good")
