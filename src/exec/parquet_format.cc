@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "parquet/column_reader.h"
 #include "parquet/metadata.h"
@@ -43,23 +46,19 @@ Status Bad(const io::ObjectInfo& info, const Status& s) {
   return Status(s.code(), info.url + ": not a readable Parquet file: " + s.message());
 }
 
-// Footer first: the tail's 8 bytes give its length, then one read of it.
-Result<ParquetFile> ReadFooter(io::Store& store, const io::ObjectInfo& info) {
+// Footer first: the tail's 8 bytes give its length, then one read of exactly
+// the footer, so only the bytes the metadata takes are fetched.
+Result<ParquetFile> ReadFooterUncached(io::Store& store, const io::ObjectInfo& info) {
   const uint64_t size = info.size;
   if (size < 12) return Status::Corrupt(info.url + ": not a readable Parquet file: " + std::to_string(size) + " bytes");
-  // One read of the tail usually holds the whole footer.
-  uint64_t tail = std::min<uint64_t>(size - 4, 64 * 1024);
-  ASSIGN_OR_RETURN(std::string bytes, ReadBytes(store, info, size - tail, tail));
-  Result<uint32_t> len = parquet::FooterLength(std::string_view(bytes).substr(bytes.size() - 8));
+  ASSIGN_OR_RETURN(std::string tail, ReadBytes(store, info, size - 8, 8));
+  Result<uint32_t> len = parquet::FooterLength(tail);
   if (!len.ok()) return Bad(info, len.status());
   if (*len > size - 12 || *len > kMaxFooterBytes) {
     return Status::Corrupt(info.url + ": not a readable Parquet file: a footer of " + std::to_string(*len) +
                            " bytes in a file of " + std::to_string(size));
   }
-  if (*len + 8 > tail) {
-    ASSIGN_OR_RETURN(bytes, ReadBytes(store, info, size - 8 - *len, *len + 8));
-  }
-  std::string_view footer = std::string_view(bytes).substr(bytes.size() - 8 - *len, *len);
+  ASSIGN_OR_RETURN(std::string footer, ReadBytes(store, info, size - 8 - *len, *len));
   ParquetFile file;
   Result<parquet::FileMetaData> meta = parquet::ParseFileMetaData(footer);
   if (!meta.ok()) return Bad(info, meta.status());
@@ -70,6 +69,38 @@ Result<ParquetFile> ReadFooter(io::Store& store, const io::ObjectInfo& info) {
   Status v = parquet::Validate(file.meta, file.schema, size, *len);
   if (!v.ok()) return Bad(info, v);
   return file;
+}
+
+// The footers this process has read, by object as listed (URL, size, ETag or
+// modification time): the header, then each of an object's tasks, read it once.
+// Bounded; a full cache starts again.
+class FooterCache {
+ public:
+  Result<std::shared_ptr<const ParquetFile>> Get(io::Store& store, const io::ObjectInfo& info) {
+    std::string key = info.url + '\n' + std::to_string(info.size) + '\n' + info.etag + '\n' +
+                      std::to_string(info.mtime_ns) + '\n' + std::to_string(info.inode);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = files_.find(key);
+      if (it != files_.end()) return it->second;
+    }
+    ASSIGN_OR_RETURN(ParquetFile file, ReadFooterUncached(store, info));
+    auto shared = std::make_shared<const ParquetFile>(std::move(file));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (files_.size() >= kMaxFiles) files_.clear();
+    files_.emplace(key, shared);
+    return shared;
+  }
+
+ private:
+  static constexpr size_t kMaxFiles = 512;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const ParquetFile>> files_;  // guarded by mu_
+};
+
+Result<std::shared_ptr<const ParquetFile>> ReadFooter(io::Store& store, const io::ObjectInfo& info) {
+  static FooterCache* cache = new FooterCache();  // never destroyed: tasks may run at exit
+  return cache->Get(store, info);
 }
 
 // Where a row group starts in the file: its first column chunk.
@@ -107,7 +138,8 @@ void ParquetFormat::Split(uint32_t index, const ObjectPlan& object, uint64_t ran
 }
 
 Result<csv::HeaderInfo> ParquetFormat::ReadHeader(const ObjectPlan& object, const ScanOptions& scan) const {
-  ASSIGN_OR_RETURN(ParquetFile file, ReadFooter(*scan.store, object.info));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ParquetFile> footer, ReadFooter(*scan.store, object.info));
+  const ParquetFile& file = *footer;
   csv::HeaderInfo h;
   h.present = true;
   h.raw = Names(file.schema);
@@ -120,7 +152,8 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
                            ops::Sink* sink, Progress* progress, const std::atomic<bool>* cancel,
                            csv::RangeEnd* end) const {
   *end = csv::RangeEnd{};
-  ASSIGN_OR_RETURN(ParquetFile file, ReadFooter(*scan.store, object.info));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ParquetFile> footer, ReadFooter(*scan.store, object.info));
+  const ParquetFile& file = *footer;
   const std::vector<parquet::Column>& columns = file.schema.columns;
   if (task.range == 0) RETURN_IF_ERROR(sink->OnHeader(Names(file.schema)));
   const std::vector<int>& fields = sink->Fields();

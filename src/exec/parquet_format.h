@@ -1,8 +1,9 @@
 // The Parquet format: an object is split into byte ranges like CSV, and a range
 // owns the row groups whose first column chunk starts in it, so the split needs
-// no I/O and a big file spreads over every core. A task reads the footer (one
-// ranged read of the tail), then only the column chunks of the fields its sink
-// reads, and hands them over as batches of canonical text (parquet/column_reader.h).
+// no I/O and a big file spreads over every core. A task reads the footer (its
+// length from the last 8 bytes, then exactly its bytes; once per process and
+// object), then only the column chunks of the fields its sink reads, and hands
+// them over as batches of canonical text (parquet/column_reader.h).
 // Nothing chains between ranges: every object settles at once.
 #pragma once
 

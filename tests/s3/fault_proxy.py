@@ -53,7 +53,8 @@ Control endpoints (not forwarded, not counted)
   POST   /__faults        replace the rules with the body ({"faults": [...]} or a
                           bare list); their counters and random streams start anew
   DELETE /__faults        no rules
-  GET    /__stats         {"requests", "forwarded", "connections", "upstream_errors",
+  GET    /__stats         {"requests", "forwarded", "connections", "upstream_errors", "body_bytes"
+                          (response body bytes sent to clients),
                           "injected": {kind: n}, "injected_total", "rules": [...],
                           "events": [the last 200 injections]}; "connections" counts
                           client connections that carried a proxied request; each
@@ -243,6 +244,7 @@ class State:
         self.forwarded = 0
         self.connections = 0
         self.upstream_errors = 0
+        self.body_bytes = 0
         self.injected = {}
         self.events = []
         for r in self.rules:
@@ -274,6 +276,7 @@ class State:
                 "forwarded": self.forwarded,
                 "connections": self.connections,
                 "upstream_errors": self.upstream_errors,
+                "body_bytes": self.body_bytes,
                 "injected": dict(self.injected),
                 "injected_total": sum(self.injected.values()),
                 "rules": [r.describe() for r in self.rules],
@@ -510,6 +513,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return False
             self.connection.sendall(chunk)
             sent += len(chunk)
+            with self.state.lock:
+                self.state.body_bytes += len(chunk)
             if bps is not None:
                 ahead = start + sent / bps - time.monotonic()
                 if ahead > 0:
