@@ -78,6 +78,20 @@ grep -qh "silent for 2 s (no heartbeat)" "$TMP"/err.hang*
 check_eq "a hung worker is lost by its missing heartbeats" "$?" 0
 export FANOUT_TEST_TASK_DELAY_MS=15
 
+# The same rows as Parquet (many row groups, so ranges own several each): exact
+# on workers, with a worker killed mid-job, and equal to the CSV answer.
+"$FANOUT" gen-taxi --out "$TMP/bigpq" --format parquet --files 6 --rows 60000 --seed 22 --row-group-rows 5000 \
+  --quiet || die "gen-taxi parquet failed"
+SAVED_ARGS=("${FAULT_ARGS[@]}")
+FAULT_ARGS=(count --by passenger_count "$TMP/bigpq" --format csv --workers 3 --threads 1 --range-size 64KiB
+            --heartbeat-timeout 2)
+for i in 1 2 3; do
+  run_with_fault "pqkill$i" kill9
+  check_eq "Parquet, kill -9 a worker ($i): exit status ($(tail -n 3 "$TMP/err.pqkill$i"))" "$(rc_of "pqkill$i")" 0
+  check_files_equal "Parquet, kill -9 a worker ($i): the CSV answer" "$TMP/out.pqkill$i" "$TMP/out.want"
+done
+FAULT_ARGS=("${SAVED_ARGS[@]}")
+
 # Ctrl-C: the coordinator stops, exit 130, no worker left behind, no table.
 fanout_start int "${FAULT_ARGS[@]}"
 coord=$FANOUT_PID
