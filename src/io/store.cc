@@ -1,6 +1,7 @@
 #include "io/store.h"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "io/decompress.h"
@@ -80,7 +81,116 @@ Result<std::unique_ptr<ByteStream>> OpenChecked(Store& store, const ObjectInfo& 
 
 }  // namespace
 
-Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& inputs) {
+namespace {
+
+// "{a..b}" or "{x,y}" at `open` (the index of '{') in `text`: its alternatives
+// and where it ends (the index of its '}'). *none when it is not a pattern.
+Status BraceAlternatives(const std::string& text, size_t open, std::vector<std::string>* alts, size_t* close,
+                         bool* none) {
+  *none = false;
+  size_t end = text.find('}', open);
+  if (end == std::string::npos) {
+    *none = true;  // a lone '{' is text
+    return Status::OK();
+  }
+  *close = end;
+  std::string body = text.substr(open + 1, end - open - 1);
+  alts->clear();
+  size_t dots = body.find("..");
+  auto is_number = [](const std::string& t) {
+    size_t i = !t.empty() && t[0] == '-' ? 1 : 0;
+    return i < t.size() && t.find_first_not_of("0123456789", i) == std::string::npos && t.size() <= 18;
+  };
+  if (dots != std::string::npos && body.find(',') == std::string::npos) {
+    std::string a = body.substr(0, dots), b = body.substr(dots + 2);
+    if (!is_number(a) || !is_number(b)) {
+      return Status::InvalidArgument("'" + text + "': a range {A..B} takes two integers, not '{" + body + "}'");
+    }
+    long long from = std::stoll(a), to = std::stoll(b);
+    bool pad = (a.size() > 1 && a[0] == '0') || (b.size() > 1 && b[0] == '0');
+    size_t width = pad ? std::max(a.size(), b.size()) : 0;
+    unsigned long long count = (from <= to ? to - from : from - to) + 1ull;
+    if (count > kMaxExpandedInputs) {
+      return Status::InvalidArgument("'" + text + "': {" + body + "} is more than " +
+                                     std::to_string(kMaxExpandedInputs) + " inputs");
+    }
+    for (long long v = from;; v += from <= to ? 1 : -1) {
+      std::string t = std::to_string(v < 0 ? -v : v);
+      if (t.size() + (v < 0) < width) t.insert(0, width - t.size() - (v < 0), '0');
+      alts->push_back(v < 0 ? "-" + t : t);
+      if (v == to) break;
+    }
+    return Status::OK();
+  }
+  if (body.find(',') == std::string::npos) {
+    *none = true;  // "{}" or "{x}": text, as in the shell
+    return Status::OK();
+  }
+  size_t start = 0;
+  for (;;) {
+    size_t comma = body.find(',', start);
+    alts->push_back(body.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return Status::OK();
+}
+
+Status ExpandBraces(const std::string& text, size_t from, std::vector<std::string>* out) {
+  size_t open = text.find('{', from);
+  while (open != std::string::npos) {
+    std::vector<std::string> alts;
+    size_t close = 0;
+    bool none = false;
+    RETURN_IF_ERROR(BraceAlternatives(text, open, &alts, &close, &none));
+    if (!none) {
+      for (const std::string& alt : alts) {
+        std::string next = text.substr(0, open) + alt + text.substr(close + 1);
+        RETURN_IF_ERROR(ExpandBraces(next, open + alt.size(), out));
+        if (out->size() > kMaxExpandedInputs) {
+          return Status::InvalidArgument("'" + text + "' expands to more than " +
+                                         std::to_string(kMaxExpandedInputs) + " inputs");
+        }
+      }
+      return Status::OK();
+    }
+    open = text.find('{', open + 1);
+  }
+  out->push_back(text);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> lines, out;
+  for (const std::string& in : inputs) {
+    if (in.size() > 1 && in[0] == '@') {
+      std::ifstream f(in.substr(1));
+      if (!f) return Status::InvalidArgument(in + ": cannot read the list of inputs '" + in.substr(1) + "'");
+      std::string line;
+      while (std::getline(f, line)) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+        size_t lead = line.find_first_not_of(" \t");
+        if (lead == std::string::npos || line[lead] == '#') continue;
+        lines.push_back(line.substr(lead));
+      }
+      if (f.bad()) return Status::InvalidArgument(in + ": cannot read the list of inputs '" + in.substr(1) + "'");
+    } else {
+      lines.push_back(in);
+    }
+  }
+  for (const std::string& line : lines) {
+    RETURN_IF_ERROR(ExpandBraces(line, 0, &out));
+    if (out.size() > kMaxExpandedInputs) {
+      return Status::InvalidArgument("the inputs expand to more than " + std::to_string(kMaxExpandedInputs));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& raw_inputs) {
+  ASSIGN_OR_RETURN(std::vector<std::string> inputs, ExpandInputs(raw_inputs));
   std::vector<ObjectInfo> all;
   for (const std::string& in : inputs) {
     ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, store.List(in));

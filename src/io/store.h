@@ -68,8 +68,18 @@ class Store {
 // It refuses s3:// and http(s):// URLs (a store from MakeStore reads those).
 Store* LocalFiles();
 
-// Expands INPUT arguments into objects through `store`, in argument order, each
-// argument's matches sorted by URL, duplicates removed (Store::List).
+// INPUT arguments as the user may write them, expanded: `@FILE` is the inputs
+// listed in FILE (a local file: one per line, blank lines and lines starting
+// with '#' ignored), and brace patterns expand as the shell's do, in order:
+// `{2009..2024}` (zero-padded to the wider end when one is written with a
+// leading zero: `{01..12}`) and `{a,b,c}`, several per argument. InvalidArgument
+// for an unreadable @FILE, an unbalanced or empty pattern, or more than
+// kMaxExpandedInputs results.
+inline constexpr size_t kMaxExpandedInputs = 100000;
+Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs);
+
+// Expands INPUT arguments (ExpandInputs) into objects through `store`, in argument
+// order, each argument's matches sorted by URL, duplicates removed (Store::List).
 Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& inputs);
 
 // The object's stored bytes from `offset` to its end (Access::kSequential).

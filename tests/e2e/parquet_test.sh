@@ -118,6 +118,18 @@ LC_ALL=C sort "$TMP/sum.want" >"$TMP/sum.want2"
 fanout_counts "$TMP/out.sum" >"$TMP/sum.got"
 check_files_equal "agg over a DuckDB file: DuckDB's sums" "$TMP/sum.got" "$TMP/sum.want2"
 
+# --- inputs as lists and brace ranges -------------------------------------------
+ls "$TMP"/pq-zstd/*.parquet >"$TMP/list.txt"
+printf '# a comment, then a blank line\n\n' >>"$TMP/list.txt"
+run_fanout list count --by passenger_count "@$TMP/list.txt" -q
+run_fanout dir count --by passenger_count "$TMP/pq-zstd" -q
+check_files_equal "@FILE: the answer over its files" "$TMP/out.list" "$TMP/out.dir"
+months=$(cd "$TMP/pq-zstd" && ls | sed -E 's/yellow_tripdata_(.*)\.parquet/\1/' | paste -sd, -)
+run_fanout braces count --by passenger_count "$TMP/pq-zstd/yellow_tripdata_{$months}.parquet" -q
+check_files_equal "a brace list of the months: the answer over them" "$TMP/out.braces" "$TMP/out.dir"
+expect_fail 1 "yellow_tripdata_1999-01.parquet" count --by passenger_count \
+  "$TMP/pq-zstd/yellow_tripdata_{$months,1999-01}.parquet"
+
 # --- run: the command gets the raw file; --split (ranges of lines) is refused ----
 one=$(ls "$TMP"/pq-zstd/*.parquet | head -n 1)
 run_fanout raw run --cmd 'cksum' --merge cat "$one" -q
