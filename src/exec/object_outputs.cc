@@ -1,5 +1,7 @@
 #include "exec/object_outputs.h"
 
+#include "exec/csv_format.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -71,11 +73,12 @@ std::string OutputName(const ObjectPlan& o) {
       name.resize(name.size() - s.size());
     }
   }
-  if (o.format == "parquet") {
-    // What is written for a Parquet object is text, never Parquet: not named as one.
-    constexpr std::string_view kParquet = ".parquet";
-    if (name.size() > kParquet.size() && name.compare(name.size() - kParquet.size(), kParquet.size(), kParquet) == 0) {
-      name.resize(name.size() - kParquet.size());
+  if (o.format != CsvFormat::kName) {
+    // What is written for an object of another format (Parquet) is text, never
+    // that format: named .csv in place of the format's own suffix.
+    const std::string own = "." + o.format;
+    if (name.size() > own.size() && name.compare(name.size() - own.size(), own.size(), own) == 0) {
+      name.resize(name.size() - own.size());
     }
     name += ".csv";
   }

@@ -193,10 +193,6 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
                                     "': " + s.message());
       }
     }
-    if (fields.empty()) {
-      // A sink that reads no field (a plain count) still gets every row.
-      batch.columns.clear();
-    }
     for (uint64_t r = 0; r < rows; r += kBatchRows) {
       batch.rows = static_cast<size_t>(std::min<uint64_t>(kBatchRows, rows - r));
       batch.first_row = group_first + r;

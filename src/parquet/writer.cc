@@ -1,10 +1,5 @@
 #include "parquet/writer.h"
 
-#include <brotli/encode.h>
-#include <lz4.h>
-#include <snappy.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <bit>
@@ -15,6 +10,7 @@
 #include <functional>
 
 #include "core/file_write.h"
+#include "parquet/compression.h"
 
 namespace fanout::parquet {
 
@@ -197,66 +193,17 @@ void PutHybrid(std::string& out, const T* v, size_t n, int bit_width) {
 // ---------------------------------------------------------------------------
 // Page compression
 
-constexpr int kGzipLevel = 6;     // zlib's default
-constexpr int kZstdLevel = 3;     // zstd's default
-constexpr int kBrotliLevel = 8;   // parquet-cpp's default
-constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window with the gzip wrapper, as Parquet's GZIP is
-
-Status CompressGzip(std::string_view in, std::string& out) {
-  z_stream z{};
-  constexpr int kMemLevel = 8;
-  if (deflateInit2(&z, kGzipLevel, Z_DEFLATED, kGzipWindowBits, kMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Status::Internal("cannot start gzip");
-  }
-  out.resize(deflateBound(&z, in.size()));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return rc == Z_STREAM_END ? Status::OK() : Status::Internal("gzip failed");
-}
-
-Status CompressZstd(std::string_view in, std::string& out) {
-  out.resize(ZSTD_compressBound(in.size()));
-  const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), kZstdLevel);
-  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd failed: ") + ZSTD_getErrorName(n));
-  out.resize(n);
-  return Status::OK();
-}
-
-Status CompressLz4Raw(std::string_view in, std::string& out) {
-  if (in.size() > LZ4_MAX_INPUT_SIZE) return Status::Internal("page too large for LZ4");
-  out.resize(LZ4_compressBound(static_cast<int>(in.size())));
-  const int n = LZ4_compress_default(in.data(), out.data(), static_cast<int>(in.size()), static_cast<int>(out.size()));
-  if (n <= 0) return Status::Internal("lz4 failed");
-  out.resize(n);
-  return Status::OK();
-}
-
-Status CompressBrotli(std::string_view in, std::string& out) {
-  size_t n = BrotliEncoderMaxCompressedSize(in.size());
-  out.resize(n);
-  if (!BrotliEncoderCompress(kBrotliLevel, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, in.size(),
-                             reinterpret_cast<const uint8_t*>(in.data()), &n,
-                             reinterpret_cast<uint8_t*>(out.data()))) {
-    return Status::Internal("brotli failed");
-  }
-  out.resize(n);
-  return Status::OK();
-}
-
-// Replaces `out` with `in` compressed by `codec` (a copy for kUncompressed).
+// Replaces `out` with `in` compressed by `codec` (a copy for kUncompressed), at each
+// codec's default level (parquet/compression.h). The writer writes the codecs of
+// WriterOptions only: not the deprecated Hadoop-framed LZ4, not LZO.
 Status Compress(Codec codec, std::string_view in, std::string& out) {
   switch (codec) {
-    case Codec::kUncompressed: out.assign(in); return Status::OK();
-    case Codec::kSnappy: out.clear(); snappy::Compress(in.data(), in.size(), &out); return Status::OK();
-    case Codec::kGzip: return CompressGzip(in, out);
-    case Codec::kZstd: return CompressZstd(in, out);
-    case Codec::kLz4Raw: return CompressLz4Raw(in, out);
-    case Codec::kBrotli: return CompressBrotli(in, out);
+    case Codec::kUncompressed:
+    case Codec::kSnappy:
+    case Codec::kGzip:
+    case Codec::kZstd:
+    case Codec::kLz4Raw:
+    case Codec::kBrotli: return CompressPage(codec, in, &out);
     default: return Status::Unsupported("codec " + std::to_string(static_cast<int>(codec)) + " is not written");
   }
 }
