@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config git
-  zlib1g-dev libzstd-dev libsnappy-dev liblz4-dev libbrotli-dev libxxhash-dev libfast-float-dev libssl-dev
+  zlib1g-dev libzstd-dev libsnappy-dev libdeflate-dev liblz4-dev libbrotli-dev libxxhash-dev libfast-float-dev libssl-dev
   libcurl4-openssl-dev libtinyxml2-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev

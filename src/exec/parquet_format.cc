@@ -1,6 +1,7 @@
 #include "exec/parquet_format.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <map>
 #include <memory>
@@ -24,21 +25,41 @@ struct ParquetFile {
   parquet::Schema schema;
 };
 
-// The object's bytes [offset, offset + length), all of them or an error.
+// The object's bytes [offset, offset + length): the mapping of a local file
+// where there is one (no copy), else a copy. Check() after use turns a file that
+// changed or shrank meanwhile into an error.
+class Bytes {
+ public:
+  Status Read(io::Store& store, const io::ObjectInfo& info, uint64_t offset, uint64_t length) {
+    ASSIGN_OR_RETURN(stream_, io::OpenMapped(store, info, offset, length));
+    std::string_view mapped = stream_->Mapped();
+    if (!mapped.empty() || length == 0) {
+      view_ = mapped.substr(0, length);
+    } else {
+      ASSIGN_OR_RETURN(owned_, io::ReadAll(stream_.get()));
+      view_ = owned_;
+    }
+    if (view_.size() != length) {
+      return Status::IoError(info.url + ": read " + std::to_string(view_.size()) + " of " + std::to_string(length) +
+                             " bytes at offset " + std::to_string(offset));
+    }
+    return Status::OK();
+  }
+  std::string_view view() const { return view_; }
+  Status Check() const { return stream_->CheckUnchanged(); }
+
+ private:
+  std::unique_ptr<io::ByteStream> stream_;
+  std::string owned_;
+  std::string_view view_;
+};
+
+// The same, as a copy.
 Result<std::string> ReadBytes(io::Store& store, const io::ObjectInfo& info, uint64_t offset, uint64_t length) {
-  ASSIGN_OR_RETURN(std::unique_ptr<io::ByteStream> s, io::OpenMapped(store, info, offset, length));
-  std::string bytes;
-  std::string_view mapped = s->Mapped();
-  if (!mapped.empty() || length == 0) {
-    bytes.assign(mapped.substr(0, length));
-  } else {
-    ASSIGN_OR_RETURN(bytes, io::ReadAll(s.get()));
-  }
-  RETURN_IF_ERROR(s->CheckUnchanged());
-  if (bytes.size() != length) {
-    return Status::IoError(info.url + ": read " + std::to_string(bytes.size()) + " of " + std::to_string(length) +
-                           " bytes at offset " + std::to_string(offset));
-  }
+  Bytes b;
+  RETURN_IF_ERROR(b.Read(store, info, offset, length));
+  std::string bytes(b.view());
+  RETURN_IF_ERROR(b.Check());
   return bytes;
 }
 
@@ -112,6 +133,13 @@ uint64_t RowGroupStart(const parquet::RowGroup& group) {
   return start == std::numeric_limits<uint64_t>::max() ? 4 : start;
 }
 
+// Ids for `n` dictionaries, never given before in this process (a sink may keep
+// what it worked out per dictionary entry while the id stays the same).
+uint64_t NextDictionaryIds(size_t n) {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(n, std::memory_order_relaxed);
+}
+
 std::vector<std::string> Names(const parquet::Schema& schema) {
   std::vector<std::string> names;
   names.reserve(schema.columns.size());
@@ -168,7 +196,7 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
   }
   uint64_t first_row = 0;
   std::vector<parquet::TextArena> arenas(fields.size());
-  std::vector<std::vector<std::string_view>> values(fields.size());
+  std::vector<parquet::ChunkValues> values(fields.size());
   ops::ColumnBatch batch;
   batch.columns.resize(fields.size());
   for (size_t g = 0; g < file.meta.row_groups.size(); ++g) {
@@ -184,19 +212,26 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
       const parquet::Column& column = columns[fields[k]];
       const parquet::ColumnMetaData& meta = *group.columns[fields[k]].meta_data;
       parquet::ByteRange range = parquet::ChunkRange(meta);
-      ASSIGN_OR_RETURN(std::string chunk, ReadBytes(*scan.store, object.info, range.offset, range.length));
+      Bytes chunk;
+      RETURN_IF_ERROR(chunk.Read(*scan.store, object.info, range.offset, range.length));
       stored += range.length;
       arenas[k].Clear();
-      Status s = parquet::ReadColumnChunk(column, meta, chunk, rows, &arenas[k], &values[k]);
+      Status s = parquet::ReadColumnChunk(column, meta, chunk.view(), rows, &arenas[k], &values[k]);
       if (!s.ok()) {
         return Status(s.code(), object.info.url + ": row group " + std::to_string(g) + ", column '" + column.name +
                                     "': " + s.message());
       }
+      RETURN_IF_ERROR(chunk.Check());  // (the values are in the arena, not in the chunk)
     }
+    const uint64_t ids = NextDictionaryIds(fields.size());  // this row group's
     for (uint64_t r = 0; r < rows; r += kBatchRows) {
       batch.rows = static_cast<size_t>(std::min<uint64_t>(kBatchRows, rows - r));
       batch.first_row = group_first + r;
-      for (size_t k = 0; k < fields.size(); ++k) batch.columns[k] = values[k].data() + r;
+      for (size_t k = 0; k < fields.size(); ++k) {
+        const parquet::ChunkValues& v = values[k];
+        batch.columns[k] = v.coded ? ops::BatchColumn(v.codes.data() + r, v.dictionary.data(), v.dictionary.size(), ids + k)
+                                   : ops::BatchColumn(v.values.data() + r);
+      }
       RETURN_IF_ERROR(sink->OnBatch(batch));
       if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return Status::OK();
     }

@@ -94,7 +94,124 @@ Status Aggregator::OnRow(const csv::Row& row) {
   return Accept<true>(picker_.fields(), row.offset);
 }
 
+bool Aggregator::CanUseCodes(const ColumnBatch& batch) const {
+  if (!query_.filters.empty() || key_slots_.size() > 1) return false;
+  if (batch.columns.size() != picker_.wanted().size()) return false;
+  for (size_t slot : key_slots_) {
+    if (!batch.columns[slot].coded()) return false;
+  }
+  for (size_t slot : agg_slots_) {
+    if (!batch.columns[slot].coded()) return false;
+  }
+  return true;
+}
+
+Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
+  row_fields_.resize(batch.columns.size());
+  const BatchColumn* key = key_slots_.empty() ? nullptr : &batch.columns[key_slots_[0]];
+  if (key != nullptr && key_dictionary_ != key->dictionary_id) {
+    key_dictionary_ = key->dictionary_id;
+    code_groups_.assign(key->dictionary_size, Partial::kNoGroup);
+  }
+  code_values_.resize(agg_slots_.size());
+  for (size_t a = 0; a < agg_slots_.size(); ++a) {
+    const BatchColumn& c = batch.columns[agg_slots_[a]];
+    CodedValues& v = code_values_[a];
+    if (v.dictionary != c.dictionary_id) {
+      v.dictionary = c.dictionary_id;
+      v.state.assign(c.dictionary_size, kUnparsed);
+      v.scaled.resize(c.dictionary_size);
+      v.wide.clear();
+    }
+  }
+  // The group of key code `code` (of the one group when there is no key).
+  uint32_t no_key_group = Partial::kNoGroup;
+  auto group_of = [&](uint32_t code) -> uint32_t {
+    uint32_t& g = key != nullptr ? code_groups_[code] : no_key_group;
+    if (g == Partial::kNoGroup) {
+      if (key != nullptr) row_fields_[key_slots_[0]] = key->dictionary[code];
+      g = GroupOf<false>(row_fields_.data());
+    }
+    return g;
+  };
+  out_->stats().rows += batch.rows;
+  if (agg_slots_.empty()) {  // a count: rows per code, then each code's group once
+    if (key == nullptr) {
+      uint32_t g = group_of(0);
+      if (g == Partial::kNoGroup) return GroupMemoryError();
+      out_->count(g) += batch.rows;
+      return Status::OK();
+    }
+    const size_t n = key->dictionary_size;
+    if (n <= 256) {  // four interleaved counters per code: no store-to-load stall on runs of one value
+      code_counts_.assign(4 * n, 0);
+      uint64_t* c = code_counts_.data();
+      const uint32_t* codes = key->codes;
+      size_t r = 0;
+      for (; r + 4 <= batch.rows; r += 4) {
+        ++c[4 * codes[r]];
+        ++c[4 * codes[r + 1] + 1];
+        ++c[4 * codes[r + 2] + 2];
+        ++c[4 * codes[r + 3] + 3];
+      }
+      for (; r < batch.rows; ++r) ++c[4 * codes[r]];
+      for (size_t code = 0; code < n; ++code) c[code] = c[4 * code] + c[4 * code + 1] + c[4 * code + 2] + c[4 * code + 3];
+      code_counts_.resize(n);
+    } else {
+      code_counts_.assign(n, 0);
+      for (size_t r = 0; r < batch.rows; ++r) ++code_counts_[key->codes[r]];
+    }
+    for (uint32_t code = 0; code < code_counts_.size(); ++code) {
+      if (code_counts_[code] == 0) continue;
+      uint32_t g = group_of(code);
+      if (g == Partial::kNoGroup) return GroupMemoryError();
+      out_->count(g) += code_counts_[code];
+    }
+    return Status::OK();
+  }
+  for (size_t r = 0; r < batch.rows; ++r) {
+    bool skipped = false;
+    for (size_t a = 0; a < agg_slots_.size() && !skipped; ++a) {
+      const BatchColumn& c = batch.columns[agg_slots_[a]];
+      CodedValues& v = code_values_[a];
+      const uint32_t code = c.codes[r];
+      if (v.state[code] == kUnparsed) [[unlikely]] {
+        Value x;
+        if (!ParseNumber(c[r], &x.scaled, &x.plain, &x.wide)) {
+          v.state[code] = kNotANumber;
+        } else if (x.plain) {
+          v.state[code] = kPlain;
+          v.scaled[code] = x.scaled;
+        } else {
+          v.state[code] = kWide;
+          if (v.wide.empty()) v.wide.resize(c.dictionary_size);
+          v.wide[code] = std::move(x.wide);
+        }
+      }
+      if (v.state[code] == kNotANumber) [[unlikely]] {
+        RETURN_IF_ERROR(skips_.SkipAt(batch.first_row + r, non_numeric_reasons_[a]));
+        skipped = true;
+      }
+    }
+    if (skipped) continue;
+    uint32_t g = group_of(key != nullptr ? key->codes[r] : 0);
+    if (g == Partial::kNoGroup) return GroupMemoryError();
+    ++out_->count(g);
+    for (size_t a = 0; a < agg_slots_.size(); ++a) {
+      const CodedValues& v = code_values_[a];
+      const uint32_t code = batch.columns[agg_slots_[a]].codes[r];
+      if (v.state[code] == kPlain) [[likely]] {
+        out_->cell(g, a).AddPlain(v.scaled[code]);
+      } else {
+        out_->cell(g, a).AddWide(v.wide[code]);
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Status Aggregator::OnBatch(const ColumnBatch& batch) {
+  if (CanUseCodes(batch)) return OnCodedBatch(batch);
   return ForEachBatchRow(batch, picker_.wanted().size(), &row_fields_, [this](const std::string_view* f, uint64_t at) {
     ++out_->stats().rows;
     return Accept<false>(f, at);

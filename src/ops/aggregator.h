@@ -60,6 +60,10 @@ class Aggregator final : public Sink {
   // The row's group, created if new; kNoGroup past the memory limit.
   template <bool kStored>
   uint32_t GroupOf(const std::string_view* fields);
+  // A batch whose key (at most one) and aggregate inputs are all dictionary
+  // codes, and no filter: each distinct value is parsed and grouped once.
+  bool CanUseCodes(const ColumnBatch& batch) const;
+  Status OnCodedBatch(const ColumnBatch& batch);
 
   const Query& query_;
   const ResolvedQuery& resolved_;
@@ -77,6 +81,19 @@ class Aggregator final : public Sink {
     Decimal wide;     // when not
   };
   std::vector<Value> values_;          // parsed aggregate inputs of the current row
+  // For coded batches, per dictionary (by id): the group of each key code, and
+  // each aggregate input's parsed value per code.
+  enum CodeState : uint8_t { kUnparsed, kPlain, kWide, kNotANumber };
+  struct CodedValues {  // one aggregate input's dictionary, parsed as met
+    uint64_t dictionary = 0;
+    std::vector<uint8_t> state;     // CodeState per code
+    std::vector<__int128> scaled;   // per code, when kPlain
+    std::vector<Decimal> wide;      // per code, when kWide (sized at the first)
+  };
+  uint64_t key_dictionary_ = 0;
+  std::vector<uint32_t> code_groups_;
+  std::vector<CodedValues> code_values_;  // per aggregate
+  std::vector<uint64_t> code_counts_;     // rows per key code
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   Decimal filter_scratch_;             // a filter's field, when it is not plain
   std::vector<std::string> non_numeric_reasons_;         // per aggregate

@@ -21,16 +21,36 @@
 
 namespace fanout::ops {
 
+// One column of a batch: a value per row, or — for a dictionary-encoded column —
+// a code per row into a dictionary of its distinct values, so that a sink can do
+// its work once per distinct value (the same dictionary_id, within one task,
+// means the same dictionary). Either way column[r] is row r's value, as text
+// (NULL is the empty string).
+struct BatchColumn {
+  BatchColumn() = default;
+  BatchColumn(const std::string_view* v) : values(v) {}  // NOLINT: a column of values
+  BatchColumn(const uint32_t* c, const std::string_view* d, size_t n, uint64_t id)
+      : codes(c), dictionary(d), dictionary_size(n), dictionary_id(id) {}
+
+  const std::string_view* values = nullptr;  // when not coded
+  const uint32_t* codes = nullptr;           // when coded: each < dictionary_size
+  const std::string_view* dictionary = nullptr;
+  size_t dictionary_size = 0;
+  uint64_t dictionary_id = 0;
+
+  bool coded() const { return codes != nullptr; }
+  std::string_view operator[](size_t r) const { return codes != nullptr ? dictionary[codes[r]] : values[r]; }
+};
+
 // Rows of a columnar format. Column k holds field Fields()[k] of the sink that
-// receives it: columns[k][r] is that field's value in row r, as text (NULL is
-// the empty string).
+// receives it: columns[k][r] is that field's value in row r.
 struct ColumnBatch {
   size_t rows = 0;
   // Where row 0 is, in the format's own terms (for a columnar format, its row
   // number in the object): row r is at first_row + r. --strict names a skipped
   // row by it (Format::Where), as CSV names a row by its byte offset.
   uint64_t first_row = 0;
-  std::vector<const std::string_view*> columns;
+  std::vector<BatchColumn> columns;
 };
 
 // A field's value: a CSV field as stored (kStored) loses its quotes; a batch's

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/number.h"
 #include "parquet/compression.h"
@@ -431,26 +432,37 @@ void AppendCanonical(const Column& c, std::string_view v, std::string* out) {
 }
 
 Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk, uint64_t rows,
-                       TextArena* arena, std::vector<std::string_view>* values) {
+                       TextArena* arena, ChunkValues* out) {
   if (column.nested || column.max_repetition_level > 0 || column.max_definition_level > 1) {
     return Status::Unsupported("column '" + column.name + "' is nested (a list, map or struct): it cannot be queried");
   }
-  values->clear();
+  out->values.clear();
+  out->codes.clear();
+  out->dictionary.clear();
+  // Codes while every data page is dictionary-encoded; views from the first
+  // page that is not (the codes so far become views).
+  out->coded = true;
+  std::vector<std::string_view>* values = &out->values;
+  std::vector<uint32_t>& codes = out->codes;
+  auto done = [&]() { return out->coded ? codes.size() : values->size(); };
   if (rows > kMaxRowGroupRows) {
     return Status::Unsupported("a row group of " + std::to_string(rows) + " rows (fanout reads at most " +
                                std::to_string(kMaxRowGroupRows) + " per row group)");
   }
-  values->reserve(static_cast<size_t>(std::min<uint64_t>(rows, uint64_t{1} << 24)));
+  const size_t reserve = static_cast<size_t>(std::min<uint64_t>(rows, uint64_t{1} << 24));
   ValueDecoder decoder(column, arena);
-  std::vector<std::string_view> dictionary, page_values;
+  std::vector<std::string_view>& dictionary = out->dictionary;
+  std::vector<std::string_view>& page_values = out->scratch.page_values;
+  uint32_t null_code = 0;  // dictionary.size() before NULL's entry
   bool have_dictionary = false;
-  std::vector<uint32_t> levels, indices;
-  std::string buffer;
+  std::vector<uint32_t>& levels = out->scratch.levels;
+  std::vector<uint32_t>& indices = out->scratch.indices;
+  std::string& buffer = out->scratch.buffer;
   size_t pos = 0;
   const int def_width = column.max_definition_level > 0 ? 1 : 0;
-  while (values->size() < rows) {
+  while (done() < rows) {
     if (pos >= chunk.size()) {
-      return Status::Corrupt("the column chunk ends after " + std::to_string(values->size()) + " of " +
+      return Status::Corrupt("the column chunk ends after " + std::to_string(done()) + " of " +
                              std::to_string(rows) + " values");
     }
     size_t header_bytes = 0;
@@ -471,6 +483,9 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       RETURN_IF_ERROR(DecompressPageView(meta.codec, stored, header.uncompressed_page_size, &buffer, &page));
       if (d.num_values < 0) return Status::Corrupt("a dictionary of a negative size");
       RETURN_IF_ERROR(decoder.Decode(Encoding::kPlain, page, d.num_values, &dictionary));
+      if (dictionary.size() >= std::numeric_limits<uint32_t>::max()) return Status::Corrupt("a dictionary too large");
+      null_code = static_cast<uint32_t>(dictionary.size());
+      dictionary.emplace_back();
       have_dictionary = true;
       continue;
     }
@@ -511,7 +526,7 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       }
     }
     if (n > kMaxPageValues) return Status::Corrupt("a page of " + std::to_string(n) + " values");
-    if (n > rows - values->size()) return Status::Corrupt("more values in the pages than rows in the row group");
+    if (n > rows - done()) return Status::Corrupt("more values in the pages than rows in the row group");
     // Definition levels: which of the n values are present.
     size_t present = n;
     if (def_width > 0) {
@@ -535,23 +550,49 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       }
     }
     // The present values.
-    if (encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary) {
-      if (!have_dictionary) return Status::Corrupt("a dictionary-encoded page without a dictionary page");
+    const bool dictionary_page = encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary;
+    if (dictionary_page && !have_dictionary) {
+      return Status::Corrupt("a dictionary-encoded page without a dictionary page");
+    }
+    if (!dictionary_page && out->coded) {  // from codes to views
+      values->reserve(reserve);
+      for (uint32_t c : codes) values->push_back(dictionary[c]);
+      codes.clear();
+      codes.shrink_to_fit();
+      out->coded = false;
+    }
+    if (dictionary_page) {
+      // The indices, checked against the dictionary's size.
+      uint32_t* at = nullptr;
+      if (out->coded) {
+        if (codes.capacity() == 0) codes.reserve(reserve);
+        size_t old = codes.size();
+        codes.resize(old + n);
+        at = codes.data() + old;
+      } else {
+        indices.resize(present);
+        at = indices.data();
+      }
       if (value_bytes.empty()) {
         if (present > 0) return Status::Corrupt("a dictionary-encoded page without its indices");
-        page_values.clear();
       } else {
         int width = static_cast<unsigned char>(value_bytes[0]);
         if (width > 32) return Status::Corrupt("a dictionary index width of " + std::to_string(width) + " bits");
         RleDecoder rle(value_bytes.substr(1), width);
-        indices.resize(present);
-        RETURN_IF_ERROR(rle.Get(indices.data(), present));
-        page_values.resize(present);
-        for (size_t i = 0; i < present; ++i) {
-          if (indices[i] >= dictionary.size()) return Status::Corrupt("a dictionary index past the dictionary");
-          page_values[i] = dictionary[indices[i]];
-        }
+        RETURN_IF_ERROR(rle.Get(at, present));
+        uint32_t top = 0;
+        for (size_t i = 0; i < present; ++i) top = std::max(top, at[i]);
+        if (present > 0 && top >= null_code) return Status::Corrupt("a dictionary index past the dictionary");
       }
+      if (out->coded) {
+        if (present < n) {  // NULLs: spread the present codes over the rows, from the back
+          size_t k = present;
+          for (size_t i = n; i-- > 0;) at[i] = levels[i] ? at[--k] : null_code;
+        }
+        continue;
+      }
+      page_values.resize(present);
+      for (size_t i = 0; i < present; ++i) page_values[i] = dictionary[indices[i]];
     } else {
       RETURN_IF_ERROR(decoder.Decode(encoding, value_bytes, present, &page_values));
     }
@@ -563,6 +604,20 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
     }
   }
   return Status::OK();
+}
+
+Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk, uint64_t rows,
+                       TextArena* arena, std::vector<std::string_view>* values) {
+  ChunkValues out;
+  Status s = ReadColumnChunk(column, meta, chunk, rows, arena, &out);
+  if (out.coded) {
+    values->clear();
+    values->reserve(out.codes.size());
+    for (uint32_t c : out.codes) values->push_back(out.dictionary[c]);
+  } else {
+    *values = std::move(out.values);
+  }
+  return s;
 }
 
 }  // namespace fanout::parquet

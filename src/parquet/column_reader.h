@@ -42,10 +42,34 @@ void AppendCanonical(const Column& column, std::string_view value, std::string* 
 inline constexpr uint64_t kMaxRowGroupRows = uint64_t{1} << 26;
 inline constexpr size_t kMaxPageValues = size_t{1} << 26;
 
+// A column chunk's values, one per row: as views (values), or — when every data
+// page of the chunk is dictionary-encoded — as codes into the chunk's dictionary
+// (codes[r] indexes dictionary; its last entry, "", is NULL), so that a sink can
+// work once per distinct value rather than once per row.
+struct ChunkValues {
+  std::vector<std::string_view> values;      // one per row, when !coded
+  std::vector<uint32_t> codes;               // one per row, when coded
+  std::vector<std::string_view> dictionary;  // when coded: its entries, then NULL's ""
+  bool coded = false;
+  // Working space, kept between chunks so that reading one allocates nothing new.
+  struct Scratch {
+    std::string buffer;
+    std::vector<uint32_t> levels, indices;
+    std::vector<std::string_view> page_values;
+  } scratch;
+
+  size_t rows() const { return coded ? codes.size() : values.size(); }
+  std::string_view operator[](size_t r) const { return coded ? dictionary[codes[r]] : values[r]; }
+};
+
 // Decodes the column chunk `chunk` (its bytes, ChunkRange long) of a flat column
-// (not nested) holding `rows` rows into values->size() == rows views, backed by
+// (not nested) holding `rows` rows into out->rows() == rows values, backed by
 // *arena (which the caller keeps while it uses them). Errors say what is wrong
 // in the chunk; the caller names the file, row group and column.
+[[nodiscard]] Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk,
+                                     uint64_t rows, TextArena* arena, ChunkValues* out);
+
+// The same, one view per row whatever the encoding.
 [[nodiscard]] Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk,
                                      uint64_t rows, TextArena* arena, std::vector<std::string_view>* values);
 

@@ -2,6 +2,7 @@
 
 #include <brotli/decode.h>
 #include <brotli/encode.h>
+#include <libdeflate.h>
 #include <lz4.h>
 #include <snappy.h>
 #include <zlib.h>
@@ -43,7 +44,30 @@ void StoreBigEndian32(uint32_t v, char* p) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (24 - 8 * i));
 }
 
+// libdeflate (about twice zlib's speed), member by member; false when the data
+// is not exactly `size` bytes of good gzip members — then zlib reads it again,
+// to say what is wrong.
+bool FastInflateGzip(std::string_view in, size_t size, std::string* out) {
+  struct Free {
+    void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+  };
+  thread_local std::unique_ptr<libdeflate_decompressor, Free> d(libdeflate_alloc_decompressor());
+  if (d == nullptr) return false;
+  out->resize(size);
+  size_t produced = 0;
+  do {
+    size_t used_in = 0, used_out = 0;
+    libdeflate_result r = libdeflate_gzip_decompress_ex(d.get(), in.data(), in.size(), out->data() + produced,
+                                                        size - produced, &used_in, &used_out);
+    if (r != LIBDEFLATE_SUCCESS || used_in == 0 || used_in > in.size()) return false;
+    produced += used_out;
+    in.remove_prefix(used_in);
+  } while (!in.empty());
+  return produced == size;
+}
+
 Status InflateGzip(std::string_view in, size_t size, std::string* out) {
+  if (FastInflateGzip(in, size, out)) return Status::OK();
   // One spare byte: a page that fills it decompresses to more than its header says.
   out->resize(size + 1);
   z_stream z{};
