@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -106,18 +107,34 @@ Written Write(const std::vector<ColumnSpec>& specs, const WriterOptions& options
   return got;
 }
 
-// Every row group's values of column k, in order.
-std::vector<std::string> ReadAllValues(const Written& w, size_t k) {
+// Every row group's values of column k, in order, read as ChunkValues (codes
+// where the chunk is all dictionary pages; whether it was, per row group, in
+// *coded) and checked against the one-view-per-row reading.
+std::vector<std::string> ReadAllValues(const Written& w, size_t k, std::vector<bool>* coded = nullptr) {
   std::vector<std::string> all;
+  ChunkValues chunk;  // reused, as a scan reuses it
   for (const RowGroup& g : w.meta.row_groups) {
     const ColumnMetaData& m = *g.columns[k].meta_data;
     ByteRange r = ChunkRange(m);
-    TextArena arena;
-    std::vector<std::string_view> values;
-    Status s = ReadColumnChunk(w.schema.columns[k], m, std::string_view(w.file).substr(r.offset, r.length),
-                               g.num_rows, &arena, &values);
+    std::string_view bytes = std::string_view(w.file).substr(r.offset, r.length);
+    TextArena arena, views_arena;
+    Status s = ReadColumnChunk(w.schema.columns[k], m, bytes, g.num_rows, &arena, &chunk);
     EXPECT_TRUE(s.ok()) << s.message();
-    for (std::string_view v : values) all.emplace_back(v);
+    std::vector<std::string_view> views;
+    EXPECT_TRUE(ReadColumnChunk(w.schema.columns[k], m, bytes, g.num_rows, &views_arena, &views).ok());
+    EXPECT_EQ(chunk.rows(), static_cast<size_t>(g.num_rows));
+    EXPECT_EQ(views.size(), chunk.rows());
+    if (coded != nullptr) coded->push_back(chunk.coded);
+    if (chunk.coded) {
+      EXPECT_TRUE(chunk.values.empty());
+      EXPECT_FALSE(chunk.dictionary.empty());
+      EXPECT_EQ(chunk.dictionary.back(), "");  // NULL's entry
+      for (uint32_t c : chunk.codes) EXPECT_LT(c, chunk.dictionary.size());
+    }
+    for (size_t i = 0; i < chunk.rows() && i < views.size(); ++i) {
+      all.emplace_back(chunk[i]);
+      EXPECT_EQ(chunk[i], views[i]) << "row " << i;
+    }
   }
   return all;
 }
@@ -168,7 +185,15 @@ TEST(ParquetColumnReader, WriterFilesReadBackAtEveryCodec) {
       });
       ASSERT_EQ(w.meta.row_groups.size(), 3u);
       for (size_t k = 0; k < specs.size(); ++k) {
-        std::vector<std::string> got = ReadAllValues(w, k);
+        std::vector<bool> coded;
+        std::vector<std::string> got = ReadAllValues(w, k, &coded);
+        // Codes where every page of the chunk is dictionary-encoded (s's first
+        // row group: 30 distinct values, NULLs among them), never without one.
+        if (!dictionary || k == 5) {
+          EXPECT_EQ(coded, std::vector<bool>(3, false)) << "column " << specs[k].name;
+        } else if (k == 1) {
+          EXPECT_TRUE(coded[0]);
+        }
         ASSERT_EQ(got.size(), rows);
         for (size_t r = 0; r < rows; ++r) {
           const Row& row = data[r];
@@ -190,6 +215,30 @@ TEST(ParquetColumnReader, WriterFilesReadBackAtEveryCodec) {
       }
     }
   }
+}
+
+TEST(ParquetColumnReader, AChunkThatFallsBackToPlainPagesIsReadAsViews) {
+  // Dictionary pages first, then (the dictionary past its limit) plain ones, in
+  // one chunk: the codes read so far become views, and every value is right.
+  const std::vector<ColumnSpec> specs = {{"s", PhysicalType::kByteArray, true, Logical::String()}};
+  WriterOptions o;
+  o.page_bytes = 200;
+  o.dictionary_limit_bytes = 300;
+  auto value = [](size_t r) { return r % 7 == 3 ? std::string() : "value-" + std::to_string(r % 400); };
+  Written w = Write(specs, o, 3000, 3000, [&](FileWriter& fw, size_t r) {
+    if (r % 7 == 3) {
+      fw.column(0).AppendNull();
+    } else {
+      fw.column(0).AppendString(value(r));
+    }
+  });
+  const ColumnMetaData& m = *w.meta.row_groups.at(0).columns[0].meta_data;
+  ASSERT_NE(std::find(m.encodings.begin(), m.encodings.end(), Encoding::kRleDictionary), m.encodings.end());
+  std::vector<bool> coded;
+  std::vector<std::string> got = ReadAllValues(w, 0, &coded);
+  EXPECT_EQ(coded, std::vector<bool>{false});
+  ASSERT_EQ(got.size(), 3000u);
+  for (size_t r = 0; r < got.size(); ++r) ASSERT_EQ(got[r], value(r)) << "row " << r;
 }
 
 TEST(ParquetColumnReader, DamagedChunksAreErrors) {
