@@ -1,5 +1,7 @@
 #include "ops/aggregator.h"
 
+#include <limits>
+
 #include "core/number.h"
 
 namespace fanout::ops {
@@ -117,11 +119,23 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
   for (size_t a = 0; a < agg_slots_.size(); ++a) {
     const BatchColumn& c = batch.columns[agg_slots_[a]];
     CodedValues& v = code_values_[a];
-    if (v.dictionary != c.dictionary_id) {
+    if (v.dictionary != c.dictionary_id) {  // a new dictionary: every entry parsed once
       v.dictionary = c.dictionary_id;
-      v.state.assign(c.dictionary_size, kUnparsed);
-      v.scaled.resize(c.dictionary_size);
+      v.state.assign(c.dictionary_size, kNotANumber);
+      v.scaled.assign(c.dictionary_size, 0);
       v.wide.clear();
+      Value x;
+      for (size_t code = 0; code < c.dictionary_size; ++code) {
+        if (!ParseNumber(c.dictionary[code], &x.scaled, &x.plain, &x.wide)) continue;
+        if (x.plain) {
+          v.state[code] = kPlain;
+          v.scaled[code] = x.scaled;
+        } else {
+          v.state[code] = kWide;
+          if (v.wide.empty()) v.wide.resize(c.dictionary_size);
+          v.wide[code] = std::move(x.wide);
+        }
+      }
     }
   }
   // The group of key code `code` (of the one group when there is no key).
@@ -169,41 +183,111 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
     }
     return Status::OK();
   }
-  for (size_t r = 0; r < batch.rows; ++r) {
-    bool skipped = false;
-    for (size_t a = 0; a < agg_slots_.size() && !skipped; ++a) {
-      const BatchColumn& c = batch.columns[agg_slots_[a]];
-      CodedValues& v = code_values_[a];
-      const uint32_t code = c.codes[r];
-      if (v.state[code] == kUnparsed) [[unlikely]] {
-        Value x;
-        if (!ParseNumber(c[r], &x.scaled, &x.plain, &x.wide)) {
-          v.state[code] = kNotANumber;
-        } else if (x.plain) {
-          v.state[code] = kPlain;
-          v.scaled[code] = x.scaled;
-        } else {
-          v.state[code] = kWide;
-          if (v.wide.empty()) v.wide.resize(c.dictionary_size);
-          v.wide[code] = std::move(x.wide);
-        }
-      }
-      if (v.state[code] == kNotANumber) [[unlikely]] {
-        RETURN_IF_ERROR(skips_.SkipAt(batch.first_row + r, non_numeric_reasons_[a]));
-        skipped = true;
+  // Rows of plain values are counted per (key code, value code) pair of each
+  // input column, and each pair added once, times its rows, when the pairs are
+  // few enough to count in place; other rows are added one by one.
+  const size_t keys = key != nullptr ? key->dictionary_size : 1;
+  bool pairs = batch.rows <= std::numeric_limits<uint32_t>::max();
+  pair_owner_.resize(agg_slots_.size());
+  for (size_t a = 0; a < agg_slots_.size(); ++a) {
+    pair_owner_[a] = a;
+    for (size_t b = 0; b < a; ++b) {
+      if (agg_slots_[b] == agg_slots_[a]) {
+        pair_owner_[a] = b;
+        break;
       }
     }
-    if (skipped) continue;
-    uint32_t g = group_of(key != nullptr ? key->codes[r] : 0);
+    pairs = pairs && keys * batch.columns[agg_slots_[a]].dictionary_size <= kMaxPairs;
+  }
+  if (pairs) {
+    pair_counts_.resize(agg_slots_.size());
+    touched_pairs_.resize(agg_slots_.size());
+    for (size_t a = 0; a < agg_slots_.size(); ++a) {
+      if (pair_owner_[a] != a) continue;
+      size_t n = keys * batch.columns[agg_slots_[a]].dictionary_size;
+      if (pair_counts_[a].size() != n) {
+        pair_counts_[a].assign(n, 0);
+      } else {
+        for (uint32_t at : touched_pairs_[a]) pair_counts_[a][at] = 0;  // (after a batch that stopped early)
+      }
+      touched_pairs_[a].clear();
+    }
+  }
+  // A row added alone: a value that is not plain, or pairs not counted.
+  auto one_row = [&](size_t r) -> Status {
+    const uint32_t kc = key != nullptr ? key->codes[r] : 0;
+    for (size_t a = 0; a < agg_slots_.size(); ++a) {
+      if (code_values_[a].state[batch.columns[agg_slots_[a]].codes[r]] == kNotANumber) {
+        return skips_.SkipAt(batch.first_row + r, non_numeric_reasons_[a]);
+      }
+    }
+    uint32_t g = group_of(kc);
     if (g == Partial::kNoGroup) return GroupMemoryError();
     ++out_->count(g);
     for (size_t a = 0; a < agg_slots_.size(); ++a) {
       const CodedValues& v = code_values_[a];
       const uint32_t code = batch.columns[agg_slots_[a]].codes[r];
-      if (v.state[code] == kPlain) [[likely]] {
+      if (v.state[code] == kPlain) {
         out_->cell(g, a).AddPlain(v.scaled[code]);
       } else {
         out_->cell(g, a).AddWide(v.wide[code]);
+      }
+    }
+    return Status::OK();
+  };
+  bool one_column = true;  // every aggregate reads the same column
+  for (size_t a = 0; a < agg_slots_.size(); ++a) one_column = one_column && pair_owner_[a] == 0;
+  if (pairs && one_column) {  // the common case, in a loop of its own
+    const BatchColumn& c = batch.columns[agg_slots_[0]];
+    const uint32_t* key_codes = key != nullptr ? key->codes : nullptr;
+    const uint32_t* value_codes = c.codes;
+    const uint8_t* state = code_values_[0].state.data();
+    const size_t values = c.dictionary_size;
+    uint32_t* counts = pair_counts_[0].data();
+    std::vector<uint32_t>& touched = touched_pairs_[0];
+    for (size_t r = 0; r < batch.rows; ++r) {
+      const uint32_t vc = value_codes[r];
+      if (state[vc] != kPlain) [[unlikely]] {  // (every aggregate's column, parsed alike)
+        RETURN_IF_ERROR(one_row(r));
+        continue;
+      }
+      const size_t at = (key_codes != nullptr ? key_codes[r] : 0) * values + vc;
+      if (counts[at]++ == 0) touched.push_back(static_cast<uint32_t>(at));
+    }
+  } else {
+    for (size_t r = 0; r < batch.rows; ++r) {
+      const uint32_t kc = key != nullptr ? key->codes[r] : 0;
+      bool plain = pairs;
+      for (size_t a = 0; a < agg_slots_.size(); ++a) {
+        plain = plain && code_values_[a].state[batch.columns[agg_slots_[a]].codes[r]] == kPlain;
+      }
+      if (!plain) {
+        RETURN_IF_ERROR(one_row(r));
+        continue;
+      }
+      for (size_t a = 0; a < agg_slots_.size(); ++a) {
+        if (pair_owner_[a] != a) continue;
+        const BatchColumn& c = batch.columns[agg_slots_[a]];
+        size_t at = kc * c.dictionary_size + c.codes[r];
+        if (pair_counts_[a][at]++ == 0) touched_pairs_[a].push_back(static_cast<uint32_t>(at));
+      }
+    }
+  }
+  if (!pairs) return Status::OK();
+  // (Counters are zeroed when the next batch starts, which also covers a batch
+  // that stopped early.)
+  for (size_t o = 0; o < agg_slots_.size(); ++o) {
+    if (pair_owner_[o] != o) continue;
+    const size_t values = batch.columns[agg_slots_[o]].dictionary_size;
+    std::vector<uint32_t>& counts = pair_counts_[o];
+    for (uint32_t at : touched_pairs_[o]) {
+      const uint32_t kc = static_cast<uint32_t>(at / values), vc = static_cast<uint32_t>(at % values);
+      const uint64_t rows = counts[at];
+      uint32_t g = group_of(kc);
+      if (g == Partial::kNoGroup) return GroupMemoryError();
+      if (o == 0) out_->count(g) += rows;  // (aggregate 0's column counts each row once)
+      for (size_t a = o; a < agg_slots_.size(); ++a) {
+        if (pair_owner_[a] == o) out_->cell(g, a).AddPlainTimes(code_values_[a].scaled[vc], rows);
       }
     }
   }

@@ -83,7 +83,7 @@ class Aggregator final : public Sink {
   std::vector<Value> values_;          // parsed aggregate inputs of the current row
   // For coded batches, per dictionary (by id): the group of each key code, and
   // each aggregate input's parsed value per code.
-  enum CodeState : uint8_t { kUnparsed, kPlain, kWide, kNotANumber };
+  enum CodeState : uint8_t { kPlain, kWide, kNotANumber };
   struct CodedValues {  // one aggregate input's dictionary, parsed as met
     uint64_t dictionary = 0;
     std::vector<uint8_t> state;     // CodeState per code
@@ -94,6 +94,12 @@ class Aggregator final : public Sink {
   std::vector<uint32_t> code_groups_;
   std::vector<CodedValues> code_values_;  // per aggregate
   std::vector<uint64_t> code_counts_;     // rows per key code
+  // Rows per (key code, value code) of aggregate a's column, for the first
+  // aggregate a of each column (pair_owner_[a] == a); all zero between batches.
+  static constexpr size_t kMaxPairs = size_t{1} << 20;
+  std::vector<size_t> pair_owner_;
+  std::vector<std::vector<uint32_t>> pair_counts_;
+  std::vector<std::vector<uint32_t>> touched_pairs_;
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   Decimal filter_scratch_;             // a filter's field, when it is not plain
   std::vector<std::string> non_numeric_reasons_;         // per aggregate

@@ -66,6 +66,20 @@ struct AggCell {
     if (units < min) [[unlikely]] min = units;
     if (units > max) [[unlikely]] max = units;
   }
+  // Adds the plain value `units` `times` times.
+  void AddPlainTimes(__int128 units, uint64_t times) {
+    __int128 product, sum;
+    if (__builtin_mul_overflow(units, static_cast<__int128>(times), &product) ||
+        __builtin_add_overflow(exact, product, &sum)) [[unlikely]] {
+      for (uint64_t i = 0; i < times; ++i) AddPlain(units);
+      return;
+    }
+    if (times == 0) return;
+    exact = sum;
+    n += times;
+    if (units < min) min = units;
+    if (units > max) max = units;
+  }
   // Adds one value that is not plain.
   void AddWide(const Decimal& d);
   void Merge(const AggCell& o);

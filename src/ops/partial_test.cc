@@ -171,6 +171,25 @@ TEST(AggCell, FixedPointOverflowStaysExact) {
   EXPECT_EQ(FormatDecimal(back->cell(0, 0).Sum()), "299999999999999999999999999700");
 }
 
+TEST(AggCell, AddPlainTimesIsAddPlainRepeated) {
+  std::string nines(27, '9');
+  __int128 big;
+  ASSERT_TRUE(ParseScaledDecimal(nines, &big));
+  for (__int128 v : {__int128{0}, __int128{1500000000}, -__int128{7}, big, -big}) {
+    for (uint64_t times : {0ull, 1ull, 3ull, 400ull, 70000ull}) {
+      AggCell once, each;
+      once.AddPlain(big);  // a sum already near the fixed point's end
+      each.AddPlain(big);
+      once.AddPlainTimes(v, times);
+      for (uint64_t i = 0; i < times; ++i) each.AddPlain(v);
+      EXPECT_EQ(FormatDecimal(once.Sum()), FormatDecimal(each.Sum()));
+      EXPECT_EQ(FormatDecimal(once.Min()), FormatDecimal(each.Min()));
+      EXPECT_EQ(FormatDecimal(once.Max()), FormatDecimal(each.Max()));
+      EXPECT_EQ(once.n, each.n);
+    }
+  }
+}
+
 // Regression (issue 11): min and max were doubles, so 2^53 + 1 printed as 2^53.
 TEST(AggCell, MinMaxAreExactValuesFromTheData) {
   AggCell c;

@@ -339,6 +339,22 @@ Status ReadLevels(Encoding encoding, std::string_view data, int bit_width, size_
   return Status::OK();
 }
 
+// Whether RLE levels of bit width 1 begin with a repeated run of at least n ones
+// (every value of a page without NULLs is present): the common case, told
+// without decoding n levels.
+bool LevelsAllOne(std::string_view rle, size_t n) {
+  uint64_t header = 0;
+  size_t i = 0;
+  for (int shift = 0; i < rle.size() && i < 5; shift += 7) {
+    unsigned char b = static_cast<unsigned char>(rle[i++]);
+    header |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      return (header & 1) == 0 && (header >> 1) >= n && i < rle.size() && static_cast<unsigned char>(rle[i]) == 1;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string_view TextArena::Add(std::string_view text) {
@@ -531,22 +547,27 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
     size_t present = n;
     if (def_width > 0) {
       size_t used = 0;
+      bool all_one = false;
       if (v1_levels && def_encoding == Encoding::kRle) {
         if (value_bytes.size() < 4) return Status::Corrupt("a page without its definition levels' length");
         uint32_t len = Load<uint32_t>(value_bytes);
         if (len > value_bytes.size() - 4) return Status::Corrupt("definition levels past the end of the page");
-        RETURN_IF_ERROR(ReadLevels(Encoding::kRle, value_bytes.substr(4, len), def_width, n, &levels, &used));
+        all_one = LevelsAllOne(value_bytes.substr(4, len), n);
+        if (!all_one) RETURN_IF_ERROR(ReadLevels(Encoding::kRle, value_bytes.substr(4, len), def_width, n, &levels, &used));
         value_bytes.remove_prefix(4 + len);
       } else if (v1_levels) {
         RETURN_IF_ERROR(ReadLevels(def_encoding, value_bytes, def_width, n, &levels, &used));
         value_bytes.remove_prefix(used);
       } else {
-        RETURN_IF_ERROR(ReadLevels(Encoding::kRle, levels_bytes, def_width, n, &levels, &used));
+        all_one = LevelsAllOne(levels_bytes, n);
+        if (!all_one) RETURN_IF_ERROR(ReadLevels(Encoding::kRle, levels_bytes, def_width, n, &levels, &used));
       }
-      present = 0;
-      for (size_t i = 0; i < n; ++i) {
-        if (levels[i] > 1) return Status::Corrupt("a definition level above the column's maximum");
-        present += levels[i];
+      if (!all_one) {
+        present = 0;
+        for (size_t i = 0; i < n; ++i) {
+          if (levels[i] > 1) return Status::Corrupt("a definition level above the column's maximum");
+          present += levels[i];
+        }
       }
     }
     // The present values.
@@ -596,7 +617,7 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
     } else {
       RETURN_IF_ERROR(decoder.Decode(encoding, value_bytes, present, &page_values));
     }
-    if (def_width == 0) {
+    if (def_width == 0 || present == n) {
       values->insert(values->end(), page_values.begin(), page_values.end());
     } else {
       size_t k = 0;
