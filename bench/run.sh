@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures fanout against its peers in one run; see bench/README.md.
 #
-#   bash bench/run.sh [--read] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--baseline REV] [--no-install]
+#   bash bench/run.sh [--read | --parquet [--rows 50000000]] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--baseline REV] [--no-install]
 #
 # Installs the peers (bench/install.sh), builds build/fanout if it is missing (or
 # rebuilds it with --build; --rev REV builds that commit apart, in bench/tmp/), makes
@@ -10,8 +10,13 @@
 # With --baseline REV it also builds REV apart and times its fanout rows in the same
 # rounds (the before of a change, under the same load as the after).
 # With --read it runs bench/read.py instead: remote read throughput against parallel
-# curl from nginx on loopback, written to bench/results/YYYY-MM-DD-<hostname>-read.md. Exit status 1 when a command failed or a
-# peer's counts differ from fanout's; missed targets are only reported.
+# curl from nginx on loopback, written to bench/results/YYYY-MM-DD-<hostname>-read.md.
+# With --parquet it runs bench/parquet.py instead: count and sum/mean per passenger_count
+# over Parquet files (--rows in all, default 50000000, made once by `fanout gen-taxi
+# --format parquet` in bench/data-parquet-ROWS), fanout against DuckDB and Polars at 2
+# threads each, written to bench/results/YYYY-MM-DD-<hostname>-parquet.md (--size and
+# --baseline do not apply). Exit status 1 when a command failed or a
+# peer's answer differs from fanout's; missed targets are only reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +30,8 @@ install=1
 rev=
 baseline_rev=
 mode=peers
+rows=50000000
+rows_given=0
 usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit 2; }
 while (($#)); do
   case $1 in
@@ -36,12 +43,21 @@ while (($#)); do
     --baseline) baseline_rev=${2:?}; shift 2 ;;
     --no-install) install=0; shift ;;
     --read) mode=read; shift ;;
+    --parquet) mode=parquet; shift ;;
+    --rows) rows=${2:?}; rows_given=1; shift 2 ;;
     -h|--help) usage ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
   esac
 done
 [[ $size =~ ^[0-9]+[KMG]?B?$ ]] || { echo "bench/run.sh: --size wants e.g. 200MB or 1200MB, got $size" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --runs wants a positive number, got $runs" >&2; exit 2; }
+[[ $rows =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --rows wants a positive number, got $rows" >&2; exit 2; }
+if ((rows_given)) && [[ $mode != parquet ]]; then
+  echo "bench/run.sh: --rows is for --parquet (the CSV data is sized with --size)" >&2; exit 2
+fi
+if [[ $mode == parquet && -n $baseline_rev ]]; then
+  echo "bench/run.sh: --baseline does not apply to --parquet" >&2; exit 2
+fi
 
 if ((install)); then
   bash bench/install.sh
@@ -83,6 +99,28 @@ elif ((build)) || [[ ! -x $fanout ]]; then
   bash scripts/install-deps.sh
   cmake -S . -B build -G Ninja >/dev/null
   cmake --build build --target fanout
+fi
+
+# The Parquet round: its own data (24 months from 2019-01, one schema era, the 2020
+# months with NULL passenger counts; --rows split evenly over the files, rounded up)
+# and its own script.
+if [[ $mode == parquet ]]; then
+  pq_files=24
+  per_file=$(( (rows + pq_files - 1) / pq_files ))
+  data=bench/data-parquet-$rows
+  gen=("$fanout" gen-taxi --format parquet --out "$data" --files "$pq_files" --rows "$per_file" --start 2019-01 --seed "$seed")
+  want="gen-taxi --format parquet --files $pq_files --rows $per_file --start 2019-01 --seed $seed"
+  if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
+    rm -rf "$data"
+    echo "bench/run.sh: making Parquet data: ${gen[*]}" >&2
+    "${gen[@]}"
+    echo "$want" >"$data/.complete"
+  fi
+  mkdir -p bench/results
+  out=bench/results/$(date +%F)-$(hostname)-parquet
+  [[ $rows == 50000000 ]] || out=$out-$rows
+  exec /usr/bin/python3 bench/parquet.py --fanout "$fanout" --data "$data" --runs "$runs" --threads 2 \
+    --out "$out.md" --revision "$revision" --gen-command "fanout ${want/gen-taxi/gen-taxi --out $data}"
 fi
 
 # The data is made once per size and kept; .complete (a hidden file, which fanout
