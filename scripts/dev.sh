@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one entry point for people and CI.
-#   scripts/dev.sh demo    install what is missing, build, generate sample data, count passengers
+#   scripts/dev.sh demo    install what is missing, build, generate sample data (CSV and Parquet), count passengers in both
 #   scripts/dev.sh test    install what is missing, build, run every test
 #   scripts/dev.sh asan    the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   scripts/dev.sh fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS (60)
@@ -33,13 +33,25 @@ case "$cmd" in
   demo)
     bash scripts/install-deps.sh
     build build
-    data=build/demo-data
-    if [[ ! -f $data/.complete ]]; then
-      rm -rf "$data"
-      build/fanout gen-taxi --out "$data" --files 12 --size 600MB --seed 1
-      touch "$data/.complete"
-    fi
-    build/fanout count --by passenger_count --format table "$data"
+    # The sample data twice: as CSV, and the same rows as TLC-shaped Parquet.
+    for format in csv parquet; do
+      data=build/demo-$format
+      want="gen-taxi --files 12 --size 600MB --seed 1 --format $format"
+      if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
+        rm -rf "$data"
+        build/fanout $want --out "$data"
+        echo "$want" >"$data/.complete"
+      fi
+    done
+    echo "== passengers per trip, over the CSV files"
+    build/fanout count --by passenger_count --format table build/demo-csv
+    echo "== the same, over the Parquet files (only the passenger_count column is read)"
+    build/fanout count --by passenger_count --format table build/demo-parquet
+    # The same answer whatever the format, or the demo fails.
+    cmp -s <(build/fanout count --by passenger_count build/demo-csv 2>/dev/null) \
+           <(build/fanout count --by passenger_count build/demo-parquet 2>/dev/null) ||
+      { echo "demo: the CSV and Parquet answers differ" >&2; exit 1; }
+    echo "== the same counts from both"
     ;;
   test)
     bash scripts/install-deps.sh
