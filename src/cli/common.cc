@@ -324,6 +324,10 @@ void PrintSummary(bool quiet, const exec::Plan& plan, const ops::RowStats& stats
     }
     line += ")";
   }
+  if (stats.row_groups_skipped > 0) {
+    line += ", " + FormatThousands(stats.row_groups_skipped) + " of " + CountOf(stats.row_groups, "row group") +
+            " skipped by statistics";
+  }
   line += extra;
   double rate = seconds > 0 ? static_cast<double>(plan.total_bytes) / seconds : 0;
   line += ", " + FormatSeconds(seconds) + ", " + FormatBytes(static_cast<uint64_t>(rate)) + "/s";

@@ -140,6 +140,50 @@ uint64_t NextDictionaryIds(size_t n) {
   return next.fetch_add(n, std::memory_order_relaxed);
 }
 
+// What the row group's statistics say of column `c` (ops::FieldSummary): only
+// min_value/max_value under the type-defined order, of types whose canonical
+// text keeps it — integers and decimals stored as them, floating point, and
+// strings by their bytes — with the NULL count beside them; else unknown.
+ops::FieldSummary Summarize(const parquet::Column& c, const parquet::ColumnMetaData& m, bool type_order) {
+  using parquet::LogicalKind;
+  using parquet::PhysicalType;
+  ops::FieldSummary s;
+  if (!type_order || c.nested || !m.statistics) return s;
+  const parquet::Statistics& st = *m.statistics;
+  if (!st.null_count || *st.null_count < 0 || !st.min_value || !st.max_value) return s;
+  size_t width = 0;
+  switch (c.type) {
+    case PhysicalType::kInt32:
+    case PhysicalType::kInt64:
+      if (c.logical != LogicalKind::kNone && c.logical != LogicalKind::kInteger && c.logical != LogicalKind::kDecimal) {
+        return s;
+      }
+      width = c.type == PhysicalType::kInt32 ? 4 : 8;
+      s.numeric = true;
+      break;
+    case PhysicalType::kFloat:
+    case PhysicalType::kDouble:
+      if (c.logical != LogicalKind::kNone) return s;
+      width = c.type == PhysicalType::kFloat ? 4 : 8;
+      s.numeric = true;
+      s.may_hold_nan = true;
+      break;
+    case PhysicalType::kByteArray:
+      if (c.logical != LogicalKind::kNone && c.logical != LogicalKind::kString && c.logical != LogicalKind::kEnum) {
+        return s;
+      }
+      break;
+    default:
+      return s;
+  }
+  if (width > 0 && (st.min_value->size() != width || st.max_value->size() != width)) return s;
+  parquet::AppendCanonical(c, *st.min_value, &s.min);
+  parquet::AppendCanonical(c, *st.max_value, &s.max);
+  s.nulls = static_cast<uint64_t>(*st.null_count);
+  s.known = true;
+  return s;
+}
+
 std::vector<std::string> Names(const parquet::Schema& schema) {
   std::vector<std::string> names;
   names.reserve(schema.columns.size());
@@ -197,6 +241,7 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
   uint64_t first_row = 0;
   std::vector<parquet::TextArena> arenas(fields.size());
   std::vector<parquet::ChunkValues> values(fields.size());
+  std::vector<ops::FieldSummary> summaries(fields.size());
   ops::ColumnBatch batch;
   batch.columns.resize(fields.size());
   for (size_t g = 0; g < file.meta.row_groups.size(); ++g) {
@@ -207,6 +252,18 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
     if (at < task.begin || at >= task.end) continue;
     if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return Status::OK();
     const uint64_t rows = static_cast<uint64_t>(group.num_rows);
+    // The statistics first: a row group the sink needs none of is not read.
+    for (size_t k = 0; k < fields.size(); ++k) {
+      summaries[k] = Summarize(columns[fields[k]], *group.columns[fields[k]].meta_data,
+                               file.meta.type_defined_order.size() == columns.size() &&
+                                   file.meta.type_defined_order[fields[k]]);
+    }
+    bool read = true;
+    RETURN_IF_ERROR(sink->OnRowGroup(summaries, rows, &read));
+    if (!read) {
+      if (progress != nullptr) progress->rows.fetch_add(rows, std::memory_order_relaxed);
+      continue;
+    }
     uint64_t stored = 0;
     for (size_t k = 0; k < fields.size(); ++k) {
       const parquet::Column& column = columns[fields[k]];

@@ -15,6 +15,7 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
       out_(out),
       header_offset_(header_offset),
       skips_(&out->stats(), strict),
+      strict_(strict),
       picker_(resolved.AllFields()),
       values_(query.aggs.size()) {
   for (int i : resolved.keys) key_slots_.push_back(picker_.SlotOf(i));
@@ -25,6 +26,20 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
 }
 
 std::string NonNumericReason(const csv::ColumnSpec& column) { return "non-numeric " + column.label; }
+
+bool NeedRowGroup(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
+                  const std::vector<FieldSummary>& fields, uint64_t rows, bool strict, RowStats* stats) {
+  ++stats->row_groups;
+  uint64_t null_skips = 0;
+  // (--strict reads what could hide a NaN or holds a NULL, so that either is the
+  // error it would be.)
+  int f = ExcludingFilter(filters, slots, fields, !strict, &null_skips);
+  if (f < 0 || (null_skips > 0 && strict)) return true;
+  ++stats->row_groups_skipped;
+  stats->rows += rows;
+  if (null_skips > 0) stats->skipped[NonNumericReason(filters[f].column)] += null_skips;
+  return false;
+}
 
 Status SkipTracker::SkipAt(uint64_t offset, const std::string& reason) {
   ++stats_->skipped[reason];
@@ -291,6 +306,11 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
       }
     }
   }
+  return Status::OK();
+}
+
+Status Aggregator::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
+  *read = NeedRowGroup(query_.filters, filter_slots_, fields, rows, strict_, &out_->stats());
   return Status::OK();
 }
 

@@ -49,6 +49,7 @@ class Aggregator final : public Sink {
   Status OnUnterminatedRow(uint64_t offset, const std::string& object) override;
   const std::vector<int>& Fields() const override { return picker_.wanted(); }
   Status OnBatch(const ColumnBatch& batch) override;
+  Status OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) override;
 
   const SkippedRow* first_skipped() const { return skips_.first(); }
 
@@ -70,6 +71,7 @@ class Aggregator final : public Sink {
   Partial* out_;
   uint64_t header_offset_;
   SkipTracker skips_;
+  bool strict_;
   csv::FieldPicker picker_;            // finds the fields the query reads
   std::vector<size_t> key_slots_, filter_slots_, agg_slots_;
   SmallKeyMap small_keys_;             // single short keys -> group ids
@@ -111,5 +113,12 @@ extern const char* const kTooFewFields;
 // The skip reason for a row whose value in `column` should be a number and is
 // not (an aggregate's input, or a field a numeric --where compares).
 std::string NonNumericReason(const csv::ColumnSpec& column);
+
+// Sink::OnRowGroup for a sink with `filters` (each reading its slot of
+// `fields`): counts the row group in *stats; false when the filters exclude all
+// its rows (ExcludingFilter) — then they are counted as seen, and its NULLs as
+// the rows the first filter would have skipped.
+bool NeedRowGroup(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
+                  const std::vector<FieldSummary>& fields, uint64_t rows, bool strict, RowStats* stats);
 
 }  // namespace fanout::ops

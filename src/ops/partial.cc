@@ -10,7 +10,7 @@ namespace fanout::ops {
 namespace {
 
 constexpr char kMagic[4] = {'F', 'O', 'P', 'T'};
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;  // 3: row groups met and skipped
 // The fewest bytes a cell takes (exact, min, max, n, the wide flag).
 constexpr size_t kMinCellBytes = 3 * sizeof(__int128) + sizeof(uint64_t) + 1;
 // A plain value is below 10^36 units (core/number.h).
@@ -228,6 +228,8 @@ uint64_t RowStats::skipped_total() const {
 void RowStats::Merge(const RowStats& o) {
   rows += o.rows;
   for (const auto& [reason, n] : o.skipped) skipped[reason] += n;
+  row_groups += o.row_groups;
+  row_groups_skipped += o.row_groups_skipped;
 }
 
 uint32_t Partial::Group(std::string_view key, uint64_t hash) {
@@ -281,6 +283,8 @@ std::string Partial::Serialize() const {
   w.Put<uint32_t>(kFormatVersion);
   w.Put<uint64_t>(num_aggs_);
   w.Put<uint64_t>(stats_.rows);
+  w.Put<uint64_t>(stats_.row_groups);
+  w.Put<uint64_t>(stats_.row_groups_skipped);
   w.Put<uint64_t>(stats_.skipped.size());
   for (const auto& [reason, n] : stats_.skipped) {
     w.PutBytes(reason);
@@ -307,7 +311,11 @@ Result<Partial> Partial::Deserialize(std::string_view bytes) {
   if (version != kFormatVersion) return corrupt("unknown format version");
   if (!r.Get(&num_aggs) || num_aggs > bytes.size()) return corrupt("bad aggregate count");
   Partial p(num_aggs);
-  if (!r.Get(&p.stats_.rows) || !r.Get(&nreasons)) return corrupt("truncated");
+  if (!r.Get(&p.stats_.rows) || !r.Get(&p.stats_.row_groups) || !r.Get(&p.stats_.row_groups_skipped) ||
+      !r.Get(&nreasons)) {
+    return corrupt("truncated");
+  }
+  if (p.stats_.row_groups_skipped > p.stats_.row_groups) return corrupt("more row groups skipped than met");
   for (uint64_t i = 0; i < nreasons; ++i) {
     std::string_view reason;
     uint64_t n;

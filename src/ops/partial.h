@@ -99,6 +99,9 @@ struct AggCell {
 struct RowStats {
   uint64_t rows = 0;                        // data rows seen (header, blank lines excluded)
   std::map<std::string, uint64_t> skipped;  // reason -> rows skipped for it
+  // Row groups of columnar objects met, and those not read because their
+  // statistics showed that no row could pass the filters (Sink::OnRowGroup).
+  uint64_t row_groups = 0, row_groups_skipped = 0;
 
   uint64_t skipped_total() const;
   void Merge(const RowStats& o);

@@ -52,6 +52,10 @@ Partial RandomPartial(std::mt19937_64& rng, int groups, int rows) {
       ++p.stats().skipped["too few fields"];
       ++p.stats().rows;
     }
+    if (rng() % 50 == 0) {
+      ++p.stats().row_groups;
+      if (rng() % 2 == 0) ++p.stats().row_groups_skipped;
+    }
   }
   return p;
 }
@@ -83,7 +87,8 @@ std::string Canonical(const Partial& p) {
     lines.push_back(l);
   }
   std::sort(lines.begin(), lines.end());
-  std::string out = std::to_string(p.stats().rows);
+  std::string out = std::to_string(p.stats().rows) + "|row groups " + std::to_string(p.stats().row_groups) +
+                    ", skipped " + std::to_string(p.stats().row_groups_skipped);
   for (const auto& [r, n] : p.stats().skipped) out += "|" + r + "=" + std::to_string(n);
   for (const auto& l : lines) out += "\n" + l;
   return out;

@@ -13,6 +13,7 @@ Projector::Projector(const Query& query, const ResolvedQuery& resolved, std::str
       header_offset_(header_offset),
       stats_(stats),
       skips_(stats, strict),
+      strict_(strict),
       flush_(std::move(flush)),
       picker_(resolved.AllFields()) {
   for (int i : resolved.keys) col_slots_.push_back(picker_.SlotOf(i));
@@ -90,6 +91,11 @@ Status Projector::OnBatch(const ColumnBatch& batch) {
     buffer_.push_back('\n');
     return buffer_.size() >= kFlushBytes ? flush_(&buffer_) : Status::OK();
   });
+}
+
+Status Projector::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
+  *read = NeedRowGroup(query_.filters, filter_slots_, fields, rows, strict_, stats_);
+  return Status::OK();
 }
 
 Status Projector::Finish() {

@@ -31,6 +31,7 @@ class Projector final : public Sink {
   Status OnHeader(const std::vector<std::string>& names) override;
   // Values are written as CSV fields, quoted where they must be.
   Status OnBatch(const ColumnBatch& batch) override;
+  Status OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) override;
   // Flushes what is left.
   Status Finish();
   const SkippedRow* first_skipped() const { return skips_.first(); }
@@ -51,6 +52,7 @@ class Projector final : public Sink {
   uint64_t header_offset_;
   RowStats* stats_;
   SkipTracker skips_;
+  bool strict_;
   FlushFn flush_;
   csv::FieldPicker picker_;
   std::vector<size_t> col_slots_, filter_slots_;

@@ -1,8 +1,11 @@
 #include "ops/query.h"
 
+#include "ops/sink.h"
+
 #include <algorithm>
 
 #include "core/number.h"
+#include "ops/sink.h"
 
 namespace fanout::ops {
 
@@ -194,6 +197,73 @@ Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool
     start = comma + 1;
   }
   return out;
+}
+
+namespace {
+
+// Whether no value in [min, max] (and, with nulls, the empty value for a text
+// filter) can satisfy `f`, by testing the ends with the comparison turned
+// around: values only lie between them. False when an end is not comparable.
+bool NoValueCanPass(const Filter& f, const FieldSummary& s) {
+  Decimal scratch;
+  auto test = [&](CmpOp op, const std::string& v) {
+    Filter g = f;
+    g.op = op;
+    return g.Test(v, &scratch);
+  };
+  const std::string& lo = s.min;
+  const std::string& hi = s.max;
+  FilterResult a, b;
+  switch (f.op) {
+    case CmpOp::kGt:
+    case CmpOp::kGe:
+      a = test(f.op, hi);
+      return a == FilterResult::kNo;
+    case CmpOp::kLt:
+    case CmpOp::kLe:
+      a = test(f.op, lo);
+      return a == FilterResult::kNo;
+    case CmpOp::kEq:
+      a = test(CmpOp::kGe, hi);  // kNo: hi < v
+      b = test(CmpOp::kLe, lo);  // kNo: lo > v
+      if (a == FilterResult::kNotANumber || b == FilterResult::kNotANumber) return false;
+      return a == FilterResult::kNo || b == FilterResult::kNo;
+    case CmpOp::kNe:
+      a = test(CmpOp::kEq, lo);
+      b = test(CmpOp::kEq, hi);
+      return a == FilterResult::kYes && b == FilterResult::kYes;
+  }
+  return false;
+}
+
+}  // namespace
+
+int ExcludingFilter(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
+                    const std::vector<FieldSummary>& fields, bool nan_ok, uint64_t* null_skips) {
+  *null_skips = 0;
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const Filter& f = filters[i];
+    if (slots[i] >= fields.size()) return -1;
+    const FieldSummary& s = fields[slots[i]];
+    if (!s.known) return -1;
+    // A numeric filter over text, or a text one over numbers: the summary's
+    // order is not the filter's.
+    if (f.numeric != s.numeric) return -1;
+    const bool nan = s.may_hold_nan && !nan_ok;
+    if (f.numeric && nan) return -1;
+    // A text filter compares NULL as the empty value: it is one of the values.
+    FieldSummary with_null = s;
+    if (!f.numeric && s.nulls > 0) with_null.min = "";
+    if (NoValueCanPass(f, with_null)) {
+      if (f.numeric && s.nulls > 0) {
+        if (i > 0) return -1;  // which NULL rows an earlier filter drops first is not known
+        *null_skips = s.nulls;
+      }
+      return static_cast<int>(i);
+    }
+    if (f.numeric && s.nulls > 0) return -1;  // its NULL rows are skipped, so later filters decide nothing
+  }
+  return -1;
 }
 
 }  // namespace fanout::ops

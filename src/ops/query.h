@@ -73,6 +73,17 @@ struct ResolvedQuery {
 Result<ResolvedQuery> Resolve(const Query& q, const csv::HeaderInfo& header,
                               const std::string& object_name);
 
+struct FieldSummary;  // ops/sink.h
+
+// Whether the filters (each reading the field of its slot in `fields`) exclude
+// every row of a stretch whose fields are so summarised, and exactly so: each
+// filter before the one that excludes is known never to find a value that is not
+// a number (no NULLs; no NaN unless `nan_ok`); the excluding one may meet NULLs
+// only when it is the first (*null_skips is then the rows it would skip as not
+// numbers, else 0). Returns the index of the excluding filter, or -1.
+int ExcludingFilter(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
+                    const std::vector<FieldSummary>& fields, bool nan_ok, uint64_t* null_skips);
+
 // Parses each --where text (Filter::Parse), in order; the first that fails is the error.
 Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts);
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "ops/sink.h"
+
 namespace fanout::ops {
 namespace {
 
@@ -159,6 +163,91 @@ TEST(Filter, EveryOperatorAtItsBoundary) {
       }
     }
   }
+}
+
+FieldSummary Numbers(std::string min, std::string max, uint64_t nulls = 0, bool nan = false) {
+  FieldSummary s;
+  s.known = true;
+  s.numeric = true;
+  s.may_hold_nan = nan;
+  s.min = std::move(min);
+  s.max = std::move(max);
+  s.nulls = nulls;
+  return s;
+}
+
+FieldSummary Texts(std::string min, std::string max, uint64_t nulls = 0) {
+  FieldSummary s = Numbers(std::move(min), std::move(max), nulls);
+  s.numeric = false;
+  return s;
+}
+
+int Excluding(const std::vector<std::string>& wheres, const std::vector<FieldSummary>& fields, bool nan_ok = true,
+              uint64_t* nulls = nullptr) {
+  std::vector<Filter> filters;
+  std::vector<size_t> slots;
+  for (size_t i = 0; i < wheres.size(); ++i) {
+    filters.push_back(Filter::Parse(wheres[i]).value());
+    slots.push_back(i);
+  }
+  uint64_t n = 0;
+  int f = ExcludingFilter(filters, slots, fields, nan_ok, &n);
+  if (nulls != nullptr) *nulls = n;
+  return f;
+}
+
+// Against brute force: a stretch is excluded only when no value in it passes.
+TEST(ExcludingFilter, ExcludesExactlyWhenNoValueBetweenMinAndMaxPasses) {
+  std::mt19937 rng(3);
+  const char* ops[] = {"=", "!=", "<", "<=", ">", ">="};
+  for (int trial = 0; trial < 3000; ++trial) {
+    int lo = static_cast<int>(rng() % 20) - 10, hi = lo + static_cast<int>(rng() % 5);
+    int v = static_cast<int>(rng() % 30) - 15;
+    std::string op = ops[rng() % 6];
+    std::string where = "c " + op + " " + std::to_string(v) + ".5";  // between integers: no equality
+    if (rng() % 2) where = "c " + op + " " + std::to_string(v);
+    Filter f = Filter::Parse(where).value();
+    bool any = false;
+    Decimal scratch;
+    // (Values between min and max on a grid finer than the filters' values.)
+    for (int x = 4 * lo; x <= 4 * hi; ++x) {
+      any = any || f.Test(std::to_string(x / 4.0), &scratch) == FilterResult::kYes;
+    }
+    int got = Excluding({where}, {Numbers(std::to_string(lo), std::to_string(hi))});
+    EXPECT_EQ(got, any ? -1 : 0) << where << " over [" << lo << ", " << hi << "]";
+  }
+}
+
+TEST(ExcludingFilter, TextOrderNullsNaNsAndWhatIsNotKnown) {
+  EXPECT_EQ(Excluding({"s = 'b'"}, {Texts("c", "d")}), 0);
+  EXPECT_EQ(Excluding({"s = 'c'"}, {Texts("c", "d")}), -1);
+  EXPECT_EQ(Excluding({"s < 'c'"}, {Texts("c", "d")}), 0);
+  EXPECT_EQ(Excluding({"s < 'c'"}, {Texts("c", "d", 1)}), -1);  // NULL compares as "", which is < 'c'
+  EXPECT_EQ(Excluding({"s >= 'e'"}, {Texts("c", "d", 4)}), 0);
+  // A text filter over numbers, a numeric one over text: not by these orders.
+  EXPECT_EQ(Excluding({"n = '5'"}, {Numbers("1", "2")}), -1);
+  EXPECT_EQ(Excluding({"s > 5"}, {Texts("1", "2")}), -1);
+  // Unknown statistics, and ends that are not numbers.
+  EXPECT_EQ(Excluding({"n > 5"}, {FieldSummary{}}), -1);
+  EXPECT_EQ(Excluding({"n > 5"}, {Numbers("1", "nan")}), -1);
+  // NaN: only when the caller accepts that a NaN is not reported (not --strict).
+  EXPECT_EQ(Excluding({"n > 5"}, {Numbers("1", "2", 0, true)}, true), 0);
+  EXPECT_EQ(Excluding({"n > 5"}, {Numbers("1", "2", 0, true)}, false), -1);
+  // NULLs under a numeric filter are rows it skips: told, when it is the first.
+  uint64_t nulls = 0;
+  EXPECT_EQ(Excluding({"n > 5"}, {Numbers("1", "2", 7)}, true, &nulls), 0);
+  EXPECT_EQ(nulls, 7u);
+  EXPECT_EQ(Excluding({"m > 0", "n > 5"}, {Numbers("1", "2"), Numbers("1", "2", 7)}, true, &nulls), -1);
+  // A later filter excludes only when the earlier ones skip nothing.
+  EXPECT_EQ(Excluding({"m > 0", "n > 5"}, {Numbers("1", "2"), Numbers("1", "2")}, true, &nulls), 1);
+  EXPECT_EQ(nulls, 0u);
+  EXPECT_EQ(Excluding({"m > 0", "n > 5"}, {Numbers("1", "2", 1), Numbers("1", "2")}), -1);
+  EXPECT_EQ(Excluding({"s = 'x'", "n > 5"}, {Texts("a", "b", 3), Numbers("1", "2")}), 0);
+  EXPECT_EQ(Excluding({"s = 'a'", "n > 5"}, {Texts("a", "b", 3), Numbers("1", "2")}), 1);
+  // Exact decimals and big integers, as the filters compare them.
+  EXPECT_EQ(Excluding({"n > 9007199254740992"}, {Numbers("0", "9007199254740992")}), 0);
+  EXPECT_EQ(Excluding({"n > 9007199254740992"}, {Numbers("0", "9007199254740993")}), -1);
+  EXPECT_EQ(Excluding({"n >= 2.50"}, {Numbers("1", "2.49")}), 0);
 }
 
 TEST(ColumnList, RangesAndNames) {

@@ -53,6 +53,20 @@ struct ColumnBatch {
   std::vector<BatchColumn> columns;
 };
 
+// What a columnar format knows of one field over a stretch of rows (a row group)
+// before reading them: the least and greatest of its non-NULL values, in their
+// canonical text, and how many values are NULL.
+struct FieldSummary {
+  bool known = false;
+  // The values are numbers (min and max compare as numbers); else they are text
+  // and min/max are least and greatest by their bytes (unsigned).
+  bool numeric = false;
+  // Floating point: NaN values, which no text compares with, are not in min/max.
+  bool may_hold_nan = false;
+  std::string min, max;
+  uint64_t nulls = 0;
+};
+
 // A field's value: a CSV field as stored (kStored) loses its quotes; a batch's
 // field is its value already. `scratch` is used when unquoting must copy.
 template <bool kStored>
@@ -92,6 +106,15 @@ class Sink : public csv::RowSink {
   [[nodiscard]] virtual Status OnHeader(const std::vector<std::string>& names) { return Status::OK(); }
   // Rows of a columnar format, in order. A non-OK status stops the task.
   [[nodiscard]] virtual Status OnBatch(const ColumnBatch& batch) = 0;
+  // Before a columnar format reads a stretch of `rows` rows (a row group), what
+  // it knows of each of Fields() (by position): *read = false when the sink
+  // needs none of its rows (no row can pass its filters, and skipping them
+  // changes nothing it reports) — the sink then counts them as seen, and the
+  // format does not read them.
+  [[nodiscard]] virtual Status OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
+    *read = true;
+    return Status::OK();
+  }
 };
 
 }  // namespace fanout::ops

@@ -329,6 +329,17 @@ Status ReadFileMetaField(Reader& r, const FieldHeader& f, FileMetaData* m) {
       return thrift::ReadList(r, f.type, "FileMetaData.row_groups", WireType::kStruct,
                               [&](WireType t) { return ReadRowGroup(r, t, &m->row_groups.emplace_back()); });
     case 6: return r.ReadBinary(f.type, "FileMetaData.created_by", &m->created_by);
+    case 7:
+      m->type_defined_order.clear();
+      return thrift::ReadList(r, f.type, "FileMetaData.column_orders", WireType::kStruct, [&](WireType t) {
+        bool type_order = false;
+        RETURN_IF_ERROR(thrift::ReadStruct(r, t, "ColumnOrder", [&](const FieldHeader& o) -> Status {
+          if (o.id == 1 && o.type == WireType::kStruct) type_order = true;
+          return r.Skip(o.type, "ColumnOrder");
+        }));
+        m->type_defined_order.push_back(type_order);
+        return Status::OK();
+      });
     case kEncryptionAlgorithmField:
       return Status::Unsupported("parquet footer: the file's columns are encrypted, which is not supported");
     default: return r.Skip(f.type, "FileMetaData");

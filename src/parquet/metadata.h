@@ -100,6 +100,10 @@ struct FileMetaData {
   int64_t num_rows = 0;
   std::vector<RowGroup> row_groups;
   std::string created_by;
+  // column_orders (field 7), one per leaf column: true for TYPE_ORDER, the order
+  // Statistics.min_value/max_value follow. Empty when the file has none (then
+  // min_value/max_value are not to be relied on).
+  std::vector<bool> type_defined_order;
 
   bool operator==(const FileMetaData&) const = default;
 };

@@ -118,6 +118,67 @@ LC_ALL=C sort "$TMP/sum.want" >"$TMP/sum.want2"
 fanout_counts "$TMP/out.sum" >"$TMP/sum.got"
 check_files_equal "agg over a DuckDB file: DuckDB's sums" "$TMP/sum.got" "$TMP/sum.want2"
 
+# --- row-group statistics: a row group no row of which can pass --where is not read,
+# and nothing a user sees changes: the same answer and the same summary (rows seen,
+# rows skipped by reason) as the CSV copy, plus how many row groups were skipped.
+"$FANOUT" gen-taxi --out "$TMP/st-csv" --files 4 --rows 3000 --start 2020-01 --seed 5 --quiet || die "gen-taxi csv failed"
+"$FANOUT" gen-taxi --out "$TMP/st-pq" --format parquet --row-group-rows 200 --files 4 --rows 3000 --start 2020-01 \
+  --seed 5 --quiet || die "gen-taxi parquet failed"
+# The summary without the sizes and the time, and without the row-group part.
+summary_of() { tail -n 1 "$1" | sed -E 's/^fanout: [0-9]+ objects?, [^,]+, //; s/, [0-9,]+ of [0-9,]+ row groups? skipped by statistics//; s/, [^,]+, [^,]+\/s$//'; }
+groups_skipped() { tail -n 1 "$1" | sed -nE 's/.*, ([0-9,]+) of [0-9,]+ row groups? skipped by statistics.*/\1/p' | tr -d ,; }
+where_cases=(
+  "passenger_count > 6"
+  "passenger_count = 0"
+  "passenger_count != 1"
+  "trip_distance >= 25"
+  "total_amount < 4"
+  "store_and_fwd_flag = 'Y'"
+  "store_and_fwd_flag < 'N'"
+  "trip_distance > 1|passenger_count > 6"
+  "passenger_count > 6|trip_distance > 1"
+)
+any_skipped=0
+for w in "${where_cases[@]}"; do
+  wheres=()
+  IFS='|' read -r -a parts <<<"$w"
+  for p in "${parts[@]}"; do wheres+=(--where "$p"); done
+  run_fanout stw count --by passenger_count "${wheres[@]}" "$TMP/st-csv"
+  run_fanout stg count --by passenger_count "${wheres[@]}" "$TMP/st-pq"
+  check_eq "--where $w over Parquet: exit status ($(tail -n 1 "$TMP/err.stg"))" "$(rc_of stg)" 0
+  check_files_equal "--where $w over Parquet: the CSV answer" "$TMP/out.stg" "$TMP/out.stw"
+  check_eq "--where $w over Parquet: the CSV summary's rows and skips" "$(summary_of "$TMP/err.stg")" "$(summary_of "$TMP/err.stw")"
+  n=$(groups_skipped "$TMP/err.stg")
+  [[ -n $n && $n -gt 0 ]] && any_skipped=$((any_skipped + 1))
+  run_fanout sts select --cols passenger_count,payment_type,store_and_fwd_flag "${wheres[@]}" --out "$TMP/sts-pq" "$TMP/st-pq" -q
+  run_fanout stc select --cols passenger_count,payment_type,store_and_fwd_flag "${wheres[@]}" --out "$TMP/sts-csv" "$TMP/st-csv" -q
+  check_eq "select --where $w: the same rows from CSV and Parquet" "$(cat "$TMP"/sts-pq/* | LC_ALL=C sort | md5sum)" \
+    "$(cat "$TMP"/sts-csv/* | LC_ALL=C sort | md5sum)"
+  rm -rf "$TMP/sts-pq" "$TMP/sts-csv"
+done
+check_true "statistics skipped row groups for most filters ($any_skipped of ${#where_cases[@]})" test "$any_skipped" -ge 6
+run_fanout stall count --by passenger_count --where "passenger_count > 100" "$TMP/st-pq"
+check_eq "a filter no row group can pass: every row group skipped" "$(groups_skipped "$TMP/err.stall")" \
+  "$(( $(ls "$TMP"/st-pq/*.parquet | wc -l) * 15 ))"
+# --strict: a NULL in a skipped row group would have stopped the read, so it still does.
+run_fanout strw count --by passenger_count --where "passenger_count > 6" --strict "$TMP/st-csv"
+run_fanout strg count --by passenger_count --where "passenger_count > 6" --strict "$TMP/st-pq"
+check_eq "--strict over Parquet: exit status as over CSV" "$(rc_of strg)" "$(rc_of strw)"
+check_eq "--strict over CSV stops at a NULL passenger_count" "$(rc_of strw)" 1
+# DuckDB's files carry statistics too: a filtered count is DuckDB's.
+node -e '
+const { DuckDBInstance } = require("@duckdb/node-api");
+(async () => {
+  const db = await DuckDBInstance.create(":memory:"); const c = await db.connect();
+  const r = await c.runAndReadAll(`SELECT small, count(*) FROM read_parquet($$'"$TMP/duck/zstd.parquet"'$$) WHERE big > 600000000 GROUP BY small`);
+  for (const row of r.getRows()) console.log(row.map((v) => (v === null ? "" : String(v))).join(","));
+})();' | LC_ALL=C sort >"$TMP/dw.want" || die "DuckDB count-where failed"
+check_true "DuckDB counted rows with big > 600000000" test -s "$TMP/dw.want"
+run_fanout dw count --by small --where "big > 600000000" "$TMP/duck/zstd.parquet" --format csv
+check_eq "DuckDB file, --where: exit status ($(tail -n 1 "$TMP/err.dw"))" "$(rc_of dw)" 0
+fanout_counts "$TMP/out.dw" >"$TMP/dw.got"
+check_files_equal "DuckDB file, --where big > 600000000: DuckDB's counts" "$TMP/dw.got" "$TMP/dw.want"
+
 # --- inputs as lists and brace ranges -------------------------------------------
 ls "$TMP"/pq-zstd/*.parquet >"$TMP/list.txt"
 printf '# a comment, then a blank line\n\n' >>"$TMP/list.txt"
