@@ -15,7 +15,9 @@ namespace fanout::exec {
 
 namespace {
 
-constexpr size_t kBatchRows = 64 * 1024;
+// Rows per batch: whole row groups up to a million rows (a sink's work per
+// batch, such as adding up counts per dictionary code, is then done once).
+constexpr size_t kBatchRows = size_t{1} << 20;
 // A footer larger than this is taken for damage (the 2009 TLC files, 14 M rows
 // in one row group, have footers of a few KiB).
 constexpr uint32_t kMaxFooterBytes = 64u << 20;
@@ -184,6 +186,34 @@ ops::FieldSummary Summarize(const parquet::Column& c, const parquet::ColumnMetaD
   return s;
 }
 
+// A thread's column values, kept from one task to the next: a row group's codes
+// are megabytes, which fresh from the allocator cost a page fault per 4 KiB.
+// Vectors past kKeptBytes are let go after the task.
+struct ReusedValues {
+  static constexpr size_t kKeptBytes = size_t{64} << 20;
+  explicit ReusedValues(size_t n) : values(std::move(Kept())) { values.resize(n); }
+  ~ReusedValues() {
+    for (parquet::ChunkValues& v : values) {
+      if (v.codes.capacity() * sizeof(uint32_t) > kKeptBytes) v.codes = {};
+      if (v.values.capacity() * sizeof(std::string_view) > kKeptBytes) v.values = {};
+      v.dictionary = {};  // (views into the task's arenas)
+      if (v.scratch.buffer.capacity() > kKeptBytes) v.scratch.buffer = {};
+      if (v.scratch.levels.capacity() * sizeof(uint32_t) > kKeptBytes) v.scratch.levels = {};
+      if (v.scratch.indices.capacity() * sizeof(uint32_t) > kKeptBytes) v.scratch.indices = {};
+      if (v.scratch.page_values.capacity() * sizeof(std::string_view) > kKeptBytes) v.scratch.page_values = {};
+    }
+    Kept() = std::move(values);
+  }
+  ReusedValues(const ReusedValues&) = delete;
+  ReusedValues& operator=(const ReusedValues&) = delete;
+
+  static std::vector<parquet::ChunkValues>& Kept() {
+    thread_local std::vector<parquet::ChunkValues> kept;
+    return kept;
+  }
+  std::vector<parquet::ChunkValues> values;
+};
+
 std::vector<std::string> Names(const parquet::Schema& schema) {
   std::vector<std::string> names;
   names.reserve(schema.columns.size());
@@ -240,7 +270,8 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
   }
   uint64_t first_row = 0;
   std::vector<parquet::TextArena> arenas(fields.size());
-  std::vector<parquet::ChunkValues> values(fields.size());
+  ReusedValues reused(fields.size());
+  std::vector<parquet::ChunkValues>& values = reused.values;
   std::vector<ops::FieldSummary> summaries(fields.size());
   ops::ColumnBatch batch;
   batch.columns.resize(fields.size());
