@@ -50,6 +50,7 @@ struct RunFlags {
   int threads = 0;
   int command_attempts = 2;
   bool quiet = false;
+  bool skip_missing = false;
   std::vector<std::string> inputs;
   io::RemoteOptions remote;
   ClusterFlags cluster;
@@ -326,7 +327,10 @@ void Run(const RunFlags& f) {
 
   int threads = f.threads > 0 ? f.threads : exec::DefaultThreads();
   exec::Manifest stage;
-  exec::Plan plan = OrFail(PlanObjects(f.inputs, f.remote, threads, range_bytes, &stage));
+  std::vector<std::string> missing;
+  exec::Plan plan =
+      OrFail(PlanObjects(f.inputs, f.remote, threads, range_bytes, &stage, f.skip_missing ? &missing : nullptr));
+  WarnMissing(missing);
   if (f.split) {
     for (const exec::ObjectPlan& o : plan.objects) {
       if (o.format == "parquet") {
@@ -427,6 +431,8 @@ void AddRunCommand(CLI::App& app) {
   sub->add_option("-t,--threads", flags.threads, "Commands at once (default: every core); per worker with a cluster")
       ->check(WholeNumber(1, kMaxThreads));
   sub->add_flag("-q,--quiet", flags.quiet, "No progress bar and no summary on stderr");
+  sub->add_flag("--skip-missing", flags.skip_missing,
+                "Skip inputs that do not exist (a 404 in a brace range of URLs), with a warning saying how many");
   sub->add_option("INPUT", flags.inputs, "Files, directories, globs, s3://bucket/keys, http(s) URLs, or stage://NAME")
       ->required();
   AddRemoteFlags(sub, &flags.remote);

@@ -105,6 +105,8 @@ void AddCommonFlags(CLI::App* sub, CommonFlags* f, const std::string& input_help
       ->capture_default_str();
   sub->add_flag("--strict", f->strict, "Make the first skipped row an error naming its object and line");
   sub->add_flag("-q,--quiet", f->quiet, "No progress bar and no summary on stderr");
+  sub->add_flag("--skip-missing", f->skip_missing,
+                "Skip inputs that do not exist (a 404 in a brace range of URLs), with a warning saying how many");
   sub->add_option("INPUT", f->inputs, input_help.empty() ? kDefaultInputHelp : input_help)->required();
   AddRemoteFlags(sub, &f->remote);
 }
@@ -184,29 +186,43 @@ io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads) 
   return remote;
 }
 
-Result<std::vector<io::ObjectInfo>> ListObjects(io::Store& store, const std::vector<std::string>& inputs) {
+Result<std::vector<io::ObjectInfo>> ListObjects(io::Store& store, const std::vector<std::string>& inputs,
+                                                std::vector<std::string>* missing) {
   auto staged = std::find_if(inputs.begin(), inputs.end(),
                              [](const std::string& in) { return in.rfind(exec::kStageScheme, 0) == 0; });
-  if (staged == inputs.end()) return io::ListInputs(store, inputs);
+  if (staged == inputs.end()) return io::ListInputs(store, inputs, missing);
   // The inputs before it are listed first, as their errors come first.
-  RETURN_IF_ERROR(io::ListInputs(store, std::vector<std::string>(inputs.begin(), staged)).status());
+  RETURN_IF_ERROR(io::ListInputs(store, std::vector<std::string>(inputs.begin(), staged), missing).status());
   return Status::InvalidArgument(*staged + ": stage:// inputs are read by count, agg and run (fanout stage --list "
                                  "shows the stages)");
 }
 
 Result<exec::Plan> PlanInputs(const CommonFlags& f, uint64_t range_bytes, exec::Manifest* stage) {
-  return PlanObjects(f.inputs, f.remote, f.threads, range_bytes, stage);
+  std::vector<std::string> missing;
+  Result<exec::Plan> plan =
+      PlanObjects(f.inputs, f.remote, f.threads, range_bytes, stage, f.skip_missing ? &missing : nullptr);
+  if (plan.ok()) WarnMissing(missing);
+  return plan;
+}
+
+void WarnMissing(const std::vector<std::string>& missing) {
+  if (missing.empty()) return;
+  std::string names;
+  for (size_t i = 0; i < missing.size() && i < 3; ++i) names += (i > 0 ? ", " : "") + missing[i];
+  if (missing.size() > 3) names += ", ...";
+  PrintWarnings({"--skip-missing: skipped " + CountOf(missing.size(), "input") + " that do" +
+                 (missing.size() == 1 ? "es" : "") + " not exist: " + ForTerminal(names)});
 }
 
 Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
-                               uint64_t range_bytes, exec::Manifest* stage) {
+                               uint64_t range_bytes, exec::Manifest* stage, std::vector<std::string>* missing) {
   int t = threads > 0 ? threads : exec::DefaultThreads();
   size_t staged = static_cast<size_t>(std::count_if(inputs.begin(), inputs.end(), [](const std::string& i) {
     return i.rfind(exec::kStageScheme, 0) == 0;
   }));
   if (staged == 0 || stage == nullptr) {  // (ListObjects refuses stage:// for the commands that cannot read it)
     std::shared_ptr<io::Store> store = io::MakeStore(WithDefaultConnections(remote, t));
-    ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, ListObjects(*store, inputs));
+    ASSIGN_OR_RETURN(std::vector<io::ObjectInfo> objects, ListObjects(*store, inputs, missing));
     return exec::MakePlan(std::move(store), std::move(objects), range_bytes);
   }
   if (staged != inputs.size() || inputs.size() != 1) {

@@ -48,6 +48,7 @@ struct CommonFlags {
   std::string max_row = "64MiB";
   bool strict = false;
   bool quiet = false;
+  bool skip_missing = false;
   io::RemoteOptions remote;
 };
 
@@ -75,17 +76,24 @@ io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads);
 
 // Lists `inputs` through `store`. A stage://NAME input is refused: it is
 // planned from its manifest, by the commands that read stages (PlanObjects).
-Result<std::vector<io::ObjectInfo>> ListObjects(io::Store& store, const std::vector<std::string>& inputs);
+Result<std::vector<io::ObjectInfo>> ListObjects(io::Store& store, const std::vector<std::string>& inputs,
+                                                std::vector<std::string>* missing = nullptr);
 
 // Lists the inputs and plans the tasks, through a store made from `remote`
 // (plan.store, which the plan's readers use). stage://NAME inputs (alone, one
 // stage) plan the stage's pieces instead, one task each, with plan.stage and
 // plan.staged set and the manifest in *stage, and the store made from the
 // stage's options (StageRemote); without `stage` they are refused (the
-// command cannot read stages).
+// command cannot read stages). With `missing` (--skip-missing), inputs that do
+// not exist are listed there, not an error (io::ListInputs); PlanInputs warns
+// of them.
 Result<exec::Plan> PlanInputs(const CommonFlags& flags, uint64_t range_bytes, exec::Manifest* stage = nullptr);
 Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
-                               uint64_t range_bytes, exec::Manifest* stage);
+                               uint64_t range_bytes, exec::Manifest* stage,
+                               std::vector<std::string>* missing = nullptr);
+
+// The warning for --skip-missing's skipped inputs (none: nothing).
+void WarnMissing(const std::vector<std::string>& missing);
 
 // How to reach a stage's sources: the user's flags, else what the stage used.
 io::RemoteOptions StageRemote(io::RemoteOptions user, const exec::Manifest& m);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -52,6 +53,33 @@ TEST(ExpandInputs, AtFileListsInputs) {
   }
   EXPECT_EQ(Expand({"x", "@" + path}), (std::vector<std::string>{"x", "a.csv", "b_1.csv", "b_2.csv"}));
   std::remove(path.c_str());
+}
+
+TEST(ListInputs, SkipMissingListsWhatDoesNotExist) {
+  std::string dir = testing::TempDir() + "list_inputs_missing";
+  std::remove((dir + "/m2.csv").c_str());
+  ASSERT_TRUE(std::system(("mkdir -p '" + dir + "'").c_str()) == 0);
+  for (const char* name : {"/m1.csv", "/m3.csv"}) std::ofstream(dir + name) << "a\n1\n";
+  const std::vector<std::string> inputs = {dir + "/m{1..4}.csv"};
+  // Without it, the first missing name is the error, naming it.
+  Result<std::vector<ObjectInfo>> strict = ListInputs(*LocalFiles(), inputs);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(strict.status().message().find("m2.csv"), std::string::npos) << strict.status().message();
+  std::vector<std::string> missing;
+  Result<std::vector<ObjectInfo>> got = ListInputs(*LocalFiles(), inputs, &missing);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].url, dir + "/m1.csv");
+  EXPECT_EQ((*got)[1].url, dir + "/m3.csv");
+  EXPECT_EQ(missing, (std::vector<std::string>{dir + "/m2.csv", dir + "/m4.csv"}));
+  // Another error than "does not exist" is still an error; none existing is one too.
+  missing.clear();
+  Result<std::vector<ObjectInfo>> none = ListInputs(*LocalFiles(), {dir + "/n{1..3}.csv"}, &missing);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("none of the 3 inputs exists"), std::string::npos) << none.status().message();
+  missing.clear();
+  EXPECT_FALSE(ListInputs(*LocalFiles(), {dir + "/m1.csv", "{a..3}"}, &missing).ok());
 }
 
 }  // namespace

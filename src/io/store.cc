@@ -189,17 +189,29 @@ Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& in
   return out;
 }
 
-Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& raw_inputs) {
+Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& raw_inputs,
+                                           std::vector<std::string>* missing) {
   ASSIGN_OR_RETURN(std::vector<std::string> inputs, ExpandInputs(raw_inputs));
   std::vector<ObjectInfo> all;
+  Status first_missing;
   for (const std::string& in : inputs) {
-    ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, store.List(in));
+    Result<std::vector<ObjectInfo>> listed = store.List(in);
+    if (missing != nullptr && !listed.ok() && listed.status().code() == StatusCode::kNotFound) {
+      if (missing->empty()) first_missing = listed.status();
+      missing->push_back(in);
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::vector<ObjectInfo> found, std::move(listed));
     all.insert(all.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   }
   std::set<std::string> seen;
   std::vector<ObjectInfo> unique;
   for (ObjectInfo& o : all) {
     if (seen.insert(o.url).second) unique.push_back(std::move(o));
+  }
+  if (unique.empty() && missing != nullptr && !missing->empty()) {
+    return Status::NotFound("none of the " + std::to_string(missing->size()) + " inputs exists (" +
+                            first_missing.message() + ")");
   }
   return unique;
 }

@@ -80,7 +80,11 @@ Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& in
 
 // Expands INPUT arguments (ExpandInputs) into objects through `store`, in argument
 // order, each argument's matches sorted by URL, duplicates removed (Store::List).
-Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& inputs);
+// With `missing`, an expanded input that does not exist (NotFound: a 404, a
+// missing key or file, a pattern that matches nothing) is added to *missing
+// rather than being an error — unless none exists.
+Result<std::vector<ObjectInfo>> ListInputs(Store& store, const std::vector<std::string>& inputs,
+                                           std::vector<std::string>* missing = nullptr);
 
 // The object's stored bytes from `offset` to its end (Access::kSequential).
 // The stream is checked to end where the object does: one that ends early or

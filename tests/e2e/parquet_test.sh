@@ -190,6 +190,12 @@ run_fanout braces count --by passenger_count "$TMP/pq-zstd/yellow_tripdata_{$mon
 check_files_equal "a brace list of the months: the answer over them" "$TMP/out.braces" "$TMP/out.dir"
 expect_fail 1 "yellow_tripdata_1999-01.parquet" count --by passenger_count \
   "$TMP/pq-zstd/yellow_tripdata_{$months,1999-01}.parquet"
+# --skip-missing: the months that exist, and a warning saying how many did not.
+run_fanout skipm count --by passenger_count --skip-missing "$TMP/pq-zstd/yellow_tripdata_{$months,1999-01,1999-02}.parquet" -q
+check_eq "--skip-missing: exit status ($(cat "$TMP/err.skipm"))" "$(rc_of skipm)" 0
+check_files_equal "--skip-missing: the answer over the months that exist" "$TMP/out.skipm" "$TMP/out.dir"
+check_true "--skip-missing: the warning says 2 inputs were skipped" grep -q "skipped 2 inputs that do not exist" "$TMP/err.skipm"
+expect_fail 1 "none of the 2 inputs exists" count --by passenger_count --skip-missing "$TMP/pq-zstd/yellow_tripdata_{1999-01,1999-02}.parquet"
 
 # --- run: the command gets the raw file; --split (ranges of lines) is refused ----
 one=$(ls "$TMP"/pq-zstd/*.parquet | head -n 1)
