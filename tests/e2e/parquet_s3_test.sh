@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Parquet over S3 (s3rver on loopback) through the fault proxy: the answers equal
-# the local files' under resets and truncated bodies, and a count by one column
-# fetches only the footers and that column's chunks (the proxy counts the body
-# bytes it sends; the chunk sizes come from DuckDB's parquet_metadata).
+# Parquet over S3 (s3rver on loopback) and over HTTP (nginx on loopback), each
+# through the fault proxy: the answers equal the local files' under resets and
+# truncated bodies, and a count by one column fetches only the footers and that
+# column's chunks (the proxy counts the body bytes it sends; the chunk sizes come
+# from DuckDB's parquet_metadata). Over HTTP, a brace range of URLs with a month
+# that is not there (a 404) is an error naming it, or skipped with --skip-missing.
 source "$(dirname "$0")/lib.sh"
 source "$FANOUT_SRC/tests/s3/s3rver.sh"
+source "$FANOUT_SRC/tests/s3/http_servers.sh"
 require_fanout
 node -e 'require.resolve("@duckdb/node-api")' 2>/dev/null || die "DuckDB for node is missing: run scripts/install-deps.sh"
 export NODE_PATH=$FANOUT_SRC/node_modules
@@ -74,4 +77,39 @@ run_fanout agg agg --by "$COL" --sum total_amount --mean trip_distance "$GLOB" "
 run_fanout agg_local agg --by "$COL" --sum total_amount --mean trip_distance "$data" --format csv -q
 check_eq "agg over S3: exit status ($(tail -n 2 "$TMP/err.agg"))" "$(rc_of agg)" 0
 check_files_equal "agg over S3: the local answer" "$TMP/out.agg" "$TMP/out.agg_local"
+
+# --- HTTP: nginx serving the same files, the fault proxy in front ----------------
+nginx_start "$data" || die "cannot start nginx"
+proxy_stop
+proxy_start "$NGINX_URL" || die "cannot start the fault proxy in front of nginx"
+urls=()
+for f in "$data"/*.parquet; do urls+=("$PROXY_ENDPOINT/$(basename "$f")"); done
+proxy_faults '[]' >/dev/null
+proxy_reset_stats
+run_fanout http count --by "$COL" "${urls[@]}" --format csv -q
+check_eq "count over HTTP: exit status ($(tail -n 2 "$TMP/err.http"))" "$(rc_of http)" 0
+check_files_equal "count over HTTP: the local answer" "$TMP/out.http" "$TMP/out.local"
+fetched=$(proxy_stat body_bytes)
+echo "parquet over HTTP: fetched $fetched bytes; footers + $COL chunks $need; files $total" >&2
+check_true "HTTP: bytes fetched ($fetched) at most 1.2x the footers and the $COL chunks ($need)" \
+  test "$((fetched * 10))" -le "$((need * 12))"
+check_true "HTTP: bytes fetched ($fetched) at least the footers and chunks ($need)" test "$fetched" -ge "$((need - 16 * ${#urls[@]}))"
+for rules in '[{"kind": "reset", "header": "Range", "prob": 0.3, "seed": 6}]' \
+             '[{"kind": "truncate", "header": "Range", "every": 3}]'; do
+  proxy_faults "$rules" >/dev/null || die "cannot set faults $rules"
+  proxy_reset_stats
+  run_fanout hfault count --by "$COL" "${urls[@]}" --format csv -q --range-size 200KiB --threads 3
+  check_eq "HTTP count under $rules: exit status ($(tail -n 2 "$TMP/err.hfault"))" "$(rc_of hfault)" 0
+  check_files_equal "HTTP count under $rules: the local answer" "$TMP/out.hfault" "$TMP/out.local"
+  check_true "HTTP faults $rules were injected" test "$(proxy_stat injected_total)" -gt 0
+done
+proxy_faults '[]' >/dev/null
+# A brace range of the months, one of which the server does not have.
+months=$(cd "$data" && ls *.parquet | sed -E 's/yellow_tripdata_(.*)\.parquet/\1/' | paste -sd, -)
+pattern="$PROXY_ENDPOINT/yellow_tripdata_{$months,1999-01}.parquet"
+expect_fail 1 "yellow_tripdata_1999-01.parquet" count --by "$COL" "$pattern"
+run_fanout hskip count --by "$COL" --skip-missing "$pattern" --format csv -q
+check_eq "HTTP --skip-missing: exit status ($(cat "$TMP/err.hskip"))" "$(rc_of hskip)" 0
+check_files_equal "HTTP --skip-missing: the answer over the months the server has" "$TMP/out.hskip" "$TMP/out.local"
+check_true "HTTP --skip-missing: the warning names the missing month" grep -q "1999-01" "$TMP/err.hskip"
 finish
