@@ -45,6 +45,7 @@ struct RunFlags {
   std::string cmd, merge, out;
   std::vector<std::string> ship;
   bool split = false;
+  bool csv = false;
   bool fail_fast = false;
   std::string range_size = "64MiB";
   int threads = 0;
@@ -336,7 +337,7 @@ void Run(const RunFlags& f) {
       if (o.format == "parquet") {
         // Ranges of a Parquet file are no file a command can read, and not lines.
         OrFail(Status::InvalidArgument(o.info.url + " is a Parquet file: --split hands commands ranges of "
-                                       "lines; without --split the command gets the whole file"));
+                                       "lines; without --split the command gets the whole file (with --csv, its rows as CSV)"));
       }
     }
   }
@@ -364,7 +365,7 @@ void Run(const RunFlags& f) {
   common.scan.store = plan.store.get();
   common.stage.scan.store = plan.store.get();
   common.threads = static_cast<uint32_t>(std::max(0, f.threads));
-  std::unique_ptr<exec::RunJob> job = OrFail(exec::RunJob::Make(common, f.cmd, f.split, ship.files));
+  std::unique_ptr<exec::RunJob> job = OrFail(exec::RunJob::Make(common, f.cmd, f.split, f.csv, ship.files));
   job->SetOutputs(&outputs);
   std::string extra, details;
   if (f.cluster.enabled()) {
@@ -408,7 +409,9 @@ void AddRunCommand(CLI::App& app) {
       "  fanout run --cmd 'awk -F, \"NR > 1 && NF >= 4 {print \\$4}\" | sort | uniq -c' --merge 'awk \"{n[\\$2] += \\$1} END {for (k in n) print k, n[k]}\"' data/\n"
       "  fanout run --ship count.py --cmd 'pypy3 count.py' --merge 'python3 merge.py' --hosts h1,h2 data/\n"
       "  fanout run --cmd 'cut -d, -f1-5' --out selected/ 's3://bucket/trip data/'\n"
-      "  fanout run --split --cmd 'wc -l' --merge 'awk \"{s+=\\$1} END {print s}\"' big.csv");
+      "  fanout run --split --cmd 'wc -l' --merge 'awk \"{s+=\\$1} END {print s}\"' big.csv\n"
+      "  # a line-oriented script over Parquet: --csv feeds each file's rows as CSV with a header\n"
+      "  fanout run --csv --ship count.py --cmd 'pypy3 count.py' --merge 'python3 merge.py' pq/");
   sub->add_option("--cmd", flags.cmd, "The command for every object (a /bin/sh command line)")->required();
   sub->add_option("--merge", flags.merge, "A command that reads every output, in input order, and prints the result");
   sub->add_option("--out", flags.out,
@@ -421,6 +424,9 @@ void AddRunCommand(CLI::App& app) {
                 "Let large uncompressed objects be split into byte ranges (each gets the lines that start in it; "
                 "only for line-oriented commands)");
   sub->add_option("--range-size", flags.range_size, "With --split: bytes per range")->capture_default_str();
+  sub->add_flag("--csv", flags.csv,
+                "Give the command a Parquet object's rows as CSV text with a header (else its bytes, for a "
+                "Parquet reader); CSV objects are fed as they are either way");
   sub->add_flag("--fail-fast", flags.fail_fast,
                 "Stop at the first failed task instead of retrying it (--command-attempts 1 --max-attempts 1)");
   sub->add_option("--command-attempts", flags.command_attempts,

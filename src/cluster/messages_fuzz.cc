@@ -41,7 +41,7 @@ struct Jobs {
     spec.aggs = {{0, "3"}, {2, "4"}};
     query = std::move(ex::QueryJob::Make(common, spec)).value();
     select = std::move(ex::SelectJob::Make(common, "1-3", {})).value();
-    run = std::move(ex::RunJob::Make(common, "cat", false, {})).value();
+    run = std::move(ex::RunJob::Make(common, "cat", false, false, {})).value();
     stage = std::move(ex::StageJob::Make(common)).value();
   }
   std::unique_ptr<ex::Job> query, select, run, stage;

@@ -51,7 +51,7 @@ TEST(Messages, JobsRoundTripThroughTheRegistry) {
   ASSERT_TRUE(q.ok()) << q.status().message();
   auto s = exec::SelectJob::Make(common, "1-3", {"4 >= 2"});
   ASSERT_TRUE(s.ok()) << s.status().message();
-  auto r = exec::RunJob::Make(common, "wc -l", true, {{"t.py", std::string(64, 'a')}});
+  auto r = exec::RunJob::Make(common, "wc -l", true, true, {{"t.py", std::string(64, 'a')}});
   ASSERT_TRUE(r.ok()) << r.status().message();
   for (const exec::Job* job : std::initializer_list<const exec::Job*>{q->get(), s->get(), r->get()}) {
     std::string payload = exec::EncodeJob(*job);

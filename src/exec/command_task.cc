@@ -8,7 +8,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <limits>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -17,8 +22,11 @@
 
 #include "core/file_write.h"
 #include "core/subprocess.h"
+#include "exec/format.h"
 #include "io/decompress.h"
 #include "io/store.h"
+#include "ops/projector.h"
+#include "ops/query.h"
 
 namespace fanout::exec {
 
@@ -38,14 +46,114 @@ std::string KeyOf(const std::string& url) {
   return url;
 }
 
+// A columnar object's rows as CSV text with a header (run --csv): the object's
+// format scans it into a Projector of every column on a thread of its own, and
+// the text comes over in chunks through a queue of at most kFeedBytes, so the
+// scan waits for the command, never the other way round beyond that.
+class CsvFeed {
+ public:
+  static constexpr size_t kFeedBytes = 8 << 20;
+
+  CsvFeed(io::Store* store, const ObjectPlan& object) : store_(store), object_(object) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~CsvFeed() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    cancel_.store(true);
+    thread_.join();
+  }
+  CsvFeed(const CsvFeed&) = delete;
+  CsvFeed& operator=(const CsvFeed&) = delete;
+
+  // Appends the next chunk to *out; false at the end; the scan's error once
+  // every chunk before it was handed over.
+  Result<bool> Next(std::string* out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !chunks_.empty() || done_; });
+    if (!chunks_.empty()) {
+      out->append(chunks_.front());
+      buffered_ -= chunks_.front().size();
+      chunks_.pop_front();
+      cv_.notify_all();
+      return true;
+    }
+    if (!status_.ok()) return status_;
+    return false;
+  }
+
+ private:
+  Status Push(std::string* buffer) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return buffered_ < kFeedBytes || stop_; });
+    if (stop_) return Status::IoError(object_.info.url + ": the command stopped reading");
+    buffered_ += buffer->size();
+    chunks_.push_back(std::move(*buffer));
+    buffer->clear();
+    cv_.notify_all();
+    return Status::OK();
+  }
+
+  Status Scan() {
+    ScanOptions scan;
+    scan.store = store_;
+    const Format& format = FormatOf(object_);
+    ASSIGN_OR_RETURN(csv::HeaderInfo header, format.ReadHeader(object_, scan));
+    ops::Query query;
+    for (size_t i = 0; i < header.names.size(); ++i) {
+      ASSIGN_OR_RETURN(csv::ColumnSpec c, csv::ColumnSpec::Parse(std::to_string(i + 1)));
+      query.keys.push_back(std::move(c));
+    }
+    ASSIGN_OR_RETURN(ops::ResolvedQuery resolved, ops::Resolve(query, header, object_.info.url));
+    ops::RowStats stats;
+    ops::Projector projector(query, resolved, object_.info.url, ',', std::numeric_limits<uint64_t>::max(), false,
+                             &stats, [this](std::string* buffer) { return Push(buffer); });
+    Task whole;
+    whole.end = std::numeric_limits<uint64_t>::max();
+    whole.stored_bytes = object_.info.size;
+    csv::RangeEnd end;
+    RETURN_IF_ERROR(format.Scan(object_, whole, csv::RangeStart{}, scan, &projector, nullptr, &cancel_, &end));
+    if (cancel_.load()) return Status::IoError(object_.info.url + ": the command stopped reading");
+    return projector.Finish();
+  }
+
+  void Run() {
+    Status st = Scan();
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = std::move(st);
+    done_ = true;
+    cv_.notify_all();
+  }
+
+  io::Store* store_;
+  const ObjectPlan& object_;
+  std::atomic<bool> cancel_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> chunks_;  // guarded by mu_
+  size_t buffered_ = 0;             // guarded by mu_
+  bool done_ = false;               // guarded by mu_
+  bool stop_ = false;               // guarded by mu_
+  Status status_;                   // guarded by mu_
+  std::thread thread_;              // last: started once everything above exists
+};
+
 // The bytes a task feeds the command: the whole content, or the lines that
-// start in [begin, end) of an uncompressed object.
+// start in [begin, end) of an uncompressed object, or (csv) a columnar
+// object's rows as CSV.
 class TaskInput {
  public:
-  TaskInput(io::Store* store, const ObjectPlan& object, const Task& task, bool split)
-      : store_(store), object_(object), task_(task), split_(split) {}
+  TaskInput(io::Store* store, const ObjectPlan& object, const Task& task, bool split, bool csv)
+      : store_(store), object_(object), task_(task), split_(split), csv_(csv) {}
 
   Status Open() {
+    if (csv_ && FormatOf(object_).Name() != "csv") {
+      feed_ = std::make_unique<CsvFeed>(store_, object_);
+      return Status::OK();
+    }
     bool range = split_ && object_.compression == io::Compression::kNone && task_.ranges > 1;
     if (!range) {
       ASSIGN_OR_RETURN(stream_, io::OpenContent(*store_, object_.info, object_.compression));
@@ -62,6 +170,7 @@ class TaskInput {
 
   // Appends up to a chunk to *out; false at the end.
   Result<bool> Next(std::string* out) {
+    if (feed_ != nullptr) return feed_->Next(out);
     if (done_) return false;
     char buf[kChunk];
     ASSIGN_OR_RETURN(size_t n, stream_->Read(buf, sizeof(buf)));
@@ -105,6 +214,8 @@ class TaskInput {
   const ObjectPlan& object_;
   const Task& task_;
   bool split_;
+  bool csv_;
+  std::unique_ptr<CsvFeed> feed_;
   std::unique_ptr<io::ByteStream> stream_;
   bool ranged_ = false, skipping_ = false, done_ = false, prev_newline_ = false;
   uint64_t pos_ = 0, limit_ = 0;
@@ -306,7 +417,7 @@ CommandResult RunCommandTask(const ObjectPlan& object, const Task& task, uint64_
     if (Status st = dir.Make(o.workdir, o.shipped); !st.ok()) return fail(st);
     so.cwd = dir.path();
   }
-  TaskInput input(o.store, object, task, o.split);
+  TaskInput input(o.store, object, task, o.split, o.csv);
   if (Status st = input.Open(); !st.ok()) return fail(st);
   Result<Child> spawned = Running().Spawn(argv, so);
   if (!spawned.ok()) return fail(spawned.status());

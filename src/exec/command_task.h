@@ -35,6 +35,7 @@ struct CommandOptions {
   std::string workdir;
   std::vector<ShippedCopy> shipped;
   bool split = false;   // the task is a byte range: feed the lines that start in it
+  bool csv = false;     // a columnar object (Parquet) is fed as its rows in CSV with a header, not its bytes
   uint64_t max_output_bytes = 1ull << 30;
   const std::atomic<bool>* cancel = nullptr;
   io::Store* store = io::LocalFiles();  // where the objects are read from; must outlive the task

@@ -21,20 +21,25 @@ Status CheckShipped(const ShippedFile& f) {
   return Status::OK();
 }
 
-Result<std::unique_ptr<RunJob>> RunJob::Make(JobCommon common, std::string cmd, bool split,
+// The flags byte of the job's fields.
+constexpr uint8_t kSplitFlag = 1, kCsvFlag = 2;
+
+Result<std::unique_ptr<RunJob>> RunJob::Make(JobCommon common, std::string cmd, bool split, bool csv,
                                              std::vector<ShippedFile> ship) {
   for (const ShippedFile& f : ship) RETURN_IF_ERROR(CheckShipped(f));
-  return std::unique_ptr<RunJob>(new RunJob(std::move(common), std::move(cmd), split, std::move(ship)));
+  return std::unique_ptr<RunJob>(new RunJob(std::move(common), std::move(cmd), split, csv, std::move(ship)));
 }
 
 void RunJob::EncodeFields(Encoder* e) const {
-  e->Str(cmd_).U8(split_).U32(static_cast<uint32_t>(ship_.size()));
+  uint8_t flags = (split_ ? kSplitFlag : 0) | (csv_ ? kCsvFlag : 0);
+  e->Str(cmd_).U8(flags).U32(static_cast<uint32_t>(ship_.size()));
   for (const ShippedFile& f : ship_) e->Str(f.name).Str(f.sha256);
 }
 
 Result<std::unique_ptr<Job>> RunJob::Decode(JobCommon common, Decoder* d) {
   ASSIGN_OR_RETURN(std::string cmd, d->Str());
-  ASSIGN_OR_RETURN(uint8_t split, d->U8());
+  ASSIGN_OR_RETURN(uint8_t flags, d->U8());
+  if ((flags & ~(kSplitFlag | kCsvFlag)) != 0) return Status::Corrupt("a run job with unknown flags");
   ASSIGN_OR_RETURN(uint32_t n, d->U32());
   std::vector<ShippedFile> ship;
   for (uint32_t i = 0; i < n; ++i) {
@@ -43,7 +48,8 @@ Result<std::unique_ptr<Job>> RunJob::Decode(JobCommon common, Decoder* d) {
     ASSIGN_OR_RETURN(f.sha256, d->Str());
     ship.push_back(std::move(f));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<RunJob> job, Make(std::move(common), std::move(cmd), split != 0, std::move(ship)));
+  ASSIGN_OR_RETURN(std::unique_ptr<RunJob> job, Make(std::move(common), std::move(cmd), (flags & kSplitFlag) != 0,
+                                                     (flags & kCsvFlag) != 0, std::move(ship)));
   return std::unique_ptr<Job>(std::move(job));
 }
 
@@ -59,6 +65,7 @@ Result<std::unique_ptr<TaskOutput>> RunJob::RunTask(const TaskContext& ctx) {
   co.shipped = env_.shipped;
   if (!co.shipped.empty()) co.workdir = env_.workdir;
   co.split = split_;
+  co.csv = csv_;
   co.cancel = ctx.cancel;
   co.store = common().scan.store;
   CommandResult r = RunCommandTask(ctx.object, ctx.task, ctx.index, co);

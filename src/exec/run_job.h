@@ -17,8 +17,10 @@ class RunJob final : public Job {
  public:
   static constexpr std::string_view kKind = "run";
   // `cmd` runs for every task; `split`: tasks may be byte ranges, each fed the
-  // lines that start in it; `ship`: files every command needs.
-  static Result<std::unique_ptr<RunJob>> Make(JobCommon common, std::string cmd, bool split,
+  // lines that start in it; `csv`: a columnar object (Parquet) is fed as its
+  // rows in CSV with a header rather than its bytes; `ship`: files every
+  // command needs.
+  static Result<std::unique_ptr<RunJob>> Make(JobCommon common, std::string cmd, bool split, bool csv,
                                               std::vector<ShippedFile> ship);
   static Result<std::unique_ptr<Job>> Decode(JobCommon common, Decoder* d);
 
@@ -38,11 +40,12 @@ class RunJob final : public Job {
   Status Commit(int slot, uint32_t object, std::vector<Committed>* ranges) override;
 
  private:
-  RunJob(JobCommon common, std::string cmd, bool split, std::vector<ShippedFile> ship)
-      : Job(std::move(common)), cmd_(std::move(cmd)), split_(split), ship_(std::move(ship)) {}
+  RunJob(JobCommon common, std::string cmd, bool split, bool csv, std::vector<ShippedFile> ship)
+      : Job(std::move(common)), cmd_(std::move(cmd)), split_(split), csv_(csv), ship_(std::move(ship)) {}
 
   std::string cmd_;
   bool split_;
+  bool csv_;
   std::vector<ShippedFile> ship_;
   RunEnv env_;
   ObjectOutputs* outputs_ = nullptr;

@@ -202,6 +202,51 @@ one=$(ls "$TMP"/pq-zstd/*.parquet | head -n 1)
 run_fanout raw run --cmd 'cksum' --merge cat "$one" -q
 check_eq "run over a Parquet file: the command read the whole file" "$(cat "$TMP/out.raw")" "$(cksum <"$one")"
 expect_fail 1 "is a Parquet file" run --split --range-size 64KiB --cmd 'wc -c' --merge cat "$one"
+# run --csv: the seed's line-oriented Python mapper (csv module) works unchanged on
+# Parquet: the rows come as CSV with a header, locally and on workers.
+SCRIPTS=$E2E_DIR/scripts
+for cluster in "" "--workers 2"; do
+  read -r -a c <<<"$cluster"
+  run_fanout mrpq run --csv --ship "$SCRIPTS/passenger_map.py" --cmd 'python3 passenger_map.py' \
+    --merge "python3 '$SCRIPTS/passenger_merge.py'" "$TMP/pq-zstd" -q "${c[@]}"
+  run_fanout mrcsv count --by passenger_count "$TMP/csv" --format csv -q
+  check_eq "run --csv ${cluster:-locally}: exit status ($(head -c 300 "$TMP/err.mrpq"))" "$(rc_of mrpq)" 0
+  check_files_equal "run --csv ${cluster:-locally}: the Python mapper's counts are fanout count's over the CSV copy" \
+    "$TMP/out.mrpq" "$TMP/out.mrcsv"
+done
+# The text fed is each file's rows: Python's csv module reads the same rows from it
+# as from the CSV copy (numbers compared by value: a CSV 1.50 is the DOUBLE 1.5).
+run_fanout fed run --csv --cmd cat --out "$TMP/fed" "$TMP/pq-zstd" -q
+check_eq "run --csv --out: exit status ($(head -c 300 "$TMP/err.fed"))" "$(rc_of fed)" 0
+/usr/bin/python3 - "$TMP/fed" "$TMP/csv" >"$TMP/fed.check" 2>&1 <<'PY'
+import csv, decimal, os, sys
+fed, orig = sys.argv[1:]
+def same(a, b):
+    if a == b:
+        return True
+    try:
+        return decimal.Decimal(a) == decimal.Decimal(b)
+    except decimal.InvalidOperation:
+        return False
+n = 0
+for name in sorted(os.listdir(orig)):
+    with open(os.path.join(orig, name), newline="") as f:
+        want = [r for r in csv.reader(f) if r]
+    with open(os.path.join(fed, name), newline="") as f:
+        got = list(csv.reader(f))
+    if [h.lower() for h in got[0]] != [h.lower() for h in want[0]]:
+        sys.exit("%s: header %r, the CSV copy's %r" % (name, got[0], want[0]))
+    if len(got) != len(want):
+        sys.exit("%s: %d rows, the CSV copy has %d" % (name, len(got), len(want)))
+    for i, (g, w) in enumerate(zip(got[1:], want[1:])):
+        if len(g) != len(w) or not all(same(x, y) for x, y in zip(g, w)):
+            sys.exit("%s: row %d is %r, the CSV copy's %r" % (name, i + 1, g, w))
+    n += len(got) - 1
+print("ok", n)
+PY
+check_eq "run --csv: Python's csv module reads the CSV copy's rows from the fed text ($(cat "$TMP/fed.check"))" \
+  "$(cut -d' ' -f1 "$TMP/fed.check")" ok
+check_true "run --csv: every row was fed" test "$(cut -d' ' -f2 "$TMP/fed.check")" -eq 36000
 
 # --- damaged files: an error naming the file, never an answer ---------------------
 good=$TMP/duck/snappy.parquet
