@@ -144,6 +144,22 @@ check_eq "a black-holed host is caught by the heartbeat timeout" "$?" 0
 for i in 1 2; do fault_run "hang_$i" hang; done
 check_true "no worker left on any host after the faults (once cut-off ones time out)" hosts_wait_no_workers 20
 
+# Parquet over the hosts: the same rows as Parquet (many row groups, so one file
+# spreads over several tasks) give the CSV answer, with a worker killed mid-job too.
+data_pq=$HOSTS_DIR/data-parquet
+"$FANOUT" gen-taxi --out "$data_pq" --format parquet --row-group-rows 2000 --files 6 --rows 30000 --seed 31 \
+  --quiet || die "gen-taxi parquet failed"
+chmod -R a+rX "$data_pq"
+run_fanout pqhosts count --by passenger_count "$data_pq" --format csv "${H[@]}" --range-size 100KiB
+check_eq "Parquet over 3 hosts: exit ($(tail -n 3 "$TMP/err.pqhosts"))" "$(rc_of pqhosts)" 0
+check_files_equal "Parquet over 3 hosts: the CSV answer" "$TMP/out.pqhosts" "$TMP/out.want"
+JOB_CSV=("${JOB[@]}")
+JOB=(count --by passenger_count "$data_pq" --format csv "${H[@]}" --threads 1 --range-size 64KiB
+     --heartbeat-timeout 3)
+for i in 1 2 3; do fault_run "pq_kill9_$i" kill9; done
+JOB=("${JOB_CSV[@]}")
+check_true "no worker left on any host after the Parquet faults" hosts_wait_no_workers 20
+
 # Ctrl-C: exit 130 at once, and within a few seconds no worker on any host.
 fanout_start int "${JOB[@]}" --remote-fanout "$slow"
 coord=$FANOUT_PID
