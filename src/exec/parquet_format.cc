@@ -56,7 +56,46 @@ class Bytes {
   std::string_view view_;
 };
 
-// The same, as a copy.
+// Chunks closer than this are read as one range: a request saved is worth more
+// than the few bytes between them.
+constexpr uint64_t kCoalesceGap = 8 << 10;
+
+// One column chunk's bytes, within a read that may hold its neighbours too;
+// `bytes` is set on the first chunk of each read (the one to Check).
+struct Span {
+  std::string_view chunk;
+  std::shared_ptr<Bytes> bytes;
+};
+
+// Reads the chunks of `fields` in row group `group`, in file order, coalescing
+// those at most kCoalesceGap apart; (*spans)[k] is field k's chunk.
+Status ReadChunks(io::Store& store, const io::ObjectInfo& info, const parquet::RowGroup& group,
+                  const std::vector<int>& fields, std::vector<Span>* spans) {
+  spans->assign(fields.size(), Span{});
+  std::vector<std::pair<parquet::ByteRange, size_t>> order;
+  for (size_t k = 0; k < fields.size(); ++k) order.push_back({parquet::ChunkRange(*group.columns[fields[k]].meta_data), k});
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first.offset < b.first.offset; });
+  for (size_t i = 0; i < order.size();) {
+    uint64_t begin = order[i].first.offset, end = begin + order[i].first.length;
+    size_t j = i + 1;
+    while (j < order.size() && order[j].first.offset <= end + kCoalesceGap) {
+      end = std::max(end, order[j].first.offset + order[j].first.length);
+      ++j;
+    }
+    auto bytes = std::make_shared<Bytes>();
+    RETURN_IF_ERROR(bytes->Read(store, info, begin, end - begin));
+    for (size_t m = i; m < j; ++m) {
+      const parquet::ByteRange& r = order[m].first;
+      (*spans)[order[m].second].chunk = bytes->view().substr(r.offset - begin, r.length);
+    }
+    (*spans)[order[i].second].bytes = std::move(bytes);
+    i = j;
+  }
+  return Status::OK();
+}
+
+// The object's bytes [offset, offset + length), as a copy.
 Result<std::string> ReadBytes(io::Store& store, const io::ObjectInfo& info, uint64_t offset, uint64_t length) {
   Bytes b;
   RETURN_IF_ERROR(b.Read(store, info, offset, length));
@@ -295,21 +334,23 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
       if (progress != nullptr) progress->rows.fetch_add(rows, std::memory_order_relaxed);
       continue;
     }
+    // The chunks, adjacent ones (at most kCoalesceGap apart) read as one.
+    std::vector<Span> spans;
+    RETURN_IF_ERROR(ReadChunks(*scan.store, object.info, group, fields, &spans));
     uint64_t stored = 0;
     for (size_t k = 0; k < fields.size(); ++k) {
       const parquet::Column& column = columns[fields[k]];
       const parquet::ColumnMetaData& meta = *group.columns[fields[k]].meta_data;
-      parquet::ByteRange range = parquet::ChunkRange(meta);
-      Bytes chunk;
-      RETURN_IF_ERROR(chunk.Read(*scan.store, object.info, range.offset, range.length));
-      stored += range.length;
+      stored += parquet::ChunkRange(meta).length;
       arenas[k].Clear();
-      Status s = parquet::ReadColumnChunk(column, meta, chunk.view(), rows, &arenas[k], &values[k]);
+      Status s = parquet::ReadColumnChunk(column, meta, spans[k].chunk, rows, &arenas[k], &values[k]);
       if (!s.ok()) {
         return Status(s.code(), object.info.url + ": row group " + std::to_string(g) + ", column '" + column.name +
                                     "': " + s.message());
       }
-      RETURN_IF_ERROR(chunk.Check());  // (the values are in the arena, not in the chunk)
+    }
+    for (const Span& span : spans) {
+      if (span.bytes != nullptr) RETURN_IF_ERROR(span.bytes->Check());  // (the values are in the arenas)
     }
     const uint64_t ids = NextDictionaryIds(fields.size());  // this row group's
     for (uint64_t r = 0; r < rows; r += kBatchRows) {

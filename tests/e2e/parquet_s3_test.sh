@@ -38,8 +38,9 @@ const fs = require('node:fs');
   for (const f of files) {
     const buf = fs.readFileSync(f);
     need += buf.readUInt32LE(buf.length - 8) + 8 + 8;  // footer, its tail, the head read
+    const cols = col.split(',').map((x) => `lower('${x}')`).join(', ');
     const r = await c.runAndReadAll(`SELECT sum(total_compressed_size)::BIGINT FROM parquet_metadata('${f}')
-                                     WHERE lower(path_in_schema) = lower('${col}')`);
+                                     WHERE lower(path_in_schema) IN (${cols})`);
     need += Number(r.getRows()[0][0]);
   }
   console.log(need);
@@ -104,6 +105,32 @@ for rules in '[{"kind": "reset", "header": "Range", "prob": 0.3, "seed": 6}]' \
   check_true "HTTP faults $rules were injected" test "$(proxy_stat injected_total)" -gt 0
 done
 proxy_faults '[]' >/dev/null
+# Two adjacent columns: their chunks are read as one range per row group, so the
+# requests are fewer than one per chunk, and the bytes still those chunks'.
+need2=$(node "$TMP/need.js" "$COL,trip_distance" "$data"/*.parquet) || die "DuckDB could not read the metadata"
+groups=$(node -e '
+const { DuckDBInstance } = require("@duckdb/node-api");
+(async () => {
+  const db = await DuckDBInstance.create(":memory:"); const c = await db.connect();
+  const r = await c.runAndReadAll(`SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata($$'"$data"'/*.parquet$$)`);
+  console.log(Number(r.getRows()[0][0]));
+})();') || die "DuckDB could not count the row groups"
+proxy_reset_stats
+run_fanout two agg --by "$COL" --sum trip_distance "${urls[@]}" --format csv -q
+run_fanout two_local agg --by "$COL" --sum trip_distance "$data" --format csv -q
+check_eq "HTTP agg over two adjacent columns: exit status ($(tail -n 2 "$TMP/err.two"))" "$(rc_of two)" 0
+check_files_equal "HTTP agg over two adjacent columns: the local answer" "$TMP/out.two" "$TMP/out.two_local"
+fetched=$(proxy_stat body_bytes)
+requests=$(proxy_stat requests)
+echo "parquet over HTTP, two columns: fetched $fetched bytes in $requests requests; need $need2; $groups row groups" >&2
+check_true "HTTP two columns: bytes fetched ($fetched) at most 1.2x their chunks and the footers ($need2)" \
+  test "$((fetched * 10))" -le "$((need2 * 12))"
+check_true "HTTP two columns: bytes fetched ($fetched) at least their chunks and the footers ($need2)" \
+  test "$fetched" -ge "$((need2 - 16 * ${#urls[@]}))"
+# (Per file: a HEAD, the first bytes, the footer's tail, the footer; then one
+# read per row group where one per chunk would be two.)
+check_true "HTTP two columns: at most one request per row group ($requests; $groups row groups, ${#urls[@]} files)" \
+  test "$requests" -le "$((groups + 4 * ${#urls[@]}))"
 # A brace range of the months, one of which the server does not have.
 months=$(cd "$data" && ls *.parquet | sed -E 's/yellow_tripdata_(.*)\.parquet/\1/' | paste -sd, -)
 pattern="$PROXY_ENDPOINT/yellow_tripdata_{$months,1999-01}.parquet"
