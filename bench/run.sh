@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures fanout against its peers in one run; see bench/README.md.
 #
-#   bash bench/run.sh [--read | --parquet [--rows 50000000]] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--baseline REV] [--no-install]
+#   bash bench/run.sh [--read | --parquet [--rows 50000000] | --parquet-http [--rows 12000000]] [--size 1200MB] [--runs 5] [--fanout PATH | --build | --rev REV] [--baseline REV] [--no-install]
 #
 # Installs the peers (bench/install.sh), builds build/fanout if it is missing (or
 # rebuilds it with --build; --rev REV builds that commit apart, in bench/tmp/), makes
@@ -15,7 +15,10 @@
 # over Parquet files (--rows in all, default 50000000, made once by `fanout gen-taxi
 # --format parquet` in bench/data-parquet-ROWS), fanout against DuckDB and Polars at 2
 # threads each, written to bench/results/YYYY-MM-DD-<hostname>-parquet.md (--size and
-# --baseline do not apply). Exit status 1 when a command failed or a
+# --baseline do not apply). With --parquet-http it runs bench/parquet_http.py: the same
+# rows as Parquet and as CSV served by nginx, fanout's count over each, times and bytes
+# fetched (Parquet's at most 1.2x its footers and chunks), written to
+# bench/results/YYYY-MM-DD-<hostname>-parquet-http.md. Exit status 1 when a command failed or a
 # peer's answer differs from fanout's; missed targets are only reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +47,7 @@ while (($#)); do
     --no-install) install=0; shift ;;
     --read) mode=read; shift ;;
     --parquet) mode=parquet; shift ;;
+    --parquet-http) mode=parquet-http; shift ;;
     --rows) rows=${2:?}; rows_given=1; shift 2 ;;
     -h|--help) usage ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
@@ -52,10 +56,10 @@ done
 [[ $size =~ ^[0-9]+[KMG]?B?$ ]] || { echo "bench/run.sh: --size wants e.g. 200MB or 1200MB, got $size" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --runs wants a positive number, got $runs" >&2; exit 2; }
 [[ $rows =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --rows wants a positive number, got $rows" >&2; exit 2; }
-if ((rows_given)) && [[ $mode != parquet ]]; then
+if ((rows_given)) && [[ $mode != parquet* ]]; then
   echo "bench/run.sh: --rows is for --parquet (the CSV data is sized with --size)" >&2; exit 2
 fi
-if [[ $mode == parquet && -n $baseline_rev ]]; then
+if [[ $mode == parquet* && -n $baseline_rev ]]; then
   echo "bench/run.sh: --baseline does not apply to --parquet" >&2; exit 2
 fi
 
@@ -121,6 +125,31 @@ if [[ $mode == parquet ]]; then
   [[ $rows == 50000000 ]] || out=$out-$rows
   exec /usr/bin/python3 bench/parquet.py --fanout "$fanout" --data "$data" --runs "$runs" --threads 2 \
     --out "$out.md" --revision "$revision" --gen-command "fanout ${want/gen-taxi/gen-taxi --out $data}"
+fi
+
+# Parquet against CSV over HTTP: the same rows both ways (6 months from 2019-01,
+# --rows in all, default 12,000,000), side by side in one directory nginx serves.
+if [[ $mode == parquet-http ]]; then
+  ((rows_given)) || rows=12000000
+  h_files=6
+  per_file=$(( (rows + h_files - 1) / h_files ))
+  base=bench/data-http-$rows
+  for format in parquet csv; do
+    data=$base/$format
+    want="gen-taxi --format $format --files $h_files --rows $per_file --start 2019-01 --seed $seed"
+    if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
+      rm -rf "$data"
+      echo "bench/run.sh: making $format data: $want" >&2
+      "$fanout" $want --out "$data"
+      echo "$want" >"$data/.complete"
+    fi
+  done
+  mkdir -p bench/results
+  out=bench/results/$(date +%F)-$(hostname)-parquet-http
+  [[ $rows == 12000000 ]] || out=$out-$rows
+  exec /usr/bin/python3 bench/parquet_http.py --fanout "$fanout" --parquet "$base/parquet" --csv "$base/csv" \
+    --runs "$runs" --threads 2 --out "$out.md" \
+    --gen-command "fanout gen-taxi --format parquet|csv --files $h_files --rows $per_file --start 2019-01 --seed $seed"
 fi
 
 # The data is made once per size and kept; .complete (a hidden file, which fanout
