@@ -248,6 +248,19 @@ check_eq "run --csv: Python's csv module reads the CSV copy's rows from the fed 
   "$(cut -d' ' -f1 "$TMP/fed.check")" ok
 check_true "run --csv: every row was fed" test "$(cut -d' ' -f2 "$TMP/fed.check")" -eq 36000
 
+# --- stage: Parquet sources staged as CSV pieces, then queried -------------------
+export XDG_CACHE_HOME=$TMP/cache
+for cluster in "" "--workers 2"; do
+  read -r -a c <<<"$cluster"
+  name=pq${#c[@]}
+  run_fanout stg stage --cols "passenger_count,payment_type" --as "$name" --range-size 64KiB "$TMP/pq-snappy" "${c[@]}"
+  check_eq "stage over Parquet ${cluster:-locally}: exit ($(head -c 300 "$TMP/err.stg"))" "$(rc_of stg)" 0
+  run_fanout stq count --by passenger_count,payment_type "stage://$name" --format csv -q "${c[@]}"
+  run_fanout stc count --by passenger_count,payment_type "$TMP/csv" --format csv -q
+  check_eq "count over the Parquet stage ${cluster:-locally}: exit ($(head -c 300 "$TMP/err.stq"))" "$(rc_of stq)" 0
+  check_files_equal "count over the Parquet stage ${cluster:-locally}: the CSV copy's answer" "$TMP/out.stq" "$TMP/out.stc"
+done
+
 # --- damaged files: an error naming the file, never an answer ---------------------
 good=$TMP/duck/snappy.parquet
 size=$(stat -c %s "$good")
