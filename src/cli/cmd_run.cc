@@ -60,7 +60,6 @@ struct RunFlags {
 constexpr size_t kCopyChunk = 1 << 20;
 constexpr size_t kMergeStderrTail = 1500;
 constexpr int kMergePollMs = 100;
-constexpr const char* kJobDirPrefix = "fanout-run";  // TMPDIR/fanout-run.<pid>.XXXXXX
 
 Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
 
@@ -302,9 +301,7 @@ void CheckFlags(const RunFlags& f, uint64_t* range_bytes) {
   if (f.merge.empty() == f.out.empty()) {
     FailUsage(Status::InvalidArgument("give either --merge CMD (one result) or --out DIR (one output per input)"));
   }
-  if (f.out.rfind("s3://", 0) == 0 && f.out.find('/', 5) == std::string::npos) {
-    FailUsage(Status::InvalidArgument("--out " + f.out + ": give a bucket and a prefix, e.g. s3://bucket/results/"));
-  }
+  if (Status st = CheckOut(f.out); !st.ok()) FailUsage(st);
   *range_bytes = std::numeric_limits<uint64_t>::max();
   if (f.split) {
     Result<uint64_t> r = ParseByteSize(f.range_size);
@@ -317,7 +314,6 @@ void Run(const RunFlags& f) {
   auto start = std::chrono::steady_clock::now();
   uint64_t range_bytes = 0;
   CheckFlags(f, &range_bytes);
-  const bool out_s3 = f.out.rfind("s3://", 0) == 0;
   OrFail(exec::PipefailShell());
   // A command that stops reading its input (head) must not end fanout with
   // SIGPIPE; the write fails with EPIPE and the command's own status decides.
@@ -347,16 +343,9 @@ void Run(const RunFlags& f) {
   // This job's temporary files (spooled outputs, the merge's result, the
   // commands' working directories) live in one directory, removed at the end
   // however the job ends; what a killed job left behind goes first.
-  RemoveStaleDirs(TempDirectory(), kJobDirPrefix);
-  std::unique_ptr<OwnedTempDir> job_dir = OrFail(OwnedTempDir::Make(TempDirectory(), kJobDirPrefix));
-  std::string prefix = out_s3 ? (f.out.back() == '/' ? f.out : f.out + "/") : "";
-  bool spool = !f.merge.empty() || out_s3;
-  exec::ObjectOutputs::Options oo;
-  oo.dir = spool ? job_dir->path() + "/spool" : f.out;
-  oo.spool = spool;
-  oo.s3_prefix = prefix;
+  std::unique_ptr<OwnedTempDir> job_dir;
+  exec::ObjectOutputs::Options oo = OrFail(OutputsFor(f.out, !f.merge.empty(), "run", &job_dir));
   exec::ObjectOutputs outputs(plan, oo);
-  if (spool && ::mkdir(oo.dir.c_str(), 0700) != 0) FailJob(Errno("cannot make a spool directory"));
   OrFail(outputs.Prepare());
 
   exec::JobCommon common;

@@ -30,6 +30,7 @@ void Run(const SelectFlags& f) {
   TempFiles temps;  // before any thread starts
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
+  if (Status st = CheckOut(f.out); !st.ok()) FailUsage(st);
   exec::JobCommon common;
   common.scan = setup->scan;
   common.remote = f.common.remote;
@@ -40,8 +41,8 @@ void Run(const SelectFlags& f) {
 
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes));
   job.common().scan.store = plan.store.get();
-  exec::ObjectOutputs::Options oo;
-  oo.dir = f.out;
+  std::unique_ptr<OwnedTempDir> job_dir;
+  exec::ObjectOutputs::Options oo = OrFail(OutputsFor(f.out, false, "select", &job_dir));
   oo.overwrite = f.overwrite;
   exec::ObjectOutputs outputs(plan, oo, &temps);
   OrFail(outputs.Prepare());
@@ -64,9 +65,12 @@ void AddSelectCommand(CLI::App& app) {
       "Examples:\n"
       "  fanout select --cols 1-5 data/ --out selected/\n"
       "  fanout select --cols passenger_count,trip_distance --where 'trip_distance > 10' data/ --out far/\n"
-      "  fanout select --cols 1-5 --hosts h1,h2 's3://bucket/trip data/' --out selected/   (written here)");
+      "  fanout select --cols 1-5 --hosts h1,h2 's3://bucket/trip data/' --out selected/   (written here)\n"
+      "  fanout select --cols 1-5 'data/*.csv' --out s3://bucket/selected/   (each output uploaded as it completes)");
   sub->add_option("--cols", flags.cols, "Columns to keep: indices, ranges (1-5) and names, comma-separated")->required();
-  sub->add_option("--out", flags.out, "Directory for the output files (created if missing)")->required();
+  sub->add_option("--out", flags.out,
+                  "Directory for the output files (created if missing), or s3://bucket/prefix/ to upload each")
+      ->required();
   sub->add_flag("--overwrite", flags.overwrite, "Replace output files that exist already (else that is an error)");
   AddCommonFlags(sub, &flags.common);
   AddClusterFlags(sub, &flags.cluster);

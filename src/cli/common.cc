@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -248,6 +250,32 @@ Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io:
   std::stable_sort(plan.tasks.begin(), plan.tasks.end(),
                    [](const exec::Task& a, const exec::Task& b) { return a.stored_bytes > b.stored_bytes; });
   return plan;
+}
+
+Status CheckOut(const std::string& out) {
+  if (out.rfind("s3://", 0) == 0 && out.find('/', 5) == std::string::npos) {
+    return Status::InvalidArgument("--out " + out + ": give a bucket and a prefix, e.g. s3://bucket/results/");
+  }
+  return Status::OK();
+}
+
+Result<exec::ObjectOutputs::Options> OutputsFor(const std::string& out, bool spool, const std::string& command,
+                                                std::unique_ptr<OwnedTempDir>* job_dir) {
+  RETURN_IF_ERROR(CheckOut(out));
+  const bool out_s3 = out.rfind("s3://", 0) == 0;
+  exec::ObjectOutputs::Options oo;
+  oo.s3_prefix = out_s3 ? (out.back() == '/' ? out : out + "/") : "";
+  oo.spool = spool || out_s3;
+  oo.dir = out;
+  // What a killed job of this command left behind goes first.
+  const std::string prefix = "fanout-" + command;
+  RemoveStaleDirs(TempDirectory(), prefix);
+  ASSIGN_OR_RETURN(*job_dir, OwnedTempDir::Make(TempDirectory(), prefix));
+  if (oo.spool) {
+    oo.dir = (*job_dir)->path() + "/spool";
+    if (::mkdir(oo.dir.c_str(), 0700) != 0) return Status::IoError("cannot make a spool directory " + oo.dir);
+  }
+  return oo;
 }
 
 io::RemoteOptions StageRemote(io::RemoteOptions user, const exec::Manifest& m) {

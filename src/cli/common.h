@@ -1,12 +1,14 @@
 // Flags and steps shared by the commands that read rows (count, agg, select).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "core/status.h"
+#include "core/temp_dir.h"
 #include "exec/object_outputs.h"
 #include "exec/plan.h"
 #include "exec/stage.h"
@@ -94,6 +96,16 @@ Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io:
 
 // The warning for --skip-missing's skipped inputs (none: nothing).
 void WarnMissing(const std::vector<std::string>& missing);
+
+// --out OUT of a command that writes one output per input (select, run): a
+// directory, or s3://bucket/prefix/ (a usage error without a prefix), whose
+// outputs are spooled in *job_dir (this job's temporary directory, made here in
+// TempDirectory, named after `command`, removed with it) and uploaded as each
+// completes. With `spool` (run --merge) the outputs are spooled whatever OUT is.
+Result<exec::ObjectOutputs::Options> OutputsFor(const std::string& out, bool spool, const std::string& command,
+                                                std::unique_ptr<OwnedTempDir>* job_dir);
+// The same check alone, for the flags: OUT as an S3 prefix is well-formed.
+Status CheckOut(const std::string& out);
 
 // How to reach a stage's sources: the user's flags, else what the stage used.
 io::RemoteOptions StageRemote(io::RemoteOptions user, const exec::Manifest& m);

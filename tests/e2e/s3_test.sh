@@ -105,6 +105,26 @@ for f in "$data"/*.csv; do
   check_files_equal "run --out s3://: $(basename "$f")" "$TMP/out.catres" "$TMP/expect.cut"
 done
 
+# select --out s3:// (and from local files): each output uploaded once complete,
+# the same bytes as select into a directory; locally and from workers, in ranges.
+for cluster in "" "--workers 2 --range-size 20KiB"; do
+  read -r -a c <<<"$cluster"
+  tag=sel${#c[@]}
+  rm -rf "$TMP/sel.dir"
+  run_fanout seldir select --cols 1,4,5 --where 'passenger_count >= 2' "$data" --out "$TMP/sel.dir" --quiet
+  run_fanout "$tag" select --cols 1,4,5 --where 'passenger_count >= 2' "$data" --out "s3://nyc-tlc/sel$tag/" \
+    "${S3[@]}" --quiet "${c[@]}"
+  check_eq "select --out s3:// ${cluster:-locally}: exit ($(head -c 300 "$TMP/err.$tag"))" "$(rc_of "$tag")" 0
+  run_fanout lssel ls "s3://nyc-tlc/sel$tag/" "${S3[@]}"
+  check_eq "select --out s3:// ${cluster:-locally}: one object per input" \
+    "$(grep -c "s3://nyc-tlc/sel$tag/yellow_" "$TMP/out.lssel")" "$(ls "$data"/*.csv | wc -l)"
+  for f in "$TMP"/sel.dir/*; do
+    run_fanout catsel cat "s3://nyc-tlc/sel$tag/$(basename "$f")" "${S3[@]}"
+    check_files_equal "select --out s3:// ${cluster:-locally}: $(basename "$f")" "$TMP/out.catsel" "$f"
+  done
+done
+expect_fail 2 "give a bucket and a prefix" select --cols 1 "$data" --out s3://nyc-tlc
+
 # fanout stage from S3: later jobs need no endpoint flag (the stage remembers
 # it), and a piece that went missing is fetched again from its key.
 export XDG_CACHE_HOME=$TMP/cache
