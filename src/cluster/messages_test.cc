@@ -109,5 +109,33 @@ TEST(Messages, ImpossibleRangeEndsAreRefused) {
   for (size_t n = 0; n < Payload(good).size(); ++n) EXPECT_FALSE(DecodeDone(Payload(good).substr(0, n)).ok()) << n;
 }
 
+// A task of a stage job carries the staged piece it reads: where it is, and
+// how to make it again from its source (the byte range of the source object).
+TEST(Messages, TaskOfAStagedPieceRoundTrips) {
+  TaskMsg t;
+  t.id = 9;
+  t.object.info = {"/p/7q.csv", 555, ""};
+  t.task = {0, 0, 1, 0, UINT64_MAX, 555};
+  t.staged = true;
+  t.piece_here = true;
+  t.source.holder = "user@h2";  // (not sent: the worker is the holder or fetches it again)
+  t.source.piece = 7;
+  t.source.source.info = {"s3://bucket/trip data/a\nb %41.csv", 123456789, "\"etag-1\""};
+  t.source.source.compression = io::Compression::kZstd;
+  t.source.source_task = {0, 2, 5, 1000, 2000, 1000};
+  t.source.start = csv::RangeStart{csv::QuoteState::kUnquoted, csv::LineEnd::kCr};
+  std::string frame = EncodeTask(t);
+  Result<TaskMsg> back = DecodeTask(std::string_view(frame).substr(5));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(back->staged);
+  EXPECT_TRUE(back->piece_here);
+  EXPECT_EQ(back->source.piece, 7u);
+  EXPECT_EQ(back->source.source.info.url, t.source.source.info.url);
+  EXPECT_EQ(back->source.source.info.etag, t.source.source.info.etag);
+  EXPECT_EQ(back->source.source.compression, io::Compression::kZstd);
+  EXPECT_EQ(back->source.source_task.end, 2000u);
+  EXPECT_EQ(back->source.start, t.source.start);
+}
+
 }  // namespace
 }  // namespace fanout::cluster

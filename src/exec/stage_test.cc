@@ -9,8 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "cluster/messages.h"
-
 namespace fanout::exec {
 namespace {
 
@@ -159,24 +157,6 @@ TEST(StageTest, TasksAndJobsCarryTheStage) {
   (*job)->common().stage.name = "";
   payload = EncodeJob(**job);
   EXPECT_FALSE(DecodeJob(payload).ok());  // a stage job needs a name
-  std::string frame;
-
-  cluster::TaskMsg t;
-  t.id = 9;
-  t.object.info = {"/p/7q.csv", 555, ""};
-  t.task = {0, 0, 1, 0, UINT64_MAX, 555};
-  t.staged = true;
-  t.piece_here = true;
-  t.source = Sample().pieces[0].where;
-  frame = cluster::EncodeTask(t);
-  Result<cluster::TaskMsg> back = cluster::DecodeTask(std::string_view(frame).substr(5));
-  ASSERT_TRUE(back.ok()) << back.status().message();
-  EXPECT_TRUE(back->staged);
-  EXPECT_TRUE(back->piece_here);
-  EXPECT_EQ(back->source.piece, 7u);
-  EXPECT_EQ(back->source.source.info.url, t.source.source.info.url);
-  EXPECT_EQ(back->source.source_task.end, 2000u);
-  EXPECT_EQ(back->source.start, t.source.start);
 }
 
 TEST(StageTest, WritePieceIsWholeOrAbsent) {

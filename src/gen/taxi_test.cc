@@ -16,10 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
-
-#include "cli/commands.h"
 
 namespace fanout::gen {
 namespace {
@@ -515,41 +512,6 @@ TEST(TaxiGenerate, LeavesNoTemporaryFiles) {
   o.rows_per_file = 10;
   ASSERT_TRUE(GenerateAll(o, tmp.Sub("d"), 2).ok());
   for (const auto& [name, bytes] : ReadDir(tmp.Sub("d"))) EXPECT_NE(name[0], '.') << name;
-}
-
-// ---------------------------------------------------------------------------
-// The command line
-
-// Parses `args` as a fanout command line holding only gen-taxi.
-void RunCli(std::vector<std::string> args) {
-  CLI::App app{"test", "fanout"};
-  app.require_subcommand(1);
-  cli::AddGenTaxiCommand(app);
-  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
-  app.parse(args);
-}
-
-TEST(TaxiCli, WritesFilesAndRejectsBadFlags) {
-  TempDir tmp;
-  const std::string out = tmp.Sub("cli");
-  RunCli({"gen-taxi", "--out", out, "--files", "5", "--rows", "20", "--quiet", "--compress", "gz"});
-  const auto files = ReadDir(out);
-  EXPECT_EQ(files.size(), 5u);
-  EXPECT_TRUE(files.count("yellow_tripdata_2009-07.csv.gz"));
-
-  EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--size", "2XB"}), CLI::ValidationError);
-  EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--start", "2008-01"}), CLI::ValidationError);
-  EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--compress", "bz2"}), CLI::ValidationError);
-  EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--rows", "5", "--size", "1MB"}), CLI::ExcludesError);
-  EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--files", "157"}), CLI::ValidationError);
-
-  std::ofstream(tmp.Sub("plain_file")) << "x";
-  try {
-    RunCli({"gen-taxi", "--out", tmp.Sub("plain_file/sub"), "--rows", "5", "--quiet"});
-    ADD_FAILURE() << "expected a RuntimeError";
-  } catch (const CLI::RuntimeError& e) {
-    EXPECT_EQ(e.get_exit_code(), 1);
-  }
 }
 
 }  // namespace
