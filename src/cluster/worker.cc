@@ -85,7 +85,7 @@ class Out {
 
  private:
   int fd_;
-  std::mutex mu_;
+  std::mutex mu_;  // held for a whole frame's writes to fd_
 };
 
 // A test hook, FANOUT_TEST_CORRUPT_RESULT=MODE[:MARKER] — the worker that first

@@ -47,9 +47,9 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
-  bool drawn_ = false;
-  std::string detail_;
+  bool stop_ = false;    // guarded by mu_
+  bool drawn_ = false;   // guarded by mu_
+  std::string detail_;   // guarded by mu_
   std::thread thread_;
 };
 

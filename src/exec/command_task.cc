@@ -275,8 +275,8 @@ class RunningCommands {
   }
 
   std::mutex mu_;
-  bool stopping_ = false;
-  std::set<pid_t> pids_;
+  bool stopping_ = false;  // guarded by mu_
+  std::set<pid_t> pids_;   // guarded by mu_
 };
 
 RunningCommands& Running() {

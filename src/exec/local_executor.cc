@@ -11,6 +11,9 @@ namespace fanout::exec {
 
 namespace {
 
+// One object's ranges as they finish. Set up before any task runs; then
+// guarded by mu until `remaining` reaches 0, when the task that finished the
+// last range owns it (it settles the chain and commits).
 struct ObjectState {
   std::mutex mu;
   RangeChain chain;

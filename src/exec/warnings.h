@@ -34,8 +34,8 @@ class Warnings {
 
  private:
   mutable std::mutex mu_;
-  std::vector<std::string> kept_;
-  size_t dropped_ = 0;
+  std::vector<std::string> kept_;  // guarded by mu_
+  size_t dropped_ = 0;             // guarded by mu_
 };
 
 // The warning for an object one of whose settled ranges skipped the object's

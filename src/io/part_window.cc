@@ -77,7 +77,7 @@ class BufferShelf {
 
  private:
   std::mutex mu_;
-  std::vector<std::string> shelf_;
+  std::vector<std::string> shelf_;  // guarded by mu_
 };
 
 BufferShelf* Shelf() {
@@ -93,9 +93,9 @@ struct PartWindow::Part {
   std::atomic<bool> cancel{false};
   std::mutex mu;
   std::condition_variable cv;
-  bool started = false, done = false;
-  std::string data;
-  Status status;
+  bool started = false, done = false;  // guarded by mu
+  std::string data;                    // guarded by mu
+  Status status;                       // guarded by mu
 };
 
 PartWindow::PartWindow(FetchPool* pool, Fetch fetch, const PartPlan& plan)

@@ -42,8 +42,8 @@ class FetchPool {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool stop_ = false;
+  std::deque<Job> queue_;  // guarded by mu_
+  bool stop_ = false;      // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
