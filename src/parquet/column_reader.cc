@@ -631,6 +631,8 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
                        TextArena* arena, std::vector<std::string_view>* values) {
   ChunkValues out;
   Status s = ReadColumnChunk(column, meta, chunk, rows, arena, &out);
+  values->clear();
+  if (!s.ok()) return s;  // (the codes of a damaged chunk may point anywhere)
   if (out.coded) {
     values->clear();
     values->reserve(out.codes.size());

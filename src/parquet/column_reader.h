@@ -65,7 +65,8 @@ struct ChunkValues {
 // Decodes the column chunk `chunk` (its bytes, ChunkRange long) of a flat column
 // (not nested) holding `rows` rows into out->rows() == rows values, backed by
 // *arena (which the caller keeps while it uses them). Errors say what is wrong
-// in the chunk; the caller names the file, row group and column.
+// in the chunk; the caller names the file, row group and column. After an
+// error *out holds nothing to be used (its codes may be out of range).
 [[nodiscard]] Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk,
                                      uint64_t rows, TextArena* arena, ChunkValues* out);
 

@@ -196,8 +196,8 @@ function decCmp(a, b) {
 // Plain notation without trailing zeros, as fanout prints sums: "-12.5", "1500", "0".
 function decText([v, s]) {
   const neg = v < 0n;
-  let digits = (neg ? -v : v).toString().padStart(s + 1, '0');
-  let int = digits.slice(0, digits.length - s), frac = digits.slice(digits.length - s).replace(/0+$/, '');
+  const digits = (neg ? -v : v).toString().padStart(s + 1, '0');
+  const int = digits.slice(0, digits.length - s), frac = digits.slice(digits.length - s).replace(/0+$/, '');
   const out = frac ? `${int}.${frac}` : int;
   return neg && out !== '0' ? `-${out}` : out;
 }
@@ -246,17 +246,20 @@ function mergeGroup(groups, key, count, values, aggs) {
   });
 }
 
+// Each file as Polars reads it, read once for all the queries over it.
+const frames = new Map();
+const polarsRead = (file) => frames.get(file) || frames.set(file, pl.readParquet(file)).get(file);
+
 function polarsFile(q, file, groups) {
-  const names = pl.readParquet(file, { nRows: 1 }).columns;
+  const whole = polarsRead(file);
+  const names = whole.columns;
   const cols = new Map();  // label -> file's name
   for (const c of [...q.keys, ...q.aggs.map((a) => a.col), ...q.whereCols]) {
     const { name, label } = resolve(names, c);
     cols.set(label, name);
   }
-  let df = pl.readParquet(file, { columns: [...new Set(cols.values())] })
-    .select(...[...cols].map(([label, name]) => pl.col(name).alias(label)));
-  // fanout drops the rows --where rejects; a NULL compared is no match (Polars'
-  // filter drops NULLs too)
+  let df = whole.select(...[...cols].map(([label, name]) => pl.col(name).alias(label)));
+  // Polars' filter: a row whose compared value is NULL does not pass
   if (q.filter) df = df.filter(eval(q.filter));  // eslint-disable-line no-eval
   const labels = q.keys.map((k) => k.split('|')[0]);
   const aggLabels = q.aggs.map((a) => a.col.split('|')[0]);
@@ -277,13 +280,13 @@ function polarsFile(q, file, groups) {
           return c.cast(pl.Decimal(38, 0)).sum().cast(pl.Utf8).alias(`agg${i}`);
         }
         if (a.kind === 'sum') {
-          // a double column: every value's text (summed exactly below) and Polars'
-          // own floating-point sum, to check that exact sum against
+          // a double column: every value's text, summed exactly below
           return c.cast(pl.Utf8).alias(`agg${i}`);
         }
         return c[a.kind]().cast(pl.Utf8).alias(`agg${i}`);
       }),
-      ...q.aggs.map((a, i) => pl.col(aggLabels[i]).sum().cast(pl.Float64).alias(`fsum${i}`)),
+      // and Polars' own floating-point sums, to check those exact sums against
+      ...q.aggs.flatMap((a, i) => (a.kind === 'sum' && float.get(aggLabels[i]) ? [pl.col(aggLabels[i]).sum().alias(`fsum${i}`)] : [])),
     );
   }
   // the keys as text, in Polars, before the groups leave it
@@ -294,7 +297,8 @@ function polarsFile(q, file, groups) {
     const values = q.aggs.map((a, i) => {
       const v = row[`agg${i}`];
       if (a.kind === 'sum' && float.get(aggLabels[i])) {
-        // the exact sum of the values' decimal texts (what the same data as CSV sums to)
+        // the exact sum of the values' decimal texts (what the same data as CSV sums
+        // to), which must be Polars' floating-point sum to a relative 1e-9
         const exact = v.map((x) => dec(finishText(x, true))).reduce(decAdd, [0n, 0]);
         const approx = row[`fsum${i}`];
         if (Math.abs(Number(decText(exact)) - approx) > 1e-9 * Math.max(1, Math.abs(approx))) {
