@@ -1,6 +1,4 @@
-#include "core/file_write.h"
 #include "exec/stage.h"
-#include "exec/format.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,6 +14,8 @@
 #include <sstream>
 
 #include "core/cache_dir.h"
+#include "core/file_write.h"
+#include "exec/format.h"
 #include "exec/query_job.h"
 #include "ops/projector.h"
 #include "ops/query.h"
@@ -279,6 +279,8 @@ std::string EncodeManifest(const Manifest& m) {
                                   std::to_string(w.source_task.end),
                                   std::to_string(w.source_task.stored_bytes),
                                   std::to_string(w.start.Code())};
+    // The source's format, only when it is not CSV: manifests from before it read as CSV.
+    if (w.source.format != "csv") f.push_back(w.source.format);
     o << "piece";
     for (const std::string& x : f) o << '\t' << Escape(x);
     o << '\n';
@@ -314,7 +316,7 @@ Result<Manifest> DecodeManifest(const std::string& text, const std::string& wher
       continue;
     }
     if (k == "piece") {
-      if (f.size() != 17) return bad("a piece line needs 16 fields");
+      if (f.size() != 17 && f.size() != 18) return bad("a piece line needs 16 fields (17 with its source's format)");
       Manifest::Piece p;
       StagedPiece& w = p.where;
       Result<uint64_t> n[12] = {ToU64(f[1]),  ToU64(f[4]),  ToU64(f[5]),  ToU64(f[8]),  ToU64(f[10]), ToU64(f[11]),
@@ -341,6 +343,10 @@ Result<Manifest> DecodeManifest(const std::string& text, const std::string& wher
       w.source_task.end = *n[8];
       w.source_task.stored_bytes = *n[9];
       if (!csv::RangeStart::FromCode(static_cast<uint8_t>(*n[11]), &w.start)) return bad("a piece line out of range");
+      if (f.size() == 18) {
+        if (!FindFormat(f[17]).ok()) return bad("a piece of an unknown format '" + f[17] + "'");
+        w.source.format = f[17];
+      }
       m.pieces.push_back(std::move(p));
       continue;
     }

@@ -72,6 +72,28 @@ TEST(StageTest, ManifestRoundTripsOddBytes) {
   EXPECT_EQ(p.info.rows, 42u);
 }
 
+// A piece's source keeps its format, so a piece staged again from a Parquet
+// source reads it as Parquet; a CSV source's line is as it always was, and an
+// unknown format is refused.
+TEST(StageTest, ManifestKeepsTheSourcesFormat) {
+  Manifest m = Sample();
+  const std::string csv_text = EncodeManifest(m);
+  m.pieces[0].where.source.format = "parquet";
+  const std::string text = EncodeManifest(m);
+  EXPECT_NE(text, csv_text);
+  Result<Manifest> back = DecodeManifest(text, "test");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->pieces[0].where.source.format, "parquet");
+  Result<Manifest> old = DecodeManifest(csv_text, "test");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->pieces[0].where.source.format, "csv");
+  std::string unknown = text;
+  unknown.replace(unknown.rfind("parquet"), 7, "orcfile");
+  Result<Manifest> bad = DecodeManifest(unknown, "test");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown format"), std::string::npos) << bad.status().message();
+}
+
 // Manifests written before range starts had three quote states say 0 or 1 for
 // "outside" or "inside quotes"; they still mean that.
 TEST(StageTest, ManifestsOfEarlierVersionsKeepTheirStarts) {

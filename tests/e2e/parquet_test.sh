@@ -259,6 +259,13 @@ for cluster in "" "--workers 2"; do
   run_fanout stc count --by passenger_count,payment_type "$TMP/csv" --format csv -q
   check_eq "count over the Parquet stage ${cluster:-locally}: exit ($(head -c 300 "$TMP/err.stq"))" "$(rc_of stq)" 0
   check_files_equal "count over the Parquet stage ${cluster:-locally}: the CSV copy's answer" "$TMP/out.stq" "$TMP/out.stc"
+  # A piece that went missing is staged again from its Parquet source, read as Parquet.
+  piece=$(find "$XDG_CACHE_HOME/fanout/stage/$name" -name '*.csv' | sort | sed -n 2p)
+  rm -f "$piece"
+  run_fanout stq2 count --by passenger_count,payment_type "stage://$name" --format csv "${c[@]}"
+  check_eq "a missing piece of the Parquet stage ${cluster:-locally}: exit ($(head -c 300 "$TMP/err.stq2"))" "$(rc_of stq2)" 0
+  check_true "a missing piece of the Parquet stage ${cluster:-locally}: staged again" grep -q "staged again" "$TMP/err.stq2"
+  check_files_equal "a missing piece of the Parquet stage ${cluster:-locally}: the CSV copy's answer" "$TMP/out.stq2" "$TMP/out.stc"
 done
 
 # --- damaged files: an error naming the file, never an answer ---------------------
