@@ -1,11 +1,10 @@
 // fanout gen-taxi's command line (cli::AddGenTaxiCommand): it writes the files
 // it is asked for, and bad flags are usage errors, a path it cannot write a
 // failure (exit status 1).
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,28 +13,12 @@
 #include <gtest/gtest.h>
 
 #include "cli/commands.h"
+#include "core/temp_dir.h"
 
 namespace fanout::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "fanout_gen_taxi_cli_test_XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Sub(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
 
 std::set<std::string> Names(const std::string& dir) {
   std::set<std::string> names;
@@ -53,8 +36,9 @@ void RunCli(std::vector<std::string> args) {
 }
 
 TEST(GenTaxiCli, WritesFilesAndRejectsBadFlags) {
-  TempDir tmp;
-  const std::string out = tmp.Sub("cli");
+  std::unique_ptr<OwnedTempDir> tmp = OwnedTempDir::Make(TempDirectory(), "fanout-gen-taxi-cli-test").value();
+  auto sub = [&](const std::string& name) { return tmp->path() + "/" + name; };
+  const std::string out = sub("cli");
   RunCli({"gen-taxi", "--out", out, "--files", "5", "--rows", "20", "--quiet", "--compress", "gz"});
   const std::set<std::string> files = Names(out);
   EXPECT_EQ(files.size(), 5u);
@@ -66,9 +50,9 @@ TEST(GenTaxiCli, WritesFilesAndRejectsBadFlags) {
   EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--rows", "5", "--size", "1MB"}), CLI::ExcludesError);
   EXPECT_THROW(RunCli({"gen-taxi", "--out", out, "--files", "157"}), CLI::ValidationError);
 
-  std::ofstream(tmp.Sub("plain_file")) << "x";
+  std::ofstream(sub("plain_file")) << "x";
   try {
-    RunCli({"gen-taxi", "--out", tmp.Sub("plain_file/sub"), "--rows", "5", "--quiet"});
+    RunCli({"gen-taxi", "--out", sub("plain_file/sub"), "--rows", "5", "--quiet"});
     ADD_FAILURE() << "expected a RuntimeError";
   } catch (const CLI::RuntimeError& e) {
     EXPECT_EQ(e.get_exit_code(), 1);

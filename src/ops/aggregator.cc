@@ -1,5 +1,6 @@
 #include "ops/aggregator.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "core/number.h"
@@ -21,6 +22,11 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
   for (int i : resolved.keys) key_slots_.push_back(picker_.SlotOf(i));
   for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
   for (int i : resolved.aggs) agg_slots_.push_back(picker_.SlotOf(i));
+  for (size_t a = 0; a < agg_slots_.size(); ++a) {
+    pair_owner_.push_back(static_cast<size_t>(std::find(agg_slots_.begin(), agg_slots_.end(), agg_slots_[a]) -
+                                              agg_slots_.begin()));
+    one_column_ = one_column_ && pair_owner_[a] == 0;
+  }
   for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back(NonNumericReason(a.column));
   for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(NonNumericReason(f.column));
 }
@@ -203,17 +209,7 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
   // few enough to count in place; other rows are added one by one.
   const size_t keys = key != nullptr ? key->dictionary_size : 1;
   bool pairs = batch.rows <= std::numeric_limits<uint32_t>::max();
-  pair_owner_.resize(agg_slots_.size());
-  for (size_t a = 0; a < agg_slots_.size(); ++a) {
-    pair_owner_[a] = a;
-    for (size_t b = 0; b < a; ++b) {
-      if (agg_slots_[b] == agg_slots_[a]) {
-        pair_owner_[a] = b;
-        break;
-      }
-    }
-    pairs = pairs && keys * batch.columns[agg_slots_[a]].dictionary_size <= kMaxPairs;
-  }
+  for (size_t slot : agg_slots_) pairs = pairs && keys * batch.columns[slot].dictionary_size <= kMaxPairs;
   if (pairs) {
     pair_counts_.resize(agg_slots_.size());
     touched_pairs_.resize(agg_slots_.size());
@@ -250,9 +246,7 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
     }
     return Status::OK();
   };
-  bool one_column = true;  // every aggregate reads the same column
-  for (size_t a = 0; a < agg_slots_.size(); ++a) one_column = one_column && pair_owner_[a] == 0;
-  if (pairs && one_column) {  // the common case, in a loop of its own
+  if (pairs && one_column_) {  // the common case, in a loop of its own
     const BatchColumn& c = batch.columns[agg_slots_[0]];
     const uint32_t* key_codes = key != nullptr ? key->codes : nullptr;
     const uint32_t* value_codes = c.codes;

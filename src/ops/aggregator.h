@@ -99,7 +99,8 @@ class Aggregator final : public Sink {
   // Rows per (key code, value code) of aggregate a's column, for the first
   // aggregate a of each column (pair_owner_[a] == a); all zero between batches.
   static constexpr size_t kMaxPairs = size_t{1} << 20;
-  std::vector<size_t> pair_owner_;
+  std::vector<size_t> pair_owner_;  // per aggregate: the first aggregate of its column
+  bool one_column_ = true;           // every aggregate reads one column
   std::vector<std::vector<uint32_t>> pair_counts_;
   std::vector<std::vector<uint32_t>> touched_pairs_;
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
