@@ -218,6 +218,18 @@ def fmt_s(x):
     return "%.3f" % x if x < 10 else "%.2f" % x
 
 
+def write_results(md, tools, path):
+    """Ends the markdown lines `md` with every tool's raw times and writes them to `path`."""
+    md.append("Raw times (s), in run order:")
+    md.append("")
+    for t in tools:
+        md.append("- %s: %s" % (t.label, ", ".join("%.3f" % x for x in t.times)))
+    md.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(md))
+    print("\nbench: wrote %s" % os.path.relpath(path, ROOT))
+
+
 def fmt_ratio(x):
     return "%.2fx" % x if x < 10 else "%.1fx" % x
 
@@ -486,14 +498,7 @@ def main():
     for t in tools:
         md.append("- **%s**: `%s`%s" % (t.label, t.display, " — " + t.note if t.note else ""))
     md.append("")
-    md.append("Raw times (s), in run order:")
-    md.append("")
-    for t in tools:
-        md.append("- %s: %s" % (t.label, ", ".join("%.3f" % x for x in t.times)))
-    md.append("")
-    with open(args.out, "w") as f:
-        f.write("\n".join(md))
-    print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))
+    write_results(md, tools, args.out)
     return 0
 
 

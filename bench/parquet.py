@@ -482,14 +482,7 @@ def main():
     for k in sorted(checker.agg, key=lambda k: -checker.counts[k]):
         md.append("| %s | %s | %s | %s |" % (k if k else "(NULL)", checker.counts[k], checker.agg[k][2], checker.agg[k][3]))
     md.append("")
-    md.append("Raw times (s), in run order:")
-    md.append("")
-    for t in tools:
-        md.append("- %s: %s" % (t.label, ", ".join("%.3f" % x for x in t.times)))
-    md.append("")
-    with open(args.out, "w") as f:
-        f.write("\n".join(md))
-    print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))
+    harness.write_results(md, tools, args.out)
     return 0
 
 

@@ -84,6 +84,20 @@ build_rev() {
   echo "$dir/build/fanout"
 }
 
+# make_data DIR ARGS...: runs `fanout ARGS --out DIR` unless DIR was made so
+# already: DIR/.complete (a hidden file, which fanout skips when it reads a
+# directory) records ARGS, so other flags make it again.
+make_data() {
+  local dir=$1
+  shift
+  if [[ ! -f $dir/.complete || $(cat "$dir/.complete") != "$*" ]]; then
+    rm -rf "$dir"
+    echo "bench/run.sh: making $dir: fanout $* --out $dir" >&2
+    "$fanout" "$@" --out "$dir"
+    echo "$*" >"$dir/.complete"
+  fi
+}
+
 baseline_args=()
 if [[ -n $baseline_rev ]]; then
   baseline_args=(--baseline "$(build_rev "$baseline_rev")"
@@ -112,14 +126,8 @@ if [[ $mode == parquet ]]; then
   pq_files=24
   per_file=$(( (rows + pq_files - 1) / pq_files ))
   data=bench/data-parquet-$rows
-  gen=("$fanout" gen-taxi --format parquet --out "$data" --files "$pq_files" --rows "$per_file" --start 2019-01 --seed "$seed")
   want="gen-taxi --format parquet --files $pq_files --rows $per_file --start 2019-01 --seed $seed"
-  if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
-    rm -rf "$data"
-    echo "bench/run.sh: making Parquet data: ${gen[*]}" >&2
-    "${gen[@]}"
-    echo "$want" >"$data/.complete"
-  fi
+  make_data "$data" $want
   mkdir -p bench/results
   out=bench/results/$(date +%F)-$(hostname)-parquet
   [[ $rows == 50000000 ]] || out=$out-$rows
@@ -136,13 +144,7 @@ if [[ $mode == parquet-http ]]; then
   base=bench/data-http-$rows
   for format in parquet csv; do
     data=$base/$format
-    want="gen-taxi --format $format --files $h_files --rows $per_file --start 2019-01 --seed $seed"
-    if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
-      rm -rf "$data"
-      echo "bench/run.sh: making $format data: $want" >&2
-      "$fanout" $want --out "$data"
-      echo "$want" >"$data/.complete"
-    fi
+    make_data "$data" gen-taxi --format "$format" --files "$h_files" --rows "$per_file" --start 2019-01 --seed "$seed"
   done
   mkdir -p bench/results
   out=bench/results/$(date +%F)-$(hostname)-parquet-http
@@ -152,18 +154,11 @@ if [[ $mode == parquet-http ]]; then
     --gen-command "fanout gen-taxi --format parquet|csv --files $h_files --rows $per_file --start 2019-01 --seed $seed"
 fi
 
-# The data is made once per size and kept; .complete (a hidden file, which fanout
-# skips when it reads a directory) records how, so other flags make it again.
+# The data is made once per size and kept.
 data=bench/data
 [[ $size == 1200MB ]] || data=bench/data-$size
-gen=("$fanout" gen-taxi --out "$data" --files "$files" --size "$size" --seed "$seed")
 want="gen-taxi --files $files --size $size --seed $seed"
-if [[ ! -f $data/.complete || $(cat "$data/.complete") != "$want" ]]; then
-  rm -rf "$data"
-  echo "bench/run.sh: making sample data: ${gen[*]}" >&2
-  "${gen[@]}"
-  echo "$want" >"$data/.complete"
-fi
+make_data "$data" $want
 
 mkdir -p bench/results
 out=bench/results/$(date +%F)-$(hostname)
