@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <set>
 
+#include "cloud/cost.h"
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
@@ -63,6 +65,10 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
   g->add_option("--hosts", f->hosts,
                 "Run one worker per host over ssh: h1,h2,user@h3 or @FILE (a host per line); "
                 "local paths are made absolute here and must exist at the same path on every host");
+  g->add_option("--cluster", f->cluster,
+                "Run one worker per machine of the cluster NAME made by fanout cluster up (its hosts, ssh and "
+                "remote fanout)");
+  sub->parse_complete_callback([f] { ApplyClusterFlag(f); });
   g->add_flag("--allow-missing-hosts", f->allow_missing_hosts,
               "Run on the hosts that join when some cannot (else a host that never joins fails the job)");
   g->add_option("--ssh", f->ssh,
@@ -82,6 +88,18 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
       ->check(WholeNumber(1, kMaxAttempts))
       ->capture_default_str();
   g->add_flag("--no-backups", f->no_backups, "No backup copies of straggling tasks near the end");
+}
+
+void ApplyClusterFlag(ClusterFlags* f) {
+  if (f->cluster.empty()) return;
+  if (!f->hosts.empty()) throw CLI::ValidationError("--cluster", "give --cluster or --hosts, not both");
+  if (Status st = cloud::CheckClusterName(f->cluster); !st.ok()) throw CLI::ValidationError("--cluster", st.message());
+  auto record = std::make_shared<cloud::ClusterRecord>(OrFail(cloud::LoadCluster(f->cluster)));
+  if (record->machines.empty()) FailJob(Status::InvalidArgument("cluster " + f->cluster + " has no machines"));
+  f->hosts = "@" + cloud::ClusterDir(f->cluster) + "/hosts";
+  if (f->ssh.empty()) f->ssh = cloud::ClusterSsh(*record);
+  if (f->remote_fanout.empty()) f->remote_fanout = record->remote_fanout;
+  f->cluster_record = std::move(record);
 }
 
 SshSetup ResolveSsh(const ClusterFlags& f, const exec::Manifest* stage) {
@@ -210,6 +228,7 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
   exec::Progress progress;
   cluster::ClusterReport report;
   Status r;
+  const auto started = std::chrono::steady_clock::now();
   {
     // `run` jobs count no rows.
     bool rows = job.CountsRows();
@@ -230,6 +249,11 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
   }
   if (r.ok()) r = recorded;
   *summary_extra = ", " + CountOf(report.workers.size(), "worker");
+  if (f.cluster_record != nullptr) {
+    // What the machines cost while the job ran ("3 × t3.micro spot, 41 s, $0.04").
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    *summary_extra += "; cluster " + f.cluster + ": " + cloud::JobCostLine(*f.cluster_record, seconds);
+  }
   *details = Details(report);
   if (r.ok()) {
     PrintClusterWarnings(report);

@@ -4,9 +4,11 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "cli/common.h"
+#include "cloud/cluster_record.h"
 #include "cluster/coordinator.h"
 #include "exec/job.h"
 #include "cluster/ssh_launcher.h"
@@ -28,11 +30,21 @@ struct ClusterFlags {
   int command_attempts = 2;  // fanout run's --command-attempts (no flag elsewhere)
   bool no_backups = false;
   bool allow_missing_hosts = false;
+  // --cluster NAME: the record of `fanout cluster up`, whose hosts, ssh and
+  // remote fanout fill in --hosts, --ssh and --remote-fanout when parsing ends.
+  std::string cluster;
+  std::shared_ptr<const cloud::ClusterRecord> cluster_record;
 
   bool enabled() const { return workers > 0 || !hosts.empty(); }
 };
 
 void AddClusterFlags(CLI::App* sub, ClusterFlags* flags);
+
+// Fills in --hosts, --ssh and --remote-fanout from --cluster NAME's record
+// (given --ssh/--remote-fanout win; --hosts with --cluster is a usage error).
+// Called by AddClusterFlags' parse-complete callback; for other commands that
+// take --cluster (fanout exec, deploy).
+void ApplyClusterFlag(ClusterFlags* flags);
 
 // --ssh and --remote-fanout as given, else as `stage` (if not null) recorded
 // them when it was made, else the defaults.

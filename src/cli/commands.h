@@ -16,5 +16,7 @@ void AddDeployCommand(CLI::App& app);   // cmd_deploy.cc
 void AddRunCommand(CLI::App& app);      // cmd_run.cc
 void AddStageCommand(CLI::App& app);    // cmd_stage.cc
 void AddGenTaxiCommand(CLI::App& app);  // cmd_gen_taxi.cc
+void AddClusterCommand(CLI::App& app);  // cmd_cluster.cc: cluster prices|up|ls|down
+void AddExecCommand(CLI::App& app);     // cmd_exec.cc
 
 }  // namespace fanout::cli

@@ -88,7 +88,10 @@ std::string UnknownOption(const CLI::App* command, int argc, char** argv, int fi
     const CLI::Option* o = command->get_option_no_throw(name);
     if (o == nullptr) {
       std::string near = Nearest(name, names);
-      std::string where = command->get_name() == "fanout" ? "fanout" : "fanout " + command->get_name();
+      std::string where;
+      for (const CLI::App* a = command; a != nullptr; a = a->get_parent()) {
+        where = a->get_name() + (where.empty() ? "" : " " + where);
+      }
       return "unknown option " + name + " for '" + where + "'" +
              (near.empty() ? "" : " (did you mean " + near + "?)");
     }
@@ -111,7 +114,8 @@ int main(int argc, char** argv) {
       "  fanout ls data/\n"
       "  fanout count --by passenger_count --workers 4 's3://bucket/trip data/yellow_*.csv'\n"
       "  fanout deploy --hosts h1,h2 && fanout count --by passenger_count --hosts h1,h2 data/\n"
-      "  fanout run --ship count.py --cmd 'python3 count.py' --merge 'python3 merge.py' data/",
+      "  fanout run --ship count.py --cmd 'python3 count.py' --merge 'python3 merge.py' data/\n"
+      "  fanout cluster up taxi --type i3en.2xlarge --count 12 --spot && fanout count --by VendorID --cluster taxi DATA",
       "fanout"};
   std::string kernel_error = fanout::csv::KernelChoiceError();
   if (!kernel_error.empty()) {
@@ -131,6 +135,8 @@ int main(int argc, char** argv) {
   fanout::cli::AddRunCommand(app);
   fanout::cli::AddStageCommand(app);
   fanout::cli::AddGenTaxiCommand(app);
+  fanout::cli::AddClusterCommand(app);
+  fanout::cli::AddExecCommand(app);
   if (argc > 1 && argv[1][0] == '-') {  // fanout --version, fanout --help; nothing else
     std::string unknown = UnknownOption(&app, 2, argv, 1);
     if (!unknown.empty()) {
@@ -150,10 +156,24 @@ int main(int argc, char** argv) {
                    fanout::ForTerminal(argv[1]).c_str(), names.c_str());
       return 2;
     }
-    std::string unknown = UnknownOption(app.get_subcommand(argv[1]), argc, argv, 2);
+    // A command with commands of its own (fanout cluster up): its options are the innermost's.
+    const CLI::App* command = app.get_subcommand(argv[1]);
+    int first = 2;
+    while (first < argc && argv[first][0] != '-') {
+      const CLI::App* inner = nullptr;
+      for (const CLI::App* s : command->get_subcommands({})) {
+        if (!s->get_name().empty() && s->get_name() == argv[first]) inner = s;
+      }
+      if (inner == nullptr) break;
+      command = inner;
+      ++first;
+    }
+    std::string unknown = UnknownOption(command, argc, argv, first);
     if (!unknown.empty()) {
+      std::string path;
+      for (int i = 1; i < first; ++i) path += std::string(i > 1 ? " " : "") + argv[i];
       std::fprintf(stderr, "fanout: %s\nRun 'fanout %s --help' for its options.\n", fanout::ForTerminal(unknown).c_str(),
-                   argv[1]);
+                   fanout::ForTerminal(path).c_str());
       return 2;
     }
   }
