@@ -8,7 +8,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <set>
+#include <sstream>
+#include <unistd.h>
 
 #include "cloud/cost.h"
 #include "core/bytes.h"
@@ -16,6 +23,8 @@
 #include "core/strings.h"
 #include "cluster/hosts.h"
 #include "cluster/local_launcher.h"
+#include "cluster/template_launcher.h"
+#include "core/subprocess.h"
 #include "exec/local_executor.h"
 #include "io/object_store.h"
 
@@ -68,6 +77,14 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
   g->add_option("--cluster", f->cluster,
                 "Run one worker per machine of the cluster NAME made by fanout cluster up (its hosts, ssh and "
                 "remote fanout)");
+  g->add_option("--launcher", f->launcher,
+                "Start each host's worker through this command instead of ssh, {host} replaced by its name: "
+                "'srun --nodes=1 --ntasks=1 --nodelist={host} --', 'kubectl exec -i {host} --', 'docker exec -i {host}'");
+  g->add_flag("--slurm", f->slurm,
+              "Run one worker per node of this Slurm allocation (salloc/sbatch), each started with srun and using "
+              "every core the allocation gives it");
+  g->add_option("--nodes", f->slurm_nodes, "With --slurm outside an allocation: ask Slurm for N nodes first (salloc -N N)")
+      ->check(WholeNumber(1, 10000));
   sub->parse_complete_callback([f] { ApplyClusterFlag(f); });
   g->add_flag("--allow-missing-hosts", f->allow_missing_hosts,
               "Run on the hosts that join when some cannot (else a host that never joins fails the job)");
@@ -91,6 +108,7 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
 }
 
 void ApplyClusterFlag(ClusterFlags* f) {
+  ApplySlurmFlags(f);
   if (f->cluster.empty()) return;
   if (!f->hosts.empty()) throw CLI::ValidationError("--cluster", "give --cluster or --hosts, not both");
   if (Status st = cloud::CheckClusterName(f->cluster); !st.ok()) throw CLI::ValidationError("--cluster", st.message());
@@ -100,6 +118,90 @@ void ApplyClusterFlag(ClusterFlags* f) {
   if (f->ssh.empty()) f->ssh = cloud::ClusterSsh(*record);
   if (f->remote_fanout.empty()) f->remote_fanout = record->remote_fanout;
   f->cluster_record = std::move(record);
+}
+
+namespace {
+
+// The launcher template of --slurm: one step per node, one task, sharing the
+// node with other steps of ours (--overlap) and, without --exact, every CPU
+// the allocation has there; unbuffered, as frames are not lines.
+constexpr const char* kSlurmLauncher = "srun --nodes=1 --ntasks=1 --nodelist={host} --overlap --unbuffered --quiet --";
+
+}  // namespace
+
+void ApplySlurmFlags(ClusterFlags* f) {
+  if (f->slurm_nodes > 0 && !f->slurm) throw CLI::ValidationError("--nodes", "is for --slurm");
+  if (!f->slurm) {
+    if (!f->launcher.empty() && f->hosts.empty() && f->cluster.empty()) {
+      throw CLI::ValidationError("--launcher", "needs --hosts: the names {host} stands for");
+    }
+    if (!f->launcher.empty()) {
+      if (Status st = cluster::ExpandTemplate(f->launcher, "h").status(); !st.ok()) {
+        throw CLI::ValidationError("--launcher", st.message());
+      }
+      // As under Slurm, by default the machines see this binary at its path here
+      // (a shared filesystem); containers need --remote-fanout.
+      if (f->remote_fanout.empty()) f->remote_fanout = OrFail(SelfExe());
+    }
+    return;
+  }
+  if (!f->hosts.empty() || !f->cluster.empty() || f->workers > 0) {
+    throw CLI::ValidationError("--slurm", "takes its hosts from the allocation: not with --hosts, --cluster or --workers");
+  }
+  if (!f->launcher.empty()) throw CLI::ValidationError("--slurm", "starts workers with srun: not with --launcher");
+  const char* nodelist = std::getenv("SLURM_JOB_NODELIST");
+  if (nodelist == nullptr || *nodelist == '\0') {
+    if (f->slurm_nodes == 0) {
+      FailJob(Status::InvalidArgument("--slurm runs inside a Slurm allocation (SLURM_JOB_NODELIST is not set): "
+                                      "start fanout under salloc or sbatch, or add --nodes N to have it ask for one"));
+    }
+    ReexecUnderSalloc(f->slurm_nodes);  // does not return
+  }
+  // The hostlist syntax (node[01-12]) is Slurm's to expand.
+  std::string out, err;
+  Result<int> rc = RunCapture({"scontrol", "show", "hostnames", nodelist}, "", &out, &err);
+  if (!rc.ok() || *rc != 0) {
+    FailJob(Status::IoError("scontrol show hostnames " + std::string(nodelist) + " failed: " +
+                            (rc.ok() ? LastLine(err) : rc.status().message())));
+  }
+  std::string hosts;
+  std::istringstream lines(out);
+  for (std::string h; std::getline(lines, h);) {
+    if (!h.empty()) hosts += (hosts.empty() ? "" : ",") + h;
+  }
+  if (hosts.empty()) FailJob(Status::IoError("scontrol show hostnames " + std::string(nodelist) + " named no node"));
+  f->hosts = hosts;
+  f->launcher = kSlurmLauncher;
+  // A cluster under Slurm shares its filesystem: this very binary, by default.
+  if (f->remote_fanout.empty()) f->remote_fanout = OrFail(SelfExe());
+}
+
+void ReexecUnderSalloc(int nodes) {
+  std::string self = OrFail(SelfExe());
+  std::vector<std::string> args = {"salloc", "--nodes=" + std::to_string(nodes), "--quiet", "--", self};
+  // Our own arguments again, without --nodes N (inside, the allocation is there).
+  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  std::vector<std::string> mine;
+  for (size_t start = 0, nul; start < all.size(); start = nul + 1) {
+    nul = all.find('\0', start);
+    if (nul == std::string::npos) nul = all.size();
+    mine.push_back(all.substr(start, nul - start));
+  }
+  for (size_t i = 1; i < mine.size(); ++i) {
+    if (mine[i] == "--nodes" && i + 1 < mine.size()) {
+      ++i;
+      continue;
+    }
+    if (mine[i].rfind("--nodes=", 0) == 0) continue;
+    args.push_back(mine[i]);
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  execvp("salloc", argv.data());
+  FailJob(Status::IoError(std::string("cannot run salloc: ") + std::strerror(errno)));
 }
 
 SshSetup ResolveSsh(const ClusterFlags& f, const exec::Manifest* stage) {
@@ -147,7 +249,11 @@ Result<cluster::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::P
   }
   SshSetup ssh = ResolveSsh(f, recorded);
   if (f.workers > 0) launchers->push_back(std::make_unique<cluster::LocalLauncher>(f.workers, threads_flag));
-  if (!hosts.empty()) launchers->push_back(std::make_unique<cluster::SshLauncher>(HostLauncher(f, ssh, hosts)));
+  if (!hosts.empty() && !f.launcher.empty()) {
+    launchers->push_back(std::make_unique<cluster::TemplateLauncher>(hosts, f.launcher, ssh.remote_fanout));
+  } else if (!hosts.empty()) {
+    launchers->push_back(std::make_unique<cluster::SshLauncher>(HostLauncher(f, ssh, hosts)));
+  }
   for (const auto& l : *launchers) o.launchers.push_back(l.get());
   o.heartbeat_timeout_s = f.heartbeat_timeout;
   o.connect_timeout_s = f.connect_timeout;

@@ -34,8 +34,14 @@ struct ClusterFlags {
   // remote fanout fill in --hosts, --ssh and --remote-fanout when parsing ends.
   std::string cluster;
   std::shared_ptr<const cloud::ClusterRecord> cluster_record;
+  // --launcher 'TEMPLATE': workers on the --hosts started through TEMPLATE
+  // ({host} replaced) rather than ssh. --slurm sets it (and --hosts: the
+  // allocation's nodes); --nodes N makes the allocation first (salloc).
+  std::string launcher;
+  bool slurm = false;
+  int slurm_nodes = 0;
 
-  bool enabled() const { return workers > 0 || !hosts.empty(); }
+  bool enabled() const { return workers > 0 || !hosts.empty(); }  // after ApplyClusterFlag
 };
 
 void AddClusterFlags(CLI::App* sub, ClusterFlags* flags);
@@ -45,6 +51,13 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* flags);
 // Called by AddClusterFlags' parse-complete callback; for other commands that
 // take --cluster (fanout exec, deploy).
 void ApplyClusterFlag(ClusterFlags* flags);
+
+// --slurm: inside an allocation, --hosts becomes its nodes (scontrol show
+// hostnames) and --launcher the srun that starts one worker per node; with
+// --nodes N outside one, fanout runs itself again under `salloc --nodes=N`.
+// Usage errors for --slurm with --hosts/--cluster/--workers/--launcher.
+void ApplySlurmFlags(ClusterFlags* flags);
+[[noreturn]] void ReexecUnderSalloc(int nodes);
 
 // --ssh and --remote-fanout as given, else as `stage` (if not null) recorded
 // them when it was made, else the defaults.

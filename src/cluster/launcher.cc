@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "core/shell_quote.h"
 #include "core/subprocess.h"
 
 namespace fanout::cluster {
@@ -65,6 +66,12 @@ std::string Launcher::WhyNotStarted(const WorkerSlot&, int status, const std::st
 
 Result<HostRun> Launcher::RunOnHost(const std::string& host, const std::string&, const std::string&) {
   return Status::Unsupported("cannot run commands on " + host + " with this launcher");
+}
+
+std::string PutFileCommand(const std::string& path) {
+  const std::string quoted = ShellQuote(path);
+  return "mkdir -p \"$(dirname " + quoted + ")\" && t=$(mktemp " + ShellQuote(path + ".tmp.") +
+         "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + quoted;
 }
 
 Status Launcher::PutFile(const std::string& host, const std::string& path, const std::string&) {

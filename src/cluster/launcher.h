@@ -74,6 +74,12 @@ struct HostRun {
   std::string out, err;      // what it wrote on stdout and on stderr
 };
 
+// The shell command that puts its stdin at `path` (mode 0755, its directory
+// made) through a temporary file of this session's own (mktemp) renamed into
+// place, so that hosts sharing a directory never see, or run, half a file:
+// what a Launcher's PutFile runs on the host.
+std::string PutFileCommand(const std::string& path);
+
 // Slots, WhyNotStarted and DeployHint are cheap and pure. RunOnHost and PutFile
 // may be called from several threads at once.
 class Launcher {

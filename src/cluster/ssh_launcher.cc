@@ -93,11 +93,7 @@ Result<HostRun> SshLauncher::RunOnHost(const std::string& host, const std::strin
 }
 
 Status SshLauncher::PutFile(const std::string& host, const std::string& path, const std::string& content) {
-  const std::string quoted = ShellQuote(path);
-  // A temporary file of this session's own (mktemp), renamed into place: hosts
-  // sharing a home directory never see, or run, a half-written file.
-  std::string cmd = "mkdir -p \"$(dirname " + quoted + ")\" && t=$(mktemp " + ShellQuote(path + ".tmp.") +
-                    "XXXXXX) && cat > \"$t\" && chmod 755 \"$t\" && mv -f \"$t\" " + quoted;
+  const std::string cmd = PutFileCommand(path);
   ASSIGN_OR_RETURN(HostRun r, RunOnHost(host, cmd, content));
   if (r.status != 0) return Status::IoError(LastLine(r.err));
   return Status::OK();
