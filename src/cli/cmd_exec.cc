@@ -1,6 +1,7 @@
 // fanout exec: one shell command on every host at once, each output line
 // prefixed with its host, then which hosts failed.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "cluster/hosts.h"
 #include "cluster/ssh_launcher.h"
 #include "core/bytes.h"
+#include "core/shell_quote.h"
 #include "core/strings.h"
 #include "core/subprocess.h"
 
@@ -71,16 +73,30 @@ struct HostOutcome {
   bool write_failed = false;
 };
 
+// The command as the host runs it: in a session of its own, with no stdin,
+// while a watcher waits for ssh's stdin to close and then ends the command's
+// whole process group. Without a terminal (no -t), sshd would leave it running
+// when the connection goes; this way Ctrl-C and --timeout end it everywhere.
+std::string RemoteCommand(const std::string& command) {
+  // (sh gives a background job /dev/null for stdin: the watcher reads ssh's through fd 3.)
+  return "exec 3<&0; setsid sh -c " + ShellQuote(command) + " </dev/null 3<&- & c=$!; " +
+         "(cat <&3 >/dev/null; kill -TERM -- -$c 2>/dev/null; sleep 2; kill -KILL -- -$c 2>/dev/null) >/dev/null 2>&1 & " +
+         "w=$!; exec 3<&-; wait $c; s=$?; kill $w 2>/dev/null; exit $s";
+}
+
 HostOutcome RunOne(const ExecFlags& f, const cluster::SshLauncher& launcher, const std::string& host, const std::string& command,
                    size_t width, std::mutex* mu) {
   HostOutcome out;
   std::vector<std::string> argv =
-      cluster::SshArgv(launcher.options().ssh, host, {command}, launcher.options().connect_timeout_s);
+      cluster::SshArgv(launcher.options().ssh, host, {RemoteCommand(command)}, launcher.options().connect_timeout_s);
   Result<Child> child = SpawnChild(argv);
   if (!child.ok()) {
     out.why = child.status().message();
     return out;
   }
+  // Its stdin stays open (nothing is written) while the command runs: when it
+  // closes — we are done, stopped, or gone — the command ends on the host.
+  int keep_open = ::dup(child->in);
   std::string pad(width > host.size() ? width - host.size() : 0, ' ');
   LinePrinter so(mu, stdout, host + pad + ": "), se(mu, stderr, host + pad + ": ");
   std::string tail;
@@ -98,6 +114,7 @@ HostOutcome RunOne(const ExecFlags& f, const cluster::SshLauncher& launcher, con
   po.timeout_ms = f.timeout > 0 ? f.timeout * 1000 : 0;
   Result<PumpResult> pumped = PumpChild(&*child, po);
   bool stop = !pumped.ok() || pumped->end != PumpEnd::kClosed;
+  CloseFd(&keep_open);
   EndChild(&*child, stop, 2000);
   out.status = WaitChild(child->pid);
   so.Finish();
