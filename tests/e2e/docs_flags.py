@@ -18,7 +18,9 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ['count', 'agg', 'select', 'ls', 'cat', 'run', 'stage', 'deploy', 'worker', 'gen-taxi']
+COMMANDS = ['count', 'agg', 'select', 'ls', 'cat', 'run', 'stage', 'deploy', 'worker', 'gen-taxi', 'exec',
+            'cluster prices', 'cluster up', 'cluster ls', 'cluster down']
+CLUSTER_CMDS = ['cluster prices', 'cluster up', 'cluster ls', 'cluster down']
 READERS = ['count', 'agg', 'select', 'stage']  # the commands that read rows
 # The docs/cli.md sections (## headings, as written) and the commands each is about.
 SECTIONS = {
@@ -33,18 +35,21 @@ SECTIONS = {
     'Summary (stderr)': READERS + ['run'],
     'select': ['select'],
     'Cluster jobs (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
+    'Slurm and other launchers': ['count', 'agg', 'select', 'run', 'stage'],
     'run': ['run'],
     'stage': ['stage'],
     'deploy': ['deploy'],
     'cat': ['cat'],
     'ls': ['ls'],
     'gen-taxi': ['gen-taxi'],
+    'cluster (EC2)': CLUSTER_CMDS,
+    'exec': ['exec'],
 }
 # Options that exist but are not for people (hidden from --help, named in the docs).
 INTERNAL = {'--drop-here'}
 FLAG = re.compile(r'(?<![\w-])--[a-z][a-z0-9-]*')
 OPTION_LINE = re.compile(r'^\s+(?:-\w,)?(--[a-z][a-z0-9-]*)')
-EXAMPLE = re.compile(r'\bfanout (' + '|'.join(re.escape(c) for c in COMMANDS) + r')\b')
+EXAMPLE = re.compile(r'\bfanout (' + '|'.join(re.escape(c) for c in sorted(COMMANDS, key=len, reverse=True)) + r')\b')
 
 problems = []
 
@@ -98,7 +103,7 @@ def synopsis(md):
     block = md.split('```')[1]
     lines, current = {}, None
     for line in block.splitlines():
-        m = re.match(r'fanout ([a-z-]+)', line)
+        m = re.match(r'fanout ((?:cluster )?[a-z-]+)', line)
         if m:
             current = m.group(1)
         elif not line.startswith(' '):
@@ -111,7 +116,7 @@ def synopsis(md):
 def main():
     fanout, cli_md, readme_md = sys.argv[1:4]
     main_help = help_text(fanout)
-    helps = {c: help_text(fanout, c) for c in COMMANDS}
+    helps = {c: help_text(fanout, *c.split()) for c in COMMANDS}
     options = {c: options_of(helps[c]) - {'--help'} for c in COMMANDS}
     app_options = options_of(main_help) - {'--help'}  # --version
     md = open(cli_md, encoding='utf-8').read()
@@ -138,7 +143,7 @@ def main():
         cmds = SECTIONS[heading]
         for c in cmds:
             documented[c] |= set(FLAG.findall(body))
-        prose = re.sub(r'\bfanout (' + '|'.join(COMMANDS) + r')\b[^`\n]*', '', unquoted(body))
+        prose = re.sub(r'\bfanout (' + '|'.join(sorted(COMMANDS, key=len, reverse=True)) + r')\b[^`\n]*', '', unquoted(body))
         for flag in set(FLAG.findall(prose)) - INTERNAL - app_options:
             if not any(flag in options[c] for c in cmds):
                 problems.append(f'docs/cli.md "## {heading}": {flag} is an option of none of {", ".join(cmds)}')
