@@ -270,6 +270,10 @@ Result<cluster::ClusterOptions> MakeOptions(const ClusterFlags& f, const exec::P
 void PrintClusterWarnings(const cluster::ClusterReport& report) {
   PrintWarnings(report.warnings);
   for (const cluster::WorkerReport& w : report.workers) {
+    if (!w.interrupted.empty()) {
+      std::fprintf(stderr, "fanout: warning: %s was interrupted (%s): %s started again elsewhere\n", w.name.c_str(),
+                   ForTerminal(w.interrupted).c_str(), CountOf(w.moved, "task").c_str());
+    }
     if (w.lost.empty()) continue;
     if (w.joined) {
       std::fprintf(stderr, "fanout: warning: %s was lost mid-job (%s); its tasks ran on the other workers\n",
@@ -289,6 +293,7 @@ std::string Details(const cluster::ClusterReport& report) {
     lost += w.joined && !w.lost.empty();
     double rate = w.seconds > 0 ? static_cast<double>(w.bytes) / w.seconds : 0;
     std::string why = w.lost.empty() ? "" : (w.joined ? "  LOST: " : "  DID NOT JOIN: ") + w.lost;
+    if (!w.interrupted.empty()) why = "  INTERRUPTED: " + w.interrupted + why;
     std::snprintf(line, sizeof(line), "fanout:   %-16s %3d %-5s  %6llu %-5s  %9s  %9s/s%.800s\n", w.name.c_str(),
                   w.cores, w.cores == 1 ? "core" : "cores", static_cast<unsigned long long>(w.tasks),
                   w.tasks == 1 ? "task" : "tasks", FormatBytes(w.bytes).c_str(),
@@ -304,6 +309,7 @@ std::string Details(const cluster::ClusterReport& report) {
            CountOf(lost, "lost worker");
   if (report.quote_reruns > 0) line2 += ", " + CountOf(report.quote_reruns, "quote re-run");
   if (s.stolen > 0) line2 += ", " + CountOf(s.stolen, "staged piece") + " taken from busy holders";
+  if (s.drained > 0) line2 += ", " + CountOf(s.drained, "task") + " moved off interrupted machines";
   return out + line2 + "\n";
 }
 
@@ -330,6 +336,8 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
   // A worker cut off from us (a dead link, a lost ssh session) exits after a few
   // heartbeat timeouts of silence, so it never outlives the job by long.
   job.common().idle_timeout_s = static_cast<uint32_t>(std::max(10, 3 * f.heartbeat_timeout));
+  // Spot machines can be taken away: their workers watch for EC2's notice.
+  job.common().watch_interruptions = f.cluster_record != nullptr && f.cluster_record->spot;
 
   exec::Progress progress;
   cluster::ClusterReport report;

@@ -341,6 +341,15 @@ class Coordinator {
         }
         return;
       }
+      case FrameType::kNotice: {
+        Result<std::string> m = DecodeNotice(payload);
+        if (!m.ok()) return Lose(i, m.status().message());
+        if (!c.report.interrupted.empty()) return;  // said once is enough
+        c.report.interrupted = m->empty() ? "an interruption notice" : *m;
+        // No new task goes there; what it runs alone starts elsewhere at once.
+        c.report.moved += static_cast<uint64_t>(sched_.Drain(c.sched_id));
+        return;
+      }
       case FrameType::kBye:
         return Lose(i, "it said bye before the job ended");
       default:

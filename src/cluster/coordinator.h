@@ -57,6 +57,8 @@ struct WorkerReport {
   uint64_t bytes = 0;      // stored bytes of those tasks
   double seconds = 0;      // from its hello to the end (or its loss)
   std::string lost;        // why it was lost; empty if it was not
+  std::string interrupted; // its machine's interruption notice (spot); empty if none came
+  uint64_t moved = 0;      // tasks queued again elsewhere because of that notice
 };
 
 // A staged piece that a task had to make again (its holder was gone, or the

@@ -164,6 +164,19 @@ Result<ProgressMsg> DecodeProgress(std::string_view payload) {
   return m;
 }
 
+std::string EncodeNotice(const std::string& message) {
+  Encoder e;
+  e.Str(message);
+  return Frame(FrameType::kNotice, e);
+}
+
+Result<std::string> DecodeNotice(std::string_view payload) {
+  Decoder d(payload);
+  ASSIGN_OR_RETURN(std::string m, d.Str());
+  RETURN_IF_ERROR(d.Finish());
+  return m;
+}
+
 std::string EncodeCancel(uint64_t id) {
   Encoder e;
   e.U64(id);

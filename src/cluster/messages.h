@@ -70,6 +70,10 @@ std::string EncodeFail(const FailMsg& m);
 Result<FailMsg> DecodeFail(std::string_view payload);
 std::string EncodeProgress(const ProgressMsg& m);
 Result<ProgressMsg> DecodeProgress(std::string_view payload);
+// notice: what EC2 said about this machine (io::InterruptionWatch::Poll).
+std::string EncodeNotice(const std::string& message);
+Result<std::string> DecodeNotice(std::string_view payload);
+
 std::string EncodeCancel(uint64_t id);
 Result<uint64_t> DecodeCancel(std::string_view payload);
 std::string EncodeEmpty(FrameType type);  // heartbeat, bye

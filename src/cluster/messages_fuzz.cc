@@ -60,6 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)cl::DecodeNeed(in);
   (void)cl::DecodeFile(in);
   (void)cl::DecodeCancel(in);
+  (void)cl::DecodeNotice(in);
   fanout::Result<std::unique_ptr<ex::Job>> job = ex::DecodeJob(in);
   if (job.ok()) {  // (fields are clamped and flags normalised: the second round trip is exact)
     std::string once = ex::EncodeJob(**job);

@@ -37,12 +37,28 @@ TEST(Messages, TasksNameARegisteredFormat) {
   EXPECT_NE(bad.status().message().find("unknown format 'nosuch'"), std::string::npos) << bad.status().message();
 }
 
+TEST(Messages, ANoticeRoundTripsAndATruncatedOneIsRefused) {
+  std::string f = EncodeNotice("spot instance-action: terminate at 2026-12-03T12:00:00Z");
+  FrameReader r;
+  r.Feed(f.data(), f.size());
+  bool ready = false;
+  FrameType type;
+  std::string payload;
+  ASSERT_TRUE(r.Next(&ready, &type, &payload).ok());
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(type, FrameType::kNotice);
+  EXPECT_EQ(*DecodeNotice(payload), "spot instance-action: terminate at 2026-12-03T12:00:00Z");
+  EXPECT_FALSE(DecodeNotice(std::string_view(payload).substr(0, payload.size() - 1)).ok());
+  EXPECT_FALSE(DecodeNotice(payload + "x").ok());
+}
+
 // A job travels as its registered kind and comes back as the same job.
 TEST(Messages, JobsRoundTripThroughTheRegistry) {
   exec::JobCommon common;
   common.scan.delim = ';';
   common.threads = 3;
   common.max_group_memory = 12345;
+  common.watch_interruptions = true;
   exec::QuerySpec spec;
   spec.by = "2,passenger_count";
   spec.where = {"trip_distance > 1"};
@@ -62,6 +78,7 @@ TEST(Messages, JobsRoundTripThroughTheRegistry) {
     EXPECT_EQ((*back)->common().scan.delim, ';');
     EXPECT_EQ((*back)->common().threads, 3u);
     EXPECT_EQ((*back)->common().max_group_memory, 12345u);
+    EXPECT_TRUE((*back)->common().watch_interruptions);
     for (size_t n = 0; n < payload.size(); ++n) {  // every truncation is refused, none crashes
       EXPECT_FALSE(exec::DecodeJob(std::string_view(payload).substr(0, n)).ok()) << job->Kind() << " cut at " << n;
     }

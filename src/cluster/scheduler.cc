@@ -93,6 +93,32 @@ std::vector<uint64_t> Scheduler::RemoveWorker(int worker) {
   return dropped;
 }
 
+int Scheduler::Drain(int worker) {
+  if (worker < 0 || worker >= static_cast<int>(workers_.size())) return 0;
+  WorkerInfo& w = workers_[worker];
+  if (!w.live || w.draining) return 0;
+  w.draining = true;
+  if (w.home >= 0) home_slots_[w.home] -= w.slots;
+  w.slots = 0;  // used < slots never again: nothing new goes to it
+  // Its home's data must be fetched again elsewhere unless another worker there stays.
+  if (w.home >= 0 && home_slots_[w.home] <= 0) Unpin(w.home);
+  int moved = 0;
+  for (const auto& [id, a] : running_) {
+    if (a.worker != worker) continue;
+    TaskInfo& t = tasks_[a.task];
+    if (t.state != TaskState::kRunning || t.running != 1) continue;  // done, or already has another attempt
+    // Queued again while this attempt still runs: a stale-looking entry is
+    // skipped by PopQueued once another attempt starts (state kRunning), and
+    // whichever attempt finishes first completes the task.
+    t.avoid_worker = worker;
+    t.home = -1;
+    Requeue(a.task);
+    ++moved;
+  }
+  stats_.drained += static_cast<uint64_t>(moved);
+  return moved;
+}
+
 void Scheduler::SortInitial() {
   if (sorted_) return;
   std::stable_sort(initial_.begin(), initial_.end(),

@@ -78,6 +78,13 @@ class Scheduler {
   // The worker is gone: its running attempts are dropped and their tasks queued
   // again unless another attempt is still running. Returns the dropped attempts.
   std::vector<uint64_t> RemoveWorker(int worker);
+  // The worker is about to go (its machine has an interruption notice): it
+  // gets no new task, and each task it runs alone is queued again at the
+  // front, to start on another worker at once; the first result of either
+  // attempt wins. When it was its home's last worker, the home's tasks are
+  // released (Unpin). Returns how many tasks were queued again (0 when it is
+  // already draining or gone).
+  int Drain(int worker);
 
   // Fills every free slot it can; appends the new attempts to *out.
   void Assign(double now, std::vector<Assignment>* out);
@@ -108,6 +115,7 @@ class Scheduler {
 
   struct Stats {
     uint64_t attempts = 0, retries = 0, backups = 0, backups_won = 0, requeued_lost = 0, duplicates = 0, stolen = 0;
+    uint64_t drained = 0;  // tasks queued again because their worker's machine was about to go
   };
   const Stats& stats() const { return stats_; }
   size_t num_tasks() const { return tasks_.size(); }
@@ -130,6 +138,7 @@ class Scheduler {
     int used = 0;
     bool live = true;
     bool hungry = false;  // in hungry_
+    bool draining = false;  // Drain: no new tasks
     int home = -1;
   };
   struct Attempt {

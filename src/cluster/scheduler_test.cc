@@ -83,6 +83,12 @@ void RandomJob(int seed, int homes) {
         }
         inflight = keep;
       }
+    } else if (r < 97) {
+      // The attempt's machine gets an interruption notice: its tasks start
+      // elsewhere while it may still finish them (the attempt stays in flight).
+      int w = s.WorkerOf(id);
+      if (w >= 0) s.Drain(w);
+      inflight.push_back(id);
     } else {
       inflight.push_back(id);  // not yet
     }
@@ -107,6 +113,64 @@ TEST(SchedulerTest, EveryPinnedTaskCompletesOnceWhateverHappens) {
     RandomJob(seed, 4);
     if (HasFatalFailure()) return;
   }
+}
+
+TEST(SchedulerTest, ADrainedWorkersTasksStartElsewhereAtOnceAndTheFirstResultWins) {
+  SchedulerOptions o;
+  o.extra_slots = 0;
+  Scheduler s(o);
+  for (uint64_t b : {100, 90, 80}) s.AddTask(b);
+  int w0 = s.AddWorker(2);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);  // 100 and 90 on w0; 80 queued
+  EXPECT_EQ(s.Drain(w0), 2);
+  EXPECT_EQ(s.Drain(w0), 0) << "a second notice moves nothing";
+  EXPECT_EQ(s.stats().drained, 2u);
+  std::vector<Assignment> none;
+  s.Assign(1, &none);
+  EXPECT_TRUE(none.empty()) << "nothing new goes to a draining worker";
+  int w1 = s.AddWorker(3);
+  std::vector<Assignment> b;
+  s.Assign(1, &b);
+  ASSERT_EQ(b.size(), 3u);
+  std::set<uint32_t> tasks;
+  for (const Assignment& x : b) {
+    EXPECT_EQ(x.worker, w1);
+    tasks.insert(x.task);
+  }
+  EXPECT_EQ(tasks, (std::set<uint32_t>{0, 1, 2})) << "the drained tasks first, then the queued one";
+  // The drained worker finishes task 0 first: it counts, and the copy is cancelled.
+  std::vector<uint64_t> cancel;
+  EXPECT_EQ(s.Complete(a[0].attempt, 2, &cancel), Scheduler::Outcome::kAccepted);
+  ASSERT_EQ(cancel.size(), 1u);
+  EXPECT_EQ(s.TaskOf(cancel[0]), a[0].task);
+  // Then it dies: task 1 has its copy on w1, nothing is queued again.
+  std::vector<uint64_t> dropped = s.RemoveWorker(w0);
+  EXPECT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(s.stats().requeued_lost, 0u);
+  for (const Assignment& x : b) {
+    if (x.task != a[0].task) EXPECT_EQ(s.Complete(x.attempt, 3, nullptr), Scheduler::Outcome::kAccepted);
+  }
+  EXPECT_TRUE(s.AllDone());
+}
+
+TEST(SchedulerTest, DrainingAHomesLastWorkerReleasesItsTasks) {
+  Scheduler s;
+  s.AddTask(10, /*home=*/0);
+  s.AddTask(20, /*home=*/0);
+  int h = s.AddWorker(1, 0);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 2u);
+  s.Drain(h);
+  EXPECT_EQ(s.HomeOf(0), -1);
+  EXPECT_EQ(s.HomeOf(1), -1);
+  int other = s.AddWorker(1);
+  std::vector<Assignment> b;
+  s.Assign(1, &b);
+  EXPECT_EQ(b.size(), 2u);
+  for (const Assignment& x : b) EXPECT_EQ(x.worker, other);
 }
 
 TEST(SchedulerTest, LostWorkersTasksRunElsewhere) {

@@ -15,6 +15,7 @@ const char* FrameTypeName(FrameType type) {
     case FrameType::kCancel: return "cancel";
     case FrameType::kNeed: return "need";
     case FrameType::kFile: return "file";
+    case FrameType::kNotice: return "notice";
   }
   return "unknown";
 }
@@ -36,7 +37,7 @@ Status FrameReader::Next(bool* ready, FrameType* type, std::string* payload) {
     return Status::Corrupt("bad frame length " + std::to_string(len) + " (not a fanout worker stream?)");
   }
   uint8_t t = static_cast<uint8_t>(buf_[pos_ + 4]);
-  if (t < static_cast<uint8_t>(FrameType::kHello) || t > static_cast<uint8_t>(FrameType::kFile)) {
+  if (t < static_cast<uint8_t>(FrameType::kHello) || t > static_cast<uint8_t>(FrameType::kNotice)) {
     return Status::Corrupt("unknown frame type " + std::to_string(t) + " (not a fanout worker stream?)");
   }
   if (buffered() < 4 + static_cast<size_t>(len)) return Status::OK();

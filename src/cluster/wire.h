@@ -18,8 +18,9 @@ namespace fanout::cluster {
 // 2: stage jobs and staged pieces; 3: fail kinds, run results with lines, range
 // starts and ends as the three quote states and the line end (csv/chain.h); 4:
 // a job frame is a registered job kind by name, the common fields, then the
-// kind's own (exec/job_registry.h)
-constexpr uint32_t kProtocolVersion = 4;
+// kind's own (exec/job_registry.h); 5: the notice frame and the job's
+// watch_interruptions
+constexpr uint32_t kProtocolVersion = 5;
 constexpr uint32_t kMaxFrameBytes = 1u << 30;  // a partial result with millions of groups fits
 
 enum class FrameType : uint8_t {
@@ -34,6 +35,7 @@ enum class FrameType : uint8_t {
   kCancel = 9,     // coordinator -> worker: stop a task (another attempt already finished it)
   kNeed = 10,      // worker -> coordinator: the shipped files (by sha256) it does not have yet
   kFile = 11,      // coordinator -> worker: one shipped file's bytes
+  kNotice = 12,    // worker -> coordinator: its machine is about to be taken away (spot interruption)
 };
 
 const char* FrameTypeName(FrameType type);

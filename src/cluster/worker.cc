@@ -36,6 +36,7 @@
 #include "exec/job_registry.h"
 #include "exec/query_job.h"
 #include "exec/run_job.h"
+#include "io/imds.h"
 #include "io/remote.h"
 #include "io/router_store.h"
 #include "io/sigv4.h"
@@ -47,6 +48,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+constexpr auto kInterruptionPollEvery = std::chrono::seconds(1);
 constexpr auto kProgressEvery = std::chrono::milliseconds(250);
 constexpr const char* kJobDirPrefix = "run";  // CACHE/run.<pid>.XXXXXX: the job's commands' directories
 constexpr size_t kSha256HexChars = 64;
@@ -217,6 +219,7 @@ class Worker {
         RETURN_IF_ERROR(PrepareShipping());
         int threads = job_->common().threads > 0 ? static_cast<int>(job_->common().threads) : cores_;
         for (int i = 0; i < threads; ++i) std::thread([this] { TaskLoop(); }).detach();
+        if (job_->common().watch_interruptions) std::thread([this] { WatchInterruptions(); }).detach();
         return Status::OK();
       }
       case FrameType::kTask: {
@@ -414,6 +417,33 @@ class Worker {
     fail.retryable = fail.command_failed || st.code() == StatusCode::kIoError;
     fail.message = st.message();
     return EncodeFail(fail);
+  }
+
+  // Asks the machine's metadata service every second whether EC2 is about to
+  // take it away, and tells the coordinator once when it is (a notice frame):
+  // the coordinator then sends it nothing new and starts its tasks elsewhere.
+  // Without a metadata service (not on EC2) it gives up after a few tries.
+  void WatchInterruptions() {
+    io::InterruptionWatch watch;
+    int failures = 0;
+    bool answered = false;
+    for (;;) {
+      Result<std::string> notice = watch.Poll();
+      if (notice.ok()) {
+        answered = true;
+        failures = 0;
+        if (!notice->empty()) {
+          std::fprintf(stderr, "fanout worker: %s\n", notice->c_str());
+          if (!out_.Send(EncodeNotice(*notice))) Exit(3);
+          return;
+        }
+      } else if (++failures >= (answered ? 30 : 3)) {
+        std::fprintf(stderr, "fanout worker: interruption notices are not watched: %s\n",
+                     notice.status().message().c_str());
+        return;
+      }
+      std::this_thread::sleep_for(kInterruptionPollEvery);
+    }
   }
 
   void FlushProgress() {

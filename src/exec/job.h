@@ -42,6 +42,9 @@ struct JobCommon {
   uint32_t threads = 0;            // task threads per worker; 0: its cores
   uint32_t idle_timeout_s = 30;    // a worker exits after this long without a frame from the coordinator
   uint64_t max_group_memory = 0;   // --max-group-memory; 0: each process's default (ops/group_memory.h)
+  // Workers ask their machine's metadata service every second whether EC2 is
+  // about to take it away (spot machines of a --cluster), and say so.
+  bool watch_interruptions = false;
   StageRecipe stage;               // for inputs that are staged pieces: how a piece is made again
 };
 

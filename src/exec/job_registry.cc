@@ -34,7 +34,7 @@ void EncodeCommon(const JobCommon& c, Encoder* e) {
   e->Str(r.endpoint_url).Str(r.region).U8(r.no_sign_request).Str(r.addressing);
   e->U32(static_cast<uint32_t>(r.io_timeout_s)).U32(static_cast<uint32_t>(r.connections));
   e->U32(static_cast<uint32_t>(r.parts_in_flight)).U64(r.part_bytes);
-  e->U32(c.threads).U32(c.idle_timeout_s).U64(c.max_group_memory);
+  e->U32(c.threads).U32(c.idle_timeout_s).U64(c.max_group_memory).U8(c.watch_interruptions);
   const StageRecipe& st = c.stage;
   e->Str(st.name).Str(st.dir).Str(st.cols).Strs(st.where);
   EncodeScan(st.scan, e);
@@ -59,6 +59,8 @@ Result<JobCommon> DecodeCommon(Decoder* d) {
   ASSIGN_OR_RETURN(c.threads, d->U32());
   ASSIGN_OR_RETURN(c.idle_timeout_s, d->U32());
   ASSIGN_OR_RETURN(c.max_group_memory, d->U64());
+  ASSIGN_OR_RETURN(uint8_t watch, d->U8());
+  c.watch_interruptions = watch != 0;
   StageRecipe& st = c.stage;
   ASSIGN_OR_RETURN(st.name, d->Str());
   ASSIGN_OR_RETURN(st.dir, d->Str());

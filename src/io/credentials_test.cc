@@ -1,4 +1,5 @@
 #include "io/credentials.h"
+#include "io/imds.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -112,6 +113,22 @@ TEST(Region, EnvironmentThenConfigProfile) {
     EXPECT_EQ(RegionFromEnvironmentOrConfig(), "ap-south-1");
   }
   std::filesystem::remove(config);
+}
+
+}  // namespace
+}  // namespace fanout::io
+
+namespace fanout::io {
+namespace {
+
+TEST(InterruptionNotices, WhatEc2SaysAndWhatItDoesNot) {
+  EXPECT_EQ(DescribeSpotAction(R"({"action": "terminate", "time": "2026-12-03T12:00:00Z"})"),
+            "spot instance-action: terminate at 2026-12-03T12:00:00Z");
+  EXPECT_EQ(DescribeSpotAction(R"({"action": "stop"})"), "spot instance-action: stop");
+  EXPECT_EQ(DescribeRebalance(R"({"noticeTime": "2026-12-03T11:58:00Z"})"), "rebalance recommendation at 2026-12-03T11:58:00Z");
+  // Not the JSON EC2 sends: said as it came (cut), never a crash.
+  EXPECT_EQ(DescribeSpotAction("{\"action\": 3"), "spot instance-action: {\"action\": 3");
+  EXPECT_EQ(DescribeRebalance(std::string(500, 'x')), "rebalance recommendation: " + std::string(200, 'x'));
 }
 
 }  // namespace

@@ -71,4 +71,54 @@ Result<std::optional<Credentials>> CredentialsFromInstanceMetadata() {
   return std::optional<Credentials>(c);
 }
 
+struct InterruptionWatch::Impl {
+  HttpClient client;
+  std::string token;
+};
+
+InterruptionWatch::InterruptionWatch() : impl_(std::make_unique<Impl>()) {}
+InterruptionWatch::~InterruptionWatch() = default;
+
+std::string DescribeSpotAction(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("action") && j["action"].is_string()) {
+    std::string s = "spot instance-action: " + j["action"].get<std::string>();
+    if (j.contains("time") && j["time"].is_string()) s += " at " + j["time"].get<std::string>();
+    return s;
+  }
+  return "spot instance-action: " + body.substr(0, 200);
+}
+
+std::string DescribeRebalance(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("noticeTime") && j["noticeTime"].is_string()) {
+    return "rebalance recommendation at " + j["noticeTime"].get<std::string>();
+  }
+  return "rebalance recommendation: " + body.substr(0, 200);
+}
+
+Result<std::string> InterruptionWatch::Poll() {
+  for (int round = 0; round < 2; ++round) {
+    if (impl_->token.empty()) {
+      ASSIGN_OR_RETURN(HttpResponse t, Ask(&impl_->client, "PUT", "/latest/api/token",
+                                           {{"X-aws-ec2-metadata-token-ttl-seconds", kTokenTtlSeconds}}));
+      if (t.status != 200 || t.body.empty()) {
+        return Status::IoError("instance metadata: no session token (HTTP " + std::to_string(t.status) + ")");
+      }
+      impl_->token = t.body;
+    }
+    HeaderList auth = {{"X-aws-ec2-metadata-token", impl_->token}};
+    ASSIGN_OR_RETURN(HttpResponse a, Ask(&impl_->client, "GET", "/latest/meta-data/spot/instance-action", auth));
+    if (a.status == 401) {  // the token expired: a new one
+      impl_->token.clear();
+      continue;
+    }
+    if (a.status == 200) return DescribeSpotAction(a.body);
+    ASSIGN_OR_RETURN(HttpResponse r, Ask(&impl_->client, "GET", "/latest/meta-data/events/recommendations/rebalance", auth));
+    if (r.status == 200) return DescribeRebalance(r.body);
+    return std::string();
+  }
+  return Status::IoError("instance metadata: the session token is refused");
+}
+
 }  // namespace fanout::io

@@ -6,6 +6,7 @@
 // service and must not wait for it).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,5 +21,28 @@ bool InstanceMetadataEnabled();
 // The instance profile's credentials; nullopt when no service answers or the
 // instance has no profile; an error when the service answers nonsense.
 Result<std::optional<Credentials>> CredentialsFromInstanceMetadata();
+
+// Whether EC2 is about to take this (spot) machine away: the spot
+// instance-action notice (about two minutes before) and the rebalance
+// recommendation (an elevated risk of one). Asked of the metadata service,
+// with a session token kept between calls. Not thread-safe: one owner.
+class InterruptionWatch {
+ public:
+  InterruptionWatch();
+  ~InterruptionWatch();
+  // Empty while EC2 says nothing; else what it says, e.g. "spot instance-action:
+  // terminate at 2026-12-03T12:00:00Z" or "rebalance recommendation at ...".
+  // An error when no metadata service answers (not on EC2).
+  Result<std::string> Poll();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// What a notice's JSON says, for Poll ("terminate at TIME"); the raw text when
+// it is not the JSON EC2 sends (never a crash: outside bytes).
+std::string DescribeSpotAction(const std::string& json);
+std::string DescribeRebalance(const std::string& json);
 
 }  // namespace fanout::io
