@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "cloud/cost.h"
+#include "io/credentials.h"
+#include "io/imds.h"
 #include "core/bytes.h"
 #include "core/progress.h"
 #include "core/strings.h"
@@ -105,6 +107,9 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
       ->check(WholeNumber(1, kMaxAttempts))
       ->capture_default_str();
   g->add_flag("--no-backups", f->no_backups, "No backup copies of straggling tasks near the end");
+  g->add_flag("--forward-credentials", f->forward_credentials,
+              "Send this machine's AWS credentials to the workers inside the job frame (over ssh's channel; never "
+              "in a command line, an environment or a file), for workers that have none of their own");
 }
 
 void ApplyClusterFlag(ClusterFlags* f) {
@@ -178,7 +183,8 @@ void ApplySlurmFlags(ClusterFlags* f) {
 
 void ReexecUnderSalloc(int nodes) {
   std::string self = OrFail(SelfExe());
-  std::vector<std::string> args = {"salloc", "--nodes=" + std::to_string(nodes), "--quiet", "--", self};
+  // Whole nodes (--exclusive): a worker uses every core of its node.
+  std::vector<std::string> args = {"salloc", "--nodes=" + std::to_string(nodes), "--exclusive", "--quiet", "--", self};
   // Our own arguments again, without --nodes N (inside, the allocation is there).
   std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
@@ -336,6 +342,17 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
   // A worker cut off from us (a dead link, a lost ssh session) exits after a few
   // heartbeat timeouts of silence, so it never outlives the job by long.
   job.common().idle_timeout_s = static_cast<uint32_t>(std::max(10, 3 * f.heartbeat_timeout));
+  if (f.forward_credentials) {
+    Result<std::optional<io::Credentials>> cr = io::CredentialsFromEnvironmentOrFiles();
+    if (cr.ok() && !cr->has_value() && io::InstanceMetadataEnabled()) cr = io::CredentialsFromInstanceMetadata();
+    if (!cr.ok()) return cr.status().WithPrefix("--forward-credentials");
+    if (!cr->has_value()) {
+      return Status::InvalidArgument(
+          "--forward-credentials: this machine has no AWS credentials to send (AWS_ACCESS_KEY_ID, ~/.aws/credentials, "
+          "instance metadata)");
+    }
+    job.common().remote.credentials = **cr;
+  }
   // Spot machines can be taken away: their workers watch for EC2's notice.
   job.common().watch_interruptions = f.cluster_record != nullptr && f.cluster_record->spot;
 

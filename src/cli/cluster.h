@@ -40,6 +40,7 @@ struct ClusterFlags {
   std::string launcher;
   bool slurm = false;
   int slurm_nodes = 0;
+  bool forward_credentials = false;  // --forward-credentials
 
   bool enabled() const { return workers > 0 || !hosts.empty(); }  // after ApplyClusterFlag
 };

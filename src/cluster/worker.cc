@@ -206,6 +206,11 @@ class Worker {
       case FrameType::kJob: {
         if (have_job_) return Status::Corrupt("a second job frame (a worker runs one job)");
         ASSIGN_OR_RETURN(std::unique_ptr<exec::Job> job, exec::DecodeJob(payload));
+        if (!job->common().remote.credentials.has_value()) {
+          job->common().remote.no_credentials_hint =
+              " on this worker's machine, or give the job --forward-credentials to send the coordinator's "
+              "(inside the job frame, over the worker's channel)";
+        }
         store_ = io::MakeStore(job->common().remote);  // set once, before any task thread starts
         job->common().scan.store = store_.get();
         job->common().stage.scan.store = store_.get();

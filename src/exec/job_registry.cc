@@ -34,6 +34,12 @@ void EncodeCommon(const JobCommon& c, Encoder* e) {
   e->Str(r.endpoint_url).Str(r.region).U8(r.no_sign_request).Str(r.addressing);
   e->U32(static_cast<uint32_t>(r.io_timeout_s)).U32(static_cast<uint32_t>(r.connections));
   e->U32(static_cast<uint32_t>(r.parts_in_flight)).U64(r.part_bytes);
+  // --forward-credentials: the secret travels in this frame only (over the
+  // worker's pipe or ssh channel), never in a command line, an environment or a file.
+  e->U8(r.credentials.has_value());
+  if (r.credentials.has_value()) {
+    e->Str(r.credentials->access_key_id).Str(r.credentials->secret_access_key).Str(r.credentials->session_token);
+  }
   e->U32(c.threads).U32(c.idle_timeout_s).U64(c.max_group_memory).U8(c.watch_interruptions);
   const StageRecipe& st = c.stage;
   e->Str(st.name).Str(st.dir).Str(st.cols).Strs(st.where);
@@ -53,6 +59,15 @@ Result<JobCommon> DecodeCommon(Decoder* d) {
   ASSIGN_OR_RETURN(uint32_t connections, d->U32());
   ASSIGN_OR_RETURN(uint32_t parts, d->U32());
   ASSIGN_OR_RETURN(r.part_bytes, d->U64());
+  ASSIGN_OR_RETURN(uint8_t has_credentials, d->U8());
+  if (has_credentials > 1) return Status::Corrupt("a job's credentials flag is not 0 or 1");
+  if (has_credentials == 1) {
+    io::Credentials cr;
+    ASSIGN_OR_RETURN(cr.access_key_id, d->Str());
+    ASSIGN_OR_RETURN(cr.secret_access_key, d->Str());
+    ASSIGN_OR_RETURN(cr.session_token, d->Str());
+    r.credentials = std::move(cr);
+  }
   r.io_timeout_s = io_timeout;
   r.connections = static_cast<int>(std::min(connections, kMaxWireConnections));
   r.parts_in_flight = static_cast<int>(std::min(parts, kMaxWireConnections));

@@ -85,6 +85,10 @@ class RemoteContext {
     if (size_t at = c.endpoint_host.rfind('@'); at != std::string::npos) c.endpoint_host.erase(0, at + 1);
     c.path_style = options_.addressing == "path" || (options_.addressing == "auto" && !e.empty());
     if (options_.no_sign_request) return;
+    if (options_.credentials.has_value()) {
+      c.credentials = *options_.credentials;
+      return;
+    }
     Result<std::optional<Credentials>> cr = CredentialsFromEnvironmentOrFiles();
     if (cr.ok() && !cr->has_value()) cr = CredentialsFromInstanceMetadata();
     if (!cr.ok()) {
@@ -92,7 +96,7 @@ class RemoteContext {
     } else if (!cr->has_value()) {
       c.credentials_error = Status::InvalidArgument(
           "no AWS credentials found (AWS_ACCESS_KEY_ID, ~/.aws/credentials, instance metadata); "
-          "use --no-sign-request for a public bucket");
+          "use --no-sign-request for a public bucket" + options_.no_credentials_hint);
     } else {
       c.credentials = *cr;
     }

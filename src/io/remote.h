@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "io/sigv4.h"
 #include "io/object_store.h"
 #include "io/store.h"
 
@@ -34,6 +36,11 @@ struct RemoteOptions {
   int parts_in_flight = 4;      // concurrent GETs (and parts held) per stream
   uint64_t part_bytes = 8 << 20;  // AWS's advice: 8-16 MB ranged GETs
   RetryPolicy retry;            // (not sent to workers: each uses its own, the default)
+  // Credentials to use instead of finding them (--forward-credentials: the
+  // coordinator's, sent to its workers inside the job frame).
+  std::optional<Credentials> credentials;
+  // Appended to the "no AWS credentials found" error (a worker's: how to send some).
+  std::string no_credentials_hint;
 };
 
 bool IsS3Url(std::string_view url);

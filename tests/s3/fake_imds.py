@@ -5,9 +5,18 @@ The real service exists only inside EC2, so this is a fake: it answers the three
 requests a credential provider makes, insists on the IMDSv2 session token like the
 real service does when IMDSv1 is disabled, and counts what it was asked.
 
-    fake_imds.py --access-key ID --secret-key SECRET [--token-value T] [--role R]
+    fake_imds.py [--access-key ID --secret-key SECRET] [--token-value T] [--role R]
+                 [--bind ADDR] [--port P] [--spot-file F] [--rebalance-file F]
 
 Prints its port on the first line of stdout. GET /__stats returns the counts.
+Without --access-key the instance has no profile (the role path answers 404).
+Spot interruptions (EC2 has no way to cause one on demand, so tests flip them here):
+while the file --spot-file names exists, GET /latest/meta-data/spot/instance-action
+answers 200 with its content (EC2's JSON, e.g. {"action": "terminate", "time": ...});
+otherwise 404, as EC2 does for a machine with no notice. --rebalance-file does the
+same for /latest/meta-data/events/recommendations/rebalance. --bind 169.254.169.254
+--port 80 inside a test host's own network namespace makes it that host's metadata
+service at EC2's own address.
 Stops on SIGTERM, or by itself after --max-seconds.
 """
 import argparse
@@ -22,14 +31,18 @@ ROLE_PATH = "/latest/meta-data/iam/security-credentials/"
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--access-key", required=True)
-    ap.add_argument("--secret-key", required=True)
+    ap.add_argument("--access-key", default="")
+    ap.add_argument("--secret-key", default="")
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--spot-file", default="")
+    ap.add_argument("--rebalance-file", default="")
     ap.add_argument("--session-token", default="")
     ap.add_argument("--role", default="fanout-test-role")
     ap.add_argument("--token-value", default="imds-session-token-123")
     ap.add_argument("--max-seconds", type=float, default=600)
     args = ap.parse_args()
-    stats = {"token_puts": 0, "role_gets": 0, "credential_gets": 0, "unauthorized": 0}
+    stats = {"token_puts": 0, "role_gets": 0, "credential_gets": 0, "unauthorized": 0, "notice_gets": 0}
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -60,6 +73,18 @@ def main():
         def do_GET(self):
             if self.path == "/__stats":
                 self.reply(200, json.dumps(stats), "application/json")
+            elif self.path in ("/latest/meta-data/spot/instance-action",
+                               "/latest/meta-data/events/recommendations/rebalance"):
+                if self.authorized():
+                    stats["notice_gets"] += 1
+                    f = args.spot_file if "spot" in self.path else args.rebalance_file
+                    try:
+                        with open(f) as fh:
+                            self.reply(200, fh.read(), "application/json")
+                    except OSError:
+                        self.reply(404, "")
+            elif self.path == ROLE_PATH and not args.access_key:
+                self.reply(404, "")
             elif self.path == ROLE_PATH:
                 if self.authorized():
                     stats["role_gets"] += 1
@@ -74,7 +99,7 @@ def main():
             else:
                 self.reply(404, "")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((args.bind, args.port), Handler)
     print(server.server_address[1], flush=True)
     signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=server.shutdown).start())
     timer = threading.Timer(args.max_seconds, server.shutdown)

@@ -3,8 +3,9 @@
 # the fault-injecting proxy. Source it (from the main shell, not from $(...)); it is
 # not a test itself.
 #
-#   s3_start DIR           start s3rver on 127.0.0.1 with its data in DIR; exports
-#                          S3_ENDPOINT=http://127.0.0.1:PORT, S3_PORT_USED, S3_PID, S3_LOG
+#   s3_start DIR           start s3rver on 127.0.0.1 (or S3_ADDRESS, e.g. the test hosts'
+#                          gateway) with its data in DIR; exports
+#                          S3_ENDPOINT=http://ADDRESS:PORT, S3_PORT_USED, S3_PID, S3_LOG
 #   s3_stop                stop that server (only that PID)
 #   s3_mb BUCKET           create a bucket
 #   s3_put BUCKET KEY FILE upload FILE as KEY
@@ -148,7 +149,7 @@ s3_start() {
   for ((attempt = 1; attempt <= 5; attempt++)); do
     : >"$S3_LOG"
     node --openssl-legacy-provider "$S3_TESTS_DIR/s3rver_run.js" \
-      --dir "$dir" --address 127.0.0.1 --port "$port" \
+      --dir "$dir" --address "${S3_ADDRESS:-127.0.0.1}" --port "$port" \
       --parent-pid $$ --max-seconds "$S3_MAX_SECONDS" "${verbose[@]}" \
       >>"$S3_LOG" 2>&1 </dev/null &
     S3_PID=$!
@@ -170,7 +171,7 @@ s3_start() {
     _s3_say "s3rver did not start after $((attempt - 1)) attempts"
     return 1
   fi
-  export S3_ENDPOINT="http://127.0.0.1:$S3_PORT_USED"
+  export S3_ENDPOINT="http://${S3_ADDRESS:-127.0.0.1}:$S3_PORT_USED"
   export S3_PID S3_PORT_USED S3_LOG
   export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$S3_SECRET_ACCESS_KEY
   export AWS_REGION=$S3_REGION AWS_DEFAULT_REGION=$S3_REGION AWS_EC2_METADATA_DISABLED=true
