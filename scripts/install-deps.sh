@@ -13,7 +13,7 @@ PACKAGES=(
   python3 gzip zstd curl python3-botocore
   clang libclang-rt-14-dev
   openssh-server openssh-client iproute2 nftables procps strace
-  nginx-light
+  nginx-light slurm-wlm munge
   "$@"
 )
 

@@ -183,8 +183,10 @@ void ApplySlurmFlags(ClusterFlags* f) {
 
 void ReexecUnderSalloc(int nodes) {
   std::string self = OrFail(SelfExe());
-  // Whole nodes (--exclusive): a worker uses every core of its node.
-  std::vector<std::string> args = {"salloc", "--nodes=" + std::to_string(nodes), "--exclusive", "--quiet", "--", self};
+  // Whole nodes (--exclusive): a worker uses every core of its node. --no-kill:
+  // a node that fails ends its worker, not the job (its tasks run elsewhere).
+  std::vector<std::string> args = {"salloc",  "--nodes=" + std::to_string(nodes), "--exclusive", "--no-kill",
+                                   "--quiet", "--", self};
   // Our own arguments again, without --nodes N (inside, the allocation is there).
   std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
