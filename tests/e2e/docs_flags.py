@@ -66,8 +66,10 @@ def options_of(text):
 
 
 def unquoted(text):
-    """The text without '...' (commands for other programs, which have flags of their own)."""
-    return re.sub(r"'[^']*'", "''", text)
+    """The text without '...' and Slurm's commands up to a following fanout (commands
+    for other programs, which have flags of their own)."""
+    text = re.sub(r"'[^']*'", "''", text)
+    return re.sub(r'\b(salloc|srun|sbatch)\b[^\n`]*?(?=\bfanout\b|$|`)', '', text, flags=re.M)
 
 
 def check_examples(where, text, options):
