@@ -17,9 +17,36 @@
 #                          HOSTS_ADDRS (their addresses, comma separated),
 #                          HOSTS_GATEWAY (the root namespace's address as the hosts see it)
 #                          and HOSTS_SSH: an ssh command for --ssh that shares
-#                          connections as users' do, its sockets in HOSTS_DIR
-#   hosts_down             stop everything hosts_up made (only that; HOSTS_SSH's shared
-#                          connections too); hosts_up installs it on EXIT in front of
+#                          connections as users' do, its sockets in HOSTS_DIR.
+#                          hosts_up 0 [DIR] is hosts_init [DIR]
+#   hosts_init [DIR]       all of hosts_up but the hosts: claims the names, makes DIR,
+#                          the client key, the test user, ssh_config, an empty
+#                          known_hosts and the bridge; hosts then come and go one at a
+#                          time with host_add and host_remove (HOSTS_N 0, HOSTS_NAMES
+#                          and HOSTS_ADDRS empty)
+#   host_add I             bring host I up (namespace, veth, a new host key, its line in
+#                          known_hosts, its ssh_config entry, sshd) at host_addr I;
+#                          returns once it accepts a login (else takes it down again
+#                          and fails). I is any index whose address is in the subnet
+#                          and not the gateway; one that is up already is an error
+#   host_remove I          take host I down: its sshd and every process in it (their
+#                          TCP connections are closed, so clients see the end), its
+#                          namespace and veth, its known_hosts line and ssh_config
+#                          entry, HOSTS_SSH's shared connection to it. Its logs stay in
+#                          DIR/hI; a later host_add I is a new machine with a new key
+#   hosts_list             the indexes of the hosts that are up, one per line, whichever
+#                          shell added them (HOSTS_N, HOSTS_NAMES and HOSTS_ADDRS say
+#                          what this shell last saw: after its hosts_up, hosts_init,
+#                          host_add or host_remove)
+#   hosts_attach DIR       in another process (a helper that brings hosts up and down
+#                          for a test): use the cluster that hosts_up/hosts_init made in
+#                          DIR; host_add, host_remove and the rest then work there. It
+#                          fails, as do host_add and host_remove later, once the shell
+#                          that made the cluster has taken it down or is gone; its
+#                          hosts_down only detaches (the maker's takes the hosts down)
+#   hosts_down             stop everything hosts_up (or hosts_init) made (only that; HOSTS_SSH's shared
+#                          connections too), including hosts that another process added
+#                          through hosts_attach; hosts_up installs it on EXIT in front of
 #                          whatever EXIT trap the script had
 #   hosts_ssh I CMD...     run CMD on host I as the test user
 #   host_addr I            host I's address
@@ -43,29 +70,38 @@
 #
 # The network: a bridge HOSTS_BRIDGE (fo-br0) in the root namespace with address
 # $HOSTS_SUBNET.1/24 (10.231.0.1), and for host I a namespace ${HOSTS_PREFIX}I (fo-hI)
-# whose eth0 (address $HOSTS_SUBNET.(10+I)) is one end of a veth pair; the other end,
-# ${HOSTS_PREFIX}I-v in the root namespace, is a port of the bridge. Hosts reach each
-# other and the root namespace (at HOSTS_GATEWAY) and nothing else: a server in the
-# root namespace that hosts should reach must listen on HOSTS_GATEWAY or 0.0.0.0, not
-# on 127.0.0.1.
+# whose eth0 (address $HOSTS_SUBNET.(HOSTS_ADDR_BASE+I), 10.231.0.(10+I)) is one end
+# of a veth pair; the other end, ${HOSTS_PREFIX}I-v in the root namespace, is a port of
+# the bridge. Hosts reach each other and the root namespace (at HOSTS_GATEWAY) and
+# nothing else: a server in the root namespace that hosts should reach must listen on
+# HOSTS_GATEWAY or 0.0.0.0, not on 127.0.0.1. An address with no host behind it does
+# not answer: a connection to it fails once ARP gives up (about 3 s, "No route to
+# host"), or at the client's time-out when that is shorter.
 #
 # Each host's sshd listens on its address, port 22 only; it is the init of the host's
 # own PID namespace (so `ps` on a host shows that host alone) in a UTS namespace whose
 # hostname is hI. Logins: user HOSTS_USER (fanouttest, created with a home and
 # /bin/bash when missing; root's own login files are never used), public key only, the
-# client key in DIR/id_ed25519. DIR/ssh_config has a "Host hI" entry per host and
-# keeps StrictHostKeyChecking at yes: DIR/known_hosts holds every host's generated key.
+# client key in DIR/id_ed25519. DIR/ssh_config includes a "Host hI" entry per host
+# (DIR/ssh_config.d/hI.conf) and has one for every address of the subnet ("Host
+# $HOSTS_SUBNET.*": the test user, the client key, DIR/known_hosts), all keeping
+# StrictHostKeyChecking at yes: DIR/known_hosts holds the generated key of every host
+# that is up, under its address.
 #
 #   ssh -F "$HOSTS_SSH_CONFIG" h2 hostname          # prints h2
+#   ssh -F "$HOSTS_SSH_CONFIG" 10.231.0.12 hostname # the same host
 #
-# Files in DIR: ssh_config, known_hosts, id_ed25519(.pub), authorized_keys, bin/ (from
-# hosts_install_binary) and, per host, hI/{sshd_config, ssh_host_ed25519_key,
-# sshd.log, sshd.pid, host.pid}. sshd.pid holds the listener's PID as the root
-# namespace numbers it (sshd's own PidFile, sshd-ns.pid, says 1: its PID in the host).
-# DIR and the path to it must be traversable by the test user (sshd reads
-# authorized_keys as that user); hosts_up makes a DIR it creates mode 755 and says so
-# when a given one is out of the test user's reach. hosts_down removes DIR only when
-# hosts_up created it.
+# Files in DIR: ssh_config, ssh_config.d/, known_hosts, id_ed25519(.pub),
+# authorized_keys, hosts.env (what hosts_attach reads), bin/ (from
+# hosts_install_binary) and, per host, hI/{up (while it is up), sshd_config,
+# ssh_host_ed25519_key, sshd.log, sshd.pid, host.pid}. sshd.pid holds the listener's
+# PID as the root namespace numbers it (sshd's own PidFile, sshd-ns.pid, says 1: its
+# PID in the host). DIR and the path to it must be traversable by the test user (sshd
+# reads authorized_keys as that user); hosts_up makes a DIR it creates mode 755 and
+# says so when a given one is out of the test user's reach. hosts_down removes DIR
+# only when hosts_up created it. Changes to the shared files (known_hosts, the host
+# directories, the namespaces) are made under a lock on DIR/.lock, so several
+# processes may add and remove hosts at once.
 #
 # Names are claimed per HOSTS_PREFIX: hosts_up first removes whatever a crashed
 # earlier run left under the same names (namespaces, veths, bridge, nftables table,
@@ -74,16 +110,19 @@
 # two clusters at once, give the second its own HOSTS_PREFIX, HOSTS_BRIDGE,
 # HOSTS_SUBNET and HOSTS_NFT_TABLE.
 #
-# Settings (environment, read when hosts_up runs): HOSTS_PREFIX (fo-h), HOSTS_BRIDGE
-# (fo-br0), HOSTS_SUBNET (10.231.0, a /24), HOSTS_NFT_TABLE (fanout_test), HOSTS_USER
-# (fanouttest), HOSTS_START_SECONDS (20: how long hosts_up waits for the logins),
-# HOSTS_WAIT_SECONDS (300).
+# Settings (environment, read when hosts_up or hosts_init runs; hosts_attach takes
+# them from DIR/hosts.env): HOSTS_PREFIX (fo-h), HOSTS_BRIDGE (fo-br0), HOSTS_SUBNET
+# (10.231.0, a /24), HOSTS_ADDR_BASE (10: host I is at $HOSTS_SUBNET.(BASE+I); 0 makes
+# the index the address's last number), HOSTS_NFT_TABLE (fanout_test), HOSTS_USER
+# (fanouttest), HOSTS_START_SECONDS (20: how long hosts_up and host_add wait for the
+# logins), HOSTS_WAIT_SECONDS (300).
 
 # shellcheck source=../lib/trap.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../lib/trap.sh"
 : "${HOSTS_PREFIX:=fo-h}"
 : "${HOSTS_BRIDGE:=fo-br0}"
 : "${HOSTS_SUBNET:=10.231.0}"
+: "${HOSTS_ADDR_BASE:=10}"
 : "${HOSTS_NFT_TABLE:=fanout_test}"
 : "${HOSTS_USER:=fanouttest}"
 : "${HOSTS_START_SECONDS:=20}"
@@ -92,6 +131,7 @@ HOSTS_SSHD=${HOSTS_SSHD:-/usr/sbin/sshd}
 HOSTS_STATE_DIR=${HOSTS_STATE_DIR:-/run/fanout-hosts}
 
 _HOSTS_ACTIVE=         # 1 between hosts_up and hosts_down in this shell
+_HOSTS_ATTACHED=       # 1 when this shell uses another's cluster (hosts_attach)
 _HOSTS_DIR_CREATED=    # 1 when hosts_up made HOSTS_DIR (so hosts_down removes it)
 _HOSTS_PENALTIES=      # "PerSourcePenalties no" when this sshd knows the option
 
@@ -147,7 +187,7 @@ hosts_install_deps() {
 
 _hosts_ns() { echo "$HOSTS_PREFIX$1"; }
 _hosts_veth() { echo "$HOSTS_PREFIX$1-v"; }
-host_addr() { echo "$HOSTS_SUBNET.$((10 + $1))"; }
+host_addr() { echo "$HOSTS_SUBNET.$((HOSTS_ADDR_BASE + $1))"; }
 
 # _hosts_alive PID: the process exists and is not a zombie. (PID 1 on these machines
 # reaps orphans only every few seconds; until then kill -0 on a dead one succeeds.)
@@ -172,16 +212,72 @@ _hosts_start_time() {
 # _hosts_in_ns PID NS: the process lives in network namespace NS.
 _hosts_in_ns() { ip netns identify "$1" 2>/dev/null | grep -qxF -- "$2"; }
 
-# _hosts_index I: I names a host of the running cluster.
+# _hosts_valid I: I is a host index whose address lies in the subnet (2 to 254) and
+# is not the gateway's.
+_hosts_valid() {
+  local i=${1:-}
+  if ! [[ $i =~ ^[1-9][0-9]{0,2}$ ]] || ((HOSTS_ADDR_BASE + i < 2 || HOSTS_ADDR_BASE + i > 254)); then
+    local lo=$((HOSTS_ADDR_BASE < 1 ? 2 - HOSTS_ADDR_BASE : 1))
+    _hosts_say "no host index '$i' (with HOSTS_ADDR_BASE $HOSTS_ADDR_BASE, indexes are $lo to $((254 - HOSTS_ADDR_BASE)): $HOSTS_SUBNET.$((HOSTS_ADDR_BASE + lo)) to $HOSTS_SUBNET.254)"
+    return 1
+  fi
+}
+
+# _hosts_active: a cluster is up (or attached) in this shell.
+_hosts_active() {
+  [[ ${_HOSTS_ACTIVE:-} == 1 ]] && return 0
+  _hosts_say "no cluster is up (hosts_up, hosts_init or hosts_attach first)"
+  return 1
+}
+
+# _hosts_is_up I: host I is up (between its host_add and host_remove, by any shell).
+_hosts_is_up() { [[ -e $HOSTS_DIR/h$1/up ]]; }
+
+# _hosts_index I: I names a host of the running cluster that is up.
 _hosts_index() {
-  if [[ ${_HOSTS_ACTIVE:-} != 1 ]]; then
-    _hosts_say "no cluster is up (hosts_up first)"
+  _hosts_active || return 1
+  if ! [[ ${1:-} =~ ^[1-9][0-9]{0,2}$ ]] || ! _hosts_is_up "$1"; then
+    _hosts_say "no host '${1:-}' (hosts up: $(hosts_list | tr '\n' ' '))"
     return 1
   fi
-  if ! [[ ${1:-} =~ ^[0-9]+$ ]] || (($1 < 1 || $1 > HOSTS_N)); then
-    _hosts_say "no host '${1:-}' (hosts are 1..$HOSTS_N)"
+}
+
+hosts_list() {
+  [[ ${_HOSTS_ACTIVE:-} == 1 && -n ${HOSTS_DIR:-} ]] || return 0
+  local f
+  for f in "$HOSTS_DIR"/h*/up; do
+    [[ -e $f ]] || continue
+    f=${f%/up}
+    echo "${f##*/h}"
+  done | sort -n
+}
+
+# _hosts_refresh: HOSTS_N, HOSTS_NAMES and HOSTS_ADDRS from the hosts that are up.
+_hosts_refresh() {
+  local i
+  HOSTS_N=0 HOSTS_NAMES='' HOSTS_ADDRS=''
+  for i in $(hosts_list); do
+    HOSTS_N=$((HOSTS_N + 1))
+    HOSTS_NAMES+=${HOSTS_NAMES:+,}h$i
+    HOSTS_ADDRS+=${HOSTS_ADDRS:+,}$(host_addr "$i")
+  done
+  export HOSTS_N HOSTS_NAMES HOSTS_ADDRS
+}
+
+# _hosts_locked CMD...: runs CMD holding the lock on $HOSTS_DIR/.lock (every change to
+# the hosts' shared files and namespaces happens under it).
+_hosts_locked() {
+  local fd rc
+  exec {fd}>>"$HOSTS_DIR/.lock" || return 1
+  if ! flock -w 60 "$fd"; then
+    exec {fd}>&-
+    _hosts_say "cannot lock $HOSTS_DIR/.lock"
     return 1
   fi
+  "$@"
+  rc=$?
+  exec {fd}>&-
+  return "$rc"
 }
 
 # _hosts_pidfile I NAME: the PID stored in $HOSTS_DIR/hI/NAME when that process is
@@ -452,21 +548,136 @@ _hosts_wait_login() {
 
 # ---- the cluster --------------------------------------------------------------
 
-hosts_up() {
-  local n=${1:-} dir=${2:-} i ns veth addr hd
-  if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1 || n > 244)); then
-    _hosts_say "usage: hosts_up N [DIR] (N from 1 to 244)"
-    return 1
-  fi
-  if [[ ${_HOSTS_ACTIVE:-} == 1 ]]; then
-    _hosts_say "hosts are already up ($HOSTS_NAMES); hosts_down first"
-    return 1
-  fi
+# _hosts_check_settings: the names and the subnet can be used (they go into device
+# names, configs and addresses unquoted).
+_hosts_check_settings() {
   if ! [[ $HOSTS_PREFIX =~ ^[A-Za-z][A-Za-z0-9_-]*$ ]] || ((${#HOSTS_PREFIX} > 10)) ||
-    ((${#HOSTS_BRIDGE} > 15)) || ! [[ $HOSTS_SUBNET =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-    _hosts_say "bad HOSTS_PREFIX '$HOSTS_PREFIX' (letters, digits, - and _, at most 10), HOSTS_BRIDGE '$HOSTS_BRIDGE' (at most 15) or HOSTS_SUBNET '$HOSTS_SUBNET' (like 10.231.0)"
+    ((${#HOSTS_BRIDGE} > 15)) || ! [[ $HOSTS_SUBNET =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+    ! [[ $HOSTS_ADDR_BASE =~ ^(0|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-3])$ ]]; then
+    _hosts_say "bad HOSTS_PREFIX '$HOSTS_PREFIX' (letters, digits, - and _, at most 10), HOSTS_BRIDGE '$HOSTS_BRIDGE' (at most 15), HOSTS_SUBNET '$HOSTS_SUBNET' (like 10.231.0) or HOSTS_ADDR_BASE '$HOSTS_ADDR_BASE' (0 to 253)"
     return 1
   fi
+}
+
+# _hosts_write_attach_env: DIR/hosts.env, what hosts_attach needs to act on this
+# cluster from another process, and who owns it.
+_hosts_write_attach_env() {
+  printf '%s=%s\n' prefix "$HOSTS_PREFIX" bridge "$HOSTS_BRIDGE" subnet "$HOSTS_SUBNET" \
+    addr_base "$HOSTS_ADDR_BASE" nft_table "$HOSTS_NFT_TABLE" user "$HOSTS_USER" \
+    start_seconds "$HOSTS_START_SECONDS" penalties "$_HOSTS_PENALTIES" \
+    owner_pid "$$" owner_start "$(_hosts_start_time $$)" >"$HOSTS_DIR/hosts.env.tmp" &&
+    mv -f "$HOSTS_DIR/hosts.env.tmp" "$HOSTS_DIR/hosts.env"
+}
+
+# _hosts_owner_ok: in a shell that attached, the cluster is still up: its DIR still
+# has hosts.env (hosts_down removes it first), the names still belong to the shell
+# that made it, and that shell lives. (The owner itself: always.)
+_hosts_owner_ok() {
+  [[ ${_HOSTS_ATTACHED:-} == 1 ]] || return 0
+  # shellcheck disable=SC2034  # set by _hosts_read_state
+  local st_pid='' st_start='' st_dir='' st_dir_created='' st_bridge='' st_nft_table=''
+  if [[ -f $HOSTS_DIR/hosts.env ]] && _hosts_read_state st_ &&
+    [[ $st_pid == "${_HOSTS_OWNER_PID:-}" && $st_start == "${_HOSTS_OWNER_START:-}" && $st_dir == "$HOSTS_DIR" ]] &&
+    _hosts_alive "$st_pid" && [[ $(_hosts_start_time "$st_pid") == "$st_start" ]]; then
+    return 0
+  fi
+  _hosts_say "the cluster in $HOSTS_DIR is down: the shell that made it (pid ${_HOSTS_OWNER_PID:-?}) has taken it down or is gone"
+  return 1
+}
+
+# _hosts_known_hosts_set ADDR [KEY]: known_hosts without ADDR's lines, and with
+# "ADDR KEY" when KEY is given (replaced whole, so a reader never sees half a file).
+_hosts_known_hosts_set() {
+  local kh=$HOSTS_DIR/known_hosts
+  {
+    [[ -f $kh ]] && awk -v a="$1" '$1 != a' "$kh"
+    if [[ -n ${2:-} ]]; then echo "$1 $2"; fi
+  } >"$kh.tmp.$$" && mv -f "$kh.tmp.$$" "$kh"
+}
+
+# _hosts_add_host I (under the lock): host I's key, known_hosts line, ssh_config
+# entry, network and sshd; marks it up. On failure it leaves nothing of host I.
+_hosts_add_host() {
+  local i=$1 ns veth addr hd
+  _hosts_owner_ok || return 1
+  if _hosts_is_up "$i"; then
+    _hosts_say "host h$i is up already"
+    return 1
+  fi
+  ns=$(_hosts_ns "$i") veth=$(_hosts_veth "$i") addr=$(host_addr "$i") hd=$HOSTS_DIR/h$i
+  # What an earlier host I that did not come down cleanly may have left.
+  if ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$ns"; then
+    _hosts_kill_ns "$ns"
+    ip netns delete "$ns" 2>/dev/null
+  fi
+  ip link show dev "$veth" >/dev/null 2>&1 && ip link delete "$veth" 2>/dev/null
+  if ! { mkdir -p "$hd" && rm -f "$hd"/ssh_host_ed25519_key* &&
+    ssh-keygen -q -t ed25519 -N '' -C "h$i" -f "$hd/ssh_host_ed25519_key" &&
+    _hosts_known_hosts_set "$addr" "$(cut -d' ' -f1-2 "$hd/ssh_host_ed25519_key.pub")"; }; then
+    _hosts_say "cannot make the host key of h$i"
+    _hosts_remove_host "$i"
+    return 1
+  fi
+  cat >"$HOSTS_DIR/ssh_config.d/h$i.conf" <<EOC
+Host h$i
+  HostName $addr
+  Port 22
+  User $HOSTS_USER
+  IdentityFile $HOSTS_DIR/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $HOSTS_DIR/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+EOC
+  if ! { ip netns add "$ns" &&
+    ip link add "$veth" type veth peer name eth0 netns "$ns" &&
+    ip link set "$veth" master "$HOSTS_BRIDGE" &&
+    ip link set "$veth" up &&
+    ip -n "$ns" link set lo up &&
+    ip -n "$ns" addr add "$addr/24" dev eth0 &&
+    ip -n "$ns" link set eth0 up; }; then
+    _hosts_say "cannot set up the network of h$i (namespace $ns)"
+    _hosts_remove_host "$i"
+    return 1
+  fi
+  # A neighbour entry left from an earlier host at this address names its old MAC.
+  ip neigh flush dev "$HOSTS_BRIDGE" to "$addr" >/dev/null 2>&1
+  _hosts_write_sshd_config "$i"
+  if ! _hosts_start_sshd "$i"; then
+    _hosts_remove_host "$i"
+    return 1
+  fi
+  : >"$hd/up"
+}
+
+# _hosts_remove_host I (under the lock): undoes _hosts_add_host I, whatever part of it
+# was done. The host's logs stay in DIR/hI.
+_hosts_remove_host() {
+  local i=$1 ns veth addr
+  _hosts_owner_ok || return 1
+  ns=$(_hosts_ns "$i") veth=$(_hosts_veth "$i") addr=$(host_addr "$i")
+  rm -f "$HOSTS_DIR/h$i/up"
+  # SIGTERM to the sshd (the host's init) ends every process of the host, so their
+  # connections are closed (clients get the FIN) before the cable goes.
+  _hosts_stop_host "$i" TERM
+  ip netns delete "$ns" 2>/dev/null
+  ip link show dev "$veth" >/dev/null 2>&1 && ip link delete "$veth" 2>/dev/null
+  _hosts_known_hosts_set "$addr"
+  rm -f "$HOSTS_DIR/ssh_config.d/h$i.conf" "$HOSTS_DIR/h$i"/ssh_host_ed25519_key*
+  ip neigh flush dev "$HOSTS_BRIDGE" to "$addr" >/dev/null 2>&1
+  if nft list table bridge "$HOSTS_NFT_TABLE" >/dev/null 2>&1; then
+    nft delete element bridge "$HOSTS_NFT_TABLE" dropped "{ $addr }" >/dev/null 2>&1
+  fi
+  return 0
+}
+
+hosts_init() {
+  local dir=${1:-}
+  if [[ ${_HOSTS_ACTIVE:-} == 1 ]]; then
+    _hosts_say "hosts are already up (${HOSTS_NAMES:-none yet} in ${HOSTS_DIR:-?}); hosts_down first"
+    return 1
+  fi
+  _hosts_check_settings || return 1
   if ((EUID != 0)); then
     _hosts_say "hosts_up needs root (use hosts_require to skip without it)"
     return 1
@@ -474,15 +685,10 @@ hosts_up() {
   hosts_install_deps || return 1
   mkdir -p /run/sshd || return 1  # sshd's privilege separation directory
   _hosts_claim || return 1
-  _HOSTS_ACTIVE=1
+  _HOSTS_ACTIVE=1 _HOSTS_ATTACHED=''
   _hosts_install_trap
-  HOSTS_N=$n
   HOSTS_GATEWAY=$HOSTS_SUBNET.1
-  HOSTS_NAMES='' HOSTS_ADDRS=''
-  for ((i = 1; i <= n; i++)); do
-    HOSTS_NAMES+=${HOSTS_NAMES:+,}h$i
-    HOSTS_ADDRS+=${HOSTS_ADDRS:+,}$(host_addr "$i")
-  done
+  HOSTS_N=0 HOSTS_NAMES='' HOSTS_ADDRS=''
   export HOSTS_N HOSTS_GATEWAY HOSTS_NAMES HOSTS_ADDRS
 
   # -- the directory: keys, configs, logs
@@ -505,6 +711,9 @@ hosts_up() {
     hosts_down
     return 1
   fi
+  # A DIR given again keeps nothing of an earlier cluster's hosts.
+  rm -f "$HOSTS_DIR"/h*/up "$HOSTS_DIR/hosts.env"
+  rm -rf "$HOSTS_DIR/ssh_config.d"
   rm -f "$HOSTS_DIR"/id_ed25519 "$HOSTS_DIR"/id_ed25519.pub
   if ! ssh-keygen -q -t ed25519 -N '' -C "fanout-hosts-client" -f "$HOSTS_DIR/id_ed25519"; then
     _hosts_say "ssh-keygen failed"
@@ -518,30 +727,22 @@ hosts_up() {
     return 1
   fi
   : >"$HOSTS_DIR/known_hosts"
-  {
-    echo "# ssh client config for the cluster test hosts in $HOSTS_DIR (tests/cluster/hosts.sh)."
-    echo "# Use: ssh -F $HOSTS_SSH_CONFIG hI COMMAND"
-  } >"$HOSTS_SSH_CONFIG"
-  for ((i = 1; i <= n; i++)); do
-    hd=$HOSTS_DIR/h$i
-    mkdir -p "$hd" && rm -f "$hd"/ssh_host_ed25519_key* &&
-      ssh-keygen -q -t ed25519 -N '' -C "h$i" -f "$hd/ssh_host_ed25519_key" ||
-      { _hosts_say "cannot make the host key of h$i"; hosts_down; return 1; }
-    echo "$(host_addr "$i") $(cut -d' ' -f1-2 "$hd/ssh_host_ed25519_key.pub")" >>"$HOSTS_DIR/known_hosts"
-    cat >>"$HOSTS_SSH_CONFIG" <<EOF
+  mkdir -p "$HOSTS_DIR/ssh_config.d" || { hosts_down; return 1; }
+  cat >"$HOSTS_SSH_CONFIG" <<EOF
+# ssh client config for the cluster test hosts in $HOSTS_DIR (tests/cluster/hosts.sh).
+# Use: ssh -F $HOSTS_SSH_CONFIG hI COMMAND   (or the host's address instead of hI)
+# One "Host hI" entry per host that is up:
+Include $HOSTS_DIR/ssh_config.d/*.conf
 
-Host h$i
-  HostName $(host_addr "$i")
-  Port 22
+# Any address of the test network, up or not: the test user, the client key, the
+# hosts' own known_hosts (never root's files).
+Host $HOSTS_SUBNET.*
   User $HOSTS_USER
   IdentityFile $HOSTS_DIR/id_ed25519
   IdentitiesOnly yes
   UserKnownHostsFile $HOSTS_DIR/known_hosts
   StrictHostKeyChecking yes
   BatchMode yes
-EOF
-  done
-  cat >>"$HOSTS_SSH_CONFIG" <<EOF
 
 Host *
   GlobalKnownHostsFile /dev/null
@@ -553,7 +754,7 @@ EOF
   # OpenSSH 9.8 and later penalise an address that connects without logging in (all
   # of these clients come from one address, and tests do that on purpose).
   if [[ -z $_HOSTS_PENALTIES ]] &&
-    "$HOSTS_SSHD" -t -f /dev/null -h "$HOSTS_DIR/h1/ssh_host_ed25519_key" \
+    "$HOSTS_SSHD" -t -f /dev/null -h "$HOSTS_DIR/id_ed25519" \
       -o PerSourcePenalties=no >/dev/null 2>&1; then
     _HOSTS_PENALTIES="PerSourcePenalties no"
   fi
@@ -571,47 +772,116 @@ EOF
     hosts_down
     return 1
   fi
-  for ((i = 1; i <= n; i++)); do
-    ns=$(_hosts_ns "$i") veth=$(_hosts_veth "$i") addr=$(host_addr "$i")
-    if ! { ip netns add "$ns" &&
-      ip link add "$veth" type veth peer name eth0 netns "$ns" &&
-      ip link set "$veth" master "$HOSTS_BRIDGE" &&
-      ip link set "$veth" up &&
-      ip -n "$ns" link set lo up &&
-      ip -n "$ns" addr add "$addr/24" dev eth0 &&
-      ip -n "$ns" link set eth0 up; }; then
-      _hosts_say "cannot set up the network of h$i (namespace $ns)"
-      hosts_down
-      return 1
-    fi
-  done
+  _hosts_write_attach_env || { hosts_down; return 1; }
+}
 
-  # -- the sshds, then a login on each
+hosts_up() {
+  local n=${1:-} dir=${2:-} i deadline
+  _hosts_check_settings || return 1
+  if ! [[ $n =~ ^[0-9]+$ ]] || ((10#$n > 254 - HOSTS_ADDR_BASE)); then
+    _hosts_say "usage: hosts_up N [DIR] (N from 0 to $((254 - HOSTS_ADDR_BASE)))"
+    return 1
+  fi
+  n=$((10#$n))
+  if ((n > 0 && HOSTS_ADDR_BASE < 1)); then
+    _hosts_say "hosts_up $n: host 1 would be at $HOSTS_SUBNET.$((HOSTS_ADDR_BASE + 1)), the gateway's address or below (HOSTS_ADDR_BASE is $HOSTS_ADDR_BASE; use hosts_init and host_add)"
+    return 1
+  fi
+  hosts_init "$dir" || return 1
+  # Every host first, then the logins: they start in parallel.
   for ((i = 1; i <= n; i++)); do
-    _hosts_write_sshd_config "$i"
-    _hosts_start_sshd "$i" || { hosts_down; return 1; }
+    _hosts_locked _hosts_add_host "$i" || { hosts_down; return 1; }
   done
-  local deadline=$((SECONDS + HOSTS_START_SECONDS))
+  deadline=$((SECONDS + HOSTS_START_SECONDS))
   for ((i = 1; i <= n; i++)); do
     _hosts_wait_login "$i" "$deadline" || { hosts_down; return 1; }
   done
+  _hosts_refresh
+}
+
+host_add() {
+  local i=${1:-}
+  _hosts_active || return 1
+  _hosts_valid "$i" || return 1
+  _hosts_locked _hosts_add_host "$i" || return 1
+  if ! _hosts_wait_login "$i" $((SECONDS + HOSTS_START_SECONDS)); then
+    _hosts_locked _hosts_remove_host "$i"
+    _hosts_refresh
+    return 1
+  fi
+  _hosts_refresh
+}
+
+host_remove() {
+  local i=${1:-} rc
+  _hosts_index "$i" || return 1
+  # HOSTS_SSH's shared connections to it (by name and by address).
+  $HOSTS_SSH -O exit "h$i" >/dev/null 2>&1
+  $HOSTS_SSH -O exit "$(host_addr "$i")" >/dev/null 2>&1
+  _hosts_locked _hosts_remove_host "$i"
+  rc=$?
+  _hosts_refresh
+  return "$rc"
+}
+
+hosts_attach() {
+  local dir=${1:-} key value
+  if [[ ${_HOSTS_ACTIVE:-} == 1 ]]; then
+    _hosts_say "hosts_attach: this shell has a cluster already (${HOSTS_DIR:-?})"
+    return 1
+  fi
+  if [[ -z $dir || ! -f $dir/hosts.env ]]; then
+    _hosts_say "hosts_attach: no cluster in '$dir' (no hosts.env: not made by hosts_up/hosts_init, or taken down)"
+    return 1
+  fi
+  _HOSTS_OWNER_PID='' _HOSTS_OWNER_START=''
+  while IFS='=' read -r key value; do
+    case $key in
+      prefix) HOSTS_PREFIX=$value ;;
+      bridge) HOSTS_BRIDGE=$value ;;
+      subnet) HOSTS_SUBNET=$value ;;
+      addr_base) HOSTS_ADDR_BASE=$value ;;
+      nft_table) HOSTS_NFT_TABLE=$value ;;
+      user) HOSTS_USER=$value ;;
+      start_seconds) HOSTS_START_SECONDS=$value ;;
+      penalties) _HOSTS_PENALTIES=$value ;;
+      owner_pid) _HOSTS_OWNER_PID=$value ;;
+      owner_start) _HOSTS_OWNER_START=$value ;;
+    esac
+  done <"$dir/hosts.env"
+  HOSTS_DIR=$(cd "$dir" && pwd) || return 1
+  _HOSTS_ACTIVE=1 _HOSTS_ATTACHED=1 _HOSTS_DIR_CREATED=''
+  if ! _hosts_check_settings || ! _hosts_owner_ok; then
+    _HOSTS_ACTIVE='' _HOSTS_ATTACHED=''
+    return 1
+  fi
+  export HOSTS_DIR HOSTS_SSH_CONFIG=$HOSTS_DIR/ssh_config HOSTS_GATEWAY=$HOSTS_SUBNET.1
+  export HOSTS_SSH="ssh -F $HOSTS_SSH_CONFIG -o ControlPath=$HOSTS_DIR/cm-%C"
+  _hosts_refresh
 }
 
 hosts_down() {
   [[ ${_HOSTS_ACTIVE:-} == 1 ]] || return 0
   local i
-  # Politely first (sshd exits on SIGTERM), then _hosts_stop_host kills what is left.
-  # (Without a HOSTS_DIR, hosts_up failed before starting any sshd.)
-  if [[ -n ${HOSTS_DIR:-} ]]; then
-    for ((i = 1; i <= HOSTS_N; i++)); do
-      [[ -n ${HOSTS_SSH:-} ]] && $HOSTS_SSH -O exit "h$i" >/dev/null 2>&1  # a shared connection's master
-      _hosts_stop_host "$i" TERM
-    done
+  if [[ ${_HOSTS_ATTACHED:-} != 1 ]]; then
+    # Politely first (sshd exits on SIGTERM), then _hosts_stop_host kills what is left.
+    # (Without a HOSTS_DIR, hosts_init failed before starting any sshd.) Once
+    # hosts.env is gone, no attached shell adds or removes a host.
+    if [[ -n ${HOSTS_DIR:-} && -d $HOSTS_DIR ]]; then
+      _hosts_locked rm -f "$HOSTS_DIR/hosts.env"
+      for i in $(hosts_list); do
+        if [[ -n ${HOSTS_SSH:-} ]]; then  # a shared connection's master
+          $HOSTS_SSH -O exit "h$i" >/dev/null 2>&1
+          $HOSTS_SSH -O exit "$(host_addr "$i")" >/dev/null 2>&1
+        fi
+        _hosts_stop_host "$i" TERM
+      done
+    fi
+    _hosts_teardown "$HOSTS_BRIDGE" "$HOSTS_NFT_TABLE" \
+      "$([[ ${_HOSTS_DIR_CREATED:-} == 1 ]] && echo "${HOSTS_DIR:-}")"
+    rm -f "$(_hosts_state_file)"
   fi
-  _hosts_teardown "$HOSTS_BRIDGE" "$HOSTS_NFT_TABLE" \
-    "$([[ ${_HOSTS_DIR_CREATED:-} == 1 ]] && echo "${HOSTS_DIR:-}")"
-  rm -f "$(_hosts_state_file)"
-  _HOSTS_ACTIVE='' _HOSTS_DIR_CREATED=''
+  _HOSTS_ACTIVE='' _HOSTS_ATTACHED='' _HOSTS_DIR_CREATED=''
   unset HOSTS_DIR HOSTS_SSH_CONFIG HOSTS_SSH HOSTS_NAMES HOSTS_N HOSTS_ADDRS HOSTS_GATEWAY
   return 0
 }
@@ -715,7 +985,7 @@ host_workers() {
 # hosts_workers_left: how many fanout workers run on all the hosts.
 hosts_workers_left() {
   local n=0 i
-  for ((i = 1; i <= HOSTS_N; i++)); do n=$((n + $(host_workers "$i" | wc -l))); done
+  for i in $(hosts_list); do n=$((n + $(host_workers "$i" | wc -l))); done
   echo "$n"
 }
 
