@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cluster/launcher.h"
 #include "core/status.h"
@@ -14,6 +16,18 @@ struct DeployBinary {
   std::string bytes, sha256, version;
 };
 Result<DeployBinary> ThisBinary();
+
+// The shared libraries this process has loaded (glibc and its loader
+// included), each as (file name, bytes): what a machine that lacks them gets
+// beside fanout, a bundle.
+Result<std::vector<std::pair<std::string, std::string>>> LoadedLibraries();
+
+// The program put at the remote path when fanout is deployed as a bundle: a
+// shell script that runs PATH.lib/fanout through the bundled loader with the
+// bundled libraries (PATH.lib/), so fanout runs on a machine that has none of
+// them or an older C library. Names `binary_sha256` (so an unchanged bundle
+// is recognised) and sets FANOUT_SELF (SelfExe) to itself.
+std::string BundleWrapper(const std::string& binary_sha256, const std::string& loader_name);
 
 struct DeployResult {
   bool ok = false;
