@@ -16,6 +16,10 @@
 #   - Ctrl-C during up and a machine that never answers: no instance is left running,
 #     the machine is named;
 #   - down: every instance terminated, the cost printed, the record gone.
+# Not tested here: formatting and mounting an instance store (no device here reports
+# EC2's NVMe model, and the hosts' user has no sudo; every `up` runs the script's "no
+# instance store" path) and --idle-timeout (its user data runs only on a machine that
+# boots, which moto's do not).
 #
 #   bash tests/cluster/ec2_cluster_test.sh
 #
@@ -55,8 +59,10 @@ check_eq "prices: one zone marked cheapest" "$(grep -c '<- cheapest' "$TMP/out.p
 expect_fail 2 "--type is required" cluster prices
 
 # ---- up
+boot=$TMP/bootstrap.sh
+printf '#!/bin/sh\n# Marks the machine as bootstrapped.\necho "bootstrapped $(hostname)" > "$HOME/boot-$(hostname -I | cut -d" " -f1)"\n' >"$boot"
 t0=$(date +%s.%N)
-run_fanout up cluster up c1 --count 3 --spot "${UP[@]}"
+run_fanout up cluster up c1 --count 3 --spot --bootstrap "$boot" "${UP[@]}"
 t1=$(date +%s.%N)
 check_eq "up: exit status ($(tail -n 3 "$TMP/err.up" | tr '\n' '|'))" "$(rc_of up)" 0
 echo "ec2_cluster_test: cluster up of 3 machines took $(echo "$t1 - $t0" | bc) s" >&2
@@ -73,6 +79,11 @@ check_eq "up: the record's hosts are the addresses moto assigned" \
   "$(sort "$XDG_STATE_HOME/fanout/clusters/c1/hosts" | tr '\n' ' ')" "$addrs "
 for id in $ids; do check_true "up: prints $id" grep -q "$id" "$TMP/out.up"; done
 check_true "up: each machine answered ssh and got fanout" test "$(grep -c ': ready (' "$TMP/err.up")" -eq 3
+home=$(getent passwd "$HOSTS_USER" | cut -d: -f6)
+trap_first "rm -f $home/boot-10.232.0.*"
+for a in $addrs; do
+  check_true "up: --bootstrap ran on $a" grep -q "^bootstrapped h${a##*.}\$" "$home/boot-$a"
+done
 expect_fail 1 "a cluster named c1 is already up here" cluster up c1 --count 1 "${UP[@]}"
 run_fanout ls cluster ls
 check_true "ls: c1 with 3 of 3 running ($(tr '\n' '|' <"$TMP/out.ls"))" grep -qE '^c1 +3 +t3.micro +spot .*3 of 3$' "$TMP/out.ls"
@@ -170,6 +181,16 @@ print(sorted((i['LaunchTime'], i['AmiLaunchIndex'], i['InstanceId']) for x in r[
 check_true "unreachable: the error names the machine that never answered ($(tail -n1 "$TMP/err.never"))" \
   grep -qE "1 of 2 machines failed: i-[0-9a-f]+ \(10\.232\.0\.[0-9]+\) never answered ssh in 15 s" "$TMP/err.never"
 check_eq "unreachable: no instance of c3 left running" "$(running_of c3)" ""
+
+# --keep-partial keeps what was started (and says how to take it down).
+n_seen=$(ec2_instances | wc -l)
+ec2_knob unreachable "$((n_seen + 1))"
+run_fault keep cluster up c4 --count 2 --wait 10 --keep-partial "${UP[@]}"
+check_eq "--keep-partial: exit status" "$(rc_of keep)" 1
+check_true "--keep-partial: says how to take them down" grep -q "fanout cluster down c4 terminates them" "$TMP/err.keep"
+check_eq "--keep-partial: both instances still run" "$(wc -w <<<"$(running_of c4)")" 2
+run_fanout down4 cluster down c4
+check_eq "--keep-partial, then down: none left" "$(running_of c4)" ""
 ec2_knob unreachable ""
 
 # ---- 12 machines
