@@ -22,12 +22,13 @@ check_true "the checker names a made-up flag in the prose" grep -q -- "--no-such
 check_true "the checker names a made-up flag in an example" grep -q -- "uses --nope" "$TMP/docs-bad"
 
 # The README's examples on local data run as written (in a directory of their own;
-# the sample data smaller). Those that need S3 or hosts are other tests' business.
+# the sample data smaller). Those that need S3, hosts or EC2 machines are other
+# tests' business (tests/cluster/ec2_cluster_test.sh runs the cluster workflow).
 mkdir -p "$TMP/readme"
 n=0
 while IFS= read -r line; do
   line=${line%%  #*}
-  [[ $line =~ s3://|--hosts|https?:// ]] && continue
+  [[ $line =~ s3://|--hosts|--cluster|https?://|^fanout\ (cluster|exec)\  ]] && continue
   line=${line/--size 2GB/--size 2MB}
   n=$((n + 1))
   quiet=--quiet
