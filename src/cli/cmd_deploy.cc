@@ -18,22 +18,22 @@ namespace fanout::cli {
 namespace {
 
 struct DeployFlags {
-  std::string hosts;
-  std::string ssh = kDefaultSsh;
-  std::string remote_fanout = kDefaultRemoteFanout;
-  int connect_timeout = cluster::kDefaultConnectTimeoutS;
+  ClusterFlags cluster;  // --hosts or --cluster, --ssh, --remote-fanout, --connect-timeout
 };
 
-void Run(const DeployFlags& f) {
+void Run(const DeployFlags& flags) {
+  const ClusterFlags& f = flags.cluster;
+  if (f.hosts.empty()) throw CLI::ValidationError("--hosts", "give --hosts h1,h2,... or --cluster NAME");
   std::vector<std::string> hosts = OrFail(cluster::ParseHosts(f.hosts));
-  cluster::SshLauncher launcher(hosts, {f.ssh, f.remote_fanout, f.connect_timeout});
+  SshSetup ssh = ResolveSsh(f, nullptr);
+  cluster::SshLauncher launcher = HostLauncher(f, ssh, hosts);
   const cluster::DeployBinary binary = OrFail(cluster::ThisBinary());
 
   std::vector<std::string> lines(hosts.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < hosts.size(); ++i) {
     threads.emplace_back([&, i] {
-      cluster::DeployResult r = cluster::DeployTo(launcher, f.remote_fanout, hosts[i], binary);
+      cluster::DeployResult r = cluster::DeployTo(launcher, ssh.remote_fanout, hosts[i], binary);
       lines[i] = hosts[i] + (r.ok ? ": " : ": FAILED: ") + r.line;
     });
   }
@@ -59,13 +59,16 @@ void AddDeployCommand(CLI::App& app) {
                                      "Examples:\n"
                                      "  fanout deploy --hosts h1,h2,h3\n"
                                      "  fanout deploy --hosts @cluster.txt --ssh 'ssh -F cluster.conf'");
-  sub->add_option("--hosts", flags.hosts, "h1,h2,user@h3 or @FILE (a host per line)")->required();
-  sub->add_option("--ssh", flags.ssh, "The ssh command, split on spaces")->capture_default_str();
-  sub->add_option("--remote-fanout", flags.remote_fanout, "Where to put fanout on the hosts")->capture_default_str();
-  sub->add_option("--connect-timeout", flags.connect_timeout,
+  sub->add_option("--hosts", flags.cluster.hosts, "h1,h2,user@h3 or @FILE (a host per line)");
+  sub->add_option("--cluster", flags.cluster.cluster, "The machines of cluster NAME (fanout cluster up)");
+  sub->add_option("--ssh", flags.cluster.ssh, std::string("The ssh command, split on spaces (default: ") + kDefaultSsh + ")");
+  sub->add_option("--remote-fanout", flags.cluster.remote_fanout,
+                  std::string("Where to put fanout on the hosts (default: ") + kDefaultRemoteFanout + ")");
+  sub->add_option("--connect-timeout", flags.cluster.connect_timeout,
                   "ssh ConnectTimeout, seconds (1 to " + std::to_string(kMaxTimeoutSeconds) + ")")
       ->check(WholeNumber(1, kMaxTimeoutSeconds))
       ->capture_default_str();
+  sub->parse_complete_callback([] { ApplyClusterFlag(&flags.cluster); });
   sub->callback([] { Run(flags); });
 }
 

@@ -85,6 +85,9 @@ for a in $addrs; do
   check_true "up: --bootstrap ran on $a" grep -q "^bootstrapped h${a##*.}\$" "$home/boot-$a"
 done
 expect_fail 1 "a cluster named c1 is already up here" cluster up c1 --count 1 "${UP[@]}"
+run_fanout redeploy deploy --cluster c1
+check_eq "deploy --cluster: every machine up to date ($(tr '\n' '|' <"$TMP/out.redeploy"))" \
+  "$(grep -c ': up to date, fanout ' "$TMP/out.redeploy")" 3
 run_fanout ls cluster ls
 check_true "ls: c1 with 3 of 3 running ($(tr '\n' '|' <"$TMP/out.ls"))" grep -qE '^c1 +3 +t3.micro +spot .*3 of 3$' "$TMP/out.ls"
 
