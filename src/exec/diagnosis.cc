@@ -1,0 +1,210 @@
+#include "exec/diagnosis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "core/bytes.h"
+
+namespace fanout::exec {
+
+namespace {
+
+constexpr double kScaledWellShare = 0.2;  // a cause costing less than this share of the wall is not "the" bound
+constexpr double kSlowFactor = 0.6;       // a machine this much slower than the others' median is slow
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s < 10 ? "%.2f s" : "%.1f s", s);
+  return buf;
+}
+
+std::string Percent(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f %%", 100 * share);
+  return buf;
+}
+
+std::string Rate(double bytes_per_s) { return FormatBytes(static_cast<uint64_t>(std::max(0.0, bytes_per_s))) + "/s"; }
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double Duration(const AttemptRecord& a) { return std::max(0.0, a.finish - a.start); }
+
+struct Facts {
+  int slots = 0;
+  double scan_start = 0, scan_end = 0, scan = 0;
+  double useful = 0;  // seconds of the attempts whose results were merged
+  double wasted = 0;  // seconds of every other attempt
+  size_t tasks = 0;
+  uint64_t bytes = 0;
+  const AttemptRecord* largest = nullptr;
+};
+
+Facts Gather(const Timeline& t) {
+  Facts f;
+  std::map<std::string, int> slots_of;
+  for (const HostRecord& h : t.hosts) slots_of[h.name] = std::max(h.slots, 0);
+  for (const AttemptRecord& a : t.attempts) slots_of[a.host] = std::max(slots_of[a.host], a.slot + 1);
+  for (const auto& [host, n] : slots_of) f.slots += n;
+  f.slots = std::max(f.slots, 1);
+  bool any = false;
+  std::map<uint32_t, bool> tasks;
+  for (const AttemptRecord& a : t.attempts) {
+    f.scan_start = any ? std::min(f.scan_start, a.start) : a.start;
+    f.scan_end = any ? std::max(f.scan_end, a.finish) : a.finish;
+    any = true;
+    tasks[a.task] = true;
+    if (a.end_state == AttemptRecord::End::kDone) {
+      f.useful += Duration(a);
+      f.bytes += a.bytes;
+      if (f.largest == nullptr || Duration(a) > Duration(*f.largest)) f.largest = &a;
+    } else {
+      f.wasted += Duration(a);
+    }
+  }
+  f.tasks = tasks.size();
+  f.scan = std::max(0.0, f.scan_end - f.scan_start);
+  return f;
+}
+
+Diagnosis Startup(const Timeline& t, const Facts& f) {
+  Diagnosis d{"startup", "", f.scan_start};
+  std::string parts;
+  for (const PhaseRecord& p : t.phases) {
+    if (p.name == "scanning" || p.name == "merging" || p.name == "writing" || p.end <= p.start) continue;
+    parts += (parts.empty() ? "" : ", ") + p.name + " " + Seconds(p.end - p.start);
+  }
+  d.sentence = "Start-up took " + Seconds(f.scan_start) + " of the " + Seconds(t.wall) + " (" +
+               Percent(t.wall > 0 ? f.scan_start / t.wall : 0) + ")" + (parts.empty() ? "" : ": " + parts) +
+               ", before the first task ran.";
+  return d;
+}
+
+// The time lost because fewer tasks than slots could run at once.
+Diagnosis FewTasks(const Timeline& t, const Facts& f) {
+  Diagnosis d{"few_tasks", "", 0};
+  if (f.tasks == 0 || f.tasks >= static_cast<size_t>(f.slots)) return d;
+  double ideal = f.useful / f.slots;
+  double with_these = f.useful / static_cast<double>(f.tasks);
+  d.lost_seconds = std::max(0.0, std::min(with_these, f.scan) - ideal);
+  uint64_t suggest = std::max<uint64_t>(1 << 20, f.bytes / (4 * static_cast<uint64_t>(f.slots)));
+  d.sentence = "Only " + std::to_string(f.tasks) + (f.tasks == 1 ? " task" : " tasks") + " for " +
+               std::to_string(f.slots) + " slots: " + std::to_string(f.slots - static_cast<int>(f.tasks)) +
+               " slots had nothing to do the whole job; split the objects (--range-size " + FormatBytes(suggest) +
+               " gives each slot about 4 tasks, or more row groups for Parquet).";
+  (void)t;
+  return d;
+}
+
+// The largest task, when it alone outlasts the work spread over the slots.
+Diagnosis CriticalPath(const Timeline& t, const Facts& f) {
+  Diagnosis d{"critical_path", "", 0};
+  if (f.largest == nullptr) return d;
+  const AttemptRecord& a = *f.largest;
+  double longest = Duration(a);
+  double spread = f.useful / std::min<double>(f.slots, std::max<size_t>(f.tasks, 1));
+  d.lost_seconds = std::max(0.0, longest - spread);
+  uint64_t size = a.end > a.begin ? a.end - a.begin : a.bytes;
+  uint64_t suggest = std::max<uint64_t>(1 << 20, size / std::max(1, f.slots));
+  d.sentence = "The largest task, " + a.object + " (" + FormatBytes(size) + "), ran " + Seconds(longest) + " of the " +
+               Seconds(f.scan) + " scan, while all the work spread over the " + std::to_string(f.slots) +
+               " slots would take " + Seconds(spread) + ": split it (--range-size " + FormatBytes(suggest) +
+               (t.range_size > 0 ? ", not " + FormatBytes(t.range_size) : "") +
+               ", or more row groups for Parquet) so that the slots share it.";
+  return d;
+}
+
+// A machine whose tasks ran much slower than the others'.
+Diagnosis SlowMachine(const Timeline& t, const Facts& f) {
+  Diagnosis d{"slow_machine", "", 0};
+  std::map<std::string, std::vector<const AttemptRecord*>> by_host;
+  for (const AttemptRecord& a : t.attempts) {
+    if (a.end_state == AttemptRecord::End::kDone && Duration(a) > 0 && a.bytes > 0) by_host[a.host].push_back(&a);
+  }
+  if (by_host.size() < 2) return d;
+  std::map<std::string, double> speed;
+  for (const auto& [host, as] : by_host) {
+    std::vector<double> v;
+    for (const AttemptRecord* a : as) v.push_back(static_cast<double>(a->bytes) / Duration(*a));
+    speed[host] = Median(v);
+  }
+  for (const auto& [host, s] : speed) {
+    std::vector<double> others;
+    for (const auto& [h, o] : speed) {
+      if (h != host) others.push_back(o);
+    }
+    double other = Median(others);
+    if (other <= 0 || s >= kSlowFactor * other) continue;
+    double extra = 0;
+    for (const AttemptRecord* a : by_host[host]) extra += Duration(*a) - static_cast<double>(a->bytes) / other;
+    // What it cost the job's end: its slots' extra time, but no more than
+    // the scan's overrun of the work done at the others' speed, spread.
+    int host_slots = 1;
+    for (const HostRecord& h : t.hosts) {
+      if (h.name == host) host_slots = std::max(h.slots, 1);
+    }
+    double lost = std::min(extra / host_slots, f.scan - (f.useful - extra) / f.slots);
+    if (lost <= d.lost_seconds) continue;
+    d.lost_seconds = lost;
+    d.sentence = host + " was slow: its tasks ran at " + Rate(s) + " (median), the other machines' at " + Rate(other) +
+                 "; its " + std::to_string(by_host[host].size()) + (by_host[host].size() == 1 ? " task" : " tasks") +
+                 " took " + Seconds(extra) + " more than they would have elsewhere.";
+  }
+  return d;
+}
+
+// Attempts whose work was thrown away: failures, lost machines, duplicates.
+Diagnosis Retries(const Timeline& t, const Facts& f) {
+  // The work thrown away, spread over the slots, and the capacity a lost
+  // machine no longer gave from its loss to the end of the scan.
+  double missing = 0;
+  for (const HostRecord& h : t.hosts) {
+    if (h.lost >= 0) missing += std::max(0.0, f.scan_end - h.lost) * std::max(h.slots, 1) / f.slots;
+  }
+  Diagnosis d{"retries", "", f.wasted / f.slots + missing};
+  if (f.wasted <= 0 && missing <= 0) return {"retries", "", 0};
+  size_t again = 0;
+  for (const AttemptRecord& a : t.attempts) again += a.end_state != AttemptRecord::End::kDone;
+  std::string lost;
+  for (const HostRecord& h : t.hosts) {
+    if (h.lost >= 0) lost += (lost.empty() ? "" : ", ") + h.name + (h.interrupted ? " interrupted" : " lost") + " at " + Seconds(h.lost);
+  }
+  d.sentence = "Failures and lost machines cost about " + Seconds(d.lost_seconds) + ": " + std::to_string(again) +
+               (again == 1 ? " attempt" : " attempts") + " failed, were lost or were beaten by another (" +
+               Seconds(f.wasted) + " of work thrown away)" + (lost.empty() ? "" : "; " + lost) + ".";
+  return d;
+}
+
+}  // namespace
+
+std::vector<Diagnosis> AllCauses(const Timeline& t) {
+  Facts f = Gather(t);
+  std::vector<Diagnosis> all = {Startup(t, f), FewTasks(t, f), CriticalPath(t, f), SlowMachine(t, f), Retries(t, f)};
+  all.erase(std::remove_if(all.begin(), all.end(), [](const Diagnosis& d) { return d.sentence.empty(); }), all.end());
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Diagnosis& a, const Diagnosis& b) { return a.lost_seconds > b.lost_seconds; });
+  return all;
+}
+
+Diagnosis Diagnose(const Timeline& t) {
+  Facts f = Gather(t);
+  std::vector<Diagnosis> all = AllCauses(t);
+  if (!all.empty() && all[0].lost_seconds > kScaledWellShare * t.wall) return all[0];
+  double busy = f.slots * f.scan > 0 ? f.useful / (f.slots * f.scan) : 0;
+  Diagnosis d{"scaled_well", "", all.empty() ? 0 : all[0].lost_seconds};
+  d.sentence = "The job scaled well: its " + std::to_string(f.slots) + " slots were busy " + Percent(busy) +
+               " of the " + Seconds(f.scan) + " scan" +
+               (all.empty() || all[0].lost_seconds <= 0
+                    ? "."
+                    : "; the largest cost, " + all[0].cause + ", was " + Seconds(all[0].lost_seconds) + ".");
+  return d;
+}
+
+}  // namespace fanout::exec
