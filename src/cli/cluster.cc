@@ -382,12 +382,13 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
   }
   if (r.ok()) r = recorded;
   *summary_extra = ", " + CountOf(report.workers.size(), "worker");
-  if (f.cluster_record != nullptr) {
-    // What the machines cost while the job ran ("3 × t3.micro spot, 41 s, $0.04").
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    *summary_extra += "; cluster " + f.cluster + ": " + cloud::JobCostLine(*f.cluster_record, seconds);
-  }
   *details = Details(report);
+  if (f.cluster_record != nullptr) {
+    // What the machines cost while the job ran, first after the summary
+    // ("fanout: cluster taxi: 12 × i3en.2xlarge spot, 41 s, $0.04").
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    *details = "fanout: cluster " + f.cluster + ": " + cloud::JobCostLine(*f.cluster_record, seconds) + "\n" + *details;
+  }
   if (r.ok()) {
     PrintClusterWarnings(report);
     return r;

@@ -100,8 +100,9 @@ run_fanout local_agg agg --by passenger_count --count --sum total_amount "$data"
 run_fanout job count --by passenger_count --cluster c1 "$data"
 check_eq "--cluster count: exit status ($(tail -n 3 "$TMP/err.job" | tr '\n' '|'))" "$(rc_of job)" 0
 check_files_equal "--cluster count: the local answer" "$TMP/out.job" "$TMP/out.local"
-check_true "--cluster count: 3 workers and the cost in the summary ($(head -n1 "$TMP/err.job"))" \
-  grep -qE '3 workers; cluster c1: 3 × t3.micro spot, [0-9.]+ m?s, (\$0\.00|< \$0\.01)' "$TMP/err.job"
+check_true "--cluster count: 3 workers in the summary ($(head -n1 "$TMP/err.job"))" grep -q ', 3 workers,' "$TMP/err.job"
+check_true "--cluster count: the cost on the line after it ($(sed -n 2p "$TMP/err.job"))" \
+  grep -qE '^fanout: cluster c1: 3 × t3.micro spot, [0-9.]+ m?s, (\$0\.00|< \$0\.01)$' "$TMP/err.job"
 run_fanout job_agg agg --by passenger_count --count --sum total_amount --cluster c1 "$data"
 check_files_equal "--cluster agg: the local answer" "$TMP/out.job_agg" "$TMP/out.local_agg"
 expect_fail 2 "give --cluster or --hosts, not both" count --by passenger_count --cluster c1 --hosts h1 "$data"
