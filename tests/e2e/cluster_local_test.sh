@@ -109,7 +109,10 @@ check_true "Ctrl-C: says so" grep -q "interrupted" "$TMP/err.int"
 
 # A host that cannot be reached fails the job, naming it, even when the local
 # workers could finish it; --allow-missing-hosts runs on the workers there are.
-run_fault allgone count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
+# (The local workers' tasks are stretched, so that the job cannot end before ssh
+# has failed on a loaded machine: a host still connecting when the job is done is
+# only a warning.)
+FANOUT_TEST_TASK_DELAY_MS=300 run_fault allgone count --by passenger_count "$data" --workers 2 --remote-fanout /nonexistent --hosts nohost.invalid \
   --ssh "ssh -o ConnectTimeout=2" --connect-timeout 2 --quiet
 check_eq "an unreachable host beside local workers: exit status" "$(rc_of allgone)" 1
 check_true "an unreachable host beside local workers: named ($(cat "$TMP/err.allgone"))" \
