@@ -294,7 +294,11 @@ void AddClusterCommand(CLI::App& app) {
   cluster->require_subcommand(1);
 
   static PricesFlags pf;
-  CLI::App* prices = cluster->add_subcommand("prices", "Spot prices per availability zone, now and the last days' highest");
+  CLI::App* prices = cluster->add_subcommand("prices",
+                                             "Spot prices per availability zone, now and the last days' highest.\n\n"
+                                             "Examples:\n"
+                                             "  fanout cluster prices --type i3en.2xlarge\n"
+                                             "  fanout cluster prices --type c6i.8xlarge --days 30 --region eu-west-1");
   prices->add_option("--type", pf.type, "The instance type, e.g. i3en.2xlarge")->required();
   prices->add_option("--days", pf.days, "How many days back the highest price looks (1 to 90)")
       ->check(WholeNumber(1, 90))
@@ -307,7 +311,10 @@ void AddClusterCommand(CLI::App& app) {
       "up",
       "Start COUNT machines of TYPE tagged with NAME, wait until each answers ssh, mount its instance store at\n"
       "/mnt, run --bootstrap, deploy fanout; then --cluster NAME works wherever --hosts does. On any failure or\n"
-      "Ctrl-C every machine started is terminated (unless --keep-partial).");
+      "Ctrl-C every machine started is terminated (unless --keep-partial).\n\n"
+      "Examples:\n"
+      "  fanout cluster up taxi --type i3en.2xlarge --count 12 --spot --profile s3-readonly --key mykey\n"
+      "  fanout cluster up big --type c6i.8xlarge --count 4 --key mykey --bootstrap setup.sh --idle-timeout 2h");
   up->add_option("name", uf.name, "The cluster's name")->required();
   up->add_option("--type", uf.type, "The instance type, e.g. i3en.2xlarge")->required();
   up->add_option("--count", uf.count, "How many machines (1 to " + std::to_string(kMaxCount) + ")")
@@ -350,7 +357,10 @@ void AddClusterCommand(CLI::App& app) {
   ls->callback([] { RunLs(lf); });
 
   static DownFlags df;
-  CLI::App* down = cluster->add_subcommand("down", "Terminate a cluster's machines, wait until they are gone, print what they cost");
+  CLI::App* down = cluster->add_subcommand("down",
+                                           "Terminate a cluster's machines, wait until they are gone, print what they cost.\n\n"
+                                           "Example:\n"
+                                           "  fanout cluster down taxi");
   down->add_option("name", df.name, "The cluster's name")->required();
   down->add_option("--wait", df.wait, "Seconds to wait for EC2 to report them terminated (10 to 3600)")
       ->check(WholeNumber(10, 3600))
