@@ -72,7 +72,10 @@ EOF2
 chmod 755 "$HOSTS_DIR/where.sh"
 salloc_fanout where -N 3 --exclusive -- run --cmd "sh $HOSTS_DIR/where.sh" --out "$HOSTS_DIR/where" --slurm "$data"
 check_eq "salloc --slurm run: exit status ($(tail -n 2 "$TMP/err.where" | tr '\n' '|'))" "$(rc_of where)" 0
-check_eq "salloc --slurm run: commands ran on the nodes" "$(cat "$HOSTS_DIR"/where/* | sort -u | tr '\n' ' ')" "h1 h2 h3 "
+# (Tasks go to whichever worker asks first, so a node may get none of the 8.)
+where_ran=$(cat "$HOSTS_DIR"/where/* | sort -u | tr '\n' ' ')
+check_true "salloc --slurm run: every command ran on a node, on more than one ($where_ran)" \
+  test "$(cat "$HOSTS_DIR"/where/* | grep -cvE '^h[123]$')" -eq 0 -a "$(wc -w <<<"$where_ran")" -ge 2
 
 # --slurm --nodes 3: fanout asks Slurm for the allocation itself.
 RUN_TIMEOUT=$FAULT_TIMEOUT run_fanout nodes count --by passenger_count --slurm --nodes 3 "$data"
