@@ -126,7 +126,7 @@ trap_first "kill $imds 2>/dev/null"
 for ((i = 0; i < 50; i++)); do [[ -s $TMP/imds.out ]] && break; sleep 0.1; done
 slow=$HOSTS_DIR/bin/slow-fanout
 mkdir -p "$HOSTS_DIR/bin"
-printf '#!/bin/sh\nFANOUT_TEST_TASK_DELAY_MS=700 exec "$HOME/.cache/fanout/bin/fanout" "$@"\n' >"$slow"
+printf '#!/bin/sh\nFANOUT_TEST_TASK_DELAY_MS=1200 exec "$HOME/.cache/fanout/bin/fanout" "$@"\n' >"$slow"
 chmod 755 "$slow"
 fanout_start spot count --by passenger_count --cluster c1 --remote-fanout "$slow" --range-size 1MB "$data"
 for ((i = 0; i < 100; i++)); do
