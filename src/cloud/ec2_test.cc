@@ -306,7 +306,7 @@ TEST(ClusterRecord, EncodesAndDecodesEveryField) {
 
 TEST(ClusterRecord, NamesThatAreSafeInPathsAndTags) {
   for (const char* ok : {"taxi", "a", "run-2026.12_03"}) EXPECT_TRUE(CheckClusterName(ok).ok()) << ok;
-  for (const char* bad : {"", "-x", ".x", "a/b", "a b", "..", "x;rm", std::string(41, 'a').c_str()}) {
+  for (const std::string& bad : std::vector<std::string>{"", "-x", ".x", "a/b", "a b", "..", "x;rm", std::string(41, 'a')}) {
     EXPECT_FALSE(CheckClusterName(bad).ok()) << bad;
   }
 }
