@@ -1,5 +1,7 @@
 #include "cloud/cluster_record.h"
 
+#include "core/strings.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,11 +19,6 @@
 namespace fanout::cloud {
 
 namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
 
 Status MakeDirs(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {
@@ -47,8 +44,8 @@ Status CheckClusterName(const std::string& name) {
 }
 
 std::string ClustersDir() {
-  std::string base = Env("XDG_STATE_HOME");
-  if (base.empty()) base = Env("HOME") + "/.local/state";
+  std::string base = EnvOr("XDG_STATE_HOME");
+  if (base.empty()) base = EnvOr("HOME") + "/.local/state";
   std::string dir = base + "/fanout/clusters";
   (void)MakeDirs(dir);
   return dir;

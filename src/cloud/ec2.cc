@@ -1,5 +1,7 @@
 #include "cloud/ec2.h"
 
+#include "core/strings.h"
+
 #include <tinyxml2.h>
 
 #include <algorithm>
@@ -20,11 +22,6 @@ namespace {
 
 constexpr int kMaxAttempts = 6;
 constexpr int kBaseDelayMs = 200, kMaxDelayMs = 5000;
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
 
 const char* Text(const tinyxml2::XMLElement* parent, const char* name) {
   if (parent == nullptr) return "";
@@ -70,8 +67,8 @@ Result<Instance> ParseInstance(const tinyxml2::XMLElement* e) {
 
 Result<std::string> Ec2Endpoint(const std::string& flag, const std::string& region) {
   std::string e = flag, from = "--endpoint-url";
-  if (e.empty()) e = Env("AWS_ENDPOINT_URL_EC2"), from = "AWS_ENDPOINT_URL_EC2";
-  if (e.empty()) e = Env("AWS_ENDPOINT_URL"), from = "AWS_ENDPOINT_URL";
+  if (e.empty()) e = EnvOr("AWS_ENDPOINT_URL_EC2"), from = "AWS_ENDPOINT_URL_EC2";
+  if (e.empty()) e = EnvOr("AWS_ENDPOINT_URL"), from = "AWS_ENDPOINT_URL";
   if (e.empty()) return "https://ec2." + region + ".amazonaws.com";
   while (!e.empty() && e.back() == '/') e.pop_back();
   size_t scheme = e.find("://");

@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <cstdlib>
+
 namespace fanout {
 
 namespace {
@@ -98,6 +100,11 @@ void AppendCsvField(std::string* out, std::string_view s, char delim) {
     out->push_back(c);
   }
   out->push_back('"');
+}
+
+std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
 }
 
 }  // namespace fanout

@@ -23,6 +23,9 @@ std::string Join(const Container& items, std::string_view sep) {
 // usually says the most ("ssh: Could not resolve hostname h9: ...").
 std::string LastLine(std::string text);
 
+// The environment variable `name`, or empty when it is not set.
+std::string EnvOr(const char* name);
+
 // `text` made safe to print on a terminal: nothing in it can move the cursor,
 // end the line, change colours or retitle the window. Every message, summary and
 // table that can hold data, object names or URLs goes through it. The rule

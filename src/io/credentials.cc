@@ -1,5 +1,7 @@
 #include "io/credentials.h"
 
+#include "core/strings.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -8,11 +10,6 @@ namespace fanout::io {
 
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return {};
@@ -20,9 +17,9 @@ std::string Trim(const std::string& s) {
 }
 
 std::string HomeFile(const char* env_override, const char* relative) {
-  std::string over = Env(env_override);
+  std::string over = EnvOr(env_override);
   if (!over.empty()) return over;
-  return Env("HOME") + "/" + relative;
+  return EnvOr("HOME") + "/" + relative;
 }
 
 // The file's text, or empty when it does not exist.
@@ -35,7 +32,7 @@ std::string ReadFileIfAny(const std::string& path) {
 }
 
 std::string ProfileName() {
-  std::string p = Env("AWS_PROFILE");
+  std::string p = EnvOr("AWS_PROFILE");
   return p.empty() ? "default" : p;
 }
 
@@ -62,14 +59,14 @@ std::map<std::string, std::map<std::string, std::string>> ParseIni(const std::st
 
 Result<std::optional<Credentials>> CredentialsFromEnvironmentOrFiles() {
   Credentials c;
-  c.access_key_id = Env("AWS_ACCESS_KEY_ID");
-  c.secret_access_key = Env("AWS_SECRET_ACCESS_KEY");
+  c.access_key_id = EnvOr("AWS_ACCESS_KEY_ID");
+  c.secret_access_key = EnvOr("AWS_SECRET_ACCESS_KEY");
   if (!c.access_key_id.empty() || !c.secret_access_key.empty()) {
     if (c.access_key_id.empty() || c.secret_access_key.empty()) {
       return Status::InvalidArgument(
           "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together (only one is set)");
     }
-    c.session_token = Env("AWS_SESSION_TOKEN");
+    c.session_token = EnvOr("AWS_SESSION_TOKEN");
     return std::optional<Credentials>(c);
   }
   std::string path = HomeFile("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
@@ -77,7 +74,7 @@ Result<std::optional<Credentials>> CredentialsFromEnvironmentOrFiles() {
   std::string profile = ProfileName();
   auto it = ini.find(profile);
   if (it == ini.end()) {
-    if (!Env("AWS_PROFILE").empty() && !ini.empty()) {
+    if (!EnvOr("AWS_PROFILE").empty() && !ini.empty()) {
       return Status::NotFound("AWS_PROFILE=" + profile + ": no such profile in " + path);
     }
     return std::optional<Credentials>();
@@ -94,7 +91,7 @@ Result<std::optional<Credentials>> CredentialsFromEnvironmentOrFiles() {
 
 std::string RegionFromEnvironmentOrConfig() {
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-    std::string r = Env(name);
+    std::string r = EnvOr(name);
     if (!r.empty()) return r;
   }
   auto ini = ParseIni(ReadFileIfAny(HomeFile("AWS_CONFIG_FILE", ".aws/config")));

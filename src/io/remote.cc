@@ -1,5 +1,7 @@
 #include "io/remote.h"
 
+#include "core/strings.h"
+
 #include <fnmatch.h>
 #include <tinyxml2.h>
 
@@ -29,22 +31,17 @@ constexpr uint64_t kFirstPartBytes = 64 << 10;  // small first GET: headers and 
 constexpr long kHttpOk = 200, kHttpPartial = 206, kHttpPreconditionFailed = 412;
 constexpr std::string_view kRedacted = "***@";  // what RedactUrl leaves of a user:password@
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : v;
-}
-
 }  // namespace
 
 class RemoteContext {
  public:
   explicit RemoteContext(const RemoteOptions& options) : options_(options) {
     // The aws cli's own knob for how many times a request is tried.
-    if (int n = std::atoi(Env("AWS_MAX_ATTEMPTS").c_str()); n > 0) options_.retry.max_attempts = std::min(n, 100);
+    if (int n = std::atoi(EnvOr("AWS_MAX_ATTEMPTS").c_str()); n > 0) options_.retry.max_attempts = std::min(n, 100);
     if (options_.connections <= 0) {
       options_.connections = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     }
-    if (options_.endpoint_url.empty()) options_.endpoint_url = Env("AWS_ENDPOINT_URL");
+    if (options_.endpoint_url.empty()) options_.endpoint_url = EnvOr("AWS_ENDPOINT_URL");
   }
 
   // What S3 requests need, found on first use (the credentials may take a
