@@ -21,6 +21,8 @@
 #include "io/credentials.h"
 #include "io/imds.h"
 #include "core/bytes.h"
+#include "core/cpu.h"
+#include "cli/output.h"
 #include "core/progress.h"
 #include "core/strings.h"
 #include "cluster/hosts.h"
@@ -110,6 +112,7 @@ void AddClusterFlags(CLI::App* sub, ClusterFlags* f) {
   g->add_flag("--forward-credentials", f->forward_credentials,
               "Send this machine's AWS credentials to the workers inside the job frame (over ssh's channel; never "
               "in a command line, an environment or a file), for workers that have none of their own");
+  AddReportFlags(sub, &f->report);
 }
 
 void ApplyClusterFlag(ClusterFlags* f) {
@@ -323,11 +326,46 @@ std::string Details(const cluster::ClusterReport& report) {
 
 }  // namespace
 
+exec::TimelineRecorder* BeginJob(const ClusterFlags& f, const exec::Plan& plan, int threads_flag, int threads) {
+  std::string mode = f.slurm                      ? "slurm"
+                     : !f.launcher.empty()        ? "launcher"
+                     : f.cluster_record != nullptr ? "cluster"
+                     : !f.hosts.empty()           ? "hosts"
+                     : f.workers > 0              ? "workers"
+                                                  : "local";
+  if (f.report.dry_run) {
+    std::vector<std::pair<std::string, int>> machines;
+    std::string assumed;
+    if (f.workers > 0) {
+      cluster::LocalLauncher local(f.workers, threads_flag);
+      for (const cluster::WorkerSlot& s : local.Slots()) machines.emplace_back(s.name, local.cores_each());
+    }
+    if (!f.hosts.empty()) {
+      std::vector<std::string> hosts = OrFail(cluster::ParseHosts(f.hosts));
+      const int cores = threads_flag > 0 ? threads_flag : CoreCount();
+      for (const std::string& h : hosts) machines.emplace_back(h, cores);
+      if (threads_flag <= 0) {
+        assumed = "(each host is assumed to have this machine's " + CountOf(cores, "core") +
+                  "; they say how many they have when they join)\n";
+      }
+    }
+    if (machines.empty()) machines.emplace_back("local", threads);
+    std::string text = DryRunText(plan, machines) + assumed;
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) FailJob(Status::IoError("standard output: write failed"));
+    OrFail(CloseStdout());
+    throw CLI::RuntimeError(0);
+  }
+  BeginReports(f.report, mode, &plan);
+  return f.report.wanted() ? &JobTimeline() : nullptr;
+}
+
 Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details) {
+  exec::TimelineRecorder* timeline = BeginJob(f, plan, threads_flag, 1);
   std::vector<std::unique_ptr<cluster::Launcher>> launchers;
   ASSIGN_OR_RETURN(cluster::ClusterOptions o, MakeOptions(f, plan, threads_flag, &launchers));
+  o.timeline = timeline;
   o.ship_files = ship_files;
   const bool absolute_paths = !f.hosts.empty() && plan.stage.empty();
   const exec::Plan absolute = absolute_paths ? WithAbsolutePaths(plan) : exec::Plan();
@@ -370,6 +408,7 @@ Status RunOnCluster(const ClusterFlags& f, const exec::Plan& plan, exec::Job& jo
     o.on_status = [&bar](const std::string& s) { bar.SetDetail(s); };
     r = cluster::RunClusterJob(to_run, job, o, &progress, &report);
   }
+  MarkExecuted();
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGPIPE, &old_pipe, nullptr);
@@ -407,11 +446,13 @@ Status RunJob(const ClusterFlags& f, const exec::Plan& plan, exec::Job& job, int
   lo.progress = &progress;
   exec::Warnings warnings;
   lo.warnings = &warnings;
+  lo.timeline = BeginJob(f, plan, threads_flag, threads);
   Status st;
   {
     ProgressBar bar(!quiet, plan.total_bytes, &progress.bytes, job.CountsRows() ? &progress.rows : nullptr);
     st = exec::RunJobLocally(plan, job, lo);
   }
+  MarkExecuted();
   PrintWarnings(warnings.Lines());
   return st;
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "cli/report.h"
 #include "cloud/cluster_record.h"
 #include "cluster/coordinator.h"
 #include "exec/job.h"
@@ -41,6 +42,7 @@ struct ClusterFlags {
   bool slurm = false;
   int slurm_nodes = 0;
   bool forward_credentials = false;  // --forward-credentials
+  ReportFlags report;                // --report, --stats, --dry-run (cli/report.h)
 
   bool enabled() const { return workers > 0 || !hosts.empty(); }  // after ApplyClusterFlag
 };
@@ -81,6 +83,12 @@ cluster::SshLauncher HostLauncher(const ClusterFlags& flags, const SshSetup& ssh
 Status RunOnCluster(const ClusterFlags& flags, const exec::Plan& plan, exec::Job& job,
                     const std::map<std::string, std::string>& ship_files, int threads_flag, bool quiet,
                     std::string* summary_extra, std::string* details);
+
+// What every job does before its executor runs: with --dry-run, prints the
+// plan for the machines the flags name (DryRunText) and ends the command
+// (exit 0); else begins the reports (BeginReports). Returns the timeline the
+// executor records into, or null when no report was asked for.
+exec::TimelineRecorder* BeginJob(const ClusterFlags& flags, const exec::Plan& plan, int threads_flag, int threads);
 
 // Runs `job` where the flags say: on the workers (RunOnCluster), or on
 // `threads` threads of this machine with a progress bar, printing what its

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/cluster.h"
+#include "cli/report.h"
 #include "cli/common.h"
 #include "cli/output.h"
 #include "core/bytes.h"
@@ -87,6 +88,7 @@ void Run(const AggFlags& f, bool is_agg) {
   std::string extra, details;
   OrFail(RunJob(f.cluster, plan, job, f.common.threads, setup->threads, f.common.quiet, &extra, &details));
   PrintResult(job.query(), &job.result(), f.top, *format, setup->threads);
+  extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, job.result().stats(), secs, extra);
   if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "cli/cluster.h"
+#include "cli/report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/bytes.h"
@@ -277,11 +278,13 @@ void RunHere(const RunFlags& f, const exec::Plan& plan, int threads, const Shipp
   lo.on_retry = [](int attempt, int of, const Status& why) {
     std::fprintf(stderr, "fanout: retrying (%d of %d): %s\n", attempt, of, why.message().c_str());
   };
+  lo.timeline = BeginJob(f.cluster, plan, f.threads, threads);
   Status st;
   {
     ProgressBar bar(!f.quiet, plan.total_bytes, &progress.bytes, &progress.rows);
     st = exec::RunJobLocally(plan, *job, lo);
   }
+  MarkExecuted();
   ExitIfInterrupted();
   if (!st.ok()) FailJob(st);
 }
@@ -369,6 +372,7 @@ void Run(const RunFlags& f) {
     ExitIfInterrupted();
     if (!st.ok()) FailJob(st);
   }
+  extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!f.quiet) {
     std::fprintf(stderr, "fanout: %zu %s, %s, %zu %s, %s %s fed to commands%s, %s\n", plan.objects.size(),

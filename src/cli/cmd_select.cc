@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/cluster.h"
+#include "cli/report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/temp_files.h"
@@ -50,6 +51,7 @@ void Run(const SelectFlags& f) {
 
   std::string extra, details;
   OrFail(RunJob(f.cluster, plan, job, f.common.threads, setup->threads, f.common.quiet, &extra, &details));
+  extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, job.stats(), secs, ", written to " + f.out + extra);
   if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "cli/cluster.h"
+#include "cli/report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/bytes.h"
@@ -215,6 +216,7 @@ void Stage(const StageFlags& f) {
             [](const auto& a, const auto& b) { return a.where.piece < b.where.piece; });
   m.complete = true;
   OrFail(exec::SaveManifest(m));
+  extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ops::RowStats stats;
   stats.rows = rows;

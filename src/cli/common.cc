@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include "cli/report.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -216,7 +218,9 @@ void WarnMissing(const std::vector<std::string>& missing) {
                  (missing.size() == 1 ? "es" : "") + " not exist: " + ForTerminal(names)});
 }
 
-Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
+namespace {
+
+Result<exec::Plan> ListAndPlan(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
                                uint64_t range_bytes, exec::Manifest* stage, std::vector<std::string>* missing) {
   int t = threads > 0 ? threads : exec::DefaultThreads();
   size_t staged = static_cast<size_t>(std::count_if(inputs.begin(), inputs.end(), [](const std::string& i) {
@@ -249,6 +253,16 @@ Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io:
   }
   std::stable_sort(plan.tasks.begin(), plan.tasks.end(),
                    [](const exec::Task& a, const exec::Task& b) { return a.stored_bytes > b.stored_bytes; });
+  return plan;
+}
+
+}  // namespace
+
+Result<exec::Plan> PlanObjects(const std::vector<std::string>& inputs, const io::RemoteOptions& remote, int threads,
+                               uint64_t range_bytes, exec::Manifest* stage, std::vector<std::string>* missing) {
+  const double started = JobTimeline().Now();
+  Result<exec::Plan> plan = ListAndPlan(inputs, remote, threads, range_bytes, stage, missing);
+  JobTimeline().AddPhase("listing", started, JobTimeline().Now());
   return plan;
 }
 
@@ -339,6 +353,9 @@ void SetFailureDetails(std::string lines) { g_failure_details = std::move(lines)
 
 void FailJob(const Status& status) {
   std::fprintf(stderr, "fanout: %s\n", ForTerminal(status.message()).c_str());
+  // The reports of a failed job say why it failed (a write that fails too is said).
+  Result<std::string> written = FinishReports(status);
+  if (!written.ok()) std::fprintf(stderr, "fanout: %s\n", ForTerminal(written.status().message()).c_str());
   std::fputs(ForTerminalLines(g_failure_details).c_str(), stderr);
   throw CLI::RuntimeError(1);
 }

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "core/strings.h"
 #include "csv/kernel.h"
 
@@ -103,6 +104,7 @@ std::string UnknownOption(const CLI::App* command, int argc, char** argv, int fi
 }  // namespace
 
 int main(int argc, char** argv) {
+  fanout::cli::SetCommandLine(argc, argv);  // the job's clock starts here (cli/report.h)
   CLI::App app{
       "fanout " FANOUT_VERSION " - run one analysis over a dataset of many objects on every core,\n"
       "and merge the partial results into one answer.\n\n"

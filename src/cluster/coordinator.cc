@@ -46,6 +46,14 @@ struct Conn {
   int cores = 0;
   std::string home;  // whose staged pieces it can read: "local" or its host
   WorkerReport report;
+  std::vector<bool> lanes;  // the timeline's lanes in use (ClusterOptions::timeline)
+};
+
+// A running attempt as the timeline knows it.
+struct Recorded {
+  size_t conn = 0;
+  int lane = 0;
+  size_t id = 0;  // in the TimelineRecorder
 };
 
 // What a scheduler task stands for: a plan task run with a given start state.
@@ -57,6 +65,7 @@ struct TaskRef {
 struct ObjectState {
   exec::RangeChain chain;            // the results so far, by range number
   std::vector<uint32_t> plan_tasks;  // by range number
+  std::vector<size_t> recorded;      // by range number: the timeline's id of its accepted attempt
   bool committed = false;
 };
 
@@ -71,6 +80,7 @@ class Coordinator {
       ObjectState& o = objects_[t.object];
       if (o.plan_tasks.empty()) o.chain.Reset(t.ranges);
       o.plan_tasks.resize(t.ranges);
+      o.recorded.resize(t.ranges, ~size_t{0});
       o.plan_tasks[t.range] = i;
       refs_.push_back(TaskRef{i, csv::RangeStart{}});
       sched_.AddTask(t.stored_bytes, plan.staged.empty() ? -1 : HomeId(plan.staged[t.object].holder));
@@ -86,6 +96,7 @@ class Coordinator {
 
   Status Run() {
     job_.SetSlots(1);
+    launch_started_ = Tl();
     RETURN_IF_ERROR(Launch());
     // Pieces held by a machine that is not among the workers are made again.
     for (const auto& [name, id] : homes_) {
@@ -134,11 +145,54 @@ class Coordinator {
       AssignTasks();
     }
     RETURN_IF_ERROR(failure_);
-    return job_.Finish();
+    const double merging = Tl();
+    if (timeline_ != nullptr) timeline_->AddPhase("scanning", scan_started_ >= 0 ? scan_started_ : merging, merging);
+    Status st = job_.Finish();
+    if (timeline_ != nullptr) timeline_->AddPhase("merging", merging, Tl());
+    return st;
   }
 
  private:
   double Now() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
+  double Tl() const { return timeline_ != nullptr ? timeline_->Now() : 0; }
+
+  // The timeline's record of attempt `attempt` starting on conn i now.
+  void RecordStart(size_t i, const Assignment& x) {
+    if (timeline_ == nullptr) return;
+    Conn& c = *conns_[i];
+    int lane = 0;
+    while (lane < static_cast<int>(c.lanes.size()) && c.lanes[lane]) ++lane;
+    if (lane == static_cast<int>(c.lanes.size())) c.lanes.push_back(false);
+    c.lanes[lane] = true;
+    const bool rerun = x.task >= plan_.tasks.size();  // a quote re-run (CheckObject)
+    size_t id = timeline_->Start(plan_, refs_[x.task].plan_task, c.report.name, lane, x.backup, rerun);
+    recorded_[x.attempt] = Recorded{i, lane, id};
+  }
+
+  // ... and of it ending; its lane is free again. Returns its id, or ~0 when
+  // it was not (or is no longer) recorded.
+  size_t RecordEnd(uint64_t attempt, exec::AttemptRecord::End end, uint64_t bytes = 0, uint64_t rows = 0,
+                   std::string error = "") {
+    auto it = recorded_.find(attempt);
+    if (it == recorded_.end()) return ~size_t{0};
+    Recorded r = it->second;
+    recorded_.erase(it);
+    conns_[r.conn]->lanes[r.lane] = false;
+    timeline_->Finish(r.id, end, bytes, rows, std::move(error));
+    return r.id;
+  }
+
+  void RecordHost(const Conn& c) {
+    if (timeline_ == nullptr) return;
+    exec::HostRecord h;
+    h.name = c.report.name;
+    h.slots = c.report.joined ? c.cores + options_.scheduler.extra_slots : 0;
+    h.joined = c.report.joined ? joined_at_.at(c.report.name) : -1;
+    h.lost = c.state == ConnState::kLost && !c.report.lost.empty() ? lost_at_[c.report.name] : -1;
+    h.lost_reason = c.report.lost;
+    h.interrupted = c.report.interrupted;
+    timeline_->SetHost(h);
+  }
 
   // Starts every launcher's workers, in order.
   Status Launch() {
@@ -306,6 +360,14 @@ class Coordinator {
         c.report.cores = c.cores;
         c.state = ConnState::kReady;
         c.ready_at = Now();
+        if (timeline_ != nullptr) {
+          joined_at_[c.report.name] = Tl();
+          if (scan_started_ < 0) {
+            scan_started_ = Tl();
+            timeline_->AddPhase("launching", launch_started_, scan_started_);
+          }
+          RecordHost(c);
+        }
         auto home = homes_.find(c.home);
         c.sched_id = sched_.AddWorker(c.cores, home == homes_.end() ? -1 : home->second);
         if (static_cast<size_t>(c.sched_id) >= sched_to_conn_.size()) sched_to_conn_.resize(c.sched_id + 1);
@@ -348,6 +410,7 @@ class Coordinator {
         c.report.interrupted = m->empty() ? "an interruption notice" : *m;
         // No new task goes there; what it runs alone starts elsewhere at once.
         c.report.moved += static_cast<uint64_t>(sched_.Drain(c.sched_id));
+        RecordHost(c);
         return;
       }
       case FrameType::kBye:
@@ -379,13 +442,18 @@ class Coordinator {
       restaged = std::move(p).value();
     }
     std::vector<uint64_t> cancel;
-    if (sched_.Complete(m.id, Now(), &cancel) != Scheduler::Outcome::kAccepted) return;
+    const TaskRef ref = refs_[task];
+    const exec::Task& t = plan_.tasks[ref.plan_task];
+    Scheduler::Outcome outcome = sched_.Complete(m.id, Now(), &cancel);
+    if (outcome == Scheduler::Outcome::kDuplicate) RecordEnd(m.id, exec::AttemptRecord::End::kDuplicate, t.stored_bytes, rows);
+    if (outcome != Scheduler::Outcome::kAccepted) return;
+    const size_t recorded = RecordEnd(m.id, exec::AttemptRecord::End::kDone, t.stored_bytes, rows);
+    if (!m.piece.empty() && recorded != ~size_t{0}) timeline_->MarkRestaged(recorded);
     for (uint64_t a : cancel) {
       int w = sched_.WorkerOf(a);
       if (w >= 0) Send(*conns_[sched_to_conn_[w]], EncodeCancel(a));
+      RecordEnd(a, exec::AttemptRecord::End::kCancelled);
     }
-    const TaskRef ref = refs_[task];
-    const exec::Task& t = plan_.tasks[ref.plan_task];
     ++c.report.tasks;
     c.report.bytes += t.stored_bytes;
     if (progress_ != nullptr) {
@@ -394,6 +462,7 @@ class Coordinator {
     }
     if (!m.piece.empty()) report_->restaged.push_back(RestagedPiece{t.object, c.home, std::move(restaged)});
     ObjectState& o = objects_[t.object];
+    o.recorded[t.range] = recorded;
     o.chain.Put(t.range, ref.plan_task, &t, m.end, std::move(out).value(), c.home);
     CheckObject(t.object);
   }
@@ -410,6 +479,9 @@ class Coordinator {
       return;
     }
     if (v->rerun < o.chain.size()) {
+      if (timeline_ != nullptr && o.recorded[v->rerun] != ~size_t{0}) {
+        timeline_->Supersede(o.recorded[v->rerun], "read from the wrong start (quote state); run again");
+      }
       o.chain.Clear(static_cast<uint32_t>(v->rerun));
       refs_.push_back(TaskRef{o.plan_tasks[v->rerun], v->start});
       sched_.AddTask(plan_.tasks[o.plan_tasks[v->rerun]].stored_bytes);
@@ -429,6 +501,7 @@ class Coordinator {
     std::string message = m.message + MissingHereHint(i, m) + " (on " + conns_[i]->report.name + ")";
     using Class = Scheduler::FailureClass;
     Class kind = m.command_failed ? Class::kCommand : m.retryable ? Class::kRetryable : Class::kFatal;
+    RecordEnd(m.id, exec::AttemptRecord::End::kFailed, 0, 0, message);
     Status st = sched_.Fail(m.id, kind, message);
     if (!st.ok()) failure_ = m.retryable ? st : Status::IoError(message);
   }
@@ -451,7 +524,13 @@ class Coordinator {
     }
     c.state = ConnState::kLost;
     c.report.lost = why;
-    if (c.sched_id >= 0) sched_.RemoveWorker(c.sched_id);
+    if (c.sched_id >= 0) {
+      for (uint64_t a : sched_.RemoveWorker(c.sched_id)) RecordEnd(a, exec::AttemptRecord::End::kLost, 0, 0, why);
+    }
+    if (timeline_ != nullptr) {
+      lost_at_[c.report.name] = Tl();
+      RecordHost(c);
+    }
     // The last worker of a holder of staged pieces: they are made again elsewhere.
     if (auto home = homes_.find(c.home); home != homes_.end() && !HomeAlive(c.home)) sched_.Unpin(home->second);
     c.report.seconds = Now() - (c.ready_at > 0 ? c.ready_at : c.started);
@@ -533,6 +612,7 @@ class Coordinator {
         m.piece_here = sched_.HomeOf(x.task) >= 0;  // still pinned: its holder runs it
       }
       Send(c, EncodeTask(m));
+      RecordStart(sched_to_conn_[x.worker], x);
     }
     for (size_t i = 0; i < conns_.size(); ++i) {
       if (conns_[i]->state != ConnState::kLost && !conns_[i]->out.empty()) Flush(i);
@@ -543,6 +623,7 @@ class Coordinator {
   // what is still there then is killed.
   void StopAll() {
     double now = Now();
+    while (!recorded_.empty()) RecordEnd(recorded_.begin()->first, exec::AttemptRecord::End::kCancelled, 0, 0, "the job ended");
     for (auto& c : conns_) {
       if (c->state == ConnState::kStarting) c->report.lost = "still connecting when the job ended";
       if (c->state == ConnState::kLost) continue;
@@ -584,6 +665,10 @@ class Coordinator {
   std::vector<size_t> sched_to_conn_;
   std::map<std::string, int> homes_;  // holders of staged pieces -> scheduler home ids
   Status failure_;
+  exec::TimelineRecorder* const timeline_ = options_.timeline;
+  std::map<uint64_t, Recorded> recorded_;  // running attempts, by scheduler attempt id
+  std::map<std::string, double> joined_at_, lost_at_;  // by worker name, timeline seconds
+  double launch_started_ = 0, scan_started_ = -1;
   Clock::time_point t0_;
   double last_status_ = 0;
 };

@@ -23,6 +23,7 @@
 #include "exec/plan.h"
 #include "exec/task_runner.h"
 #include "exec/job.h"
+#include "exec/timeline.h"
 
 namespace fanout::cluster {
 
@@ -46,6 +47,10 @@ struct ClusterOptions {
   // Called about four times a second with a one-line summary: "connecting to
   // 3 hosts..." until one has joined, then each worker's accepted tasks and rate.
   std::function<void(const std::string&)> on_status;
+  // If set, gets every attempt (host = worker, slot = its lane among the
+  // worker's cores + 1 tasks in flight, from when the task was sent), the hosts
+  // as they join and are lost, and the launching, scanning and merging phases.
+  exec::TimelineRecorder* timeline = nullptr;
 };
 
 struct WorkerReport {

@@ -289,22 +289,30 @@ void Scheduler::Assign(double now, std::vector<Assignment>* out) {
     }
     return;
   }
+  // Free cores first, one task at a time round the hungry workers, then each
+  // worker's extra slots: no worker queues a task behind a running one while
+  // another has a core with nothing to do (few large tasks on many slots).
+  const int extra = std::max(0, options_.extra_slots);
+  for (int pass = 0; pass < 2 && !QueueEmpty(); ++pass) {
+    for (bool started = true; started && !QueueEmpty();) {
+      started = false;
+      for (auto it = hungry_.rbegin(); it != hungry_.rend() && !QueueEmpty(); ++it) {
+        WorkerInfo& wi = workers_[*it];
+        uint32_t t;
+        if (wi.live && wi.used < (pass == 0 ? wi.slots - extra : wi.slots) && PopQueued(*it, &t)) {
+          Start(*it, t, now, false, out);
+          started = true;
+        }
+      }
+    }
+  }
   std::vector<int> still_hungry;
-  while (!hungry_.empty()) {
-    int w = hungry_.back();
-    hungry_.pop_back();
+  for (int w : hungry_) {
     WorkerInfo& wi = workers_[w];
-    wi.hungry = false;
-    if (!wi.live) continue;
-    uint32_t t;
-    while (wi.used < wi.slots && PopQueued(w, &t)) Start(w, t, now, false, out);
-    if (wi.used < wi.slots) still_hungry.push_back(w);
-    if (QueueEmpty()) break;
+    wi.hungry = wi.live && wi.used < wi.slots;
+    if (wi.hungry) still_hungry.push_back(w);
   }
-  for (int w : still_hungry) {
-    workers_[w].hungry = true;
-    hungry_.push_back(w);
-  }
+  hungry_ = std::move(still_hungry);
 }
 
 Scheduler::Outcome Scheduler::Complete(uint64_t attempt, double now, std::vector<uint64_t>* cancel) {

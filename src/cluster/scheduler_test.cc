@@ -24,6 +24,35 @@ TEST(SchedulerTest, LargestFirstAndSlotsAreCoresPlusOne) {
   EXPECT_TRUE(a.empty());
 }
 
+// Few large tasks on several workers: each goes to a free core, none is queued
+// behind a running task on one worker while another worker's cores are idle
+// (the dry run showed one worker taking all three).
+TEST(SchedulerTest, FreeCoresAnywhereBeforeAnyWorkersExtraSlot) {
+  Scheduler s;
+  for (uint64_t b : {300, 200, 100}) s.AddTask(b);
+  for (int w = 0; w < 3; ++w) s.AddWorker(2);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 3u);
+  std::set<int> workers;
+  for (const Assignment& x : a) workers.insert(x.worker);
+  EXPECT_EQ(workers.size(), 3u);
+  // With more tasks than cores the extra slots fill too: 3 x (2 + 1).
+  Scheduler m;
+  for (int t = 0; t < 20; ++t) m.AddTask(100 + t);
+  for (int w = 0; w < 3; ++w) m.AddWorker(2);
+  a.clear();
+  m.Assign(0, &a);
+  ASSERT_EQ(a.size(), 9u);
+  std::map<int, int> per;
+  for (const Assignment& x : a) ++per[x.worker];
+  for (const auto& [w, n] : per) EXPECT_EQ(n, 3) << w;
+  // The largest go out first, one to each worker in turn.
+  EXPECT_EQ(a[0].task, 19u);
+  EXPECT_EQ(a[1].task, 18u);
+  EXPECT_NE(a[0].worker, a[1].worker);
+}
+
 // Random workers joining, dying, failing tasks and finishing them late — and,
 // with homes, pinned tasks, steals, and homes released when their last worker
 // dies, as the coordinator does: each task is accepted exactly once, no pinned

@@ -174,7 +174,7 @@ Diagnosis Retries(const Timeline& t, const Facts& f) {
   for (const AttemptRecord& a : t.attempts) again += a.end_state != AttemptRecord::End::kDone;
   std::string lost;
   for (const HostRecord& h : t.hosts) {
-    if (h.lost >= 0) lost += (lost.empty() ? "" : ", ") + h.name + (h.interrupted ? " interrupted" : " lost") + " at " + Seconds(h.lost);
+    if (h.lost >= 0) lost += (lost.empty() ? "" : ", ") + h.name + (!h.interrupted.empty() ? " interrupted" : " lost") + " at " + Seconds(h.lost);
   }
   d.sentence = "Failures and lost machines cost about " + Seconds(d.lost_seconds) + ": " + std::to_string(again) +
                (again == 1 ? " attempt" : " attempts") + " failed, were lost or were beaten by another (" +
@@ -183,6 +183,17 @@ Diagnosis Retries(const Timeline& t, const Facts& f) {
 }
 
 }  // namespace
+
+const char* EndName(AttemptRecord::End end) {
+  switch (end) {
+    case AttemptRecord::End::kDone: return "done";
+    case AttemptRecord::End::kDuplicate: return "duplicate";
+    case AttemptRecord::End::kFailed: return "failed";
+    case AttemptRecord::End::kLost: return "lost";
+    case AttemptRecord::End::kCancelled: return "cancelled";
+  }
+  return "done";
+}
 
 std::vector<Diagnosis> AllCauses(const Timeline& t) {
   Facts f = Gather(t);

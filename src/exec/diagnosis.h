@@ -21,6 +21,8 @@ struct AttemptRecord {
   uint64_t bytes = 0, rows = 0;  // read by this attempt (0 unless it finished)
   uint32_t attempt = 1;       // 1 for a task's first attempt, 2 for its second, ...
   bool backup = false;        // a copy started because the task was overdue
+  bool rerun = false;         // run again because an earlier range's end moved its start (quotes)
+  bool restaged = false;      // it made its staged piece again from the source
   enum class End : uint8_t {
     kDone,       // its result was merged
     kDuplicate,  // it finished, but another attempt's result was merged first
@@ -28,14 +30,19 @@ struct AttemptRecord {
     kLost,       // its machine was lost or interrupted under it
     kCancelled,  // stopped: another attempt had finished the task
   } end_state = End::kDone;
+  std::string error;          // why it failed or was lost
 };
+
+// "done", "duplicate", "failed", "lost", "cancelled" (docs/report.md).
+const char* EndName(AttemptRecord::End end);
 
 struct HostRecord {
   std::string name;
   int slots = 0;
   double joined = 0;    // when it took its first task's worth of frames (seconds since the start)
   double lost = -1;     // when it was lost; -1: never
-  bool interrupted = false;
+  std::string lost_reason;  // why it was lost, or did not join
+  std::string interrupted;  // its machine's interruption notice (spot), if one came
 };
 
 struct PhaseRecord {

@@ -14,12 +14,15 @@ namespace {
 // One object's ranges as they finish. Set up before any task runs; then
 // guarded by mu until `remaining` reaches 0, when the task that finished the
 // last range owns it (it settles the chain and commits).
+constexpr size_t kNotRecorded = ~size_t{0};
+
 struct ObjectState {
   std::mutex mu;
   RangeChain chain;
   std::vector<Status> failed;           // by range: the error of its last run, if it failed
   std::vector<csv::RangeStart> tried;   // by range: the start of its last run
   std::vector<const Task*> tasks;       // by range
+  std::vector<size_t> recorded;         // by range: its last attempt's id in the timeline
   uint32_t remaining = 0;
 };
 
@@ -35,6 +38,7 @@ class Runner {
         o.failed.resize(t.ranges);
         o.tried.resize(t.ranges);
         o.tasks.resize(t.ranges);
+        o.recorded.resize(t.ranges, kNotRecorded);
         o.remaining = t.ranges;
       }
       o.tasks[t.range] = &t;
@@ -45,11 +49,24 @@ class Runner {
     int n = std::max(1, options_.threads);
     RETURN_IF_ERROR(job_.Prepare(options_.env));
     job_.SetSlots(n);
+    TimelineRecorder* tl = options_.timeline;
+    const double started = tl != nullptr ? tl->Now() : 0;
+    if (tl != nullptr) {
+      HostRecord here;
+      here.name = "local";
+      here.slots = n;
+      here.joined = started;
+      tl->SetHost(here);
+    }
     std::vector<std::thread> threads;
     for (int i = 0; i < n; ++i) threads.emplace_back([this, i] { Work(i); });
     for (std::thread& t : threads) t.join();
+    if (tl != nullptr) tl->AddPhase("scanning", started, tl->Now());
     RETURN_IF_ERROR(first_error_);
-    return job_.Finish();
+    const double merging = tl != nullptr ? tl->Now() : 0;
+    Status st = job_.Finish();
+    if (tl != nullptr) tl->AddPhase("merging", merging, tl->Now());
+    return st;
   }
 
  private:
@@ -63,12 +80,25 @@ class Runner {
   }
 
   // Runs a task, again after a failure the options allow to be retried.
-  Result<std::unique_ptr<TaskOutput>> Attempt(uint32_t index, csv::RangeStart start, csv::RangeEnd* end) {
+  // `*recorded` gets the last run's id in the timeline.
+  Result<std::unique_ptr<TaskOutput>> Attempt(int slot, uint32_t index, csv::RangeStart start, csv::RangeEnd* end,
+                                              bool rerun, size_t* recorded) {
     const Task& task = plan_.tasks[index];
+    TimelineRecorder* tl = options_.timeline;
     int io_failures = 0, command_failures = 0;
     for (;;) {
       TaskContext ctx{plan_.objects[task.object], task, index, start, options_.progress, cancel_, end};
+      size_t id = tl != nullptr ? tl->Start(plan_, index, "local", slot, false, rerun) : kNotRecorded;
+      *recorded = id;
       Result<std::unique_ptr<TaskOutput>> r = job_.RunTask(ctx);
+      if (tl != nullptr) {
+        if (r.ok()) {
+          tl->Finish(id, AttemptRecord::End::kDone, task.stored_bytes, job_.Rows(**r));
+        } else {
+          tl->Finish(id, cancel_->load() ? AttemptRecord::End::kCancelled : AttemptRecord::End::kFailed, 0, 0,
+                     r.status().message());
+        }
+      }
       if (r.ok() || cancel_->load()) return r;
       int failures = 0, limit = 0;
       if (r.status().code() == StatusCode::kCommandFailed) {
@@ -93,11 +123,13 @@ class Runner {
     const Task& task = plan_.tasks[index];
     ObjectState& o = objects_[task.object];
     csv::RangeEnd end;
-    Result<std::unique_ptr<TaskOutput>> r = Attempt(index, csv::RangeStart{}, &end);
+    size_t recorded = kNotRecorded;
+    Result<std::unique_ptr<TaskOutput>> r = Attempt(slot, index, csv::RangeStart{}, &end, false, &recorded);
     // A whole object's failure is its answer: the start it assumed is the truth.
     if (!r.ok() && task.ranges == 1) return r.status();
     {
       std::lock_guard<std::mutex> lock(o.mu);
+      o.recorded[task.range] = recorded;
       if (r.ok()) {
         o.chain.Put(task.range, index, &task, end, std::move(r).value(), kLocalHolder);
       } else {
@@ -120,8 +152,11 @@ class Runner {
       if (!o.chain.Has(k) && o.tried[k] == v.start) return o.failed[k];  // it failed under the right start
       o.tried[k] = v.start;
       uint32_t index = static_cast<uint32_t>(o.tasks[k] - plan_.tasks.data());
+      if (options_.timeline != nullptr && o.chain.Has(k) && o.recorded[k] != kNotRecorded) {
+        options_.timeline->Supersede(o.recorded[k], "read from the wrong start (quote state); run again");
+      }
       csv::RangeEnd end;
-      ASSIGN_OR_RETURN(std::unique_ptr<TaskOutput> out, Attempt(index, v.start, &end));
+      ASSIGN_OR_RETURN(std::unique_ptr<TaskOutput> out, Attempt(slot, index, v.start, &end, true, &o.recorded[k]));
       o.chain.Put(k, index, o.tasks[k], end, std::move(out), kLocalHolder);
     }
     std::string w = o.chain.Warning(name);

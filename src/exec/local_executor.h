@@ -15,6 +15,7 @@
 #include "exec/job.h"
 #include "exec/plan.h"
 #include "exec/task_runner.h"
+#include "exec/timeline.h"
 #include "exec/warnings.h"
 
 namespace fanout::exec {
@@ -31,6 +32,9 @@ struct LocalOptions {
   int command_attempts = 1;
   // Called before a failed task runs again: (attempt about to start, of how many, why).
   std::function<void(int, int, const Status&)> on_retry;
+  // If set, gets every attempt (host "local", slot = thread), this machine's
+  // slots and the scanning and merging phases (--report, --stats).
+  TimelineRecorder* timeline = nullptr;
 };
 
 // Runs every task of `plan` through `job`, then Job::Finish. Returns the first
