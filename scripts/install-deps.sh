@@ -14,6 +14,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   openssh-server openssh-client iproute2 nftables procps strace
   nginx-light slurm-wlm munge
+  chromium
   "$@"
 )
 

@@ -3,10 +3,13 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <random>
 
 #include "cli/commands.h"
 #include "cli/cluster.h"
 #include "cli/report.h"
+#include "cli/verify.h"
+#include "core/number.h"
 #include "cli/common.h"
 #include "cli/output.h"
 #include "core/bytes.h"
@@ -30,6 +33,7 @@ struct AggFlags {
   std::string format;
   int64_t top = -1;  // -1: every row
   uint64_t max_group_memory = 0;  // 0: the default (ops/group_memory.h)
+  double verify = 0;              // --verify FRACTION; 0: none
   ClusterFlags cluster;
 };
 
@@ -85,8 +89,22 @@ void Run(const AggFlags& f, bool is_agg) {
     job.common().stage.scan.store = plan.store.get();
     if (!f.cluster.enabled()) OrFail(ReadyLocalPieces(&plan, &stage, f.common.quiet));
   }
+  std::vector<uint32_t> verified;
+  if (f.verify > 0) {
+    if (!plan.stage.empty()) FailUsage(Status::InvalidArgument("--verify: not for stage:// inputs (it reads the objects again here)"));
+    verified = ChooseVerified(plan, f.verify, std::random_device{}());
+    job.KeepObjects(verified);
+  }
   std::string extra, details;
   OrFail(RunJob(f.cluster, plan, job, f.common.threads, setup->threads, f.common.quiet, &extra, &details));
+  if (!verified.empty()) {
+    const double started = JobTimeline().Now();
+    std::string note;
+    OrFail(VerifyObjects(plan, job, verified, setup->threads, &note));
+    JobTimeline().AddPhase("verifying", started, JobTimeline().Now());
+    MarkExecuted();
+    extra += note;
+  }
   PrintResult(job.query(), &job.result(), f.top, *format, setup->threads);
   extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -112,6 +130,17 @@ CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f)
       },
       "Memory the group tables of each process may use; more groups are an error (default: half of the "
       "machine's memory)");
+  sub->add_option_function<std::string>(
+      "--verify",
+      [f](const std::string& text) {
+        double v = 0;
+        if (!ParseDouble(text, &v) || !(v > 0 && v <= 1)) {
+          throw CLI::ValidationError("--verify", "expected a fraction of the tasks above 0 and at most 1 (0.02 for 2 %), not '" + text + "'");
+        }
+        f->verify = v;
+      },
+      "Read the objects of this fraction of the tasks (0.02: 2 %, at least one) again here with the reference "
+      "reader (the scalar kernel, each object whole) and fail if any result differs");
   AddClusterFlags(sub, &f->cluster);
   return sub;
 }

@@ -1,6 +1,11 @@
 #include "cli/report.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -13,6 +18,7 @@
 #include "core/bytes.h"
 #include "core/file_write.h"
 #include "core/strings.h"
+#include "exec/diagnosis.h"
 #include "exec/job_stats.h"
 
 namespace fanout::cli {
@@ -80,7 +86,26 @@ exec::TimelineRecorder& JobTimeline() {
   return *s.timeline;
 }
 
+namespace {
+
+// A report that could not be written would be found out only after the job
+// ran (and printed its answer): a directory that is not there fails at once.
+void CheckWritable(const std::string& flag, const std::string& path) {
+  if (path.empty()) return;
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(dir.c_str(), W_OK) != 0) {
+    FailUsage(Status::InvalidArgument(flag + " " + path + ": cannot write in " + dir + " (" +
+                                      (errno != 0 ? std::strerror(errno) : "not a directory") + ")"));
+  }
+}
+
+}  // namespace
+
 void BeginReports(const ReportFlags& flags, const std::string& mode, const exec::Plan* plan) {
+  errno = 0;
+  CheckWritable("--stats", flags.stats);
+  CheckWritable("--report", flags.report);
   ReportState& s = State();
   s.flags = flags;
   s.mode = mode;
@@ -220,14 +245,23 @@ std::string DryRunText(const exec::Plan& plan, const std::vector<std::pair<std::
   out += "expected: the work spread evenly is " + FormatBytes(static_cast<uint64_t>(ideal)) +
          " per slot; the largest task is " + FormatBytes(largest);
   if (ideal > 0 && makespan > 0) {
-    std::snprintf(line, sizeof line, "; the last slot to finish reads %s, %.2fx the even share", 
+    std::snprintf(line, sizeof line, "; the last slot to finish reads %s, %.2fx the even share",
                   FormatBytes(static_cast<uint64_t>(makespan)).c_str(), makespan / ideal);
     out += line;
-    if (makespan > 1.25 * ideal && static_cast<double>(largest) > 0.8 * makespan) {
-      out += " — the largest task is the critical path: split it (--range-size " +
-             FormatBytes(std::max<uint64_t>(1 << 20, largest / std::max(slots, 1) * 2)) + ")";
-    } else if (plan.tasks.size() < static_cast<size_t>(slots)) {
+    if (plan.tasks.size() < static_cast<size_t>(slots)) {
       out += " — fewer tasks than slots: " + CountOf(slots - plan.tasks.size(), "slot") + " will have nothing to do";
+    }
+    if (makespan > 1.25 * ideal && static_cast<double>(largest) > 0.8 * makespan) {
+      bool unsplittable = false;
+      for (const exec::Task& t : plan.tasks) {
+        unsplittable = unsplittable || (t.stored_bytes == largest && t.ranges == 1 &&
+                                        plan.objects[t.object].compression != io::Compression::kNone);
+      }
+      uint64_t range = 0;
+      for (const exec::Task& t : plan.tasks) {
+        if (t.ranges > 1) range = std::max(range, t.end - t.begin);
+      }
+      out += " — the largest task is the critical path: " + exec::SplitAdvice(largest, slots, unsplittable, range);
     }
   }
   out += "\n";

@@ -94,7 +94,9 @@ class Out {
 // creates the file MARKER (without one: every worker, every time) sends that
 // query result corrupted, so tests can check that the coordinator rejects it:
 // MODE "aggs" (one aggregate fewer), "keys" (an extra key field), "counts" (a
-// count that overflows) or "truncate".
+// count that overflows), "truncate" — or "swap": the first two groups' keys
+// exchanged, a result the coordinator's checks accept but that is wrong (what
+// --verify is for).
 std::string CorruptForTest(const std::string& serialized, const std::string& mode) {
   Result<ops::Partial> decoded = ops::Partial::Deserialize(serialized);
   if (!decoded.ok()) return serialized;
@@ -105,7 +107,8 @@ std::string CorruptForTest(const std::string& serialized, const std::string& mod
   ops::Partial q(aggs);
   q.stats() = p.stats();
   for (uint32_t g = 0; g < p.num_groups(); ++g) {
-    std::string key(p.key(g));
+    const bool swap = mode == "swap" && p.num_groups() >= 2 && g < 2;
+    std::string key(p.key(swap ? 1 - g : g));
     if (mode == "keys") ops::AppendKeyField(&key, "extra");
     uint32_t h = q.Group(key);
     q.count(h) = mode == "counts" ? std::numeric_limits<uint64_t>::max() : p.count(g);

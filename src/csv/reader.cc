@@ -40,7 +40,7 @@ Status RowSink::OnUnterminatedRow(uint64_t offset, const std::string& object) {
 }
 
 RowReader::RowReader(io::ByteStream* stream, std::string name, const ReadOptions& options)
-    : stream_(stream), name_(std::move(name)), opt_(options), kernel_(ActiveKernel().scan) {
+    : stream_(stream), name_(std::move(name)), opt_(options), kernel_(options.exact_kernel ? ScanExact : ActiveKernel().scan) {
   opt_.max_row_bytes = std::max<size_t>(opt_.max_row_bytes, 1);
   size_t want = std::clamp<size_t>(opt_.buffer_bytes, 1, opt_.max_row_bytes);
   if (opt_.end > opt_.begin && opt_.end - opt_.begin < want) {

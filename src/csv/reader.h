@@ -122,6 +122,9 @@ struct ReadOptions {
   size_t sniff_bytes = kLineEndSniffBytes;
   std::atomic<uint64_t>* progress = nullptr;  // if set, gets bytes consumed inside the range
   const std::atomic<bool>* cancel = nullptr;  // if set and true, Run stops with an error
+  // Classify with the exact scalar kernel alone (the reference reader of
+  // --verify), whatever ActiveKernel() is.
+  bool exact_kernel = false;
 };
 
 // A heap array that grows without zero-filling and keeps a prefix when resized.

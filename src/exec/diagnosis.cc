@@ -44,7 +44,10 @@ struct Facts {
   double wasted = 0;  // seconds of every other attempt
   size_t tasks = 0;
   uint64_t bytes = 0;
-  const AttemptRecord* largest = nullptr;
+  const AttemptRecord* largest = nullptr;  // the longest merged attempt not on a slow machine
+  std::map<std::string, double> speed;     // per host: the median bytes/s of its merged attempts
+  std::map<std::string, double> others;    // per host: the median of the other hosts' speeds
+  std::map<std::string, bool> slow;        // per host: slower than kSlowFactor of the others
 };
 
 Facts Gather(const Timeline& t) {
@@ -64,13 +67,33 @@ Facts Gather(const Timeline& t) {
     if (a.end_state == AttemptRecord::End::kDone) {
       f.useful += Duration(a);
       f.bytes += a.bytes;
-      if (f.largest == nullptr || Duration(a) > Duration(*f.largest)) f.largest = &a;
     } else {
       f.wasted += Duration(a);
     }
   }
   f.tasks = tasks.size();
   f.scan = std::max(0.0, f.scan_end - f.scan_start);
+  std::map<std::string, std::vector<double>> speeds;
+  for (const AttemptRecord& a : t.attempts) {
+    if (a.end_state == AttemptRecord::End::kDone && Duration(a) > 0 && a.bytes > 0) {
+      speeds[a.host].push_back(static_cast<double>(a.bytes) / Duration(a));
+    }
+  }
+  for (auto& [host, v] : speeds) f.speed[host] = Median(v);
+  for (const auto& [host, s] : f.speed) {
+    std::vector<double> rest;
+    for (const auto& [h, o] : f.speed) {
+      if (h != host) rest.push_back(o);
+    }
+    f.others[host] = Median(rest);
+    f.slow[host] = !rest.empty() && f.others[host] > 0 && s < kSlowFactor * f.others[host];
+  }
+  // The critical path is a task's own length, not its machine's slowness.
+  f.largest = nullptr;
+  for (const AttemptRecord& a : t.attempts) {
+    if (a.end_state != AttemptRecord::End::kDone || f.slow[a.host]) continue;
+    if (f.largest == nullptr || Duration(a) > Duration(*f.largest)) f.largest = &a;
+  }
   return f;
 }
 
@@ -94,12 +117,13 @@ Diagnosis FewTasks(const Timeline& t, const Facts& f) {
   double ideal = f.useful / f.slots;
   double with_these = f.useful / static_cast<double>(f.tasks);
   d.lost_seconds = std::max(0.0, std::min(with_these, f.scan) - ideal);
-  uint64_t suggest = std::max<uint64_t>(1 << 20, f.bytes / (4 * static_cast<uint64_t>(f.slots)));
+  bool unsplittable = false;
+  for (const AttemptRecord& a : t.attempts) unsplittable = unsplittable || a.unsplittable;
   d.sentence = "Only " + std::to_string(f.tasks) + (f.tasks == 1 ? " task" : " tasks") + " for " +
                std::to_string(f.slots) + " slots: " + std::to_string(f.slots - static_cast<int>(f.tasks)) +
-               " slots had nothing to do the whole job; split the objects (--range-size " + FormatBytes(suggest) +
-               " gives each slot about 4 tasks, or more row groups for Parquet).";
-  (void)t;
+               " slots had nothing to do the whole job; " +
+               SplitAdvice(f.bytes / 4, f.slots, unsplittable, t.range_size) + " (about 4 tasks a slot)" +
+               ".";
   return d;
 }
 
@@ -112,38 +136,26 @@ Diagnosis CriticalPath(const Timeline& t, const Facts& f) {
   double spread = f.useful / std::min<double>(f.slots, std::max<size_t>(f.tasks, 1));
   d.lost_seconds = std::max(0.0, longest - spread);
   uint64_t size = a.end > a.begin ? a.end - a.begin : a.bytes;
-  uint64_t suggest = std::max<uint64_t>(1 << 20, size / std::max(1, f.slots));
   d.sentence = "The largest task, " + a.object + " (" + FormatBytes(size) + "), ran " + Seconds(longest) + " of the " +
                Seconds(f.scan) + " scan, while all the work spread over the " + std::to_string(f.slots) +
-               " slots would take " + Seconds(spread) + ": split it (--range-size " + FormatBytes(suggest) +
-               (t.range_size > 0 ? ", not " + FormatBytes(t.range_size) : "") +
-               ", or more row groups for Parquet) so that the slots share it.";
+               " slots would take " + Seconds(spread) + ": " + SplitAdvice(size, f.slots, a.unsplittable, t.range_size) +
+               ", so that the slots share it.";
   return d;
 }
 
 // A machine whose tasks ran much slower than the others'.
 Diagnosis SlowMachine(const Timeline& t, const Facts& f) {
   Diagnosis d{"slow_machine", "", 0};
-  std::map<std::string, std::vector<const AttemptRecord*>> by_host;
-  for (const AttemptRecord& a : t.attempts) {
-    if (a.end_state == AttemptRecord::End::kDone && Duration(a) > 0 && a.bytes > 0) by_host[a.host].push_back(&a);
-  }
-  if (by_host.size() < 2) return d;
-  std::map<std::string, double> speed;
-  for (const auto& [host, as] : by_host) {
-    std::vector<double> v;
-    for (const AttemptRecord* a : as) v.push_back(static_cast<double>(a->bytes) / Duration(*a));
-    speed[host] = Median(v);
-  }
-  for (const auto& [host, s] : speed) {
-    std::vector<double> others;
-    for (const auto& [h, o] : speed) {
-      if (h != host) others.push_back(o);
-    }
-    double other = Median(others);
-    if (other <= 0 || s >= kSlowFactor * other) continue;
+  for (const auto& [host, s] : f.speed) {
+    if (!f.slow.at(host)) continue;
+    const double other = f.others.at(host);
     double extra = 0;
-    for (const AttemptRecord* a : by_host[host]) extra += Duration(*a) - static_cast<double>(a->bytes) / other;
+    size_t n = 0;
+    for (const AttemptRecord& a : t.attempts) {
+      if (a.host != host || a.end_state != AttemptRecord::End::kDone || Duration(a) <= 0 || a.bytes == 0) continue;
+      extra += Duration(a) - static_cast<double>(a.bytes) / other;
+      ++n;
+    }
     // What it cost the job's end: its slots' extra time, but no more than
     // the scan's overrun of the work done at the others' speed, spread.
     int host_slots = 1;
@@ -154,8 +166,8 @@ Diagnosis SlowMachine(const Timeline& t, const Facts& f) {
     if (lost <= d.lost_seconds) continue;
     d.lost_seconds = lost;
     d.sentence = host + " was slow: its tasks ran at " + Rate(s) + " (median), the other machines' at " + Rate(other) +
-                 "; its " + std::to_string(by_host[host].size()) + (by_host[host].size() == 1 ? " task" : " tasks") +
-                 " took " + Seconds(extra) + " more than they would have elsewhere.";
+                 "; its " + std::to_string(n) + (n == 1 ? " task" : " tasks") + " took " + Seconds(extra) +
+                 " more than they would have elsewhere.";
   }
   return d;
 }
@@ -183,6 +195,24 @@ Diagnosis Retries(const Timeline& t, const Facts& f) {
 }
 
 }  // namespace
+
+std::string RangeSizeFlag(uint64_t bytes) {
+  uint64_t p = 64 << 10;
+  while (p * 2 <= bytes && p < (uint64_t{1} << 40)) p *= 2;
+  if (p >= (uint64_t{1} << 30)) return std::to_string(p >> 30) + "GiB";
+  if (p >= (uint64_t{1} << 20)) return std::to_string(p >> 20) + "MiB";
+  return std::to_string(p >> 10) + "KiB";
+}
+
+std::string SplitAdvice(uint64_t bytes, int slots, bool unsplittable, uint64_t range_size) {
+  if (unsplittable) {
+    return "a compressed object cannot be split into ranges: store it as several smaller objects, or stage it "
+           "once (fanout stage) and query the stage";
+  }
+  std::string flag = RangeSizeFlag(bytes / static_cast<uint64_t>(std::max(slots, 1)));
+  return "split it (--range-size " + flag + (range_size > 0 ? ", not " + RangeSizeFlag(range_size) : "") +
+         "; for Parquet, more row groups)";
+}
 
 const char* EndName(AttemptRecord::End end) {
   switch (end) {

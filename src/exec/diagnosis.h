@@ -23,6 +23,7 @@ struct AttemptRecord {
   bool backup = false;        // a copy started because the task was overdue
   bool rerun = false;         // run again because an earlier range's end moved its start (quotes)
   bool restaged = false;      // it made its staged piece again from the source
+  bool unsplittable = false;  // its object cannot be split into ranges (compressed)
   enum class End : uint8_t {
     kDone,       // its result was merged
     kDuplicate,  // it finished, but another attempt's result was merged first
@@ -71,5 +72,14 @@ Diagnosis Diagnose(const Timeline& timeline);
 
 // Every cause's estimate, largest first (for the report's table).
 std::vector<Diagnosis> AllCauses(const Timeline& timeline);
+
+// A size as --range-size takes it, a power of two no larger than `bytes` and no
+// smaller than 64KiB: "256KiB", "16MiB", "1GiB".
+std::string RangeSizeFlag(uint64_t bytes);
+
+// What to tell a user whose largest task is too big: split it with
+// --range-size (a split a slot's share of `bytes`) — or, for an object that
+// cannot be split, to store it as smaller objects or stage it.
+std::string SplitAdvice(uint64_t bytes, int slots, bool unsplittable, uint64_t range_size);
 
 }  // namespace fanout::exec

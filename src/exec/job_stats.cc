@@ -1,6 +1,7 @@
 #include "exec/job_stats.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,7 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
                 {"version", FANOUT_VERSION}, {"started", job.started}, {"wall_s", t.wall},
                 {"status", job.ok ? "ok" : "failed"}, {"error", job.ok ? "" : job.error}};
   uint64_t largest = 0;
-  for (const Task& task : plan.tasks) largest = std::max(largest, task.end - task.begin);
+  for (const Task& task : plan.tasks) largest = std::max(largest, task.stored_bytes);
   int slots = 0;
   for (const HostRecord& h : t.hosts) slots += std::max(h.slots, 0);
   out["plan"] = {{"objects", plan.objects.size()}, {"tasks", plan.tasks.size()},  {"bytes", plan.total_bytes},
@@ -72,10 +73,12 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
                           {"rows", a->rows},        {"backup", a->backup},      {"rerun", a->rerun},
                           {"restaged", a->restaged}, {"outcome", EndName(a->end_state)}, {"error", a->error}});
     }
+    // A whole object's range is "to its end": its stored size, as a number JSON keeps exactly.
+    uint64_t end = task.end == std::numeric_limits<uint64_t>::max() ? task.begin + task.stored_bytes : task.end;
     tasks.push_back({{"task", i},
                      {"object", task.object},
                      {"begin", task.begin},
-                     {"end", task.end},
+                     {"end", end},
                      {"attempts", std::move(attempts)}});
   }
   out["tasks"] = std::move(tasks);

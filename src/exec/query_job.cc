@@ -145,10 +145,16 @@ uint64_t QueryJob::Rows(const TaskOutput& out) const {
 
 void QueryJob::SetSlots(int slots) { per_slot_.assign(static_cast<size_t>(std::max(slots, 1)), ops::Partial(query_.aggs.size())); }
 
-Status QueryJob::Commit(int slot, uint32_t, std::vector<Committed>* ranges) {
+void QueryJob::KeepObjects(const std::vector<uint32_t>& objects) {
+  for (uint32_t o : objects) kept_.try_emplace(o, ops::Partial(query_.aggs.size()));
+}
+
+Status QueryJob::Commit(int slot, uint32_t object, std::vector<Committed>* ranges) {
   ops::Partial& into = per_slot_[static_cast<size_t>(slot)];
+  auto kept = kept_.find(object);
   for (Committed& c : *ranges) {
     ops::Partial& part = static_cast<PartialOutput&>(*c.output).partial;
+    if (kept != kept_.end()) RETURN_IF_ERROR(kept->second.Merge(part));
     uint64_t rows;
     if (__builtin_add_overflow(into.stats().rows, part.stats().rows, &rows)) {
       return Status::Corrupt("the workers' results add up to more rows than a 64-bit count holds");

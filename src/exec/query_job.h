@@ -72,6 +72,13 @@ class QueryJob final : public Job {
   Status Finish() override;
 
   const ops::Query& query() const { return query_; }
+  const QuerySpec& spec() const { return spec_; }
+  // Keeps a copy of each of these objects' results, merged over its ranges,
+  // as they are committed (--verify compares them with the reference reader's).
+  // Call before the job runs.
+  void KeepObjects(const std::vector<uint32_t>& objects);
+  // What KeepObjects kept, by object, after the job.
+  const std::map<uint32_t, ops::Partial>& kept() const { return kept_; }
   // The merged result, after Finish.
   ops::Partial& result() { return total_; }
 
@@ -83,6 +90,8 @@ class QueryJob final : public Job {
   HeaderCache headers_;
   std::vector<ops::Partial> per_slot_;
   ops::Partial total_;
+  // Made before the job runs; each entry written only by its object's one Commit.
+  std::map<uint32_t, ops::Partial> kept_;
 };
 
 // One task of a query: the rows `task` owns, aggregated into a fresh Partial;

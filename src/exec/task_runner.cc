@@ -87,6 +87,7 @@ Status ScanTask(const ObjectPlan& object, const Task& task, csv::RangeStart star
   ro.start = start;
   ro.progress = whole || progress == nullptr ? nullptr : &progress->bytes;
   ro.cancel = cancel;
+  ro.exact_kernel = options.reference;
   csv::RowReader reader(s.get(), object.info.url, ro);
   Status read = reader.Run(sink);
   RETURN_IF_ERROR(s->CheckUnchanged());  // a file that changed under the reader explains what it saw

@@ -21,6 +21,9 @@ struct ScanOptions {
   size_t buffer_bytes = csv::kDefaultBufferBytes;
   size_t max_row_bytes = csv::kDefaultMaxRowBytes;
   bool strict = false;
+  // Read with the reference reader: the exact scalar kernel (csv::ReadOptions::
+  // exact_kernel). For --verify, on this machine only: not sent to workers.
+  bool reference = false;
   // Where the objects' bytes are read from; must outlive the reads. Not sent
   // to workers (each reads through a store of its own).
   io::Store* store = io::LocalFiles();

@@ -1,5 +1,7 @@
 #include "exec/timeline.h"
 
+#include <limits>
+
 namespace fanout::exec {
 
 size_t TimelineRecorder::Start(const Plan& plan, uint32_t task, const std::string& host, int slot, bool backup,
@@ -9,8 +11,12 @@ size_t TimelineRecorder::Start(const Plan& plan, uint32_t task, const std::strin
   if (task < plan.tasks.size()) {
     const Task& t = plan.tasks[task];
     a.begin = t.begin;
-    a.end = t.end;
-    if (t.object < plan.objects.size()) a.object = plan.objects[t.object].info.url;
+    // A whole object's task ends at the object's end (its range is "to the end").
+    a.end = t.end == std::numeric_limits<uint64_t>::max() ? t.begin + t.stored_bytes : t.end;
+    if (t.object < plan.objects.size()) {
+      a.object = plan.objects[t.object].info.url;
+      a.unsplittable = t.ranges == 1 && plan.objects[t.object].compression != io::Compression::kNone;
+    }
   }
   a.host = host;
   a.slot = slot;

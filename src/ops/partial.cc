@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/number.h"
 
@@ -398,6 +399,54 @@ Status Partial::Check(const Query& query) const {
                std::to_string(stats_.rows) + " read");
   }
   return Status::OK();
+}
+
+namespace {
+
+std::string KeyText(std::string_view key) {
+  std::string out;
+  for (std::string_view field : DecodeKey(key)) out += (out.empty() ? "" : ",") + std::string(field);
+  return "(" + out + ")";
+}
+
+std::string CellText(const AggCell& c) {
+  return "n " + std::to_string(c.n) + ", sum " + FormatDecimal(c.Sum()) + ", min " + FormatDecimal(c.Min()) +
+         ", max " + FormatDecimal(c.Max());
+}
+
+}  // namespace
+
+std::string Difference(const Partial& reference, const Partial& got) {
+  if (reference.stats().rows != got.stats().rows) {
+    return "rows read: " + std::to_string(reference.stats().rows) + " by the reference reader, " +
+           std::to_string(got.stats().rows) + " in the job";
+  }
+  if (reference.stats().skipped != got.stats().skipped) return "the rows skipped differ";
+  if (reference.num_groups() != got.num_groups()) {
+    return "groups: " + std::to_string(reference.num_groups()) + " by the reference reader, " +
+           std::to_string(got.num_groups()) + " in the job";
+  }
+  if (reference.num_aggs() != got.num_aggs()) return "the number of aggregates differs";
+  std::unordered_map<std::string_view, uint32_t> index;
+  index.reserve(got.num_groups());
+  for (uint32_t g = 0; g < got.num_groups(); ++g) index.emplace(got.key(g), g);
+  for (uint32_t r = 0; r < reference.num_groups(); ++r) {
+    auto it = index.find(reference.key(r));
+    if (it == index.end()) return "group " + KeyText(reference.key(r)) + " is missing from the job's result";
+    uint32_t g = it->second;
+    if (reference.count(r) != got.count(g)) {
+      return "group " + KeyText(reference.key(r)) + ": count " + std::to_string(reference.count(r)) +
+             " by the reference reader, " + std::to_string(got.count(g)) + " in the job";
+    }
+    for (size_t a = 0; a < reference.num_aggs(); ++a) {
+      const AggCell &x = reference.cell(r, a), &y = got.cell(g, a);
+      if (x.n != y.n || !(x.Sum() == y.Sum()) || !(x.Min() == y.Min()) || !(x.Max() == y.Max())) {
+        return "group " + KeyText(reference.key(r)) + ", aggregate " + std::to_string(a + 1) + ": " + CellText(x) +
+               " by the reference reader, " + CellText(y) + " in the job";
+      }
+    }
+  }
+  return "";
 }
 
 }  // namespace fanout::ops

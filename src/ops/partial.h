@@ -174,4 +174,9 @@ class Partial {
   GroupMemoryCharge charge_;  // the bytes above, on the process's meter
 };
 
+// The first way `got` differs from `reference` as an answer (rows read,
+// skipped rows, a group's count or an aggregate's values), in words naming the
+// group; empty when they give the same answer. Group order does not matter.
+std::string Difference(const Partial& reference, const Partial& got);
+
 }  // namespace fanout::ops
