@@ -291,9 +291,12 @@ void Scheduler::Assign(double now, std::vector<Assignment>* out) {
   }
   // Free cores first, one task at a time round the hungry workers, then each
   // worker's extra slots: no worker queues a task behind a running one while
-  // another has a core with nothing to do (few large tasks on many slots).
+  // another has a core with nothing to do (few large tasks on many slots). And
+  // while workers are still starting, no extra slots at all: the first machine
+  // to join would queue a task that a later one could start at once.
   const int extra = std::max(0, options_.extra_slots);
-  for (int pass = 0; pass < 2 && !QueueEmpty(); ++pass) {
+  const int passes = starting_ > 0 ? 1 : 2;
+  for (int pass = 0; pass < passes && !QueueEmpty(); ++pass) {
     for (bool started = true; started && !QueueEmpty();) {
       started = false;
       for (auto it = hungry_.rbegin(); it != hungry_.rend() && !QueueEmpty(); ++it) {

@@ -53,6 +53,34 @@ TEST(SchedulerTest, FreeCoresAnywhereBeforeAnyWorkersExtraSlot) {
   EXPECT_NE(a[0].worker, a[1].worker);
 }
 
+// The first worker to join takes a task per core, not one more queued behind
+// them, while others are still starting (a report showed local-1 take all 4
+// of 4 tasks while local-2..4 were starting). Once none is, the extra slot fills.
+TEST(SchedulerTest, NoQueuedTaskWhileWorkersAreStarting) {
+  Scheduler s;
+  for (uint64_t b : {400, 300, 200, 100}) s.AddTask(b);
+  s.SetStarting(3);
+  int first = s.AddWorker(3);
+  std::vector<Assignment> a;
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 3u);
+  int second = s.AddWorker(3);
+  s.SetStarting(2);
+  a.clear();
+  s.Assign(0, &a);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].worker, second);
+  EXPECT_EQ(a[0].task, 3u);
+  // Nobody starting: a worker with free cores and its extra slot takes more.
+  Scheduler t;
+  for (int i = 0; i < 5; ++i) t.AddTask(100);
+  t.AddWorker(3);
+  a.clear();
+  t.Assign(0, &a);
+  EXPECT_EQ(a.size(), 4u);
+  (void)first;
+}
+
 // Random workers joining, dying, failing tasks and finishing them late — and,
 // with homes, pinned tasks, steals, and homes released when their last worker
 // dies, as the coordinator does: each task is accepted exactly once, no pinned

@@ -122,7 +122,7 @@ Diagnosis FewTasks(const Timeline& t, const Facts& f) {
   d.sentence = "Only " + std::to_string(f.tasks) + (f.tasks == 1 ? " task" : " tasks") + " for " +
                std::to_string(f.slots) + " slots: " + std::to_string(f.slots - static_cast<int>(f.tasks)) +
                " slots had nothing to do the whole job; " +
-               SplitAdvice(f.bytes / 4, f.slots, unsplittable, t.range_size) + " (about 4 tasks a slot)" +
+               SplitAdvice(f.bytes / 4, f.slots, unsplittable, t.range_size) + (unsplittable ? "" : " (about 4 tasks a slot)") +
                ".";
   return d;
 }

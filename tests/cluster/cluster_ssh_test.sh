@@ -111,6 +111,7 @@ fault_run() {
   # A black hole or a hang must be caught by the heartbeat timeout: no backups
   # (which could finish the job first) and longer tasks.
   [[ $action == link || $action == hang ]] && extra=(--no-backups --remote-fanout "$slow-er")
+  [[ $action == kill9 ]] && extra+=(--stats "$TMP/stats.$tag.json" --report "$TMP/report.$tag.html")
   fanout_start "$tag" "${JOB[@]}" "${extra[@]}"  # stopped, failing the test, past FAULT_TIMEOUT
   # Wait until every worker runs, then a random moment more.
   local t=0
@@ -134,6 +135,21 @@ fault_run() {
   check_files_equal "$tag: exact answer" "$TMP/out.$tag" "$TMP/out.want"
   check_true "$tag: h$host reported lost (pid ${pid:-none}; $(grep -E '^fanout:   ' "$TMP/err.$tag" | tr -s ' ' | tr '\n' '|'))" \
     grep -qE "^fanout:   h$host .*LOST" "$TMP/err.$tag"
+  if [[ $action == kill9 ]]; then
+    # The report knows: the host lost, its attempts lost with it, and the cost
+    # of the retries among the measured causes, naming it.
+    local facts
+    facts=$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+lost = [h["name"] for h in d["hosts"] if h["lost_s"] is not None]
+attempts = sum(a["outcome"] == "lost" for t in d["tasks"] for a in t["attempts"])
+retries = [c for c in d["diagnosis"]["all"] if c["cause"] == "retries"]
+print(d["job"]["mode"], ",".join(lost), attempts > 0, bool(retries) and sys.argv[2] + " lost" in retries[0]["sentence"])
+' "$TMP/stats.$tag.json" "h$host" 2>&1)
+    check_eq "$tag: the stats name the lost host and its lost attempts" "$facts" "hosts h$host True True"
+    check_true "$tag: the report page was written" test -s "$TMP/report.$tag.html"
+  fi
 }
 
 for i in 1 2 3 4 5; do fault_run "kill9_$i" kill9; done

@@ -97,7 +97,11 @@ data=$HOSTS_DIR/data
 chmod -R a+rX "$data"
 run_fanout local count --by passenger_count "$data"
 run_fanout local_agg agg --by passenger_count --count --sum total_amount "$data"
-run_fanout job count --by passenger_count --cluster c1 "$data"
+run_fanout job count --by passenger_count --cluster c1 "$data" --stats "$TMP/cluster.json"
+check_eq "--cluster count: the stats' mode, hosts and status" "$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["job"]["mode"], len(d["hosts"]), d["job"]["status"])' "$TMP/cluster.json" 2>&1)" "cluster 3 ok"
 check_eq "--cluster count: exit status ($(tail -n 3 "$TMP/err.job" | tr '\n' '|'))" "$(rc_of job)" 0
 check_files_equal "--cluster count: the local answer" "$TMP/out.job" "$TMP/out.local"
 check_true "--cluster count: 3 workers in the summary ($(head -n1 "$TMP/err.job"))" grep -q ', 3 workers,' "$TMP/err.job"

@@ -78,11 +78,17 @@ check_true "salloc --slurm run: every command ran on a node, on more than one ($
   test "$(cat "$HOSTS_DIR"/where/* | grep -cvE '^h[123]$')" -eq 0 -a "$(wc -w <<<"$where_ran")" -ge 2
 
 # --slurm --nodes 3: fanout asks Slurm for the allocation itself.
-RUN_TIMEOUT=$FAULT_TIMEOUT run_fanout nodes count --by passenger_count --slurm --nodes 3 "$data"
+RUN_TIMEOUT=$FAULT_TIMEOUT run_fanout nodes count --by passenger_count --slurm --nodes 3 "$data" \
+  --stats "$TMP/slurm.json"
 check_eq "--slurm --nodes 3: exit status ($(tail -n 3 "$TMP/err.nodes" | tr '\n' '|'))" "$(rc_of nodes)" 0
 check_files_equal "--slurm --nodes 3: the local answer" "$TMP/out.nodes" "$TMP/out.local"
 check_true "--slurm --nodes 3: three workers" grep -q ", 3 workers," "$TMP/err.nodes"
 check_eq "--slurm --nodes 3: the allocation is gone afterwards" "$(squeue -h | wc -l)" 0
+check_eq "--slurm --nodes 3: the stats' mode and hosts" "$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["job"]["mode"], sorted(h["name"] for h in d["hosts"]), d["job"]["status"])' "$TMP/slurm.json" 2>&1)" \
+  "slurm ['h1', 'h2', 'h3'] ok"
 
 # --launcher with srun by hand, inside an allocation.
 salloc_fanout tpl -N 3 --exclusive -- count --by passenger_count --hosts h1,h2,h3 \

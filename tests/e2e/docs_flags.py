@@ -36,6 +36,8 @@ SECTIONS = {
     'select': ['select'],
     'Cluster jobs (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
     'Slurm and other launchers': ['count', 'agg', 'select', 'run', 'stage'],
+    'Reports (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
+    'Verify (count, agg)': ['count', 'agg'],
     'run': ['run'],
     'stage': ['stage'],
     'deploy': ['deploy'],
