@@ -172,13 +172,13 @@ class Coordinator {
   // ... and of it ending; its lane is free again. Returns its id, or ~0 when
   // it was not (or is no longer) recorded.
   size_t RecordEnd(uint64_t attempt, exec::AttemptRecord::End end, uint64_t bytes = 0, uint64_t rows = 0,
-                   std::string error = "") {
+                   std::string error = "", double run = -1, double cpu = -1) {
     auto it = recorded_.find(attempt);
     if (it == recorded_.end()) return ~size_t{0};
     Recorded r = it->second;
     recorded_.erase(it);
     conns_[r.conn]->lanes[r.lane] = false;
-    timeline_->Finish(r.id, end, bytes, rows, std::move(error));
+    timeline_->Finish(r.id, end, bytes, rows, std::move(error), run, cpu);
     return r.id;
   }
 
@@ -445,9 +445,12 @@ class Coordinator {
     const TaskRef ref = refs_[task];
     const exec::Task& t = plan_.tasks[ref.plan_task];
     Scheduler::Outcome outcome = sched_.Complete(m.id, Now(), &cancel);
-    if (outcome == Scheduler::Outcome::kDuplicate) RecordEnd(m.id, exec::AttemptRecord::End::kDuplicate, t.stored_bytes, rows);
+    const double run = static_cast<double>(m.run_us) * 1e-6, cpu = static_cast<double>(m.cpu_us) * 1e-6;
+    if (outcome == Scheduler::Outcome::kDuplicate) {
+      RecordEnd(m.id, exec::AttemptRecord::End::kDuplicate, t.stored_bytes, rows, "", run, cpu);
+    }
     if (outcome != Scheduler::Outcome::kAccepted) return;
-    const size_t recorded = RecordEnd(m.id, exec::AttemptRecord::End::kDone, t.stored_bytes, rows);
+    const size_t recorded = RecordEnd(m.id, exec::AttemptRecord::End::kDone, t.stored_bytes, rows, "", run, cpu);
     if (!m.piece.empty() && recorded != ~size_t{0}) timeline_->MarkRestaged(recorded);
     for (uint64_t a : cancel) {
       int w = sched_.WorkerOf(a);

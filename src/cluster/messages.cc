@@ -104,7 +104,7 @@ std::string EncodeDone(const DoneMsg& m) {
   e.U64(m.id).U8(m.end.used.Code()).U8(static_cast<uint8_t>(m.end.quote));
   e.U8(static_cast<uint8_t>(m.end.saw_lf) | static_cast<uint8_t>(m.end.saw_cr) << 1 |
        static_cast<uint8_t>(m.end.quote_at_begin) << 2);
-  e.U64(m.end.unterminated).Str(m.partial).Str(m.piece);
+  e.U64(m.end.unterminated).Str(m.partial).Str(m.piece).U64(m.run_us).U64(m.cpu_us);
   return Frame(FrameType::kDone, e);
 }
 
@@ -126,6 +126,8 @@ Result<DoneMsg> DecodeDone(std::string_view payload) {
   ASSIGN_OR_RETURN(m.end.unterminated, d.U64());
   ASSIGN_OR_RETURN(m.partial, d.Str());
   ASSIGN_OR_RETURN(m.piece, d.Str());
+  ASSIGN_OR_RETURN(m.run_us, d.U64());
+  ASSIGN_OR_RETURN(m.cpu_us, d.U64());
   RETURN_IF_ERROR(d.Finish());
   return m;
 }

@@ -43,6 +43,10 @@ struct DoneMsg {
   csv::RangeEnd end;    // what the task found (csv/chain.h)
   std::string partial;  // the task's output as its job encodes it (exec::Job::EncodeOutput)
   std::string piece;    // a staged piece made again for this task: exec::EncodePiece; else empty
+  // How long the task ran on the worker (from its start there, not from when
+  // it was sent) and the CPU time of the thread that ran it, in microseconds
+  // (--report: queueing apart, and what a task waited on besides the CPU).
+  uint64_t run_us = 0, cpu_us = 0;
 };
 
 struct FailMsg {

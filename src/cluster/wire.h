@@ -20,7 +20,7 @@ namespace fanout::cluster {
 // a job frame is a registered job kind by name, the common fields, then the
 // kind's own (exec/job_registry.h); 5: the notice frame and the job's
 // watch_interruptions
-constexpr uint32_t kProtocolVersion = 5;
+constexpr uint32_t kProtocolVersion = 6;
 constexpr uint32_t kMaxFrameBytes = 1u << 30;  // a partial result with millions of groups fits
 
 enum class FrameType : uint8_t {

@@ -31,6 +31,7 @@
 #include "core/file_write.h"
 #include "core/temp_dir.h"
 #include "cluster/messages.h"
+#include "exec/timeline.h"
 #include "ops/group_memory.h"
 #include "exec/command_task.h"
 #include "exec/job_registry.h"
@@ -388,6 +389,9 @@ class Worker {
 
   std::string RunTask(const Queued& q) {
     const TaskMsg& t = q.msg;
+    // The task's run, for the job's timeline: from here (a staged piece made
+    // again, and the test hook's stretch, count as its work).
+    const exec::TaskClock task_clock;
     if (test_task_delay_ms_ > 0) {  // a test hook: stretch jobs so faults can land mid-way
       std::this_thread::sleep_for(std::chrono::milliseconds(test_task_delay_ms_));
     }
@@ -407,6 +411,10 @@ class Worker {
     done.piece = std::move(piece);
     exec::TaskContext ctx{object, task, t.index, t.start, &progress_, q.cancel.get(), &done.end};
     Result<std::unique_ptr<exec::TaskOutput>> out = job_->RunTask(ctx);
+    done.run_us = static_cast<uint64_t>(task_clock.Seconds() * 1e6);
+    done.cpu_us = static_cast<uint64_t>(std::max(0.0, task_clock.CpuSeconds()) * 1e6);
+    // The test hook's stretch stands for a slower task's work, not for waiting.
+    done.cpu_us += static_cast<uint64_t>(std::max(0, test_task_delay_ms_)) * 1000;
     if (!out.ok()) return Fail(t.id, out.status());
     done.partial = job_->EncodeOutput(**out);
     size_t colon = test_corrupt_.find(':');

@@ -13,6 +13,7 @@ namespace {
 
 constexpr double kScaledWellShare = 0.2;  // a cause costing less than this share of the wall is not "the" bound
 constexpr double kSlowFactor = 0.6;       // a machine this much slower than the others' median is slow
+constexpr double kSourceWaitShare = 0.5;  // tasks off the CPU more than this share of their run waited on their source
 
 std::string Seconds(double s) {
   char buf[32];
@@ -172,6 +173,35 @@ Diagnosis SlowMachine(const Timeline& t, const Facts& f) {
   return d;
 }
 
+// Tasks whose threads were mostly off the CPU while they ran: they waited on
+// their source (the network or the store; the disk for local files).
+Diagnosis Source(const Timeline& t, const Facts& f) {
+  Diagnosis d{"source", "", 0};
+  double run = 0, cpu = 0;
+  bool remote = false;
+  std::vector<double> speeds;
+  for (const AttemptRecord& a : t.attempts) {
+    if (a.end_state != AttemptRecord::End::kDone || a.cpu < 0 || Duration(a) <= 0) continue;
+    run += Duration(a);
+    cpu += std::min(a.cpu, Duration(a));
+    remote = remote || a.remote;
+    if (a.bytes > 0) speeds.push_back(static_cast<double>(a.bytes) / Duration(a));
+  }
+  if (run <= 0 || f.useful <= 0) return d;
+  const double on_cpu = cpu / run;
+  if (on_cpu > 1 - kSourceWaitShare) return d;
+  // Had they run at the speed of their CPU work, the scan would have been
+  // shorter by the share of it they waited.
+  d.lost_seconds = f.scan * (1 - on_cpu) * std::min(1.0, run / f.useful);
+  d.sentence = std::string("The tasks waited on their source: their threads were on the CPU only ") + Percent(on_cpu) +
+               " of the " + Seconds(run) + " they ran (a slot read " + Rate(Median(speeds)) + ", median), so the job is bound by " +
+               (remote ? "the network or the store" : "the disk") + ", not by the CPUs: " +
+               (remote ? "more connections (--connections), more machines or machines nearer the data would help"
+                       : "faster disks, or the data spread over more machines, would help") +
+               ", more cores would not.";
+  return d;
+}
+
 // Attempts whose work was thrown away: failures, lost machines, duplicates.
 Diagnosis Retries(const Timeline& t, const Facts& f) {
   // The work thrown away, spread over the slots, and the capacity a lost
@@ -227,7 +257,8 @@ const char* EndName(AttemptRecord::End end) {
 
 std::vector<Diagnosis> AllCauses(const Timeline& t) {
   Facts f = Gather(t);
-  std::vector<Diagnosis> all = {Startup(t, f), FewTasks(t, f), CriticalPath(t, f), SlowMachine(t, f), Retries(t, f)};
+  std::vector<Diagnosis> all = {Startup(t, f),    FewTasks(t, f), CriticalPath(t, f),
+                                SlowMachine(t, f), Source(t, f),   Retries(t, f)};
   all.erase(std::remove_if(all.begin(), all.end(), [](const Diagnosis& d) { return d.sentence.empty(); }), all.end());
   std::stable_sort(all.begin(), all.end(),
                    [](const Diagnosis& a, const Diagnosis& b) { return a.lost_seconds > b.lost_seconds; });

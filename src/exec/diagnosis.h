@@ -32,6 +32,8 @@ struct AttemptRecord {
     kCancelled,  // stopped: another attempt had finished the task
   } end_state = End::kDone;
   std::string error;          // why it failed or was lost
+  double cpu = -1;            // CPU seconds of the thread that ran it; -1: not known
+  bool remote = false;        // its object is read over the network (s3://, http(s)://)
 };
 
 // "done", "duplicate", "failed", "lost", "cancelled" (docs/report.md).
@@ -60,7 +62,7 @@ struct Timeline {
 };
 
 struct Diagnosis {
-  // critical_path, few_tasks, slow_machine, startup, retries, scaled_well
+  // critical_path, few_tasks, slow_machine, source, startup, retries, scaled_well
   std::string cause;
   std::string sentence;    // "The largest task, x.csv (2.1 GB), ran 31.0 s of the 33.2 s scan: ..."
   double lost_seconds = 0; // the wall time the cause is estimated to have cost

@@ -71,7 +71,8 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
       attempts.push_back({{"attempt", a->attempt},  {"host", a->host},          {"slot", a->slot},
                           {"start_s", a->start},    {"end_s", a->finish},       {"bytes", a->bytes},
                           {"rows", a->rows},        {"backup", a->backup},      {"rerun", a->rerun},
-                          {"restaged", a->restaged}, {"outcome", EndName(a->end_state)}, {"error", a->error}});
+                          {"restaged", a->restaged}, {"outcome", EndName(a->end_state)}, {"error", a->error},
+                          {"cpu_s", a->cpu >= 0 ? json(a->cpu) : json(nullptr)}});
     }
     // A whole object's range is "to its end": its stored size, as a number JSON keeps exactly.
     uint64_t end = task.end == std::numeric_limits<uint64_t>::max() ? task.begin + task.stored_bytes : task.end;
@@ -99,6 +100,7 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
                    {"lost_hosts", lost_hosts},
                    {"busy_share", capacity > 0 ? useful / capacity : 0.0}};
   Diagnosis d = Diagnose(t);
+  if (!job.ok) d = Diagnosis{"failed", "The job failed: " + job.error, t.wall};
   json diagnosis = DiagnosisJson(d);
   json all = json::array();
   for (const Diagnosis& c : AllCauses(t)) all.push_back(DiagnosisJson(c));

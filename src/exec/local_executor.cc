@@ -90,10 +90,13 @@ class Runner {
       TaskContext ctx{plan_.objects[task.object], task, index, start, options_.progress, cancel_, end};
       size_t id = tl != nullptr ? tl->Start(plan_, index, "local", slot, false, rerun) : kNotRecorded;
       *recorded = id;
+      const TaskClock clock;
       Result<std::unique_ptr<TaskOutput>> r = job_.RunTask(ctx);
       if (tl != nullptr) {
+        // More threads than cores: a thread off the CPU may be waiting for one.
+        const double cpu = options_.threads <= CoreCount() ? clock.CpuSeconds() : -1;
         if (r.ok()) {
-          tl->Finish(id, AttemptRecord::End::kDone, task.stored_bytes, job_.Rows(**r));
+          tl->Finish(id, AttemptRecord::End::kDone, task.stored_bytes, job_.Rows(**r), "", -1, cpu);
         } else {
           tl->Finish(id, cancel_->load() ? AttemptRecord::End::kCancelled : AttemptRecord::End::kFailed, 0, 0,
                      r.status().message());

@@ -1,6 +1,9 @@
 #include "exec/timeline.h"
 
+#include <algorithm>
 #include <limits>
+
+#include "io/object_store.h"
 
 namespace fanout::exec {
 
@@ -16,6 +19,7 @@ size_t TimelineRecorder::Start(const Plan& plan, uint32_t task, const std::strin
     if (t.object < plan.objects.size()) {
       a.object = plan.objects[t.object].info.url;
       a.unsplittable = t.ranges == 1 && plan.objects[t.object].compression != io::Compression::kNone;
+      a.remote = io::IsRemote(plan.objects[t.object].info);
     }
   }
   a.host = host;
@@ -32,12 +36,15 @@ size_t TimelineRecorder::Start(const Plan& plan, uint32_t task, const std::strin
   return t_.attempts.size() - 1;
 }
 
-void TimelineRecorder::Finish(size_t id, AttemptRecord::End end, uint64_t bytes, uint64_t rows, std::string error) {
+void TimelineRecorder::Finish(size_t id, AttemptRecord::End end, uint64_t bytes, uint64_t rows, std::string error,
+                              double run, double cpu) {
   double now = Now();
   std::lock_guard<std::mutex> lock(mu_);
   if (id >= t_.attempts.size()) return;
   AttemptRecord& a = t_.attempts[id];
   a.finish = now;
+  if (run >= 0) a.start = std::max(a.start, now - run);
+  a.cpu = cpu;
   a.end_state = end;
   a.bytes = bytes;
   a.rows = rows;

@@ -4,6 +4,8 @@
 // at once); times are seconds since `origin`, the command's start.
 #pragma once
 
+#include <time.h>
+
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -12,6 +14,23 @@
 #include "exec/plan.h"
 
 namespace fanout::exec {
+
+// The wall time and this thread's CPU time since it was made (one task's run).
+class TaskClock {
+ public:
+  TaskClock() : wall_(std::chrono::steady_clock::now()), cpu_(ThreadCpu()) {}
+  double Seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count(); }
+  double CpuSeconds() const { return ThreadCpu() - cpu_; }
+
+ private:
+  static double ThreadCpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+  std::chrono::steady_clock::time_point wall_;
+  double cpu_;
+};
 
 class TimelineRecorder {
  public:
@@ -23,8 +42,11 @@ class TimelineRecorder {
   // An attempt of `plan`'s task number `task` starts now; returns its id.
   size_t Start(const Plan& plan, uint32_t task, const std::string& host, int slot, bool backup = false,
                bool rerun = false);
-  // The attempt `id` ended now. `bytes` and `rows` count for an attempt that finished.
-  void Finish(size_t id, AttemptRecord::End end, uint64_t bytes = 0, uint64_t rows = 0, std::string error = "");
+  // The attempt `id` ended now. `bytes` and `rows` count for an attempt that
+  // finished. `run` (>= 0): the seconds it ran where it ran, so it started
+  // that long ago (not when it was sent); `cpu` (>= 0): its thread's CPU seconds.
+  void Finish(size_t id, AttemptRecord::End end, uint64_t bytes = 0, uint64_t rows = 0, std::string error = "",
+              double run = -1, double cpu = -1);
   void MarkRestaged(size_t id);
   // The attempt's result, merged once, was dropped after all (a range re-run
   // because its assumed start was wrong): it counts as work thrown away.

@@ -5,6 +5,7 @@
 # - few large objects on many slots (the story's "only 2x"): too few tasks;
 # - three "hosts" (ssh to this machine), one slowed: a slow machine;
 # - a host whose worker is killed mid-job: retries and a lost machine;
+# - a source that sends 1 MB/s (nginx): the tasks waited on their source;
 # - a failed job: a report that says so; select, run, stage: a report each;
 # - --dry-run: the plan, nothing read; --verify: a wrong partial is caught.
 # Each HTML report is opened in headless Chromium with the network off
@@ -123,11 +124,28 @@ check_true "lost: an attempt lost with it" test "$(stat "$TMP/lost.json" \
 check_browser lost "$TMP/lost.html" --lanes "$(stat "$TMP/lost.json" 'd["plan"]["slots"]')" --hosts 2 --cause retries --sentence-contains "dying lost" --hover
 unset XDG_CACHE_HOME
 
+# ---- a slow source: nginx sending each response at 1 MB/s ----
+source "$FANOUT_SRC/tests/s3/http_servers.sh"
+NGINX_LIMIT_RATE=1m nginx_start "$data" || die "cannot start nginx"
+urls=()
+for f in "$data"/*.csv; do urls+=("$NGINX_URL/$(basename "$f")"); done
+run_fanout source count --by passenger_count "${urls[@]}" --format csv --threads 2 --range-size 256KiB \
+  --stats "$TMP/source.json" --report "$TMP/source.html"
+http_servers_stop
+check_eq "source: exit status ($(cat "$TMP/err.source"))" "$(rc_of source)" 0
+check_files_equal "source: the local answer" "$TMP/out.source" "$TMP/out.slow"
+check_eq "source: the diagnosis ($(stat "$TMP/source.json" 'd["diagnosis"]["sentence"]'))" \
+  "$(stat "$TMP/source.json" 'd["diagnosis"]["cause"]')" source
+check_true "source: it says the network or the store" grep -q "bound by the network or the store" \
+  <(stat "$TMP/source.json" 'd["diagnosis"]["sentence"]')
+check_browser source "$TMP/source.html" --lanes 2 --cause source --hover
+
 # ---- a failed job still writes its report ----
 run_fanout failed count --by no_such_column "$data" --stats "$TMP/failed.json" --report "$TMP/failed.html"
 check_eq "failed: exit status" "$(rc_of failed)" 1
-check_eq "failed: status and error" "$(stat "$TMP/failed.json" 'd["job"]["status"], "no_such_column" in d["job"]["error"]')" \
-  "failed True"
+check_eq "failed: status, error and diagnosis" \
+  "$(stat "$TMP/failed.json" 'd["job"]["status"], "no_such_column" in d["job"]["error"], d["diagnosis"]["cause"]')" \
+  "failed True failed"
 check_browser failed "$TMP/failed.html" --status failed
 
 # ---- every job command ----

@@ -3,6 +3,8 @@
 #   nginx_start ROOT         Debian's nginx serving ROOT (Range, ETag, If-Match as a real
 #                            server does them); exports NGINX_URL, NGINX_PID. Installs
 #                            nginx-light with apt-get when missing and running as root.
+#                            With NGINX_LIMIT_RATE (e.g. 2m) each response is sent at most
+#                            that fast (nginx's limit_rate): a slow source.
 #   range_server_start ROOT  tests/s3/range_server.py serving ROOT, whose answers to Range
 #                            requests go wrong on purpose, by path (see its docstring);
 #                            exports RANGE_URL, RANGE_PID
@@ -79,7 +81,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     root $root;
-    location / { }
+    location / { ${NGINX_LIMIT_RATE:+limit_rate $NGINX_LIMIT_RATE;} }
   }
 }
 EOF
