@@ -100,10 +100,18 @@ TEST(Messages, DoneFramesCarryWhatTheRangeFound) {
   d.end.quote_at_begin = true;
   d.end.unterminated = 12345;
   d.partial = "p";
+  d.run_us = 1234567;
+  d.cpu_us = 890123;
   Result<DoneMsg> back = DecodeDone(Payload(EncodeDone(d)));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->end, d.end);
   EXPECT_EQ(back->partial, "p");
+  EXPECT_EQ(back->run_us, 1234567u);
+  EXPECT_EQ(back->cpu_us, 890123u);
+  // A protocol-5 done frame (no times) does not decode: its peer is another version.
+  std::string frame = EncodeDone(d);
+  std::string_view v5 = Payload(frame);
+  EXPECT_FALSE(DecodeDone(v5.substr(0, v5.size() - 16)).ok());
 }
 
 // A worker that reports a range read with a guessed line end, or a quote state

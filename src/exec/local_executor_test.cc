@@ -193,5 +193,54 @@ TEST(LocalExecutor, ARangeThatFailedUnderAWrongGuessRunsAgain) {
   EXPECT_EQ(job.committed.size(), 4u);
 }
 
+// The timeline gets every run of every task once, on the slot that ran it:
+// a range read from the wrong start is a duplicate (work thrown away), its
+// re-run a rerun; a failure that was retried is failed, its retry attempt 2.
+TEST(LocalExecutor, RecordsEveryAttemptInTheTimeline) {
+  Plan plan = TwoObjects(4);
+  FakeJob job;
+  job.ends[1] = csv::QuoteState::kQuoted;                  // range 2 runs again
+  job.failures[4] = {Status::IoError("b.csv: reset")};    // b.csv fails once
+  TimelineRecorder tl;
+  LocalOptions lo;
+  lo.threads = 2;
+  lo.io_attempts = 2;
+  lo.timeline = &tl;
+  ASSERT_TRUE(RunJobLocally(plan, job, lo).ok());
+  Timeline t = tl.Snapshot();
+  ASSERT_EQ(t.attempts.size(), job.runs.size());
+  ASSERT_EQ(t.hosts.size(), 1u);
+  EXPECT_EQ(t.hosts[0].name, "local");
+  EXPECT_EQ(t.hosts[0].slots, 2);
+  std::map<std::string, int> outcomes;
+  for (const AttemptRecord& a : t.attempts) {
+    EXPECT_EQ(a.host, "local");
+    EXPECT_GE(a.slot, 0);
+    EXPECT_LT(a.slot, 2);
+    EXPECT_LE(a.start, a.finish);
+    ++outcomes[EndName(a.end_state)];
+    if (a.task == 2 && a.rerun) {
+      EXPECT_EQ(a.attempt, 2u);
+      EXPECT_EQ(a.end_state, AttemptRecord::End::kDone);
+    }
+    if (a.task == 2 && !a.rerun) {
+      EXPECT_EQ(a.end_state, AttemptRecord::End::kDuplicate) << a.error;
+    }
+    if (a.task == 4 && a.attempt == 1) {
+      EXPECT_EQ(a.end_state, AttemptRecord::End::kFailed);
+      EXPECT_EQ(a.error, "b.csv: reset");
+    }
+    if (a.end_state == AttemptRecord::End::kDone) {
+      EXPECT_EQ(a.bytes, plan.tasks[a.task].stored_bytes);
+    }
+  }
+  EXPECT_EQ(outcomes["done"], 5);
+  EXPECT_EQ(outcomes["duplicate"], 1);
+  EXPECT_EQ(outcomes["failed"], 1);
+  std::vector<std::string> phases;
+  for (const PhaseRecord& p : t.phases) phases.push_back(p.name);
+  EXPECT_EQ(phases, (std::vector<std::string>{"scanning", "merging"}));
+}
+
 }  // namespace
 }  // namespace fanout::exec

@@ -659,5 +659,48 @@ TEST(KeyEncoding, RoundTripsEmptyAndLongFields) {
   EXPECT_EQ(fields[2], long_field);
 }
 
+// Difference (--verify): the same answer in another group order is no
+// difference; each kind of wrong answer is found and named.
+TEST(Partial, DifferenceFindsEveryWrongAnswerAndNoOther) {
+  std::mt19937_64 rng(5);
+  Partial a = RandomPartial(rng, 20, 2000);
+  Partial shuffled(2);  // the same groups inserted in reverse
+  shuffled.stats() = a.stats();
+  for (uint32_t g = a.num_groups(); g-- > 0;) {
+    uint32_t h = shuffled.Group(a.key(g));
+    shuffled.count(h) = a.count(g);
+    for (size_t c = 0; c < 2; ++c) shuffled.cell(h, c) = a.cell(g, c);
+  }
+  EXPECT_EQ(Difference(a, shuffled), "");
+  EXPECT_EQ(Difference(a, a), "");
+
+  Partial count = shuffled;
+  ++count.count(0);
+  EXPECT_NE(Difference(a, count).find(": count "), std::string::npos) << Difference(a, count);
+  Partial sum = shuffled;
+  sum.cell(1, 0).AddPlain(1);
+  --sum.cell(1, 0).n;  // the same n, another sum
+  EXPECT_NE(Difference(a, sum).find("aggregate 1"), std::string::npos) << Difference(a, sum);
+  Partial rows = shuffled;
+  ++rows.stats().rows;
+  EXPECT_NE(Difference(a, rows).find("rows read"), std::string::npos);
+  Partial fewer(2);
+  fewer.stats() = a.stats();
+  for (uint32_t g = 1; g < a.num_groups(); ++g) {
+    uint32_t h = fewer.Group(a.key(g));
+    fewer.count(h) = a.count(g);
+  }
+  EXPECT_NE(Difference(a, fewer).find("groups: "), std::string::npos) << Difference(a, fewer);
+  // Another key in place of one: named as missing.
+  Partial other(2);
+  other.stats() = a.stats();
+  for (uint32_t g = 0; g < a.num_groups(); ++g) {
+    uint32_t h = other.Group(g == 0 ? Key({"zz", "zz"}) : std::string(a.key(g)));
+    other.count(h) = a.count(g);
+    for (size_t c = 0; c < 2; ++c) other.cell(h, c) = a.cell(g, c);
+  }
+  EXPECT_NE(Difference(a, other).find("is missing from the job's result"), std::string::npos) << Difference(a, other);
+}
+
 }  // namespace
 }  // namespace fanout::ops
