@@ -213,6 +213,48 @@ TEST_F(CoordinatorTest, AWorkerThatDiesMidJobHasItsTasksRunElsewhere) {
   EXPECT_EQ(report_.workers[1].lost, "");
 }
 
+// The job's timeline (--report): every attempt on a lane of its worker, the
+// dead worker's running attempts lost with it and run again elsewhere, every
+// task merged once, both hosts with their lanes and the one that died lost.
+TEST_F(CoordinatorTest, TheTimelineRecordsEveryAttemptAndTheLostWorker) {
+  FakeWorker dies = Fake("local-1");
+  dies.die_after = 1;
+  FakeWorker survivor = Fake("local-2");
+  survivor.delay_ms = DelayForAll(400);
+  survivor.cores = 2;
+  FakeLauncher fake({dies, survivor}, AnswerQuery);
+  exec::TimelineRecorder timeline;
+  options_.timeline = &timeline;
+  Result<ops::Partial> got = Run(&fake);
+  options_.timeline = nullptr;
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  exec::Timeline t = timeline.Snapshot();
+  ASSERT_EQ(t.hosts.size(), 2u);
+  std::map<std::string, exec::HostRecord> hosts;
+  for (const exec::HostRecord& h : t.hosts) hosts[h.name] = h;
+  EXPECT_GE(hosts["local-1"].lost, 0);
+  EXPECT_NE(hosts["local-1"].lost_reason, "");
+  EXPECT_LT(hosts["local-2"].lost, 0);
+  EXPECT_EQ(hosts["local-2"].slots, 3);  // 2 cores + 1 queued
+  std::map<uint32_t, int> done;
+  int lost = 0;
+  for (const exec::AttemptRecord& a : t.attempts) {
+    EXPECT_LT(a.slot, hosts[a.host].slots > 0 ? hosts[a.host].slots : 2) << a.host;
+    EXPECT_LE(a.start, a.finish);
+    if (a.end_state == exec::AttemptRecord::End::kDone) ++done[a.task];
+    if (a.end_state == exec::AttemptRecord::End::kLost) {
+      ++lost;
+      EXPECT_EQ(a.host, "local-1");
+    }
+  }
+  // Each task merged once: a re-run range's first result is superseded.
+  for (uint32_t i = 0; i < plan_.tasks.size(); ++i) EXPECT_EQ(done[i], 1) << "task " << i;
+  EXPECT_GE(lost, 1);
+  std::vector<std::string> phases;
+  for (const exec::PhaseRecord& p : t.phases) phases.push_back(p.name);
+  EXPECT_EQ(phases, (std::vector<std::string>{"launching", "scanning", "merging"}));
+}
+
 TEST_F(CoordinatorTest, AHostThatNeverSaysHelloFailsTheJobNamingIt) {
   FakeLauncher fake(SilentAndSlow("h-silent", true, 10000), AnswerQuery);
   Result<ops::Partial> got = Run(&fake);
