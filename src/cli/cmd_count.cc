@@ -158,7 +158,10 @@ void AddCountCommand(CLI::App& app) {
                            "  fanout count --by 4 --header no --where '5 > 10' data.csv.gz\n"
                            "  fanout count --by passenger_count --workers 4 data/\n"
                            "  fanout count --by passenger_count --hosts h1,h2,h3 's3://bucket/trip data/yellow_*.csv'\n"
-                           "  fanout count --by 4 --hosts h1,h2,h3 stage://trips   (after fanout stage --as trips)",
+                           "  fanout count --by 4 --hosts h1,h2,h3 stage://trips   (after fanout stage --as trips)\n"
+                           "  fanout count --by passenger_count --workers 4 data/ --report report.html   (why it took that long)\n"
+                           "  fanout count --by passenger_count --hosts h1,h2,h3 data/ --dry-run        (the plan, nothing read)\n"
+                           "  fanout count --by passenger_count data/ --verify 0.02   (2 % re-read by the reference reader)",
                            count_flags);
   AddCommonFlags(count, &count_flags->common, kCountInputHelp);
   count->callback([count_flags] { Run(*count_flags, false); });

@@ -81,25 +81,13 @@ check_browser few "$TMP/few.html" --lanes 10 --hosts 2 --cause few_tasks --hover
 # ---- "hosts" over a fake ssh (this machine), one of them slowed ----
 export XDG_CACHE_HOME=$TMP/cache
 FAKE_SSH=$TMP/fake-ssh
-cat >"$FAKE_SSH" <<EOF
-#!/bin/sh
-# ssh [options] HOST COMMAND...: COMMAND run by sh here; host "slow" stretches every task.
-while [ \$# -gt 0 ]; do
-  case \$1 in
-    -o|-F|-p|-i|-l|-J) shift 2 ;;
-    -*) shift ;;
-    *) break ;;
-  esac
-done
-host=\$1; shift
-case \$host in
+# Host "slow" stretches every task; "dying" is killed one second in; "steady" takes 100 ms a task.
+write_fake_ssh "$FAKE_SSH" 'case $host in
   slow) export FANOUT_TEST_TASK_DELAY_MS=250 ;;
-  dying) exec timeout -s KILL 1 env FANOUT_TEST_TASK_DELAY_MS=100 sh -c "\$*" ;;
+  dying) exec timeout -s KILL 1 env FANOUT_TEST_TASK_DELAY_MS=100 sh -c "$*" ;;
   steady) export FANOUT_TEST_TASK_DELAY_MS=100 ;;
 esac
-exec sh -c "\$*"
-EOF
-chmod 755 "$FAKE_SSH"
+exec sh -c "$*"'
 run_fault slow count --by passenger_count "$data" --format csv --hosts fast1,fast2,slow --ssh "$FAKE_SSH" \
   --remote-fanout "$FANOUT" --threads 1 --range-size 64KiB --no-backups --stats "$TMP/slow.json" --report "$TMP/slow.html"
 check_eq "slow: exit status ($(cat "$TMP/err.slow"))" "$(rc_of slow)" 0

@@ -18,25 +18,13 @@ export XDG_CACHE_HOME=$TMP/cache
 HOSTS_ROOT=$TMP/hosts
 mkdir -p "$HOSTS_ROOT"
 FAKE_SSH=$TMP/fake-ssh
-cat >"$FAKE_SSH" <<EOF
-#!/bin/sh
-# ssh [options] HOST COMMAND...: COMMAND's words joined by spaces, run by sh in HOST's home.
-while [ \$# -gt 0 ]; do
-  case \$1 in
-    -o|-F|-p|-i|-l|-J) shift 2 ;;
-    -*) shift ;;
-    *) break ;;
-  esac
-done
-host=\$1; shift
-case \$host in
-  bad*) echo "ssh: Could not resolve hostname \$host: Name or service not known" >&2; exit 255 ;;
+# COMMAND's words joined by spaces, run by sh in HOST's home.
+write_fake_ssh "$FAKE_SSH" "case \$host in
+  bad*) echo \"ssh: Could not resolve hostname \$host: Name or service not known\" >&2; exit 255 ;;
 esac
-[ -n "\${FAKE_SSH_DELAY:-}" ] && sleep "\$FAKE_SSH_DELAY"
-mkdir -p "$HOSTS_ROOT/\$host" && cd "$HOSTS_ROOT/\$host" || exit 255
-HOME=$HOSTS_ROOT/\$host exec env -u XDG_CACHE_HOME sh -c "\$*"
-EOF
-chmod 755 "$FAKE_SSH"
+[ -n \"\${FAKE_SSH_DELAY:-}\" ] && sleep \"\$FAKE_SSH_DELAY\"
+mkdir -p \"$HOSTS_ROOT/\$host\" && cd \"$HOSTS_ROOT/\$host\" || exit 255
+HOME=$HOSTS_ROOT/\$host exec env -u XDG_CACHE_HOME sh -c \"\$*\""
 
 # The hosts' fanout, at the default --remote-fanout in each host's home.
 for h in fakehost1 fakehost2; do

@@ -325,3 +325,25 @@ fi
 kernel_for() {
   echo "${KERNELS[$(($1 % ${#KERNELS[@]}))]}"
 }
+
+# write_fake_ssh PATH BODY: an executable stand-in for ssh at PATH, for tests
+# that run "hosts" on this machine. It takes ssh's options and the host off its
+# arguments (the host in $host, the remote command's words in "$@"), then runs
+# BODY, sh code that decides what the host does (usually ending in exec sh -c "$*").
+write_fake_ssh() {
+  local path=$1 body=$2
+  cat >"$path" <<'EOF'
+#!/bin/sh
+# ssh [options] HOST COMMAND...: a host on this machine (tests/e2e/lib.sh write_fake_ssh).
+while [ $# -gt 0 ]; do
+  case $1 in
+    -o|-F|-p|-i|-l|-J) shift 2 ;;
+    -*) shift ;;
+    *) break ;;
+  esac
+done
+host=$1; shift
+EOF
+  printf '%s\n' "$body" >>"$path"
+  chmod 755 "$path"
+}
