@@ -213,6 +213,7 @@ class Coordinator {
     c->started = c->last_heard = Now();
     c->report.name = slot.name;
     c->report.host = slot.remote;
+    RecordHost(*c);  // (a host that never joins is in the timeline too)
     conns_.push_back(std::move(c));
     return Status::OK();
   }
@@ -628,7 +629,10 @@ class Coordinator {
     double now = Now();
     while (!recorded_.empty()) RecordEnd(recorded_.begin()->first, exec::AttemptRecord::End::kCancelled, 0, 0, "the job ended");
     for (auto& c : conns_) {
-      if (c->state == ConnState::kStarting) c->report.lost = "still connecting when the job ended";
+      if (c->state == ConnState::kStarting) {
+        c->report.lost = "still connecting when the job ended";
+        RecordHost(*c);
+      }
       if (c->state == ConnState::kLost) continue;
       if (c->state == ConnState::kReady) {
         std::string bye = EncodeEmpty(FrameType::kBye);

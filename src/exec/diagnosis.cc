@@ -208,7 +208,7 @@ Diagnosis Retries(const Timeline& t, const Facts& f) {
   // machine no longer gave from its loss to the end of the scan.
   double missing = 0;
   for (const HostRecord& h : t.hosts) {
-    if (h.lost >= 0) missing += std::max(0.0, f.scan_end - h.lost) * std::max(h.slots, 1) / f.slots;
+    if (h.lost >= 0 && h.joined >= 0) missing += std::max(0.0, f.scan_end - h.lost) * std::max(h.slots, 1) / f.slots;
   }
   Diagnosis d{"retries", "", f.wasted / f.slots + missing};
   if (f.wasted <= 0 && missing <= 0) return {"retries", "", 0};
@@ -216,7 +216,7 @@ Diagnosis Retries(const Timeline& t, const Facts& f) {
   for (const AttemptRecord& a : t.attempts) again += a.end_state != AttemptRecord::End::kDone;
   std::string lost;
   for (const HostRecord& h : t.hosts) {
-    if (h.lost >= 0) lost += (lost.empty() ? "" : ", ") + h.name + (!h.interrupted.empty() ? " interrupted" : " lost") + " at " + Seconds(h.lost);
+    if (h.lost >= 0 && h.joined >= 0) lost += (lost.empty() ? "" : ", ") + h.name + (!h.interrupted.empty() ? " interrupted" : " lost") + " at " + Seconds(h.lost);
   }
   d.sentence = "Failures and lost machines cost about " + Seconds(d.lost_seconds) + ": " + std::to_string(again) +
                (again == 1 ? " attempt" : " attempts") + " failed, were lost or were beaten by another (" +

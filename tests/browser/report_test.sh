@@ -81,9 +81,12 @@ check_browser few "$TMP/few.html" --lanes 10 --hosts 2 --cause few_tasks --hover
 # ---- "hosts" over a fake ssh (this machine), one of them slowed ----
 export XDG_CACHE_HOME=$TMP/cache
 FAKE_SSH=$TMP/fake-ssh
-# Host "slow" stretches every task; "dying" is killed one second in; "steady" takes 100 ms a task.
+# Host "slow" stretches every task to 250 ms, "fast*" to 20 ms (so that the job
+# lasts until every host has joined, however loaded this machine is); "dying" is
+# killed one second in; "steady" takes 100 ms a task.
 write_fake_ssh "$FAKE_SSH" 'case $host in
   slow) export FANOUT_TEST_TASK_DELAY_MS=250 ;;
+  fast*) export FANOUT_TEST_TASK_DELAY_MS=20 ;;
   dying) exec timeout -s KILL 1 env FANOUT_TEST_TASK_DELAY_MS=100 sh -c "$*" ;;
   steady) export FANOUT_TEST_TASK_DELAY_MS=100 ;;
 esac
