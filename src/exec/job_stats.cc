@@ -1,6 +1,7 @@
 #include "exec/job_stats.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <map>
 
@@ -54,13 +55,32 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
   for (const AttemptRecord& a : t.attempts) {
     if (a.task < by_task.size()) by_task[a.task].push_back(&a);
   }
-  json tasks = json::array();
+  // The tasks, the bulk of a big job's stats (100,000 tasks: 25 MB), written
+  // straight to text: a JSON tree of them costs seconds. Strings go through
+  // the JSON library (cached: a job has few hosts and objects).
+  std::string tasks = "[";
+  tasks.reserve(160 * t.attempts.size() + 64 * plan.tasks.size() + 2);
+  std::map<std::string, std::string> quoted;
+  auto quote = [&quoted](const std::string& text) -> const std::string& {
+    auto [it, fresh] = quoted.try_emplace(text);
+    if (fresh) it->second = json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+    return it->second;
+  };
+  char num[64];
+  auto seconds = [&num](double v) -> const char* {
+    std::snprintf(num, sizeof num, "%.6f", v);
+    return num;
+  };
   uint64_t bytes = 0, rows = 0, retries = 0, backups = 0;
   for (size_t i = 0; i < plan.tasks.size(); ++i) {
     const Task& task = plan.tasks[i];
-    json attempts = json::array();
     std::stable_sort(by_task[i].begin(), by_task[i].end(),
                      [](const AttemptRecord* a, const AttemptRecord* b) { return a->attempt < b->attempt; });
+    // A whole object's range is "to its end": its stored size, as a number JSON keeps exactly.
+    uint64_t end = task.end == std::numeric_limits<uint64_t>::max() ? task.begin + task.stored_bytes : task.end;
+    tasks += (i > 0 ? ",{\"task\":" : "{\"task\":") + std::to_string(i) + ",\"object\":" + std::to_string(task.object) +
+             ",\"begin\":" + std::to_string(task.begin) + ",\"end\":" + std::to_string(end) + ",\"attempts\":[";
+    bool first = true;
     for (const AttemptRecord* a : by_task[i]) {
       if (a->end_state == AttemptRecord::End::kDone) {
         bytes += a->bytes;
@@ -68,21 +88,26 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
       }
       retries += a->attempt > 1 && !a->backup;
       backups += a->backup;
-      attempts.push_back({{"attempt", a->attempt},  {"host", a->host},          {"slot", a->slot},
-                          {"start_s", a->start},    {"end_s", a->finish},       {"bytes", a->bytes},
-                          {"rows", a->rows},        {"backup", a->backup},      {"rerun", a->rerun},
-                          {"restaged", a->restaged}, {"outcome", EndName(a->end_state)}, {"error", a->error},
-                          {"cpu_s", a->cpu >= 0 ? json(a->cpu) : json(nullptr)}});
+      tasks += first ? "{\"attempt\":" : ",{\"attempt\":";
+      first = false;
+      tasks += std::to_string(a->attempt);
+      tasks += ",\"host\":" + quote(a->host) + ",\"slot\":" + std::to_string(a->slot);
+      tasks += ",\"start_s\":";
+      tasks += seconds(a->start);
+      tasks += ",\"end_s\":";
+      tasks += seconds(a->finish);
+      tasks += ",\"bytes\":" + std::to_string(a->bytes) + ",\"rows\":" + std::to_string(a->rows);
+      tasks += std::string(",\"backup\":") + (a->backup ? "true" : "false") + ",\"rerun\":" + (a->rerun ? "true" : "false") +
+               ",\"restaged\":" + (a->restaged ? "true" : "false") + ",\"outcome\":\"" + EndName(a->end_state) +
+               "\",\"error\":" + (a->error.empty() ? std::string("\"\"") : json(a->error).dump(-1, ' ', false, json::error_handler_t::replace));
+      tasks += ",\"cpu_s\":";
+      tasks += a->cpu >= 0 ? seconds(a->cpu) : "null";
+      tasks += "}";
     }
-    // A whole object's range is "to its end": its stored size, as a number JSON keeps exactly.
-    uint64_t end = task.end == std::numeric_limits<uint64_t>::max() ? task.begin + task.stored_bytes : task.end;
-    tasks.push_back({{"task", i},
-                     {"object", task.object},
-                     {"begin", task.begin},
-                     {"end", end},
-                     {"attempts", std::move(attempts)}});
+    tasks += "]}";
   }
-  out["tasks"] = std::move(tasks);
+  tasks += "]";
+  out["tasks"] = nullptr;  // replaced by the text above, below
   double scan_start = 0, scan_end = 0, useful = 0;
   bool any = false;
   for (const AttemptRecord& a : t.attempts) {
@@ -107,7 +132,12 @@ std::string StatsJson(const JobInfo& job, const Plan& plan, const Timeline& t) {
   diagnosis["all"] = std::move(all);
   out["diagnosis"] = std::move(diagnosis);
   // Object names and messages may hold any bytes: never fail on invalid UTF-8.
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string text = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  // The one "tasks": null there is: inside any JSON string each '"' follows a '\\'.
+  const std::string slot = "\"tasks\":null";
+  size_t at = text.find(slot);
+  if (at != std::string::npos) text.replace(at + slot.size() - 4, 4, tasks);
+  return text;
 }
 
 std::string ForScriptElement(const std::string& json) {

@@ -91,6 +91,15 @@ TEST(JobStats, NamesThatAreNotUtf8StayValidJson) {
   TimelineRecorder tl;
   tl.Finish(tl.Start(plan, 0, "local", 0), AttemptRecord::End::kDone, 100, 1);
   EXPECT_NO_THROW(nlohmann::json::parse(StatsJson(JobInfo{}, plan, tl.Snapshot())));
+  // A name that spells the key the tasks are put in at stays a name.
+  plan.objects[0].info.url = "x\"tasks\":null,\"tasks\":null";
+  plan.objects[1].info.url = "\"tasks\":null";
+  nlohmann::json d = nlohmann::json::parse(StatsJson(JobInfo{}, plan, tl.Snapshot()));
+  EXPECT_EQ(d["objects"][0]["url"], plan.objects[0].info.url);
+  EXPECT_EQ(d["objects"][1]["url"], plan.objects[1].info.url);
+  ASSERT_TRUE(d["tasks"].is_array());
+  EXPECT_EQ(d["tasks"].size(), 3u);
+  EXPECT_EQ(d["tasks"][0]["attempts"][0]["host"], "local");
 }
 
 TEST(JobStats, ScriptElementTextCannotCloseTheScript) {

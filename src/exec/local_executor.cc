@@ -94,7 +94,7 @@ class Runner {
       Result<std::unique_ptr<TaskOutput>> r = job_.RunTask(ctx);
       if (tl != nullptr) {
         // More threads than cores: a thread off the CPU may be waiting for one.
-        const double cpu = options_.threads <= CoreCount() ? clock.CpuSeconds() : -1;
+        const double cpu = cpu_known_ ? clock.CpuSeconds() : -1;
         if (r.ok()) {
           tl->Finish(id, AttemptRecord::End::kDone, task.stored_bytes, job_.Rows(**r), "", -1, cpu);
         } else {
@@ -185,6 +185,7 @@ class Runner {
   const LocalOptions& options_;
   std::vector<ObjectState> objects_;
   std::atomic<size_t> next_{0};
+  const bool cpu_known_ = options_.threads <= CoreCount();  // (asked once: it reads the system's files)
   std::atomic<bool> own_cancel_{false};
   std::atomic<bool>* cancel_;
   std::mutex error_mu_;
