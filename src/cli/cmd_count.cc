@@ -32,6 +32,7 @@ struct AggFlags {
   std::vector<std::string> sum, mean, min, max;
   std::string format;
   int64_t top = -1;  // -1: every row
+  std::string sort;  // --sort; empty: count descending, then the key
   uint64_t max_group_memory = 0;  // 0: the default (ops/group_memory.h)
   double verify = 0;              // --verify FRACTION; 0: none
   ClusterFlags cluster;
@@ -54,12 +55,17 @@ exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
 }
 
 // Prints the result on stdout and checks that all of it got there; the
-// partial is only read from here on.
-void PrintResult(const ops::Query& query, ops::Partial* total, int64_t top, Format format, int threads) {
+// partial is only read from here on. Returns how many groups --top left out.
+uint64_t PrintResult(const ops::Query& query, ops::Partial* total, int64_t top, Format format, int threads,
+                     const std::vector<SortKey>& sort) {
+  // Without --by the answer is one row, as SQL's aggregate without GROUP BY:
+  // a count of 0 (and no values) when no row passed.
+  if (query.keys.empty() && total->num_groups() == 0) total->Group(std::string_view());
   total->ReleaseIndex();  // its memory serves the sort instead
-  ResultRows rows(query, *total, top, threads);
+  ResultRows rows(query, *total, top, threads, sort);
   OrFail(WriteResult(rows, format, stdout, "standard output"));
   OrFail(CloseStdout());
+  return total->num_groups() - rows.size();
 }
 
 void Run(const AggFlags& f, bool is_agg) {
@@ -78,6 +84,12 @@ void Run(const AggFlags& f, bool is_agg) {
   exec::QueryJob& job = **made;
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());
+  std::vector<SortKey> sort;
+  if (!f.sort.empty()) {
+    Result<std::vector<SortKey>> parsed = ParseSort(f.sort, job.query());
+    if (!parsed.ok()) FailUsage(parsed.status());
+    sort = std::move(parsed).value();
+  }
 
   exec::Manifest stage;
   exec::Plan plan = OrFail(PlanInputs(f.common, setup->range_bytes, &stage));
@@ -105,7 +117,8 @@ void Run(const AggFlags& f, bool is_agg) {
     MarkExecuted();
     extra += note;
   }
-  PrintResult(job.query(), &job.result(), f.top, *format, setup->threads);
+  uint64_t left_out = PrintResult(job.query(), &job.result(), f.top, *format, setup->threads, sort);
+  if (left_out > 0) extra += ", " + CountOf(left_out, "more group") + " not shown (--top " + std::to_string(f.top) + ")";
   extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(f.common.quiet, plan, job.result().stats(), secs, extra);
@@ -114,10 +127,15 @@ void Run(const AggFlags& f, bool is_agg) {
 
 CLI::App* AddOne(CLI::App& app, const char* name, const char* help, AggFlags* f) {
   CLI::App* sub = app.add_subcommand(name, help);
-  sub->add_option("--by", f->by, "Group by these columns: COL[,COL...] (1-based index or header name; A|B alternatives)")
-      ->required();
+  sub->add_option("--by", f->by,
+                  "Group by these columns: COL[,COL...] (1-based index or header name; A|B alternatives); "
+                  "without --by, one row over every row");
   sub->add_option("--format", f->format, "Output: table|csv|json (default: table on a terminal, csv otherwise)");
-  sub->add_option("--top", f->top, "Print only the first N rows (0: only the header)")
+  sub->add_option("--sort", f->sort,
+                  "Order the rows by these result columns: count, a --by column or an aggregate "
+                  "(sum_total_amount), each :asc (the default) or :desc, e.g. 'year,count:desc' "
+                  "(default: count descending, then the key)");
+  sub->add_option("--top", f->top, "Print only the first N rows (0: only the header); the summary says how many more there were")
       ->check(WholeNumber(0, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
   sub->add_option_function<std::string>(
       "--max-group-memory",

@@ -248,7 +248,14 @@ Result<Format> ParseFormat(const std::string& text) {
 }
 
 ResultRows::ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads)
-    : query_(query), partial_(partial), threads_(std::max(1, threads)), order_(OrderGroups(partial, top, threads_)) {
+    : ResultRows(query, partial, top, threads, {}) {}
+
+ResultRows::ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads,
+                       const std::vector<SortKey>& sort)
+    : query_(query),
+      partial_(partial),
+      threads_(std::max(1, threads)),
+      order_(sort.empty() ? OrderGroups(partial, top, threads_) : OrderGroupsBy(partial, query, sort, top)) {
   for (const auto& k : query.keys) columns_.push_back(k.label);
   if (query.output_count) columns_.push_back("count");
   for (const auto& a : query.aggs) columns_.push_back(a.Label());

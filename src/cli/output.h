@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "ops/partial.h"
 #include "ops/query.h"
+#include "cli/result_order.h"
 
 namespace fanout::cli {
 
@@ -31,6 +32,9 @@ class ResultRows {
   // Orders the groups (at most `top` when top >= 0), on up to `threads`
   // threads; WriteResult formats on as many.
   ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads = 1);
+  // ... in the order `sort` says (--sort; empty: the default order).
+  ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads,
+             const std::vector<SortKey>& sort);
 
   const std::vector<std::string>& columns() const { return columns_; }
   size_t size() const { return order_.size(); }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/number.h"
+#include "csv/header.h"
 #include "core/parallel.h"
 
 namespace fanout::cli {
@@ -136,6 +137,122 @@ std::vector<uint32_t> OrderGroups(const ops::Partial& partial, int64_t top, int 
   std::vector<uint32_t> order;
   order.reserve(entries.size());
   for (const Entry& e : entries) order.push_back(e.group);
+  return order;
+}
+
+Result<std::vector<SortKey>> ParseSort(const std::string& text, const ops::Query& query) {
+  std::vector<SortKey> out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t comma = text.find(',', at);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(at, comma - at);
+    at = comma + 1;
+    SortKey k;
+    size_t colon = item.rfind(':');
+    if (colon != std::string::npos) {
+      std::string dir = item.substr(colon + 1);
+      if (dir != "asc" && dir != "desc") {
+        return Status::InvalidArgument("--sort: '" + item + "': the direction is :asc or :desc, not :" + dir);
+      }
+      k.desc = dir == "desc";
+      item.resize(colon);
+    }
+    std::string name = csv::NormalizeColumnName(item);
+    bool found = false;
+    if (name == "count") {
+      k.kind = SortKey::Kind::kCount;
+      found = true;
+    }
+    for (size_t j = 0; j < query.keys.size() && !found; ++j) {
+      const csv::ColumnSpec& c = query.keys[j];
+      bool named = csv::NormalizeColumnName(c.label) == name ||
+                   std::find(c.names.begin(), c.names.end(), name) != c.names.end() ||
+                   (c.index >= 0 && name == std::to_string(c.index + 1));
+      if (named) {
+        k.kind = SortKey::Kind::kKey;
+        k.index = j;
+        found = true;
+      }
+    }
+    for (size_t j = 0; j < query.aggs.size() && !found; ++j) {
+      if (csv::NormalizeColumnName(query.aggs[j].Label()) == name) {
+        k.kind = SortKey::Kind::kAgg;
+        k.index = j;
+        found = true;
+      }
+    }
+    if (!found) {
+      std::string known = "count";
+      for (const csv::ColumnSpec& c : query.keys) known += ", " + c.label;
+      for (const ops::AggSpec& a : query.aggs) known += ", " + a.Label();
+      return Status::InvalidArgument("--sort: '" + item + "' is not a column of the result (" + known + ")");
+    }
+    out.push_back(k);
+  }
+  return out;
+}
+
+namespace {
+
+// A key field of group g (the `index`th).
+std::string_view KeyField(const ops::Partial& p, uint32_t g, size_t index) {
+  std::string_view key = p.key(g), f;
+  for (size_t i = 0; i <= index; ++i) {
+    if (!ops::NextKeyField(&key, &f)) return {};
+  }
+  return f;
+}
+
+// <0, 0, >0 as aggregate `a` of g orders before, with or after h's (both
+// have values).
+int CompareAgg(const ops::Partial& p, const ops::Query& q, size_t a, uint32_t g, uint32_t h) {
+  const ops::AggCell &x = p.cell(g, a), &y = p.cell(h, a);
+  switch (q.aggs[a].kind) {
+    case ops::AggKind::kSum: return CompareDecimal(x.Sum(), y.Sum());
+    case ops::AggKind::kMean: return x.Mean() < y.Mean() ? -1 : x.Mean() > y.Mean() ? 1 : 0;
+    case ops::AggKind::kMin: return CompareDecimal(x.Min(), y.Min());
+    case ops::AggKind::kMax: return CompareDecimal(x.Max(), y.Max());
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<uint32_t> OrderGroupsBy(const ops::Partial& partial, const ops::Query& query,
+                                    const std::vector<SortKey>& sort, int64_t top) {
+  // The default order breaks ties: a total order, whatever the split.
+  std::vector<uint32_t> order = OrderGroups(partial, -1);
+  std::vector<uint32_t> rank(partial.num_groups());
+  for (uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+  auto less = [&](uint32_t g, uint32_t h) {
+    for (const SortKey& k : sort) {
+      int c = 0;
+      switch (k.kind) {
+        case SortKey::Kind::kCount:
+          c = partial.count(g) < partial.count(h) ? -1 : partial.count(g) > partial.count(h) ? 1 : 0;
+          break;
+        case SortKey::Kind::kKey: {
+          std::string_view a = KeyField(partial, g, k.index), b = KeyField(partial, h, k.index);
+          // An empty field is NULL: last either way (as DuckDB's NULLS LAST).
+          if (a.empty() != b.empty()) return b.empty();
+          c = FieldLess(a, b) ? -1 : FieldLess(b, a) ? 1 : 0;
+          break;
+        }
+        case SortKey::Kind::kAgg: {
+          bool none_g = partial.cell(g, k.index).n == 0, none_h = partial.cell(h, k.index).n == 0;
+          if (none_g != none_h) return none_h;  // no value: last either way
+          c = CompareAgg(partial, query, k.index, g, h);
+          break;
+        }
+      }
+      if (c != 0) return k.desc ? c > 0 : c < 0;
+    }
+    return rank[g] < rank[h];
+  };
+  size_t keep = top >= 0 && static_cast<uint64_t>(top) < order.size() ? static_cast<size_t>(top) : order.size();
+  std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(keep), order.end(), less);
+  order.resize(keep);
   return order;
 }
 

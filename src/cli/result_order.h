@@ -9,7 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
 #include "ops/partial.h"
+#include "ops/query.h"
 
 namespace fanout::cli {
 
@@ -23,5 +25,22 @@ bool KeyLess(std::string_view a, std::string_view b);
 // precomputed prefix of the first key field (16 bytes per group); key bytes
 // are compared only on ties.
 std::vector<uint32_t> OrderGroups(const ops::Partial& partial, int64_t top, int threads = 1);
+
+// One column of --sort: the count, a key column or an aggregate, either way.
+struct SortKey {
+  enum class Kind { kCount, kKey, kAgg } kind = Kind::kCount;
+  size_t index = 0;  // the key field's or the aggregate's position in the query
+  bool desc = false;
+};
+
+// Parses --sort's COL[:asc|:desc][,...]: "count", a key column's or an
+// aggregate's label as the output names it (passenger_count, sum_total_amount),
+// or a key column as --by gave it. Unknown names are an error listing the known.
+Result<std::vector<SortKey>> ParseSort(const std::string& text, const ops::Query& query);
+
+// The groups in the order `sort` says, each column in turn, ties in result
+// order (so the order is total); at most `top` of them when top >= 0.
+std::vector<uint32_t> OrderGroupsBy(const ops::Partial& partial, const ops::Query& query,
+                                    const std::vector<SortKey>& sort, int64_t top);
 
 }  // namespace fanout::cli

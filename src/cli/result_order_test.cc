@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/number.h"
+#include "csv/header.h"
 
 namespace fanout::cli {
 namespace {
@@ -128,6 +129,71 @@ TEST(KeyLess, FewerFieldsFirstThenFieldByField) {
   EXPECT_FALSE(KeyLess(Key({"a", "b"}), Key({"a"})));
   EXPECT_TRUE(KeyLess(Key({"2", "z"}), Key({"10", "a"})));
   EXPECT_FALSE(KeyLess(Key({"x"}), Key({"x"})));
+}
+
+ops::Query SortQuery() {
+  ops::Query q;
+  q.keys.push_back(*csv::ColumnSpec::Parse("passenger_count"));
+  q.keys.push_back(*csv::ColumnSpec::Parse("3"));
+  q.aggs.push_back({ops::AggKind::kSum, *csv::ColumnSpec::Parse("total_amount|total_amt")});
+  return q;
+}
+
+TEST(Sort, ParsesColumnsOfTheResultAndRefusesOthers) {
+  ops::Query q = SortQuery();
+  Result<std::vector<SortKey>> s = ParseSort("passenger_count:desc,3,sum_total_amount,COUNT:asc", q);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_EQ(s->size(), 4u);
+  EXPECT_EQ((*s)[0].kind, SortKey::Kind::kKey);
+  EXPECT_EQ((*s)[0].index, 0u);
+  EXPECT_TRUE((*s)[0].desc);
+  EXPECT_EQ((*s)[1].kind, SortKey::Kind::kKey);
+  EXPECT_EQ((*s)[1].index, 1u);
+  EXPECT_EQ((*s)[2].kind, SortKey::Kind::kAgg);
+  EXPECT_EQ((*s)[3].kind, SortKey::Kind::kCount);
+  EXPECT_FALSE((*s)[3].desc);
+  for (const char* bad : {"fare", "count:down", "", "count,", "sum_fare"}) {
+    Result<std::vector<SortKey>> r = ParseSort(bad, q);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) EXPECT_EQ(r.status().message().rfind("--sort: ", 0), 0u) << r.status().message();
+  }
+}
+
+// By a key descending, then the count: empty keys last either way; rows equal
+// in every sort column keep the default order; --top is the prefix.
+TEST(Sort, OrdersByEachColumnInTurnAndKeepsATotalOrder) {
+  ops::Query q = SortQuery();
+  ops::Partial p(1);
+  auto add = [&](const std::string& a, const std::string& b, uint64_t n, int64_t cents) {
+    uint32_t g = p.Group(Key({a, b}));
+    p.count(g) = n;
+    for (uint64_t i = 0; i < n; ++i) p.cell(g, 0).AddPlain(static_cast<__int128>(cents) * 10000000);
+  };
+  add("1", "x", 5, 100);
+  add("", "x", 9, 100);
+  add("2", "y", 3, 900);
+  add("10", "x", 3, 50);
+  add("2", "x", 7, 10);
+  std::vector<SortKey> by = *ParseSort("passenger_count:desc,count:desc", q);
+  std::vector<std::string> got;
+  for (uint32_t g : OrderGroupsBy(p, q, by, -1)) got.push_back(std::string(ops::DecodeKey(p.key(g))[0]) + "/" + std::to_string(p.count(g)));
+  EXPECT_EQ(got, (std::vector<std::string>{"10/3", "2/7", "2/3", "1/5", "/9"}));
+  // Ascending: numbers by value (2 before 10), the empty key still last.
+  got.clear();
+  for (uint32_t g : OrderGroupsBy(p, q, *ParseSort("passenger_count", q), -1)) {
+    got.push_back(std::string(ops::DecodeKey(p.key(g))[0]));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"1", "2", "2", "10", ""}));
+  // By the exact sum, descending: 2/y's 27.00 first; ties (1/x and the empty key
+  // both 5.00 ... 9.00) by the default order.
+  std::vector<uint32_t> by_sum = OrderGroupsBy(p, q, *ParseSort("sum_total_amount:desc", q), 2);
+  ASSERT_EQ(by_sum.size(), 2u);
+  EXPECT_EQ(ops::DecodeKey(p.key(by_sum[0]))[0], "2");
+  EXPECT_EQ(p.count(by_sum[0]), 3u);
+  EXPECT_EQ(ops::DecodeKey(p.key(by_sum[1]))[0], "");  // 9.00
+  // Equal in every sort column: the default order (count descending first).
+  std::vector<uint32_t> by_b = OrderGroupsBy(p, q, *ParseSort("3", q), -1);
+  EXPECT_EQ(p.count(by_b[0]), 9u);
 }
 
 }  // namespace

@@ -77,7 +77,9 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
 
 Result<ops::Query> ParseQuery(const QuerySpec& spec) {
   ops::Query q;
-  ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.by));
+  if (!spec.by.empty()) {  // no --by: one group of every row
+    ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.by));
+  }
   ASSIGN_OR_RETURN(q.filters, ops::ParseFilters(spec.where));
   for (const auto& [kind, col] : spec.aggs) {
     if (kind > static_cast<uint8_t>(ops::AggKind::kMax)) {

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""csvdiff.py [--any-order] GOT WANT: compares two result tables in CSV.
+"""csvdiff.py [--any-order] [--numeric-sums] GOT WANT: compares two result tables in CSV.
 
 Headers and every field must match exactly as text, except in mean_*, min_* and
 max_* columns, which must be equal as numbers, exactly: min_* and max_* as
 decimals (both sides print exact values, perhaps in different notations), mean_*
 as doubles (both round the exact mean once; the shortest texts may differ, e.g.
 1e+16 and 10000000000000000). With --any-order the rows may come in any order
-(the count column, if any, must still be descending). Exits 0 when equal;
+(the count column, if any, must still be descending). With --numeric-sums the
+sum_* columns too are compared as exact decimals (a peer prints DECIMAL sums with
+their scale: 100.50 for fanout's 100.5). Exits 0 when equal;
 otherwise prints the differences and exits 1.
 """
 import csv
@@ -33,9 +35,9 @@ def same_number(label, a, b):
 
 def main():
     args = sys.argv[1:]
-    any_order = args[0] == '--any-order'
-    if any_order:
-        args = args[1:]
+    any_order = '--any-order' in args
+    numeric = NUMERIC_PREFIXES + (('sum_',) if '--numeric-sums' in args else ())
+    args = [a for a in args if a not in ('--any-order', '--numeric-sums')]
     got_path, want_path = args
     got, want = load(got_path), load(want_path)
     as_written = got
@@ -62,7 +64,7 @@ def main():
             problems.append(f'row {n}: got {g}, want {w}')
             continue
         for label, a, b in zip(labels, g, w):
-            ok = same_number(label, a, b) if label.startswith(NUMERIC_PREFIXES) else a == b
+            ok = same_number(label, a, b) if label.startswith(numeric) else a == b
             if not ok:
                 problems.append(f'row {n}: got {g}, want {w} (column {label})')
                 break

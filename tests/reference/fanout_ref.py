@@ -566,6 +566,10 @@ def run_group(opts, paths):
 
     for path in paths:
         scan(path, opts, stats, keys + value_cols, on_row)
+    # Without --by: one row over every row, as SQL's aggregate without GROUP BY
+    # (a count of 0, and no values, when none passed).
+    if not keys and not groups:
+        groups[()] = Agg(len(value_cols))
 
     show_count = opts.command == 'count' or opts.count or not aggs
     labels = [c.label for c in keys]
@@ -583,7 +587,9 @@ def run_group(opts, paths):
             row.append(str(g.count))
         for kind, c in aggs:
             i = next(k for k, v in enumerate(value_cols) if v.text == c.text)
-            if kind == 'sum':
+            if g.count == 0:
+                row.append('')  # (no value: empty in CSV, null in JSON)
+            elif kind == 'sum':
                 row.append(g.sum_text(i))
             elif kind == 'mean':
                 row.append(g.mean_text(i))
@@ -630,7 +636,8 @@ def write_table(opts, labels, table, nkeys):
                     obj[label] = (None if value == '' else
                                   value.encode('latin-1').decode('utf-8', 'surrogateescape'))
                 else:
-                    obj[label] = json.loads(value) if value not in ('inf', '-inf', 'nan') else value
+                    obj[label] = (None if value == '' else  # no value (an aggregate over no rows)
+                                  json.loads(value) if value not in ('inf', '-inf', 'nan') else value)
             objs.append(obj)
         out.write(json.dumps(objs, indent=1) + '\n')
     elif opts.format == 'table':
@@ -798,8 +805,6 @@ def set_value(o, name, value):
 def check_options(o):
     if not o.inputs:
         raise UsageError('no INPUT given')
-    if o.command in ('count', 'agg') and not o.by:
-        raise UsageError(f'{o.command} needs --by')
     if o.command == 'select' and not o.cols:
         raise UsageError('select needs --cols')
 
