@@ -164,6 +164,21 @@ Result<std::vector<SortKey>> ParseSort(const std::string& text, const ops::Query
       k.kind = SortKey::Kind::kCount;
       found = true;
     }
+    // A key as --by wrote it: the same function (and arguments) of the same column.
+    Result<std::vector<ops::KeyExpr>> typed = ops::ParseKeyList(item);
+    for (size_t j = 0; j < query.keys.size() && !found && typed.ok() && typed->size() == 1; ++j) {
+      const ops::KeyExpr& t = (*typed)[0];
+      ops::KeyFn fn = j < query.key_fns.size() ? query.key_fns[j] : ops::KeyFn{};
+      const csv::ColumnSpec& c = query.keys[j];
+      bool same_fn = t.fn.kind == fn.kind && t.fn.start == fn.start && t.fn.length == fn.length &&
+                     t.fn.digits == fn.digits && t.fn.width == fn.width;
+      bool same_column = (c.index >= 0 && c.index == t.column.index) || (!c.names.empty() && c.names == t.column.names);
+      if (same_fn && same_column && !fn.none()) {
+        k.kind = SortKey::Kind::kKey;
+        k.index = j;
+        found = true;
+      }
+    }
     for (size_t j = 0; j < query.keys.size() && !found; ++j) {
       const csv::ColumnSpec& c = query.keys[j];
       bool named = csv::NormalizeColumnName(c.label) == name ||

@@ -78,7 +78,13 @@ Result<ops::Partial> RunQueryTask(const ObjectPlan& object, const Task& task, cs
 Result<ops::Query> ParseQuery(const QuerySpec& spec) {
   ops::Query q;
   if (!spec.by.empty()) {  // no --by: one group of every row
-    ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.by));
+    ASSIGN_OR_RETURN(std::vector<ops::KeyExpr> keys, ops::ParseKeyList(spec.by));
+    bool fns = false;
+    for (const ops::KeyExpr& k : keys) fns = fns || !k.fn.none();
+    for (ops::KeyExpr& k : keys) {
+      q.keys.push_back(std::move(k.column));
+      if (fns) q.key_fns.push_back(k.fn);
+    }
   }
   ASSIGN_OR_RETURN(q.filters, ops::ParseFilters(spec.where));
   for (const auto& [kind, col] : spec.aggs) {

@@ -29,6 +29,9 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
   }
   for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back(NonNumericReason(a.column));
   for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(NonNumericReason(f.column));
+  for (size_t k = 0; k < query.key_fns.size(); ++k) {
+    key_fn_reasons_.push_back(query.key_fns[k].SkipReason(query.keys[k].label));
+  }
 }
 
 std::string NonNumericReason(const csv::ColumnSpec& column) { return "non-numeric " + column.label; }
@@ -96,7 +99,24 @@ template <bool kStored>
     Value& x = values_[a];
     if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.SkipAt(at, non_numeric_reasons_[a]);
   }
-  uint32_t g = GroupOf<kStored>(fields);
+  uint32_t g;
+  if (!query_.key_fns.empty()) {  // key expressions: each field mapped before it is a key's
+    key_.clear();
+    for (size_t k = 0; k < key_slots_.size(); ++k) {
+      std::string_view v = FieldValue<kStored>(fields[key_slots_[k]], &scratch_);
+      const KeyFn& fn = query_.key_fns[k];
+      if (fn.none() || v.empty()) {  // (an empty value is NULL, and so is its function's)
+        AppendKeyField(&key_, v);
+      } else if (fn.Apply(v, &key_value_)) {
+        AppendKeyField(&key_, key_value_);
+      } else {
+        return skips_.SkipAt(at, key_fn_reasons_[k]);
+      }
+    }
+    g = out_->TryGroup(key_, GroupTable::Hash(key_));
+  } else {
+    g = GroupOf<kStored>(fields);
+  }
   if (g == Partial::kNoGroup) return GroupMemoryError();
   ++out_->count(g);
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
@@ -118,7 +138,7 @@ Status Aggregator::OnRow(const csv::Row& row) {
 }
 
 bool Aggregator::CanUseCodes(const ColumnBatch& batch) const {
-  if (!query_.filters.empty() || key_slots_.size() > 1) return false;
+  if (!query_.filters.empty() || key_slots_.size() > 1 || !query_.key_fns.empty()) return false;
   if (batch.columns.size() != picker_.wanted().size()) return false;
   for (size_t slot : key_slots_) {
     if (!batch.columns[slot].coded()) return false;

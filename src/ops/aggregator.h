@@ -107,6 +107,8 @@ class Aggregator final : public Sink {
   Decimal filter_scratch_;             // a filter's field, when it is not plain
   std::vector<std::string> non_numeric_reasons_;         // per aggregate
   std::vector<std::string> non_numeric_filter_reasons_;  // per filter
+  std::vector<std::string> key_fn_reasons_;              // per key with a function
+  std::string key_value_;                                // a key expression's value
 };
 
 extern const char* const kTooFewFields;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/number.h"
+#include "ops/key_expr.h"
 #include "core/status.h"
 #include "csv/header.h"
 
@@ -46,7 +47,8 @@ struct AggSpec {
 };
 
 struct Query {
-  std::vector<csv::ColumnSpec> keys;
+  std::vector<csv::ColumnSpec> keys;  // the columns the keys are made of (labels: the expressions')
+  std::vector<KeyFn> key_fns;         // per key, the function of its column (key_expr.h); empty: none
   std::vector<Filter> filters;
   std::vector<AggSpec> aggs;  // ordered: sums, means, mins, maxes
   bool output_count = true;   // print the count column

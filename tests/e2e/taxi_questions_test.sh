@@ -69,6 +69,64 @@ peer by_max "SELECT passenger_count, max($(dec trip_distance)) AS max_trip_dista
   WHERE $(dec trip_distance) IS NOT NULL GROUP BY passenger_count ORDER BY max_trip_distance DESC, passenger_count LIMIT 5"
 same by_max ordered agg --by passenger_count --max trip_distance "$D" --sort max_trip_distance:desc,passenger_count --top 5
 
+# ---- key expressions: the questions of the story's follow-ups and the taxi benchmark ----
+TS="TRY_CAST(tpep_pickup_datetime AS TIMESTAMP)"
+ts_ok="($TS IS NOT NULL OR tpep_pickup_datetime IS NULL)"  # fanout skips a value that is not a timestamp
+P="tpep_pickup_datetime|pickup_datetime|Trip_Pickup_DateTime"
+peer ym_top "SELECT year($TS) AS y, month($TS) AS m, count(*) AS count FROM $CSV WHERE $ts_ok
+  GROUP BY y, m ORDER BY count DESC, y NULLS LAST, m NULLS LAST LIMIT 9"
+sed -i '1s/.*/year(tpep_pickup_datetime),month(tpep_pickup_datetime),count/' "$TMP/out.ym_top"
+same ym_top ordered count --by "year($P),month($P)" "$D" --top 9
+peer ym_sum "SELECT strftime($TS, '%Y-%m') AS ym, sum($(dec trip_distance)) AS sum_trip_distance FROM $CSV
+  WHERE $ts_ok AND $(dec trip_distance) IS NOT NULL GROUP BY ym ORDER BY ym NULLS LAST"
+sed -i '1s/.*/yearmonth(tpep_pickup_datetime),sum_trip_distance/' "$TMP/out.ym_sum"
+same ym_sum ordered agg --by "yearmonth($P)" --sum trip_distance "$D" --sort "yearmonth($P)"
+peer avg_by_pc "SELECT passenger_count, avg($(dec total_amount))::DOUBLE AS mean_total_amount FROM $CSV
+  WHERE $(dec total_amount) IS NOT NULL GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
+same avg_by_pc ordered agg --by passenger_count --mean total_amount "$D" --sort passenger_count
+peer pc_year "SELECT passenger_count, year($TS) AS y, count(*) AS count FROM $CSV WHERE $ts_ok
+  GROUP BY passenger_count, y ORDER BY count DESC, TRY_CAST(passenger_count AS DOUBLE) NULLS LAST, y NULLS LAST"
+sed -i '1s/.*/passenger_count,year(tpep_pickup_datetime),count/' "$TMP/out.pc_year"
+same pc_year ordered count --by "passenger_count,year($P)" "$D"
+peer pc_year_dist "SELECT passenger_count, year($TS) AS y, round($(dec trip_distance)) AS r, count(*) AS count
+  FROM $CSV WHERE $ts_ok AND ($(dec trip_distance) IS NOT NULL OR trip_distance IS NULL)
+  GROUP BY passenger_count, y, r ORDER BY y NULLS LAST, count DESC, TRY_CAST(passenger_count AS DOUBLE) NULLS LAST, r NULLS LAST"
+sed -i '1s/.*/passenger_count,year(tpep_pickup_datetime),round(trip_distance),count/' "$TMP/out.pc_year_dist"
+for w in "" "--workers 2"; do
+  # shellcheck disable=SC2086
+  same pc_year_dist ordered count --by "passenger_count,year($P),round(trip_distance)" "$D" \
+    --sort "year($P),count:desc" $w
+done
+peer weekday "SELECT isodow($TS) AS w, hour($TS) AS h, count(*) AS count FROM $CSV WHERE $ts_ok
+  GROUP BY w, h ORDER BY w NULLS LAST, h NULLS LAST"
+sed -i '1s/.*/weekday(tpep_pickup_datetime),hour(tpep_pickup_datetime),count/' "$TMP/out.weekday"
+same weekday ordered count --by "weekday($P),hour($P)" "$D" --sort "weekday($P),hour($P)"
+peer day "SELECT CAST($TS AS DATE) AS d, count(*) AS count FROM $CSV WHERE $ts_ok GROUP BY d ORDER BY d NULLS LAST"
+sed -i '1s/.*/date(tpep_pickup_datetime),count/' "$TMP/out.day"
+same day ordered count --by "date($P)" "$D" --sort "date($P)"
+peer bucket "SELECT floor($(dec trip_distance) / 5) * 5 AS b, count(*) AS count FROM $CSV
+  WHERE $(dec trip_distance) IS NOT NULL OR trip_distance IS NULL GROUP BY b ORDER BY b NULLS LAST"
+sed -i '1s/.*/bucket(trip_distance),count/' "$TMP/out.bucket"
+# (DuckDB prints 5 as 5.00: compare the keys as numbers)
+run_fanout f_bucket count --by "bucket(trip_distance, 5)" "$D" --sort "bucket(trip_distance)" --format csv -q
+check_eq "bucket: as DuckDB" "$("$PY" -c '
+import csv, decimal, sys
+def rows(p):
+    r = list(csv.reader(open(p)))
+    return [(decimal.Decimal(a) if a else None, int(b)) for a, b in r[1:]]
+print(rows(sys.argv[1]) == rows(sys.argv[2]))' "$TMP/out.f_bucket" "$TMP/out.bucket")" True
+peer vendor "SELECT lower(substr(store_and_fwd_flag, 1, 1)) AS f, count(*) AS count FROM $CSV GROUP BY f ORDER BY f NULLS LAST"
+sed -i '1s/.*/lower(store_and_fwd_flag),count/' "$TMP/out.vendor"
+run_fanout f_vendor count --by "lower(store_and_fwd_flag)" "$D" --sort "lower(store_and_fwd_flag)" --format csv -q
+check_files_equal "lower: as DuckDB (one-letter flags)" "$TMP/out.f_vendor" "$TMP/out.vendor"
+# Values that are not timestamps are skipped and counted by reason.
+printf 'tpep_pickup_datetime,passenger_count\n2019-01-01 00:00:01,1\nnot a time,2\n,3\n2019-02-30 00:00:00,4\n' >"$TMP/odd.csv"
+run_fanout odd count --by "year(tpep_pickup_datetime)" "$TMP/odd.csv" --format csv
+check_eq "not timestamps: the answer" "$(cat "$TMP/out.odd")" $'year(tpep_pickup_datetime),count\n2019,1\n,1'
+check_true "not timestamps: skipped by reason ($(cat "$TMP/err.odd"))" \
+  grep -q "skipped 2 (not a timestamp in year(tpep_pickup_datetime) 2)" "$TMP/err.odd"
+expect_fail 2 "--by: at 7: expected ')' in 'year(x'" count --by "year(x" "$D"
+
 expect_fail 2 "--sort: 'fare' is not a column of the result (count, passenger_count)" \
   count --by passenger_count "$D" --sort fare
 expect_fail 2 "--sort: 'count:down': the direction is :asc or :desc" count --by passenger_count "$D" --sort count:down
