@@ -119,6 +119,14 @@ peer vendor "SELECT lower(substr(store_and_fwd_flag, 1, 1)) AS f, count(*) AS co
 sed -i '1s/.*/lower(store_and_fwd_flag),count/' "$TMP/out.vendor"
 run_fanout f_vendor count --by "lower(store_and_fwd_flag)" "$D" --sort "lower(store_and_fwd_flag)" --format csv -q
 check_files_equal "lower: as DuckDB (one-letter flags)" "$TMP/out.f_vendor" "$TMP/out.vendor"
+# The same questions over the same rows as Parquet (TIMESTAMP, DOUBLE and
+# dictionary-encoded columns) give the same answers.
+"$FANOUT" gen-taxi --out "$TMP/pq" --files 3 --rows 30000 --start 2019-01 --seed 4 --format parquet -q ||
+  die "gen-taxi --format parquet failed"
+same ym_top ordered count --by "year($P),month($P)" "$TMP/pq" --top 9
+same pc_year_dist ordered count --by "passenger_count,year($P),round(trip_distance)" "$TMP/pq" --sort "year($P),count:desc"
+same ym_sum ordered agg --by "yearmonth($P)" --sum trip_distance "$TMP/pq" --sort "yearmonth($P)"
+
 # Values that are not timestamps are skipped and counted by reason.
 printf 'tpep_pickup_datetime,passenger_count\n2019-01-01 00:00:01,1\nnot a time,2\n,3\n2019-02-30 00:00:00,4\n' >"$TMP/odd.csv"
 run_fanout odd count --by "year(tpep_pickup_datetime)" "$TMP/odd.csv" --format csv
