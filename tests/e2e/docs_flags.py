@@ -38,6 +38,8 @@ SECTIONS = {
     'Slurm and other launchers': ['count', 'agg', 'select', 'run', 'stage'],
     'Reports (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
     'Verify (count, agg)': ['count', 'agg'],
+    'Key expressions (count, agg)': ['count', 'agg'],
+    'The taxi questions': ['count', 'agg', 'gen-taxi'],
     'run': ['run'],
     'stage': ['stage'],
     'deploy': ['deploy'],
