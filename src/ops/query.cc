@@ -3,6 +3,8 @@
 #include "ops/sink.h"
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 
 #include "core/number.h"
 #include "ops/sink.h"
@@ -52,11 +54,114 @@ const char* KindName(AggKind k) {
 
 }  // namespace
 
+namespace {
+
+// The places of `word` (upper case, between spaces or at the ends) in `text`,
+// outside quotes, case-insensitively.
+std::vector<size_t> FindWord(std::string_view text, std::string_view word) {
+  std::vector<size_t> at;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      continue;
+    }
+    if (i + word.size() > text.size() || (i > 0 && text[i - 1] != ' ')) continue;
+    if (i + word.size() < text.size() && text[i + word.size()] != ' ' && text[i + word.size()] != '(') continue;
+    bool same = true;
+    for (size_t k = 0; k < word.size() && same; ++k) same = std::toupper(static_cast<unsigned char>(text[i + k])) == word[k];
+    if (same) at.push_back(i);
+  }
+  return at;
+}
+
+// A VALUE of a comparison or a list: quoted text, or a number.
+struct Value {
+  bool numeric = false;
+  Decimal number;
+  std::string text;
+};
+
+Result<Value> ParseValue(std::string_view value, const std::function<Status(const std::string&)>& bad) {
+  Value v;
+  value = Trim(value);
+  if (value.empty()) return bad("no value (write '' for the empty text)");
+  if (value.front() == '\'' || value.front() == '"') {
+    if (value.size() < 2 || value.back() != value.front()) return bad("a quote that does not close");
+    v.text = std::string(value.substr(1, value.size() - 2));
+    return v;
+  }
+  if (!ParseDecimal(value, &v.number)) {
+    return bad("'" + std::string(value) + "' is not a number; quote it to compare text: '" + std::string(value) + "'");
+  }
+  v.numeric = true;
+  return v;
+}
+
+}  // namespace
+
 Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts) {
   std::vector<Filter> filters;
   for (const std::string& t : texts) {
-    ASSIGN_OR_RETURN(Filter f, Filter::Parse(t));
-    filters.push_back(std::move(f));
+    std::string_view text = t;
+    auto bad = [&](const std::string& why) {
+      return Status::InvalidArgument("invalid --where '" + t + "': " + why);
+    };
+    if (!FindWord(text, "OR").empty()) {
+      return bad("OR is not supported yet: give conditions that must all hold, as several --where or joined by AND");
+    }
+    for (size_t n : FindWord(text, "NOT")) {  // NOT IN and IS NOT NULL are conditions of their own
+      std::string next(Trim(text.substr(n + 3)).substr(0, 4));
+      for (char& c : next) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (next.rfind("IN", 0) != 0 && next != "NULL") {
+        return bad("NOT is not supported yet, but in NOT IN (...) and IS NOT NULL");
+      }
+    }
+    if (text.find('(') != std::string_view::npos && FindWord(text, "IN").empty()) {
+      return bad("parentheses are for IN (...) lists only, for now");
+    }
+    // COL BETWEEN A AND B: two conditions, and the AND inside it is not a join.
+    std::vector<size_t> between = FindWord(text, "BETWEEN");
+    std::vector<std::string_view> parts;
+    size_t from = 0;
+    for (size_t a : FindWord(text, "AND")) {
+      bool in_between = false;
+      for (size_t b : between) {
+        if (b < a && b >= from) in_between = true;
+      }
+      if (in_between) {
+        between.erase(std::remove_if(between.begin(), between.end(), [&](size_t b) { return b < a && b >= from; }),
+                      between.end());
+        continue;
+      }
+      parts.push_back(text.substr(from, a - from));
+      from = a + 3;
+    }
+    parts.push_back(text.substr(from));
+    for (std::string_view part : parts) {
+      part = Trim(part);
+      if (part.empty()) return bad("AND with nothing on one side");
+      std::vector<size_t> b = FindWord(part, "BETWEEN");
+      if (b.empty()) {
+        ASSIGN_OR_RETURN(Filter f, Filter::Parse(part));
+        filters.push_back(std::move(f));
+        continue;
+      }
+      std::vector<size_t> and_at = FindWord(part, "AND");
+      if (b.size() != 1 || and_at.size() != 1 || and_at[0] < b[0]) return bad("expected 'COL BETWEEN LOW AND HIGH'");
+      std::string col(Trim(part.substr(0, b[0])));
+      std::string lo(Trim(part.substr(b[0] + 7, and_at[0] - b[0] - 7))), hi(Trim(part.substr(and_at[0] + 3)));
+      if (col.empty() || lo.empty() || hi.empty()) return bad("expected 'COL BETWEEN LOW AND HIGH'");
+      ASSIGN_OR_RETURN(Filter low, Filter::Parse(col + " >= " + lo));
+      ASSIGN_OR_RETURN(Filter high, Filter::Parse(col + " <= " + hi));
+      filters.push_back(std::move(low));
+      filters.push_back(std::move(high));
+    }
   }
   return filters;
 }
@@ -64,8 +169,70 @@ Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts) 
 Result<Filter> Filter::Parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("invalid --where '" + std::string(text) + "': " + why +
-                                   " (expected 'COL OP VALUE' with OP one of " + kOpList + ")");
+                                   " (expected 'COL OP VALUE' with OP one of " + kOpList +
+                                   ", 'COL [NOT] IN (V, ...)', 'COL IS [NOT] NULL' or 'COL BETWEEN LOW AND HIGH')");
   };
+  Filter f;
+  auto column = [&](std::string_view col) -> Status {
+    col = Trim(col);
+    if (col.empty()) return bad("no column");
+    auto spec = csv::ColumnSpec::Parse(col);
+    if (!spec.ok()) return bad(spec.status().message());
+    f.column = std::move(spec).value();
+    return Status::OK();
+  };
+  // COL IS [NOT] NULL
+  if (std::vector<size_t> is = FindWord(text, "IS"); !is.empty()) {
+    std::string rest(Trim(text.substr(is.back() + 2)));
+    for (char& c : rest) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    while (rest.find("  ") != std::string::npos) rest.erase(rest.find("  "), 1);
+    if (rest != "NULL" && rest != "NOT NULL") return bad("expected NULL or NOT NULL after IS");
+    RETURN_IF_ERROR(column(text.substr(0, is.back())));
+    f.kind = rest == "NULL" ? Kind::kIsNull : Kind::kIsNotNull;
+    return f;
+  }
+  // COL [NOT] IN (V, ...)
+  if (std::vector<size_t> in = FindWord(text, "IN"); !in.empty()) {
+    size_t at = in.back();
+    std::vector<size_t> not_at = FindWord(text.substr(0, at), "NOT");
+    bool negated = !not_at.empty() && Trim(text.substr(not_at.back() + 3, at - not_at.back() - 3)).empty();
+    RETURN_IF_ERROR(column(text.substr(0, negated ? not_at.back() : at)));
+    std::string_view list = Trim(text.substr(at + 2));
+    if (list.size() < 2 || list.front() != '(' || list.back() != ')') return bad("expected a list in parentheses after IN");
+    list = list.substr(1, list.size() - 2);
+    f.kind = negated ? Kind::kNotIn : Kind::kIn;
+    // Split on commas outside quotes.
+    std::vector<std::string_view> items;
+    char quote = 0;
+    size_t from = 0;
+    for (size_t i = 0; i <= list.size(); ++i) {
+      char c = i < list.size() ? list[i] : ',';
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"') quote = c;
+      if (c == ',' && quote == 0) {
+        items.push_back(list.substr(from, i - from));
+        from = i + 1;
+      }
+    }
+    if (quote != 0) return bad("a quote that does not close");
+    bool any_number = false, any_text = false;
+    for (std::string_view item : items) {
+      ASSIGN_OR_RETURN(Value v, ParseValue(item, bad));
+      if (v.numeric) {
+        any_number = true;
+        f.numbers.push_back(std::move(v.number));
+      } else {
+        any_text = true;
+        f.texts.push_back(std::move(v.text));
+      }
+    }
+    if (any_number && any_text) return bad("an IN list of numbers and texts at once (quote them all, or none)");
+    f.numeric = any_number;
+    return f;
+  }
   size_t at = text.find_first_of(kOpChars);
   if (at == std::string_view::npos) return bad("no comparison operator");
   size_t after = std::min(text.find_first_not_of(kOpChars, at), text.size());
@@ -75,13 +242,10 @@ Result<Filter> Filter::Parse(std::string_view text) {
     if (o.text == op) found = &o;
   }
   if (found == nullptr) return bad("unknown operator '" + std::string(op) + "'");
-  Filter f;
   f.op = found->op;
   std::string_view col = Trim(text.substr(0, at));
   if (col.empty()) return bad("no column before the operator");
-  auto spec = csv::ColumnSpec::Parse(col);
-  if (!spec.ok()) return bad(spec.status().message());
-  f.column = std::move(spec).value();
+  RETURN_IF_ERROR(column(col));
   std::string_view value = Trim(text.substr(after));
   if (value.empty()) return bad("no value after the operator (write '' for the empty text)");
   if (value.front() == '\'' || value.front() == '"') {
@@ -100,6 +264,25 @@ Result<Filter> Filter::Parse(std::string_view text) {
 }
 
 FilterResult Filter::Test(std::string_view field, Decimal* scratch) const {
+  switch (kind) {
+    case Kind::kIsNull: return field.empty() ? FilterResult::kYes : FilterResult::kNo;
+    case Kind::kIsNotNull: return field.empty() ? FilterResult::kNo : FilterResult::kYes;
+    case Kind::kIn:
+    case Kind::kNotIn: {
+      bool in = false;
+      if (numeric) {
+        __int128 scaled;
+        bool plain;
+        if (!ParseNumber(field, &scaled, &plain, scratch)) return FilterResult::kNotANumber;
+        if (plain) *scratch = DecimalFromScaled(scaled);
+        for (const Decimal& n : numbers) in = in || CompareDecimal(*scratch, n) == 0;
+      } else {
+        for (const std::string& t : texts) in = in || field == t;
+      }
+      return in == (kind == Kind::kIn) ? FilterResult::kYes : FilterResult::kNo;
+    }
+    case Kind::kCompare: break;
+  }
   int c;
   if (!numeric) {
     c = field.compare(text);
@@ -243,6 +426,7 @@ int ExcludingFilter(const std::vector<Filter>& filters, const std::vector<size_t
   *null_skips = 0;
   for (size_t i = 0; i < filters.size(); ++i) {
     const Filter& f = filters[i];
+    if (f.kind != Filter::Kind::kCompare) return -1;  // (only comparisons are judged from statistics)
     if (slots[i] >= fields.size()) return -1;
     const FieldSummary& s = fields[slots[i]];
     if (!s.known) return -1;

@@ -17,10 +17,13 @@ enum class CmpOp { kEq, kNe, kLt, kLe, kGt, kGe };
 
 enum class FilterResult { kNo, kYes, kNotANumber };
 
-// One --where: 'COL OP VALUE', OP one of = (or ==) != < <= > >=. An unquoted
-// VALUE must be a number (core/number.h) and the comparison is numeric and
-// exact; VALUE in single or double quotes is text, compared byte-wise.
+// One condition of --where: 'COL OP VALUE', OP one of = (or ==) != < <= > >=;
+// 'COL IN (V, ...)' or 'COL NOT IN (V, ...)'; 'COL IS NULL' or 'COL IS NOT NULL'
+// (the empty value). An unquoted VALUE must be a number (core/number.h) and the
+// comparison is numeric and exact; VALUE in single or double quotes is text,
+// compared byte-wise. (BETWEEN and AND make several; ParseFilters.)
 struct Filter {
+  enum class Kind : uint8_t { kCompare, kIn, kNotIn, kIsNull, kIsNotNull } kind = Kind::kCompare;
   csv::ColumnSpec column;
   CmpOp op = CmpOp::kEq;
   bool numeric = false;      // VALUE was unquoted (a number)
@@ -28,6 +31,9 @@ struct Filter {
   bool number_plain = false; // ... and whether it fits the fixed point,
   __int128 number_scaled = 0;  // as this many 1e-9 units
   std::string text;          // VALUE was quoted: the text between the quotes
+  // kIn, kNotIn: the values, all numbers (numeric) or all texts.
+  std::vector<Decimal> numbers;
+  std::vector<std::string> texts;
 
   // Parses 'COL OP VALUE'; InvalidArgument (a usage error) for an unknown
   // operator, an unquoted VALUE that is not a number, or an unbalanced quote.

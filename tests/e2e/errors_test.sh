@@ -92,7 +92,9 @@ expect_fail 2 "passenger_count ~ 3" count "$D/good.csv" --by 1 --where 'passenge
 expect_fail 2 "> 3" count "$D/good.csv" --by 1 --where '> 3'
 expect_fail 2 "xml" count "$D/good.csv" --by 1 --format xml
 expect_fail 2 "maybe" count "$D/good.csv" --by 1 --header maybe
-expect_fail 2 "--by" count "$D/good.csv"
+# Without --by, count is one row over every row (no longer a usage error).
+run_fanout noby count "$D/good.csv" --format csv
+check_eq "count without --by: one row" "$(rc_of noby) $(tr '\n' ' ' <"$TMP/out.noby")" "0 count 2 "
 expect_fail 2 "nosuchcommand" nosuchcommand "$D/good.csv"
 expect_fail 2 "--nosuchflag" count "$D/good.csv" --by 1 --nosuchflag
 expect_fail 2 "--cols" select "$D/good.csv" --out "$TMP/sel-nocols"

@@ -127,6 +127,28 @@ same ym_top ordered count --by "year($P),month($P)" "$TMP/pq" --top 9
 same pc_year_dist ordered count --by "passenger_count,year($P),round(trip_distance)" "$TMP/pq" --sort "year($P),count:desc"
 same ym_sum ordered agg --by "yearmonth($P)" --sum trip_distance "$TMP/pq" --sort "yearmonth($P)"
 
+# ---- conditions: IN, NOT IN, BETWEEN, IS [NOT] NULL, AND ----
+pc="TRY_CAST(passenger_count AS DECIMAL(18,2))"
+peer w_in "SELECT payment_type, count(*) AS count FROM $CSV WHERE $pc IN (1, 2, 5) GROUP BY payment_type ORDER BY payment_type"
+same w_in ordered count --by payment_type "$D" --where 'passenger_count IN (1, 2, 5)' --sort payment_type
+peer w_notin "SELECT payment_type, count(*) AS count FROM $CSV WHERE $pc NOT IN (1, 2) AND $pc IS NOT NULL
+  GROUP BY payment_type ORDER BY payment_type"
+same w_notin ordered count --by payment_type "$D" --where 'passenger_count NOT IN (1,2)' --sort payment_type
+peer w_between "SELECT passenger_count, count(*) AS count FROM $CSV
+  WHERE $(dec trip_distance) BETWEEN 1.5 AND 3 AND $pc > 0 GROUP BY passenger_count ORDER BY passenger_count"
+same w_between ordered count --by passenger_count "$D" --where 'trip_distance BETWEEN 1.5 AND 3 and passenger_count > 0' \
+  --sort passenger_count
+peer w_null "SELECT payment_type, count(*) AS count FROM $CSV WHERE passenger_count IS NULL GROUP BY payment_type
+  ORDER BY payment_type"
+same w_null ordered count --by payment_type "$D" --where 'passenger_count IS NULL' --sort payment_type
+peer w_text "SELECT passenger_count, count(*) AS count FROM $CSV WHERE store_and_fwd_flag IN ('Y', 'N')
+  AND store_and_fwd_flag IS NOT NULL GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
+same w_text ordered count --by passenger_count "$D" --where "store_and_fwd_flag IN ('Y', 'N')" \
+  --where 'store_and_fwd_flag IS NOT NULL' --sort passenger_count
+expect_fail 2 "OR is not supported yet" count --by passenger_count "$D" --where 'passenger_count > 1 OR passenger_count < 0'
+expect_fail 2 "an IN list of numbers and texts at once" count --by passenger_count "$D" --where "passenger_count IN (1, 'a')"
+expect_fail 2 "expected 'COL BETWEEN LOW AND HIGH'" count --by passenger_count "$D" --where 'trip_distance BETWEEN 1'
+
 # Values that are not timestamps are skipped and counted by reason.
 printf 'tpep_pickup_datetime,passenger_count\n2019-01-01 00:00:01,1\nnot a time,2\n,3\n2019-02-30 00:00:00,4\n' >"$TMP/odd.csv"
 run_fanout odd count --by "year(tpep_pickup_datetime)" "$TMP/odd.csv" --format csv
