@@ -28,7 +28,7 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
     one_column_ = one_column_ && pair_owner_[a] == 0;
   }
   for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back(NonNumericReason(a.column));
-  for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(NonNumericReason(f.column));
+  for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(f.SkipReason());
   for (size_t k = 0; k < query.key_fns.size(); ++k) {
     key_fn_reasons_.push_back(query.key_fns[k].SkipReason(query.keys[k].label));
   }

@@ -44,7 +44,7 @@ template <bool kStored>
   for (size_t i = 0; i < query_.filters.size(); ++i) {
     FilterResult r = query_.filters[i].Test(FieldValue<kStored>(fields[filter_slots_[i]], &scratch_), &number_);
     if (r == FilterResult::kNo) return Status::OK();
-    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, NonNumericReason(query_.filters[i].column));
+    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, query_.filters[i].SkipReason());
   }
   *keep = true;
   return Status::OK();

@@ -122,8 +122,8 @@ Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts) 
         return bad("NOT is not supported yet, but in NOT IN (...) and IS NOT NULL");
       }
     }
-    if (text.find('(') != std::string_view::npos && FindWord(text, "IN").empty()) {
-      return bad("parentheses are for IN (...) lists only, for now");
+    if (!Trim(text).empty() && Trim(text).front() == '(') {
+      return bad("parentheses for grouping are not supported yet (only around IN lists and function arguments)");
     }
     // COL BETWEEN A AND B: two conditions, and the AND inside it is not a join.
     std::vector<size_t> between = FindWord(text, "BETWEEN");
@@ -176,6 +176,14 @@ Result<Filter> Filter::Parse(std::string_view text) {
   auto column = [&](std::string_view col) -> Status {
     col = Trim(col);
     if (col.empty()) return bad("no column");
+    if (col.find('(') != std::string_view::npos) {  // a function of the column
+      Result<std::vector<KeyExpr>> e = ParseKeyList(col);
+      if (!e.ok()) return bad(e.status().message().substr(e.status().message().find(": ") + 2));
+      if (e->size() != 1) return bad("one column, or one function of a column, before the operator");
+      f.column = std::move((*e)[0].column);
+      f.fn = (*e)[0].fn;
+      return Status::OK();
+    }
     auto spec = csv::ColumnSpec::Parse(col);
     if (!spec.ok()) return bad(spec.status().message());
     f.column = std::move(spec).value();
@@ -246,6 +254,7 @@ Result<Filter> Filter::Parse(std::string_view text) {
   std::string_view col = Trim(text.substr(0, at));
   if (col.empty()) return bad("no column before the operator");
   RETURN_IF_ERROR(column(col));
+  if (f.column.label.empty()) return bad("no column before the operator");
   std::string_view value = Trim(text.substr(after));
   if (value.empty()) return bad("no value after the operator (write '' for the empty text)");
   if (value.front() == '\'' || value.front() == '"') {
@@ -263,7 +272,16 @@ Result<Filter> Filter::Parse(std::string_view text) {
   return f;
 }
 
+std::string Filter::SkipReason() const {
+  return fn.none() ? "non-numeric " + column.label : fn.SkipReason(column.label);
+}
+
 FilterResult Filter::Test(std::string_view field, Decimal* scratch) const {
+  if (!fn.none() && !field.empty()) {  // (a function of NULL is NULL)
+    thread_local std::string mapped;
+    if (!fn.Apply(field, &mapped)) return FilterResult::kNotANumber;
+    field = mapped;
+  }
   switch (kind) {
     case Kind::kIsNull: return field.empty() ? FilterResult::kYes : FilterResult::kNo;
     case Kind::kIsNotNull: return field.empty() ? FilterResult::kNo : FilterResult::kYes;
@@ -426,7 +444,8 @@ int ExcludingFilter(const std::vector<Filter>& filters, const std::vector<size_t
   *null_skips = 0;
   for (size_t i = 0; i < filters.size(); ++i) {
     const Filter& f = filters[i];
-    if (f.kind != Filter::Kind::kCompare) return -1;  // (only comparisons are judged from statistics)
+    // Only comparisons of a column's own values are judged from statistics.
+    if (f.kind != Filter::Kind::kCompare || !f.fn.none()) return -1;
     if (slots[i] >= fields.size()) return -1;
     const FieldSummary& s = fields[slots[i]];
     if (!s.known) return -1;

@@ -25,6 +25,7 @@ enum class FilterResult { kNo, kYes, kNotANumber };
 struct Filter {
   enum class Kind : uint8_t { kCompare, kIn, kNotIn, kIsNull, kIsNotNull } kind = Kind::kCompare;
   csv::ColumnSpec column;
+  KeyFn fn;  // a function of the column (key_expr.h: 'year(pickup) = 2019'); none: its value
   CmpOp op = CmpOp::kEq;
   bool numeric = false;      // VALUE was unquoted (a number)
   Decimal number;            // ... its exact value
@@ -42,6 +43,9 @@ struct Filter {
   // when the comparison is numeric and the field is not a number (the row is
   // then skipped, not filtered). `scratch` is reused across calls by one thread.
   FilterResult Test(std::string_view field, Decimal* scratch) const;
+  // Why a row whose field Test found kNotANumber is skipped ("non-numeric
+  // total_amount", "not a timestamp in year(pickup)").
+  std::string SkipReason() const;
 };
 
 enum class AggKind { kSum, kMean, kMin, kMax };

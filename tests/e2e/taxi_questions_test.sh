@@ -145,6 +145,12 @@ peer w_text "SELECT passenger_count, count(*) AS count FROM $CSV WHERE store_and
   AND store_and_fwd_flag IS NOT NULL GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
 same w_text ordered count --by passenger_count "$D" --where "store_and_fwd_flag IN ('Y', 'N')" \
   --where 'store_and_fwd_flag IS NOT NULL' --sort passenger_count
+peer w_fn "SELECT passenger_count, count(*) AS count FROM $CSV WHERE month($TS) IN (1, 2) AND hour($TS) BETWEEN 7 AND 9
+  GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
+same w_fn ordered count --by passenger_count "$D" --where "month($P) IN (1, 2)" --where "hour($P) BETWEEN 7 AND 9" \
+  --sort passenger_count
+same w_fn ordered count --by passenger_count "$TMP/pq" --where "month($P) IN (1, 2) AND hour($P) BETWEEN 7 AND 9" \
+  --sort passenger_count
 expect_fail 2 "OR is not supported yet" count --by passenger_count "$D" --where 'passenger_count > 1 OR passenger_count < 0'
 expect_fail 2 "an IN list of numbers and texts at once" count --by passenger_count "$D" --where "passenger_count IN (1, 'a')"
 expect_fail 2 "expected 'COL BETWEEN LOW AND HIGH'" count --by passenger_count "$D" --where 'trip_distance BETWEEN 1'
