@@ -64,9 +64,9 @@ check_browser large "$TMP/large.html" --lanes 4 --hosts 1 --cause critical_path 
 few=$TMP/few
 mkdir -p "$few"
 for f in "$data"/*.csv; do gzip -c "$f" >"$few/$(basename "$f").gz"; done
-# (Each task stretched by 300 ms, as a bigger object would be, so that the
-# workers' start-up is not what the job waits for.)
-FANOUT_TEST_TASK_DELAY_MS=300 run_fanout few count --by passenger_count "$few" --format csv --workers 2 --threads 4 \
+# (Each task stretched by 1.5 s, as a bigger object would be, so that the
+# workers' start-up — a second under AddressSanitizer — is not what the job waits for.)
+FANOUT_TEST_TASK_DELAY_MS=1500 run_fanout few count --by passenger_count "$few" --format csv --workers 2 --threads 4 \
   --stats "$TMP/few.json" --report "$TMP/few.html"
 check_eq "few: exit status ($(cat "$TMP/err.few"))" "$(rc_of few)" 0
 check_eq "few: mode" "$(stat "$TMP/few.json" 'd["job"]["mode"]')" workers
@@ -81,11 +81,12 @@ check_browser few "$TMP/few.html" --lanes 10 --hosts 2 --cause few_tasks --hover
 # ---- "hosts" over a fake ssh (this machine), one of them slowed ----
 export XDG_CACHE_HOME=$TMP/cache
 FAKE_SSH=$TMP/fake-ssh
-# Host "slow" stretches every task to 250 ms, "fast*" to 20 ms (so that the job
-# lasts until every host has joined, however loaded this machine is); "dying" is
-# killed one second in; "steady" takes 100 ms a task.
+# Host "slow" stretches every task to 3 s, "fast*" to 20 ms (so that the job
+# lasts until every host has joined, however loaded this machine is, and the
+# slow host costs more than the workers' start-up, a second under
+# AddressSanitizer); "dying" is killed one second in; "steady" takes 100 ms a task.
 write_fake_ssh "$FAKE_SSH" 'case $host in
-  slow) export FANOUT_TEST_TASK_DELAY_MS=250 ;;
+  slow) export FANOUT_TEST_TASK_DELAY_MS=3000 ;;
   fast*) export FANOUT_TEST_TASK_DELAY_MS=20 ;;
   dying) exec timeout -s KILL 1 env FANOUT_TEST_TASK_DELAY_MS=100 sh -c "$*" ;;
   steady) export FANOUT_TEST_TASK_DELAY_MS=100 ;;
