@@ -214,8 +214,16 @@ host_undrop 3 || fail "host_undrop 3 a second time"
 
 # ---- kill a host's sshd and everything in it ------------------------------------
 hosts_ssh 1 'nohup sleep 300 >/dev/null 2>&1 </dev/null &' || fail "starting a sleep on h1"
-check_true "host_pids 1 lists the sleep ($(host_pids 1 | tr '\n' ' '))" \
-  grep -q sleep <<<"$(for p in $(host_pids 1); do cat "/proc/$p/comm" 2>/dev/null; done)"
+# (nohup may not have become sleep yet on a loaded machine: look for two seconds.)
+h1_has_sleep() {
+  local i
+  for ((i = 0; i < 20; i++)); do
+    grep -q sleep <<<"$(for p in $(host_pids 1); do cat "/proc/$p/comm" 2>/dev/null; done)" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check_true "host_pids 1 lists the sleep ($(host_pids 1 | tr '\n' ' '))" h1_has_sleep
 zombies=$(our_zombies)
 host_kill_sshd 1 || fail "host_kill_sshd 1"
 check_no_new_zombies "host_kill_sshd" "$zombies"
