@@ -49,7 +49,8 @@ uint64_t Prefix(std::string_view field) {
     return ordered >> 1;
   }
   unsigned char bytes[8] = {};
-  std::memcpy(bytes, field.data(), std::min<size_t>(field.size(), sizeof bytes));
+  // (An empty field's data may be null: no key at all, without --by.)
+  if (!field.empty()) std::memcpy(bytes, field.data(), std::min<size_t>(field.size(), sizeof bytes));
   uint64_t be = 0;
   for (unsigned char b : bytes) be = be << 8 | b;
   return kTextBit | be >> 1;
