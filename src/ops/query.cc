@@ -87,17 +87,20 @@ struct Value {
   std::string text;
 };
 
-Result<Value> ParseValue(std::string_view value, const std::function<Status(const std::string&)>& bad) {
+// `where` says what the value is for ("after the operator"); `quoted` is how the
+// value would read quoted, for the hint when it is not a number.
+Result<Value> ParseValue(std::string_view value, const std::function<Status(const std::string&)>& bad,
+                         const std::string& where, const std::function<std::string(std::string_view)>& quoted) {
   Value v;
   value = Trim(value);
-  if (value.empty()) return bad("no value (write '' for the empty text)");
+  if (value.empty()) return bad("no value" + where + " (write '' for the empty text)");
   if (value.front() == '\'' || value.front() == '"') {
     if (value.size() < 2 || value.back() != value.front()) return bad("a quote that does not close");
     v.text = std::string(value.substr(1, value.size() - 2));
     return v;
   }
   if (!ParseDecimal(value, &v.number)) {
-    return bad("'" + std::string(value) + "' is not a number; quote it to compare text: '" + std::string(value) + "'");
+    return bad("'" + std::string(value) + "' is not a number; quote it to compare text: " + quoted(value));
   }
   v.numeric = true;
   return v;
@@ -228,7 +231,7 @@ Result<Filter> Filter::Parse(std::string_view text) {
     if (quote != 0) return bad("a quote that does not close");
     bool any_number = false, any_text = false;
     for (std::string_view item : items) {
-      ASSIGN_OR_RETURN(Value v, ParseValue(item, bad));
+      ASSIGN_OR_RETURN(Value v, ParseValue(item, bad, "", [](std::string_view x) { return "'" + std::string(x) + "'"; }));
       if (v.numeric) {
         any_number = true;
         f.numbers.push_back(std::move(v.number));
@@ -255,19 +258,15 @@ Result<Filter> Filter::Parse(std::string_view text) {
   if (col.empty()) return bad("no column before the operator");
   RETURN_IF_ERROR(column(col));
   if (f.column.label.empty()) return bad("no column before the operator");
-  std::string_view value = Trim(text.substr(after));
-  if (value.empty()) return bad("no value after the operator (write '' for the empty text)");
-  if (value.front() == '\'' || value.front() == '"') {
-    if (value.size() < 2 || value.back() != value.front()) return bad("a quote that does not close");
-    f.text = std::string(value.substr(1, value.size() - 2));
+  ASSIGN_OR_RETURN(Value v, ParseValue(text.substr(after), bad, " after the operator", [&](std::string_view x) {
+                     return std::string(col) + " " + std::string(op) + " '" + std::string(x) + "'";
+                   }));
+  if (!v.numeric) {
+    f.text = std::move(v.text);
     return f;
   }
-  if (!ParseDecimal(value, &f.number)) {
-    std::string v(value);
-    return bad("'" + v + "' is not a number; quote it to compare text: " + std::string(col) + " " +
-               std::string(op) + " '" + v + "'");
-  }
   f.numeric = true;
+  f.number = std::move(v.number);
   f.number_plain = DecimalToScaled(f.number, &f.number_scaled);
   return f;
 }
