@@ -88,8 +88,9 @@ CLI::Validator ByteSizeIn(uint64_t lo, uint64_t hi) {
 
 void AddCommonFlags(CLI::App* sub, CommonFlags* f, const std::string& input_help) {
   sub->add_option("--where", f->where,
-                  "Keep rows where 'COL OP VALUE' holds (OP: = != < <= > >=; VALUE a number, or 'text' in "
-                  "quotes); repeatable, ANDed")
+                  "Keep rows where the condition holds: 'COL OP VALUE' (OP: = != < <= > >=; VALUE a number, or "
+                  "'text' in quotes), COL [NOT] IN (...), COL BETWEEN A AND B, COL IS [NOT] NULL, joined by "
+                  "AND, OR, NOT and parentheses; COL may be a function (year(pickup)); repeatable, ANDed")
       ->allow_extra_args(false);
   sub->add_option("--header", f->header, "Is each object's first row a header: auto|yes|no")
       ->capture_default_str();
@@ -181,7 +182,7 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
   s.scan.max_row_bytes = max_row;
   s.scan.strict = f.strict;
   s.threads = f.threads == 0 ? exec::DefaultThreads() : f.threads;
-  ASSIGN_OR_RETURN(s.filters, ops::ParseFilters(f.where));
+  ASSIGN_OR_RETURN(s.where, ops::ParseWhere(f.where));
   return s;
 }
 

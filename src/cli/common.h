@@ -68,7 +68,7 @@ struct ReadSetup {
   exec::ScanOptions scan;
   uint64_t range_bytes = exec::kDefaultRangeBytes;
   int threads = 1;
-  std::vector<ops::Filter> filters;
+  ops::Where where;  // --where, parsed (the jobs parse their own copy: this checks it early)
 };
 Result<ReadSetup> MakeReadSetup(const CommonFlags& flags);
 

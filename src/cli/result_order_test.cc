@@ -155,7 +155,9 @@ TEST(Sort, ParsesColumnsOfTheResultAndRefusesOthers) {
   for (const char* bad : {"fare", "count:down", "", "count,", "sum_fare"}) {
     Result<std::vector<SortKey>> r = ParseSort(bad, q);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.status().message().rfind("--sort: ", 0), 0u) << r.status().message();
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().message().rfind("--sort: ", 0), 0u) << r.status().message();
+    }
   }
 }
 

@@ -86,7 +86,7 @@ Result<ops::Query> ParseQuery(const QuerySpec& spec) {
       if (fns) q.key_fns.push_back(k.fn);
     }
   }
-  ASSIGN_OR_RETURN(q.filters, ops::ParseFilters(spec.where));
+  RETURN_IF_ERROR(ops::SetWhere(spec.where, &q));
   for (const auto& [kind, col] : spec.aggs) {
     if (kind > static_cast<uint8_t>(ops::AggKind::kMax)) {
       return Status::Corrupt("unknown aggregate kind " + std::to_string(kind));

@@ -180,7 +180,7 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
                              const std::atomic<bool>* cancel, csv::RangeEnd* end) {
   ops::Query query;
   ASSIGN_OR_RETURN(query.keys, ops::ParseColumnList(recipe.cols, /*allow_ranges=*/true));
-  ASSIGN_OR_RETURN(query.filters, ops::ParseFilters(recipe.where));
+  RETURN_IF_ERROR(ops::SetWhere(recipe.where, &query));
   ASSIGN_OR_RETURN(csv::HeaderInfo header, FormatOf(source).ReadHeader(source, recipe.scan));
   ASSIGN_OR_RETURN(ops::ResolvedQuery rq, ops::Resolve(query, header, source.info.url));
 

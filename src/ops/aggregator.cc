@@ -36,9 +36,11 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
 
 std::string NonNumericReason(const csv::ColumnSpec& column) { return "non-numeric " + column.label; }
 
-bool NeedRowGroup(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
-                  const std::vector<FieldSummary>& fields, uint64_t rows, bool strict, RowStats* stats) {
+bool NeedRowGroup(const Query& query, const std::vector<size_t>& slots, const std::vector<FieldSummary>& fields,
+                  uint64_t rows, bool strict, RowStats* stats) {
   ++stats->row_groups;
+  if (!query.where.empty()) return true;
+  const std::vector<Filter>& filters = query.filters;
   uint64_t null_skips = 0;
   // (--strict reads what could hide a NaN or holds a NULL, so that either is the
   // error it would be.)
@@ -88,11 +90,14 @@ Status Aggregator::OnUnterminatedRow(uint64_t offset, const std::string&) {
 
 template <bool kStored>
 [[gnu::always_inline]] inline Status Aggregator::Accept(const std::string_view* fields, uint64_t at) {
-  for (size_t i = 0; i < query_.filters.size(); ++i) {
-    std::string_view v = FieldValue<kStored>(fields[filter_slots_[i]], &scratch_);
-    FilterResult r = query_.filters[i].Test(v, &filter_scratch_);
+  if (!query_.filters.empty()) {
+    size_t unknown = 0;
+    FilterResult r = TestWhere(
+        query_.filters, query_.where,
+        [&](size_t i) { return FieldValue<kStored>(fields[filter_slots_[i]], &scratch_); }, &filter_scratch_,
+        &unknown);
     if (r == FilterResult::kNo) return Status::OK();
-    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, non_numeric_filter_reasons_[i]);
+    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, non_numeric_filter_reasons_[unknown]);
   }
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
     std::string_view v = FieldValue<kStored>(fields[agg_slots_[a]], &scratch_);
@@ -324,7 +329,7 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
 }
 
 Status Aggregator::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
-  *read = NeedRowGroup(query_.filters, filter_slots_, fields, rows, strict_, &out_->stats());
+  *read = NeedRowGroup(query_, filter_slots_, fields, rows, strict_, &out_->stats());
   return Status::OK();
 }
 

@@ -117,11 +117,11 @@ extern const char* const kTooFewFields;
 // not (an aggregate's input, or a field a numeric --where compares).
 std::string NonNumericReason(const csv::ColumnSpec& column);
 
-// Sink::OnRowGroup for a sink with `filters` (each reading its slot of
-// `fields`): counts the row group in *stats; false when the filters exclude all
-// its rows (ExcludingFilter) — then they are counted as seen, and its NULLs as
-// the rows the first filter would have skipped.
-bool NeedRowGroup(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
-                  const std::vector<FieldSummary>& fields, uint64_t rows, bool strict, RowStats* stats);
+// Sink::OnRowGroup for a sink with the query's filters (each reading its slot
+// of `fields`): counts the row group in *stats; false when the filters exclude
+// all its rows (ExcludingFilter; only when joined by AND alone) — then they are
+// counted as seen, and its NULLs as the rows the first filter would have skipped.
+bool NeedRowGroup(const Query& query, const std::vector<size_t>& slots, const std::vector<FieldSummary>& fields,
+                  uint64_t rows, bool strict, RowStats* stats);
 
 }  // namespace fanout::ops

@@ -41,11 +41,12 @@ Status Projector::HeaderTooShort() const {
 template <bool kStored>
 [[gnu::always_inline]] inline Status Projector::Filter(const std::string_view* fields, uint64_t at, bool* keep) {
   *keep = false;
-  for (size_t i = 0; i < query_.filters.size(); ++i) {
-    FilterResult r = query_.filters[i].Test(FieldValue<kStored>(fields[filter_slots_[i]], &scratch_), &number_);
-    if (r == FilterResult::kNo) return Status::OK();
-    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, query_.filters[i].SkipReason());
-  }
+  size_t unknown = 0;
+  FilterResult r = TestWhere(
+      query_.filters, query_.where,
+      [&](size_t i) { return FieldValue<kStored>(fields[filter_slots_[i]], &scratch_); }, &number_, &unknown);
+  if (r == FilterResult::kNo) return Status::OK();
+  if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, query_.filters[unknown].SkipReason());
   *keep = true;
   return Status::OK();
 }
@@ -94,7 +95,7 @@ Status Projector::OnBatch(const ColumnBatch& batch) {
 }
 
 Status Projector::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
-  *read = NeedRowGroup(query_.filters, filter_slots_, fields, rows, strict_, stats_);
+  *read = NeedRowGroup(query_, filter_slots_, fields, rows, strict_, stats_);
   return Status::OK();
 }
 

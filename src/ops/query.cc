@@ -108,65 +108,210 @@ Result<Value> ParseValue(std::string_view value, const std::function<Status(cons
 
 }  // namespace
 
-Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts) {
-  std::vector<Filter> filters;
-  for (const std::string& t : texts) {
-    std::string_view text = t;
-    auto bad = [&](const std::string& why) {
-      return Status::InvalidArgument("invalid --where '" + t + "': " + why);
-    };
-    if (!FindWord(text, "OR").empty()) {
-      return bad("OR is not supported yet: give conditions that must all hold, as several --where or joined by AND");
+namespace {
+
+// Parses one --where text into conditions (appended to *filters) and tree nodes
+// (appended to *tree), by recursive descent:
+//   or      := and ('OR' and)*
+//   and     := not ('AND' not)*
+//   not     := 'NOT' not | '(' or ')' | condition
+// A condition runs to the next AND, OR or unmatched ')' outside quotes and
+// parentheses (an AND after its BETWEEN is its own).
+class WhereParser {
+ public:
+  WhereParser(std::string_view text, std::vector<Filter>* filters, WhereTree* tree)
+      : text_(text), filters_(filters), tree_(tree) {}
+
+  Result<uint32_t> Parse() {
+    ASSIGN_OR_RETURN(uint32_t root, ParseOr());
+    SkipSpaces();
+    if (pos_ < text_.size()) {
+      if (text_[pos_] == ')') return Bad("a ')' that closes nothing", pos_);
+      return Bad("unexpected '" + std::string(text_.substr(pos_)) + "'", pos_);
     }
-    for (size_t n : FindWord(text, "NOT")) {  // NOT IN and IS NOT NULL are conditions of their own
-      std::string next(Trim(text.substr(n + 3)).substr(0, 4));
-      for (char& c : next) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (next.rfind("IN", 0) != 0 && next != "NULL") {
-        return bad("NOT is not supported yet, but in NOT IN (...) and IS NOT NULL");
-      }
-    }
-    if (!Trim(text).empty() && Trim(text).front() == '(') {
-      return bad("parentheses for grouping are not supported yet (only around IN lists and function arguments)");
-    }
-    // COL BETWEEN A AND B: two conditions, and the AND inside it is not a join.
-    std::vector<size_t> between = FindWord(text, "BETWEEN");
-    std::vector<std::string_view> parts;
-    size_t from = 0;
-    for (size_t a : FindWord(text, "AND")) {
-      bool in_between = false;
-      for (size_t b : between) {
-        if (b < a && b >= from) in_between = true;
-      }
-      if (in_between) {
-        between.erase(std::remove_if(between.begin(), between.end(), [&](size_t b) { return b < a && b >= from; }),
-                      between.end());
-        continue;
-      }
-      parts.push_back(text.substr(from, a - from));
-      from = a + 3;
-    }
-    parts.push_back(text.substr(from));
-    for (std::string_view part : parts) {
-      part = Trim(part);
-      if (part.empty()) return bad("AND with nothing on one side");
-      std::vector<size_t> b = FindWord(part, "BETWEEN");
-      if (b.empty()) {
-        ASSIGN_OR_RETURN(Filter f, Filter::Parse(part));
-        filters.push_back(std::move(f));
-        continue;
-      }
-      std::vector<size_t> and_at = FindWord(part, "AND");
-      if (b.size() != 1 || and_at.size() != 1 || and_at[0] < b[0]) return bad("expected 'COL BETWEEN LOW AND HIGH'");
-      std::string col(Trim(part.substr(0, b[0])));
-      std::string lo(Trim(part.substr(b[0] + 7, and_at[0] - b[0] - 7))), hi(Trim(part.substr(and_at[0] + 3)));
-      if (col.empty() || lo.empty() || hi.empty()) return bad("expected 'COL BETWEEN LOW AND HIGH'");
-      ASSIGN_OR_RETURN(Filter low, Filter::Parse(col + " >= " + lo));
-      ASSIGN_OR_RETURN(Filter high, Filter::Parse(col + " <= " + hi));
-      filters.push_back(std::move(low));
-      filters.push_back(std::move(high));
-    }
+    return root;
   }
-  return filters;
+
+ private:
+  using Kind = WhereTree::Node::Kind;
+
+  Status Bad(const std::string& why, size_t at) const {
+    return Status::InvalidArgument("invalid --where '" + std::string(text_) + "': " + why + " at position " +
+                                   std::to_string(at + 1));
+  }
+
+  void SkipSpaces() {
+    while (pos_ < text_.size() && text_[pos_] == ' ') ++pos_;
+  }
+
+  // Whether the keyword `word` (upper case) is at `at`, as a word.
+  bool WordAt(size_t at, std::string_view word) const {
+    if (at + word.size() > text_.size()) return false;
+    if (at > 0 && text_[at - 1] != ' ' && text_[at - 1] != ')') return false;
+    size_t end = at + word.size();
+    if (end < text_.size() && text_[end] != ' ' && text_[end] != '(') return false;
+    for (size_t k = 0; k < word.size(); ++k) {
+      if (std::toupper(static_cast<unsigned char>(text_[at + k])) != word[k]) return false;
+    }
+    return true;
+  }
+
+  uint32_t Add(Kind kind, std::vector<uint32_t> children, uint32_t atom = 0) {
+    WhereTree::Node node;
+    node.kind = kind;
+    node.atom = atom;
+    node.children = std::move(children);
+    tree_->nodes.push_back(std::move(node));
+    return static_cast<uint32_t>(tree_->nodes.size() - 1);
+  }
+
+  // The operands of `word` (AND, OR), each parsed by `operand`, as one node.
+  template <class Operand>
+  Result<uint32_t> ParseJoined(std::string_view word, Kind kind, Operand operand) {
+    std::vector<uint32_t> children;
+    ASSIGN_OR_RETURN(uint32_t first, operand());
+    children.push_back(first);
+    for (;;) {
+      SkipSpaces();
+      if (!WordAt(pos_, word)) break;
+      pos_ += word.size();
+      ASSIGN_OR_RETURN(uint32_t next, operand());
+      children.push_back(next);
+    }
+    if (children.size() == 1) return children[0];
+    return Add(kind, std::move(children));
+  }
+
+  Result<uint32_t> ParseOr() {
+    return ParseJoined("OR", Kind::kOr, [this] { return ParseAnd(); });
+  }
+  Result<uint32_t> ParseAnd() {
+    return ParseJoined("AND", Kind::kAnd, [this] { return ParseNot(); });
+  }
+
+  Result<uint32_t> ParseNot() {
+    SkipSpaces();
+    if (pos_ >= text_.size() || text_[pos_] == ')') return Bad("expected a condition", pos_);
+    if (WordAt(pos_, "NOT")) {
+      pos_ += 3;
+      ASSIGN_OR_RETURN(uint32_t child, ParseNot());
+      return Add(Kind::kNot, {child});
+    }
+    if (text_[pos_] == '(') {
+      size_t open = pos_++;
+      ASSIGN_OR_RETURN(uint32_t inner, ParseOr());
+      SkipSpaces();
+      if (pos_ >= text_.size() || text_[pos_] != ')') return Bad("a '(' that does not close", open);
+      ++pos_;
+      return inner;
+    }
+    return ParseCondition();
+  }
+
+  Result<uint32_t> ParseCondition() {
+    size_t start = pos_, depth = 0, open = 0;
+    char quote = 0;
+    bool between = false;  // a BETWEEN whose AND is still to come
+    size_t i = pos_;
+    for (; i < text_.size(); ++i) {
+      char c = text_[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        if (depth++ == 0) open = i;
+      } else if (c == ')') {
+        if (depth == 0) break;
+        --depth;
+      } else if (depth == 0 && WordAt(i, "BETWEEN")) {
+        between = true;
+      } else if (depth == 0 && WordAt(i, "AND")) {
+        if (!between) break;
+        between = false;
+      } else if (depth == 0 && WordAt(i, "OR")) {
+        break;
+      }
+    }
+    if (quote != 0) return Bad("a quote that does not close", text_.find_last_of(quote));
+    if (depth > 0) return Bad("a '(' that does not close", open);
+    pos_ = i;
+    std::string_view cond = Trim(text_.substr(start, i - start));
+    if (cond.empty()) return Bad("expected a condition", start);
+    std::vector<Filter> parsed;
+    ASSIGN_OR_RETURN(parsed, ParseConditionText(cond));
+    std::vector<uint32_t> atoms;
+    for (Filter& f : parsed) {
+      filters_->push_back(std::move(f));
+      atoms.push_back(Add(Kind::kAtom, {}, static_cast<uint32_t>(filters_->size() - 1)));
+    }
+    if (atoms.size() == 1) return atoms[0];
+    return Add(Kind::kAnd, std::move(atoms));
+  }
+
+  // One condition: Filter::Parse's, or 'COL BETWEEN LOW AND HIGH' as two.
+  Result<std::vector<Filter>> ParseConditionText(std::string_view part) {
+    std::vector<size_t> b = FindWord(part, "BETWEEN");
+    if (b.empty()) {
+      ASSIGN_OR_RETURN(Filter f, Filter::Parse(part));
+      return std::vector<Filter>{std::move(f)};
+    }
+    auto bad = [&] {
+      return Status::InvalidArgument("invalid --where '" + std::string(text_) + "': expected 'COL BETWEEN LOW AND HIGH'");
+    };
+    std::vector<size_t> and_at = FindWord(part, "AND");
+    if (b.size() != 1 || and_at.size() != 1 || and_at[0] < b[0]) return bad();
+    std::string col(Trim(part.substr(0, b[0])));
+    std::string lo(Trim(part.substr(b[0] + 7, and_at[0] - b[0] - 7))), hi(Trim(part.substr(and_at[0] + 3)));
+    if (col.empty() || lo.empty() || hi.empty()) return bad();
+    std::vector<Filter> two;
+    ASSIGN_OR_RETURN(Filter low, Filter::Parse(col + " >= " + lo));
+    ASSIGN_OR_RETURN(Filter high, Filter::Parse(col + " <= " + hi));
+    two.push_back(std::move(low));
+    two.push_back(std::move(high));
+    return two;
+  }
+
+  std::string_view text_;
+  std::vector<Filter>* filters_;
+  WhereTree* tree_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<Where> ParseWhere(const std::vector<std::string>& texts) {
+  Where w;
+  std::vector<uint32_t> roots;
+  for (const std::string& t : texts) {
+    ASSIGN_OR_RETURN(uint32_t root, WhereParser(t, &w.filters, &w.tree).Parse());
+    roots.push_back(root);
+  }
+  // Conditions joined by AND alone need no tree: they are tested in order.
+  bool conjunction = std::all_of(w.tree.nodes.begin(), w.tree.nodes.end(), [](const WhereTree::Node& n) {
+    return n.kind == WhereTree::Node::Kind::kAtom || n.kind == WhereTree::Node::Kind::kAnd;
+  });
+  if (conjunction) {
+    w.tree = WhereTree();
+  } else if (roots.size() == 1) {
+    w.tree.root = roots[0];
+  } else {
+    WhereTree::Node all;
+    all.kind = WhereTree::Node::Kind::kAnd;
+    all.children = roots;
+    w.tree.nodes.push_back(std::move(all));
+    w.tree.root = static_cast<uint32_t>(w.tree.nodes.size() - 1);
+  }
+  return w;
+}
+
+Status SetWhere(const std::vector<std::string>& texts, Query* q) {
+  ASSIGN_OR_RETURN(Where w, ParseWhere(texts));
+  q->filters = std::move(w.filters);
+  q->where = std::move(w.tree);
+  return Status::OK();
 }
 
 Result<Filter> Filter::Parse(std::string_view text) {

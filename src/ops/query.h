@@ -21,7 +21,7 @@ enum class FilterResult { kNo, kYes, kNotANumber };
 // 'COL IN (V, ...)' or 'COL NOT IN (V, ...)'; 'COL IS NULL' or 'COL IS NOT NULL'
 // (the empty value). An unquoted VALUE must be a number (core/number.h) and the
 // comparison is numeric and exact; VALUE in single or double quotes is text,
-// compared byte-wise. (BETWEEN and AND make several; ParseFilters.)
+// compared byte-wise. (BETWEEN makes two; ParseWhere joins them.)
 struct Filter {
   enum class Kind : uint8_t { kCompare, kIn, kNotIn, kIsNull, kIsNotNull } kind = Kind::kCompare;
   csv::ColumnSpec column;
@@ -48,6 +48,84 @@ struct Filter {
   std::string SkipReason() const;
 };
 
+// How the conditions of --where combine, when not all by AND: a tree over
+// Query::filters (the atoms) of AND, OR and NOT. Its logic is SQL's three-valued
+// one, with a condition that meets a value that is not a number (kNotANumber)
+// as UNKNOWN: a row is kept when the whole is true, and skipped (counted by the
+// reason of the condition that made it unknown) when it is unknown.
+struct WhereTree {
+  struct Node {
+    enum class Kind : uint8_t { kAtom, kAnd, kOr, kNot } kind = Kind::kAtom;
+    uint32_t atom = 0;               // kAtom: the index in Query::filters
+    std::vector<uint32_t> children;  // kAnd, kOr (two or more), kNot (one)
+  };
+  std::vector<Node> nodes;  // empty: every filter must hold, tested in order
+  uint32_t root = 0;
+
+  bool empty() const { return nodes.empty(); }
+
+  // The tree's value for a row, `test(i)` giving atom i's; *unknown is then the
+  // atom that made a kNotANumber result so.
+  template <class Test>
+  FilterResult Eval(Test&& test, size_t* unknown) const {
+    return EvalNode(root, test, unknown);
+  }
+
+ private:
+  template <class Test>
+  FilterResult EvalNode(uint32_t n, Test& test, size_t* unknown) const {
+    const Node& node = nodes[n];
+    switch (node.kind) {
+      case Node::Kind::kAtom: {
+        FilterResult r = test(node.atom);
+        if (r == FilterResult::kNotANumber) *unknown = node.atom;
+        return r;
+      }
+      case Node::Kind::kNot: {
+        FilterResult r = EvalNode(node.children[0], test, unknown);
+        if (r == FilterResult::kNotANumber) return r;
+        return r == FilterResult::kYes ? FilterResult::kNo : FilterResult::kYes;
+      }
+      case Node::Kind::kAnd:
+      case Node::Kind::kOr: {
+        // AND: false decides, OR: true decides; else unknown if any child was.
+        const FilterResult decides = node.kind == Node::Kind::kAnd ? FilterResult::kNo : FilterResult::kYes;
+        FilterResult out = decides == FilterResult::kNo ? FilterResult::kYes : FilterResult::kNo;
+        size_t first_unknown = 0;
+        for (uint32_t c : node.children) {
+          FilterResult r = EvalNode(c, test, unknown);
+          if (r == decides) return r;
+          if (r == FilterResult::kNotANumber && out != FilterResult::kNotANumber) {
+            out = r;
+            first_unknown = *unknown;
+          }
+        }
+        if (out == FilterResult::kNotANumber) *unknown = first_unknown;
+        return out;
+      }
+    }
+    return FilterResult::kNo;
+  }
+};
+
+// Whether a row passes `filters` combined by `tree` (all of them, in order, when
+// it is empty: the first that finds no number decides), `value(i)` giving the
+// field filter i reads. *unknown is the filter behind a kNotANumber.
+template <class Value>
+[[gnu::always_inline]] inline FilterResult TestWhere(const std::vector<Filter>& filters, const WhereTree& tree,
+                                                     Value&& value, Decimal* scratch, size_t* unknown) {
+  if (tree.empty()) {
+    for (size_t i = 0; i < filters.size(); ++i) {
+      FilterResult r = filters[i].Test(value(i), scratch);
+      if (r == FilterResult::kYes) continue;
+      *unknown = i;
+      return r;
+    }
+    return FilterResult::kYes;
+  }
+  return tree.Eval([&](size_t i) { return filters[i].Test(value(i), scratch); }, unknown);
+}
+
 enum class AggKind { kSum, kMean, kMin, kMax };
 
 struct AggSpec {
@@ -59,7 +137,8 @@ struct AggSpec {
 struct Query {
   std::vector<csv::ColumnSpec> keys;  // the columns the keys are made of (labels: the expressions')
   std::vector<KeyFn> key_fns;         // per key, the function of its column (key_expr.h); empty: none
-  std::vector<Filter> filters;
+  std::vector<Filter> filters;        // the conditions of --where
+  WhereTree where;                    // ... and how they combine (empty: all must hold)
   std::vector<AggSpec> aggs;  // ordered: sums, means, mins, maxes
   bool output_count = true;   // print the count column
 
@@ -96,8 +175,21 @@ struct FieldSummary;  // ops/sink.h
 int ExcludingFilter(const std::vector<Filter>& filters, const std::vector<size_t>& slots,
                     const std::vector<FieldSummary>& fields, bool nan_ok, uint64_t* null_skips);
 
-// Parses each --where text (Filter::Parse), in order; the first that fails is the error.
-Result<std::vector<Filter>> ParseFilters(const std::vector<std::string>& texts);
+// The conditions of every --where and how they combine.
+struct Where {
+  std::vector<Filter> filters;
+  WhereTree tree;
+};
+
+// Parses the --where texts, which must all hold: each is conditions (Filter::Parse,
+// and 'COL BETWEEN LOW AND HIGH') joined by AND, OR and NOT, with parentheses.
+// NOT binds tighter than AND, and AND than OR, as in SQL. The tree stays empty
+// when every condition is joined by AND. The first error is returned, naming
+// the position in the text where it is.
+Result<Where> ParseWhere(const std::vector<std::string>& texts);
+
+// ParseWhere's conditions and tree into `q`.
+Status SetWhere(const std::vector<std::string>& texts, Query* q);
 
 // Parses "a,b|c,3" into column specs (commas separate columns). With
 // allow_ranges, "2-5" stands for the indices 2, 3, 4 and 5.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "ops/sink.h"
@@ -283,6 +284,116 @@ TEST(Resolve, ByNamePerHeaderAndByIndex) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("b.csv"), std::string::npos);
   EXPECT_NE(bad.status().message().find("fare"), std::string::npos);
+}
+
+// The where tree's value over named fields: `row` maps each filter's column
+// label to its value.
+FilterResult Eval(const Where& w, const std::map<std::string, std::string>& row, size_t* unknown = nullptr) {
+  size_t u = 0;
+  Decimal scratch;
+  FilterResult r = TestWhere(
+      w.filters, w.tree, [&](size_t i) -> std::string_view { return row.at(w.filters[i].column.label); }, &scratch,
+      &u);
+  if (unknown != nullptr) *unknown = u;
+  return r;
+}
+
+Where MustParse(std::vector<std::string> texts) {
+  Result<Where> w = ParseWhere(texts);
+  EXPECT_TRUE(w.ok()) << w.status().message();
+  return w.ok() ? std::move(w).value() : Where();
+}
+
+TEST(Where, AndAloneNeedsNoTree) {
+  Where w = MustParse({"a = 1 AND (b = 2 AND c BETWEEN 1 AND 3)", "d IS NULL"});
+  EXPECT_TRUE(w.tree.empty());
+  ASSERT_EQ(w.filters.size(), 5u);  // BETWEEN is two
+  EXPECT_EQ(w.filters[2].op, CmpOp::kGe);
+  EXPECT_EQ(w.filters[3].op, CmpOp::kLe);
+  EXPECT_EQ(w.filters[4].kind, Filter::Kind::kIsNull);
+}
+
+// NOT binds tighter than AND, AND than OR; parentheses group; keywords in any case.
+TEST(Where, PrecedenceAsInSql) {
+  Where w = MustParse({"a = 1 OR b = 1 AND c = 1"});  // a OR (b AND c)
+  EXPECT_FALSE(w.tree.empty());
+  EXPECT_EQ(Eval(w, {{"a", "1"}, {"b", "0"}, {"c", "0"}}), FilterResult::kYes);
+  EXPECT_EQ(Eval(w, {{"a", "0"}, {"b", "1"}, {"c", "0"}}), FilterResult::kNo);
+  EXPECT_EQ(Eval(w, {{"a", "0"}, {"b", "1"}, {"c", "1"}}), FilterResult::kYes);
+  Where g = MustParse({"(a = 1 or b = 1) and c = 1"});
+  EXPECT_EQ(Eval(g, {{"a", "1"}, {"b", "0"}, {"c", "0"}}), FilterResult::kNo);
+  EXPECT_EQ(Eval(g, {{"a", "0"}, {"b", "1"}, {"c", "1"}}), FilterResult::kYes);
+  Where n = MustParse({"NOT a = 1 AND b = 1"});  // (NOT a) AND b
+  EXPECT_EQ(Eval(n, {{"a", "0"}, {"b", "1"}}), FilterResult::kYes);
+  EXPECT_EQ(Eval(n, {{"a", "0"}, {"b", "0"}}), FilterResult::kNo);
+  EXPECT_EQ(Eval(n, {{"a", "1"}, {"b", "1"}}), FilterResult::kNo);
+  Where nn = MustParse({"not not (a = 1)"});
+  EXPECT_EQ(Eval(nn, {{"a", "1"}}), FilterResult::kYes);
+  // Several --where must all hold, each with its own ORs.
+  Where two = MustParse({"a = 1 OR a = 2", "b = 1 OR b = 2"});
+  EXPECT_EQ(Eval(two, {{"a", "2"}, {"b", "1"}}), FilterResult::kYes);
+  EXPECT_EQ(Eval(two, {{"a", "2"}, {"b", "3"}}), FilterResult::kNo);
+  // BETWEEN's AND is its own; NOT IN, IS NOT NULL and functions stay conditions.
+  Where b = MustParse({"a BETWEEN 1 AND 3 OR b NOT IN (1, 2) AND year(t) IS NOT NULL"});
+  EXPECT_EQ(b.filters.size(), 4u);
+  EXPECT_EQ(Eval(b, {{"a", "2"}, {"b", "1"}, {"year(t)", ""}}), FilterResult::kYes);
+  EXPECT_EQ(Eval(b, {{"a", "5"}, {"b", "3"}, {"year(t)", "2019-01-01 00:00:00"}}), FilterResult::kYes);
+  EXPECT_EQ(Eval(b, {{"a", "5"}, {"b", "3"}, {"year(t)", ""}}), FilterResult::kNo);
+  // A word that only starts like a keyword is a column.
+  Where words = MustParse({"order = 1 OR notes = 'x' OR android = 2"});
+  EXPECT_EQ(words.filters.size(), 3u);
+  EXPECT_EQ(words.filters[1].column.label, "notes");
+  EXPECT_EQ(words.filters[2].column.label, "android");
+}
+
+// A value that is not a number makes its condition unknown, and the whole is
+// unknown only when the known parts do not decide it (SQL's logic, so the kept
+// rows are SQL's); the unknown names the condition that made it so.
+TEST(Where, NotANumberIsUnknown) {
+  Where w = MustParse({"a > 5 OR b > 5"});
+  size_t unknown = 99;
+  EXPECT_EQ(Eval(w, {{"a", "x"}, {"b", "9"}}), FilterResult::kYes);
+  EXPECT_EQ(Eval(w, {{"a", "x"}, {"b", "1"}}, &unknown), FilterResult::kNotANumber);
+  EXPECT_EQ(unknown, 0u);
+  EXPECT_EQ(Eval(w, {{"a", "1"}, {"b", "y"}}, &unknown), FilterResult::kNotANumber);
+  EXPECT_EQ(unknown, 1u);
+  Where a = MustParse({"(a > 5 OR c = 1) AND b > 5"});
+  EXPECT_EQ(Eval(a, {{"a", "x"}, {"b", "1"}, {"c", "0"}}), FilterResult::kNo);  // false decides AND
+  EXPECT_EQ(Eval(a, {{"a", "x"}, {"b", "9"}, {"c", "0"}}, &unknown), FilterResult::kNotANumber);
+  EXPECT_EQ(unknown, 0u);
+  Where n = MustParse({"NOT a > 5 OR b = 1"});
+  EXPECT_EQ(Eval(n, {{"a", ""}, {"b", "0"}}), FilterResult::kNotANumber);  // NOT unknown is unknown
+  EXPECT_EQ(Eval(n, {{"a", ""}, {"b", "1"}}), FilterResult::kYes);
+  // AND alone: in order, the first unknown decides (as before trees).
+  Where c = MustParse({"a > 5 AND b > 5"});
+  EXPECT_EQ(Eval(c, {{"a", "x"}, {"b", "1"}}, &unknown), FilterResult::kNotANumber);
+  EXPECT_EQ(unknown, 0u);
+  EXPECT_EQ(Eval(c, {{"a", "1"}, {"b", "x"}}), FilterResult::kNo);
+}
+
+TEST(Where, ErrorsPointAtThePosition) {
+  struct Case {
+    const char* text;
+    const char* says;
+  } cases[] = {
+      {"a = 1 OR", "expected a condition at position 9"},
+      {"a = 1 AND OR b = 2", "expected a condition at position 11"},
+      {"(a = 1", "a '(' that does not close at position 1"},
+      {"a = 1)", "a ')' that closes nothing at position 6"},
+      {"NOT", "expected a condition at position 4"},
+      {"()", "expected a condition at position 2"},
+      {"a = 1 OR (b = 2 AND year(c) = 3", "a '(' that does not close at position 10"},
+      {"a = 'x", "a quote that does not close at position 5"},
+      {"a = 1 OR b <> 2", "unknown operator '<>'"},
+      {"a = 1 OR b > ten", "'ten' is not a number"},
+      {"a BETWEEN 1 OR 2", "expected 'COL BETWEEN LOW AND HIGH'"},
+  };
+  for (const Case& c : cases) {
+    Result<Where> w = ParseWhere({c.text});
+    ASSERT_FALSE(w.ok()) << c.text;
+    EXPECT_NE(w.status().message().find(c.says), std::string::npos) << c.text << ": " << w.status().message();
+    EXPECT_EQ(w.status().message().rfind("invalid --where '", 0), 0u) << w.status().message();
+  }
 }
 
 }  // namespace

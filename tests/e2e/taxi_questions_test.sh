@@ -151,7 +151,48 @@ same w_fn ordered count --by passenger_count "$D" --where "month($P) IN (1, 2)" 
   --sort passenger_count
 same w_fn ordered count --by passenger_count "$TMP/pq" --where "month($P) IN (1, 2) AND hour($P) BETWEEN 7 AND 9" \
   --sort passenger_count
-expect_fail 2 "OR is not supported yet" count --by passenger_count "$D" --where 'passenger_count > 1 OR passenger_count < 0'
+
+# ---- OR, NOT and parentheses: SQL's logic, a value that is not a number unknown ----
+td=$(dec trip_distance)
+peer w_or "SELECT payment_type, count(*) AS count FROM $CSV WHERE $pc = 1 OR $td > 5 GROUP BY payment_type
+  ORDER BY payment_type"
+for w in "" "--workers 2"; do
+  # shellcheck disable=SC2086
+  same w_or ordered count --by payment_type "$D" --where 'passenger_count = 1 OR trip_distance > 5' --sort payment_type $w
+done
+peer w_not "SELECT payment_type, count(*) AS count FROM $CSV
+  WHERE NOT ($pc IN (1, 2) OR $(dec payment_type) = 2) AND $td < 3 GROUP BY payment_type ORDER BY payment_type"
+same w_not ordered count --by payment_type "$D" --where 'NOT (passenger_count IN (1, 2) OR payment_type = 2) AND trip_distance < 3' \
+  --sort payment_type
+peer w_night "SELECT passenger_count, count(*) AS count, sum($(dec total_amount)) AS sum_total_amount FROM $CSV
+  WHERE (hour($TS) < 6 OR hour($TS) >= 22) AND NOT month($TS) = 2 AND $(dec total_amount) IS NOT NULL
+  GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
+for input in "$D" "$TMP/pq"; do
+  for w in "" "--workers 2"; do
+    # shellcheck disable=SC2086
+    same w_night ordered agg --by passenger_count --count --sum total_amount "$input" \
+      --where "(hour($P) < 6 or hour($P) >= 22) and not month($P) = 2" --sort passenger_count $w
+  done
+done
+# select keeps the same rows.
+run_fanout w_or_rows select --cols passenger_count,trip_distance "$D" --where 'passenger_count = 1 OR trip_distance > 5' -q \
+  --out "$TMP/w_or_rows"
+check_eq "select with OR: the rows count keeps" "$(cat "$TMP"/w_or_rows/* | grep -cv '^passenger_count,')" \
+  "$(awk -F, 'NR > 1 { n += $2 } END { print n }' "$TMP/out.w_or")"
+# Two --where must both hold, each with its OR.
+peer w_two "SELECT count(*) AS count FROM $CSV WHERE ($pc = 1 OR $pc = 2) AND ($td < 1 OR $td > 10)"
+same w_two ordered count "$D" --where 'passenger_count = 1 OR passenger_count = 2' --where 'trip_distance < 1 OR trip_distance > 10'
+same w_two ordered count "$TMP/pq" --where 'passenger_count = 1 OR passenger_count = 2' --where 'trip_distance < 1 OR trip_distance > 10'
+# A row is skipped (and counted) only when the known conditions do not decide it.
+printf 'a,b\nx,9\nx,1\n1,y\n9,y\n7,1\n' >"$TMP/unknown.csv"
+run_fanout unknown count "$TMP/unknown.csv" --where 'a > 5 OR b > 5' --format csv
+check_eq "OR with values that are not numbers: the answer" "$(cat "$TMP/out.unknown")" $'count\n3'
+check_true "OR with values that are not numbers: two skipped, by the condition that was unknown ($(cat "$TMP/err.unknown"))" \
+  grep -q "skipped 2 (non-numeric a 1, non-numeric b 1)" "$TMP/err.unknown"
+expect_fail 1 "non-numeric a" count "$TMP/unknown.csv" --where 'a > 5 OR b > 5' --strict
+expect_fail 2 "invalid --where 'passenger_count > 1 OR': expected a condition at position 23" \
+  count --by passenger_count "$D" --where 'passenger_count > 1 OR'
+expect_fail 2 "a '(' that does not close at position 1" count "$D" --where '(passenger_count > 1 OR trip_distance > 2'
 expect_fail 2 "an IN list of numbers and texts at once" count --by passenger_count "$D" --where "passenger_count IN (1, 'a')"
 expect_fail 2 "expected 'COL BETWEEN LOW AND HIGH'" count --by passenger_count "$D" --where 'trip_distance BETWEEN 1'
 
