@@ -9,6 +9,7 @@ namespace fanout::cli {
 
 void AddCountCommand(CLI::App& app);    // cmd_count.cc: count and agg
 void AddSelectCommand(CLI::App& app);   // cmd_select.cc
+void AddTopCommand(CLI::App& app);      // cmd_top.cc
 void AddLsCommand(CLI::App& app);       // cmd_ls.cc
 void AddCatCommand(CLI::App& app);      // cmd_cat.cc
 void AddWorkerCommand(CLI::App& app);   // cmd_worker.cc

@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
       "  fanout count --by passenger_count data/\n"
       "  fanout agg --by passenger_count --count --sum 'total_amount|total_amt' data/*.csv\n"
       "  fanout select --cols 1-5 --where 'passenger_count > 2' data/ --out selected/\n"
+      "  fanout top 9 --by trip_distance data/\n"
       "  fanout ls data/\n"
       "  fanout count --by passenger_count --workers 4 's3://bucket/trip data/yellow_*.csv'\n"
       "  fanout deploy --hosts h1,h2 && fanout count --by passenger_count --hosts h1,h2 data/\n"
@@ -130,6 +131,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   fanout::cli::AddCountCommand(app);
   fanout::cli::AddSelectCommand(app);
+  fanout::cli::AddTopCommand(app);
   fanout::cli::AddLsCommand(app);
   fanout::cli::AddCatCommand(app);
   fanout::cli::AddWorkerCommand(app);

@@ -117,7 +117,7 @@ class LineWriter {
 };
 
 // Rows [lo, hi) as CSV lines, appended to *out.
-void CsvRows(const ResultRows& rows, size_t lo, size_t hi, std::string* out) {
+void CsvRows(const RowSource& rows, size_t lo, size_t hi, std::string* out) {
   std::vector<Cell> cells;
   for (size_t r = lo; r < hi; ++r) {
     rows.Row(r, &cells);
@@ -130,7 +130,7 @@ void CsvRows(const ResultRows& rows, size_t lo, size_t hi, std::string* out) {
 }
 
 // Rows [lo, hi) as JSON objects (each after its separator), appended to *out.
-void JsonRows(const ResultRows& rows, const std::vector<std::string>& labels, size_t lo, size_t hi,
+void JsonRows(const RowSource& rows, const std::vector<std::string>& labels, size_t lo, size_t hi,
               std::string* out) {
   std::vector<Cell> cells;
   for (size_t r = lo; r < hi; ++r) {
@@ -148,7 +148,7 @@ void JsonRows(const ResultRows& rows, const std::vector<std::string>& labels, si
 // appends rows [lo, hi) to *out), and writes the blocks in order. Returns false
 // at the first failed write.
 template <typename FormatFn>
-bool WriteBlocks(const ResultRows& rows, int threads, LineWriter* w, const FormatFn& format) {
+bool WriteBlocks(const RowSource& rows, int threads, LineWriter* w, const FormatFn& format) {
   size_t n = rows.size(), t = static_cast<size_t>(std::max(1, threads));
   std::vector<std::string> blocks(t);
   for (size_t start = 0; start < n; start += t * kRowsPerBlock) {
@@ -165,7 +165,7 @@ bool WriteBlocks(const ResultRows& rows, int threads, LineWriter* w, const Forma
   return true;
 }
 
-int WriteCsv(const ResultRows& rows, int threads, LineWriter* w) {
+int WriteCsv(const RowSource& rows, int threads, LineWriter* w) {
   std::string line;
   for (size_t i = 0; i < rows.columns().size(); ++i) {
     if (i > 0) line += ',';
@@ -177,7 +177,7 @@ int WriteCsv(const ResultRows& rows, int threads, LineWriter* w) {
   return w->Finish();
 }
 
-int WriteJson(const ResultRows& rows, int threads, LineWriter* w) {
+int WriteJson(const RowSource& rows, int threads, LineWriter* w) {
   std::vector<std::string> labels;
   for (const std::string& c : rows.columns()) labels.push_back(JsonString(c));
   if (w->Put("[") &&
@@ -196,7 +196,7 @@ std::string TableText(const std::string& column, const Cell& c) {
   return ForTerminal(c.text);
 }
 
-int WriteTable(const ResultRows& rows, LineWriter* w) {
+int WriteTable(const RowSource& rows, LineWriter* w) {
   size_t ncols = rows.columns().size();
   std::vector<std::string> labels;
   std::vector<size_t> width(ncols);
@@ -286,7 +286,7 @@ void ResultRows::Row(size_t i, std::vector<Cell>* cells) const {
   for (size_t a = 0; a < query_.aggs.size(); ++a) (*cells)[c++] = AggValue(query_.aggs[a], partial_.cell(g, a));
 }
 
-Status WriteResult(const ResultRows& rows, Format format, std::FILE* out, const std::string& out_name) {
+Status WriteResult(const RowSource& rows, Format format, std::FILE* out, const std::string& out_name) {
   LineWriter w(out);
   int err = 0;
   switch (format) {

@@ -24,10 +24,22 @@ struct Cell {
   bool null = false;    // an empty key field: null in JSON
 };
 
+// Rows to print, made one at a time.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  virtual const std::vector<std::string>& columns() const = 0;
+  virtual size_t size() const = 0;
+  // How many threads may format rows at once.
+  virtual int threads() const = 0;
+  // The cells of row `i`, into *cells (reused from row to row). Thread-safe.
+  virtual void Row(size_t i, std::vector<Cell>* cells) const = 0;
+};
+
 // The rows of a result, made one at a time from the partial: a result of
 // millions of groups costs an index per row, not a table of strings. `query`
 // and `partial` must outlive it.
-class ResultRows {
+class ResultRows final : public RowSource {
  public:
   // Orders the groups (at most `top` when top >= 0), on up to `threads`
   // threads; WriteResult formats on as many.
@@ -36,11 +48,10 @@ class ResultRows {
   ResultRows(const ops::Query& query, const ops::Partial& partial, int64_t top, int threads,
              const std::vector<SortKey>& sort);
 
-  const std::vector<std::string>& columns() const { return columns_; }
-  size_t size() const { return order_.size(); }
-  int threads() const { return threads_; }
-  // The cells of row `i`, into *cells (reused from row to row). Thread-safe.
-  void Row(size_t i, std::vector<Cell>* cells) const;
+  const std::vector<std::string>& columns() const override { return columns_; }
+  size_t size() const override { return order_.size(); }
+  int threads() const override { return threads_; }
+  void Row(size_t i, std::vector<Cell>* cells) const override;
 
  private:
   const ops::Query& query_;
@@ -53,7 +64,7 @@ class ResultRows {
 // Writes the rows to `out`, stopping at the first failed write. Returns IoError
 // naming `out_name` and the system's reason when a write failed (see
 // StdoutFailed for standard output).
-Status WriteResult(const ResultRows& rows, Format format, std::FILE* out, const std::string& out_name);
+Status WriteResult(const RowSource& rows, Format format, std::FILE* out, const std::string& out_name);
 
 // SIGPIPE becomes a handler that does nothing (not SIG_IGN, so the commands
 // fanout starts get the default back when they exec): a write to a closed pipe

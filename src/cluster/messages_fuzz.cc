@@ -1,6 +1,7 @@
 // libFuzzer target: every frame a peer can send, decoded from arbitrary bytes
 // — hello, job (through the registry, every kind), task, done, fail,
-// progress, need, file — and every job kind's task output as the coordinator
+// progress, need, file — and every job kind's task output (top's with and
+// without --cols) as the coordinator
 // decodes it from a worker. Nothing may crash; a job that decodes encodes to
 // bytes that decode to the same job. Built with -DFANOUT_FUZZ=ON (clang); run by
 // `scripts/dev.sh fuzz`.
@@ -17,6 +18,7 @@
 #include "exec/run_job.h"
 #include "exec/select_job.h"
 #include "exec/stage_job.h"
+#include "exec/top_job.h"
 
 namespace {
 
@@ -43,8 +45,14 @@ struct Jobs {
     select = std::move(ex::SelectJob::Make(common, "1-3", {})).value();
     run = std::move(ex::RunJob::Make(common, "cat", false, false, {})).value();
     stage = std::move(ex::StageJob::Make(common)).value();
+    ex::TopSpec top_spec;
+    top_spec.n = 3;
+    top_spec.by = "2";
+    top = std::move(ex::TopJob::Make(common, top_spec)).value();
+    top_spec.cols = "1,3";
+    top_cols = std::move(ex::TopJob::Make(common, top_spec)).value();
   }
-  std::unique_ptr<ex::Job> query, select, run, stage;
+  std::unique_ptr<ex::Job> query, select, run, stage, top, top_cols;
 };
 
 }  // namespace
@@ -68,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(again.ok(), "a job's own encoding does not decode");
     Check(ex::EncodeJob(**again) == once, "a job's encoding does not round-trip");
   }
-  for (const ex::Job* j : {jobs.query.get(), jobs.select.get(), jobs.run.get(), jobs.stage.get()}) {
+  for (const ex::Job* j :
+       {jobs.query.get(), jobs.select.get(), jobs.run.get(), jobs.stage.get(), jobs.top.get(), jobs.top_cols.get()}) {
     fanout::Result<std::unique_ptr<ex::TaskOutput>> out = j->DecodeOutput(in);
     if (out.ok()) (void)j->Rows(**out);
   }

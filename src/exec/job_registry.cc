@@ -5,6 +5,7 @@
 #include "exec/query_job.h"
 #include "exec/run_job.h"
 #include "exec/select_job.h"
+#include "exec/top_job.h"
 #include "exec/stage_job.h"
 
 namespace fanout::exec {
@@ -22,6 +23,7 @@ struct Registered {
 constexpr Registered kJobs[] = {
     {QueryJob::kKind, &QueryJob::Decode},
     {SelectJob::kKind, &SelectJob::Decode},
+    {TopJob::kKind, &TopJob::Decode},
     {RunJob::kKind, &RunJob::Decode},
     {StageJob::kKind, &StageJob::Decode},
 };

@@ -77,8 +77,7 @@ Result<std::unique_ptr<TaskOutput>> SelectJob::RunTask(const TaskContext& ctx) {
 std::string SelectJob::EncodeOutput(const TaskOutput& out) const {
   const auto& o = static_cast<const SelectOutput&>(out);
   Encoder e;
-  e.U64(o.stats.rows).U32(static_cast<uint32_t>(o.stats.skipped.size()));
-  for (const auto& [reason, n] : o.stats.skipped) e.Str(reason).U64(n);
+  ops::EncodeRowStats(o.stats, &e);
   e.Str(o.data);
   return e.bytes();
 }
@@ -86,16 +85,7 @@ std::string SelectJob::EncodeOutput(const TaskOutput& out) const {
 Result<std::unique_ptr<TaskOutput>> SelectJob::DecodeOutput(std::string_view bytes) const {
   Decoder d(bytes);
   auto out = std::make_unique<SelectOutput>();
-  ASSIGN_OR_RETURN(out->stats.rows, d.U64());
-  ASSIGN_OR_RETURN(uint32_t n, d.U32());
-  uint64_t skipped = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(std::string reason, d.Str());
-    ASSIGN_OR_RETURN(uint64_t count, d.U64());
-    if (!out->stats.skipped.emplace(std::move(reason), count).second) return Status::Corrupt("duplicate skip reason");
-    if (__builtin_add_overflow(skipped, count, &skipped)) return Status::Corrupt("skip counts overflow");
-  }
-  if (skipped > out->stats.rows) return Status::Corrupt("more rows skipped than read");
+  ASSIGN_OR_RETURN(out->stats, ops::DecodeRowStats(&d));
   ASSIGN_OR_RETURN(out->data, d.Str());
   RETURN_IF_ERROR(d.Finish());
   return std::unique_ptr<TaskOutput>(std::move(out));

@@ -220,6 +220,26 @@ Decimal AggCell::Max() const {
   return Extreme(max, max != kNoMax, w, w ? &w->max : nullptr, false);
 }
 
+void EncodeRowStats(const RowStats& s, Encoder* e) {
+  e->U64(s.rows).U32(static_cast<uint32_t>(s.skipped.size()));
+  for (const auto& [reason, n] : s.skipped) e->Str(reason).U64(n);
+}
+
+Result<RowStats> DecodeRowStats(Decoder* d) {
+  RowStats s;
+  ASSIGN_OR_RETURN(s.rows, d->U64());
+  ASSIGN_OR_RETURN(uint32_t n, d->U32());
+  uint64_t skipped = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::string reason, d->Str());
+    ASSIGN_OR_RETURN(uint64_t count, d->U64());
+    if (!s.skipped.emplace(std::move(reason), count).second) return Status::Corrupt("duplicate skip reason");
+    if (__builtin_add_overflow(skipped, count, &skipped)) return Status::Corrupt("skip counts overflow");
+  }
+  if (skipped > s.rows) return Status::Corrupt("more rows skipped than read");
+  return s;
+}
+
 uint64_t RowStats::skipped_total() const {
   uint64_t t = 0;
   for (const auto& [reason, n] : skipped) t += n;

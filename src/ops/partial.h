@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/codec.h"
 #include "core/exact_sum.h"
 #include "core/number.h"
 #include "core/status.h"
@@ -106,6 +107,12 @@ struct RowStats {
   uint64_t skipped_total() const;
   void Merge(const RowStats& o);
 };
+
+// RowStats in a task's output from a worker (select, top): the rows, then each
+// skip reason with its count. Decoding checks what a worker cannot be trusted
+// with: a reason twice, counts that overflow, more rows skipped than read.
+void EncodeRowStats(const RowStats& s, Encoder* e);
+Result<RowStats> DecodeRowStats(Decoder* d);
 
 class Partial {
  public:
