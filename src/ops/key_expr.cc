@@ -64,10 +64,11 @@ int IsoWeekday(int y, int m, int d) {
 }
 
 void Pad(int x, int width, std::string* out) {
-  char buf[16];
-  auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
-  for (int i = static_cast<int>(end - buf); i < width; ++i) out->push_back('0');
-  out->append(buf, end);
+  char buf[32];
+  char* p = buf + 16;
+  char* end = std::to_chars(p, buf + sizeof buf, x).ptr;
+  while (end - p < width && p > buf) *--p = '0';
+  out->assign(p, end);
 }
 
 __int128 FloorDiv(__int128 a, __int128 b) {  // b > 0

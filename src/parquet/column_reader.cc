@@ -112,8 +112,47 @@ void AppendTimeOfDay(int64_t units, int64_t per_second, int digits, std::string*
   }
 }
 
+// Writes v (below 100) as two digits at p.
+inline void Put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10 % 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
 void AppendTimestamp(__int128 units, int64_t per_second, int digits, std::string* out) {
   const __int128 per_day = static_cast<__int128>(per_second) * 86400;
+  // The common case in 64 bits, written at once: "YYYY-MM-DD HH:MM:SS" of years
+  // 0 to 9999 (the same text as below, for a fraction of its cost).
+  if (units >= 0 && units <= INT64_MAX && per_day <= INT64_MAX) {
+    const int64_t u = static_cast<int64_t>(units), pd = static_cast<int64_t>(per_day);
+    int64_t y;
+    unsigned m, d;
+    CivilFromDays(u / pd, &y, &m, &d);
+    if (y <= 9999) {
+      const int64_t rest = u % pd, secs = rest / per_second, frac = rest % per_second;
+      char buf[19];
+      Put2(buf, static_cast<unsigned>(y / 100));
+      Put2(buf + 2, static_cast<unsigned>(y % 100));
+      buf[4] = '-';
+      Put2(buf + 5, m);
+      buf[7] = '-';
+      Put2(buf + 8, d);
+      buf[10] = ' ';
+      Put2(buf + 11, static_cast<unsigned>(secs / 3600));
+      buf[13] = ':';
+      Put2(buf + 14, static_cast<unsigned>(secs / 60 % 60));
+      buf[16] = ':';
+      Put2(buf + 17, static_cast<unsigned>(secs % 60));
+      out->append(buf, sizeof buf);
+      if (frac != 0) {
+        std::string f = std::to_string(frac);
+        f.insert(0, digits - f.size(), '0');
+        while (f.back() == '0') f.pop_back();
+        out->push_back('.');
+        out->append(f);
+      }
+      return;
+    }
+  }
   __int128 days = units / per_day;
   __int128 rest = units % per_day;
   if (rest < 0) {

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 
 #include "parquet/metadata.h"
@@ -76,6 +78,27 @@ TEST(ParquetCanonical, DatesAndTimes) {
   EXPECT_EQ(Canonical(Of(PhysicalType::kInt96), int96), "2019-01-01 00:46:40");
   Column t = Of(PhysicalType::kInt32, LogicalKind::kTime);
   EXPECT_EQ(Canonical(t, Bytes<int32_t>((3600 + 2 * 60 + 3) * 1000 + 5)), "01:02:03.005");
+}
+
+// Timestamps as the C library's gmtime writes them, over the years 1970 to
+// 10000 (the fast path stops at 9999) and at the unit's edges.
+TEST(ParquetCanonical, TimestampsAgreeWithGmtime) {
+  Column ts = Of(PhysicalType::kInt64, LogicalKind::kTimestamp);
+  ts.unit = TimeUnit::kMicros;
+  std::mt19937_64 rng(3);
+  const int64_t max_secs = 253402300800LL + 86400 * 400;  // into the year 10001
+  std::vector<int64_t> secs = {0, 59, 86399, 86400, 951782400, 253402300799LL, 253402300800LL};
+  for (int i = 0; i < 20000; ++i) secs.push_back(static_cast<int64_t>(rng() % static_cast<uint64_t>(max_secs)));
+  for (int64_t s : secs) {
+    time_t t = static_cast<time_t>(s);
+    struct tm tm;
+    ASSERT_NE(gmtime_r(&t, &tm), nullptr);
+    char want[64];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    ASSERT_EQ(Canonical(ts, Bytes<int64_t>(s * 1000000)), want) << s;
+    ASSERT_EQ(Canonical(ts, Bytes<int64_t>(s * 1000000 + 7)), std::string(want) + ".000007") << s;
+  }
 }
 
 struct Written {
