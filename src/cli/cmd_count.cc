@@ -29,7 +29,7 @@ struct AggFlags {
   CommonFlags common;
   std::string by;
   bool count = false;
-  std::vector<std::string> sum, mean, min, max;
+  std::vector<std::string> sum, mean, min, max, stddev;
   std::string format;
   int64_t top = -1;  // -1: every row
   std::string sort;  // --sort; empty: count descending, then the key
@@ -50,6 +50,7 @@ exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
   add(f.mean, ops::AggKind::kMean);
   add(f.min, ops::AggKind::kMin);
   add(f.max, ops::AggKind::kMax);
+  add(f.stddev, ops::AggKind::kStddev);
   spec.output_count = !is_agg || f.count || spec.aggs.empty();
   return spec;
 }
@@ -190,13 +191,18 @@ void AddCountCommand(CLI::App& app) {
                          "Several aggregates per group at once.\n\n"
                          "Examples:\n"
                          "  fanout agg --by passenger_count --count --sum 'total_amount|total_amt' data/\n"
-                         "  fanout agg --by payment_type --mean trip_distance --min fare_amount --max fare_amount data/",
+                         "  fanout agg --by payment_type --mean trip_distance --min fare_amount --max fare_amount data/\n"
+                         "  fanout agg --by passenger_count --mean total_amount --stddev total_amount data/",
                          agg_flags);
   agg->add_flag("--count", agg_flags->count, "Output the row count per group");
   agg->add_option("--sum", agg_flags->sum, "Exact sum of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--mean", agg_flags->mean, "Mean of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--min", agg_flags->min, "Minimum of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--max", agg_flags->max, "Maximum of a numeric column (repeatable)")->allow_extra_args(false);
+  agg->add_option("--stddev", agg_flags->stddev,
+                  "Sample standard deviation of a numeric column, as SQL's stddev_samp (a double; empty for fewer "
+                  "than two values; repeatable)")
+      ->allow_extra_args(false);
   AddCommonFlags(agg, &agg_flags->common, kCountInputHelp);
   agg->callback([agg_flags] { Run(*agg_flags, true); });
 }

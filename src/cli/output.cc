@@ -51,8 +51,18 @@ Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
       return Number(c.wide ? FormatDecimal(c.Min()) : FormatScaledDecimal(c.min));
     case ops::AggKind::kMax:
       return Number(c.wide ? FormatDecimal(c.Max()) : FormatScaledDecimal(c.max));
+    case ops::AggKind::kStddev:  // (StddevCell: it needs the next cell too)
+    case ops::AggKind::kSquares:
+      break;
   }
   return Cell{};
+}
+
+// A standard deviation: a double; none for fewer than two values.
+Cell StddevCell(const ops::AggCell& values, const ops::AggCell& squares) {
+  double s = ops::StddevOf(values, squares);
+  if (!std::isfinite(s)) return Cell{"", false, true};
+  return Number(FormatDouble(s));
 }
 
 // A JSON string; control bytes and DEL as \u escapes, bytes that are not valid
@@ -258,7 +268,9 @@ ResultRows::ResultRows(const ops::Query& query, const ops::Partial& partial, int
       order_(sort.empty() ? OrderGroups(partial, top, threads_) : OrderGroupsBy(partial, query, sort, top)) {
   for (const auto& k : query.keys) columns_.push_back(k.label);
   if (query.output_count) columns_.push_back("count");
-  for (const auto& a : query.aggs) columns_.push_back(a.Label());
+  for (const auto& a : query.aggs) {
+    if (a.kind != ops::AggKind::kSquares) columns_.push_back(a.Label());
+  }
 }
 
 void ResultRows::Row(size_t i, std::vector<Cell>* cells) const {
@@ -283,7 +295,13 @@ void ResultRows::Row(size_t i, std::vector<Cell>* cells) const {
     (*cells)[c].number = true;
     (*cells)[c++].null = false;
   }
-  for (size_t a = 0; a < query_.aggs.size(); ++a) (*cells)[c++] = AggValue(query_.aggs[a], partial_.cell(g, a));
+  for (size_t a = 0; a < query_.aggs.size(); ++a) {
+    switch (query_.aggs[a].kind) {
+      case ops::AggKind::kSquares: break;  // (part of the stddev before it)
+      case ops::AggKind::kStddev: (*cells)[c++] = StddevCell(partial_.cell(g, a), partial_.cell(g, a + 1)); break;
+      default: (*cells)[c++] = AggValue(query_.aggs[a], partial_.cell(g, a)); break;
+    }
+  }
 }
 
 Status WriteResult(const RowSource& rows, Format format, std::FILE* out, const std::string& out_name) {

@@ -192,7 +192,7 @@ Result<std::vector<SortKey>> ParseSort(const std::string& text, const ops::Query
       }
     }
     for (size_t j = 0; j < query.aggs.size() && !found; ++j) {
-      if (csv::NormalizeColumnName(query.aggs[j].Label()) == name) {
+      if (query.aggs[j].kind != ops::AggKind::kSquares && csv::NormalizeColumnName(query.aggs[j].Label()) == name) {
         k.kind = SortKey::Kind::kAgg;
         k.index = j;
         found = true;
@@ -201,7 +201,9 @@ Result<std::vector<SortKey>> ParseSort(const std::string& text, const ops::Query
     if (!found) {
       std::string known = "count";
       for (const csv::ColumnSpec& c : query.keys) known += ", " + c.label;
-      for (const ops::AggSpec& a : query.aggs) known += ", " + a.Label();
+      for (const ops::AggSpec& a : query.aggs) {
+        if (a.kind != ops::AggKind::kSquares) known += ", " + a.Label();
+      }
       return Status::InvalidArgument("--sort: '" + item + "' is not a column of the result (" + known + ")");
     }
     out.push_back(k);
@@ -229,6 +231,11 @@ int CompareAgg(const ops::Partial& p, const ops::Query& q, size_t a, uint32_t g,
     case ops::AggKind::kMean: return x.Mean() < y.Mean() ? -1 : x.Mean() > y.Mean() ? 1 : 0;
     case ops::AggKind::kMin: return CompareDecimal(x.Min(), y.Min());
     case ops::AggKind::kMax: return CompareDecimal(x.Max(), y.Max());
+    case ops::AggKind::kStddev: {
+      double sx = ops::StddevOf(x, p.cell(g, a + 1)), sy = ops::StddevOf(y, p.cell(h, a + 1));
+      return sx < sy ? -1 : sx > sy ? 1 : 0;
+    }
+    case ops::AggKind::kSquares: break;
   }
   return 0;
 }
@@ -256,7 +263,9 @@ std::vector<uint32_t> OrderGroupsBy(const ops::Partial& partial, const ops::Quer
           break;
         }
         case SortKey::Kind::kAgg: {
-          bool none_g = partial.cell(g, k.index).n == 0, none_h = partial.cell(h, k.index).n == 0;
+          // (a standard deviation needs two values)
+          const uint64_t least = query.aggs[k.index].kind == ops::AggKind::kStddev ? 2 : 1;
+          bool none_g = partial.cell(g, k.index).n < least, none_h = partial.cell(h, k.index).n < least;
           if (none_g != none_h) return none_h;  // no value: last either way
           c = CompareAgg(partial, query, k.index, g, h);
           break;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <vector>
 
 namespace fanout {
 
@@ -234,6 +235,34 @@ bool DecimalToScaled(const Decimal& d, __int128* units) {
   for (int32_t k = d.exponent; k > -kDecimalScaleDigits; --k) v *= 10;  // at most 36 digits in all
   *units = d.negative ? -v : v;
   return true;
+}
+
+Decimal MultiplyDecimal(const Decimal& a, const Decimal& b) {
+  Decimal p;
+  if (a.zero() || b.zero()) return p;
+  const size_t na = a.digits.size(), nb = b.digits.size();
+  std::vector<uint32_t> r(na + nb + 1, 0);  // little-endian decimal digits
+  for (size_t i = 0; i < na; ++i) {
+    const uint32_t da = static_cast<uint32_t>(a.digits[na - 1 - i] - '0');
+    uint32_t carry = 0;
+    for (size_t j = 0; j < nb; ++j) {
+      uint32_t t = r[i + j] + da * static_cast<uint32_t>(b.digits[nb - 1 - j] - '0') + carry;
+      r[i + j] = t % 10;
+      carry = t / 10;
+    }
+    for (size_t k = i + nb; carry != 0; ++k) {
+      uint32_t t = r[k] + carry;
+      r[k] = t % 10;
+      carry = t / 10;
+    }
+  }
+  size_t top = r.size(), low = 0;
+  while (r[top - 1] == 0) --top;  // (the product is not zero)
+  while (r[low] == 0) ++low;
+  for (size_t k = top; k-- > low;) p.digits.push_back(static_cast<char>('0' + r[k]));
+  p.exponent = a.exponent + b.exponent + static_cast<int32_t>(low);
+  p.negative = a.negative != b.negative;
+  return p;
 }
 
 int CompareDecimal(const Decimal& a, const Decimal& b) {

@@ -72,6 +72,9 @@ bool DecimalToScaled(const Decimal& d, __int128* units);
 // <0, 0 or >0 as a is less than, equal to or greater than b (exactly).
 int CompareDecimal(const Decimal& a, const Decimal& b);
 
+// a * b, exactly (schoolbook: for values off the fast paths, not per row).
+Decimal MultiplyDecimal(const Decimal& a, const Decimal& b);
+
 // d / n (n > 0) rounded once to the nearest double (ties to even); may be
 // infinite when the quotient is beyond the double range.
 double DivideToDouble(const Decimal& d, uint64_t n);

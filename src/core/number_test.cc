@@ -289,5 +289,21 @@ TEST(ParseNumber, AgreesWithGeneralParsers) {
   }
 }
 
+TEST(MultiplyDecimal, ExactlyAsPythonsDecimalWould) {
+  auto mul = [](const char* a, const char* b) {
+    Decimal x, y;
+    EXPECT_TRUE(ParseDecimal(a, &x) && ParseDecimal(b, &y)) << a << " " << b;
+    return FormatDecimal(MultiplyDecimal(x, y));
+  };
+  EXPECT_EQ(mul("12.5", "0.04"), "0.5");
+  EXPECT_EQ(mul("-3", "7e10"), "-210000000000");
+  EXPECT_EQ(mul("-2.5", "-2.5"), "6.25");
+  EXPECT_EQ(mul("0", "-5"), "0");
+  EXPECT_EQ(mul("999999999999999999999999999999", "999999999999999999999999999999"),
+            "9.99999999999999999999999999998000000000000000000000000000001e+59");
+  EXPECT_EQ(mul("1e-300", "1e-300"), "1e-600");
+  EXPECT_EQ(mul("123456789.123456789", "987654321.987654321"), "121932631356500531.347203169112635269");
+}
+
 }  // namespace
 }  // namespace fanout

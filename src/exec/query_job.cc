@@ -88,11 +88,14 @@ Result<ops::Query> ParseQuery(const QuerySpec& spec) {
   }
   RETURN_IF_ERROR(ops::SetWhere(spec.where, &q));
   for (const auto& [kind, col] : spec.aggs) {
-    if (kind > static_cast<uint8_t>(ops::AggKind::kMax)) {
+    if (kind > static_cast<uint8_t>(ops::AggKind::kStddev)) {
       return Status::Corrupt("unknown aggregate kind " + std::to_string(kind));
     }
     ASSIGN_OR_RETURN(csv::ColumnSpec c, csv::ColumnSpec::Parse(col));
-    q.aggs.push_back({static_cast<ops::AggKind>(kind), std::move(c)});
+    q.aggs.push_back({static_cast<ops::AggKind>(kind), c});
+    // A standard deviation is the values' sum and count (its own cell) and the
+    // sum of their squares (the cell after it).
+    if (kind == static_cast<uint8_t>(ops::AggKind::kStddev)) q.aggs.push_back({ops::AggKind::kSquares, std::move(c)});
   }
   q.output_count = spec.output_count;
   return q;

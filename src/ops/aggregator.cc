@@ -27,7 +27,11 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
                                               agg_slots_.begin()));
     one_column_ = one_column_ && pair_owner_[a] == 0;
   }
-  for (const AggSpec& a : query.aggs) non_numeric_reasons_.push_back(NonNumericReason(a.column));
+  for (const AggSpec& a : query.aggs) {
+    non_numeric_reasons_.push_back(a.kind == AggKind::kSquares ? "out of range for stddev_" + a.column.label
+                                                               : NonNumericReason(a.column));
+    has_squares_ = has_squares_ || a.kind == AggKind::kSquares;
+  }
   for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(f.SkipReason());
   for (size_t k = 0; k < query.key_fns.size(); ++k) {
     key_fn_reasons_.push_back(query.key_fns[k].SkipReason(query.keys[k].label));
@@ -35,6 +39,25 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
 }
 
 std::string NonNumericReason(const csv::ColumnSpec& column) { return "non-numeric " + column.label; }
+
+bool SquareValue(__int128* scaled, bool* plain, Decimal* wide) {
+  if (*plain) {
+    // |u| below 1.3e19 units squares within 128 bits; the square is plain when
+    // it has at most 9 fraction digits (the value at most 4: 2.25^2 = 5.0625).
+    const __int128 u = *scaled;
+    __int128 sq;
+    if (!__builtin_mul_overflow(u, u, &sq) && sq % kDecimalScale == 0) {
+      *scaled = sq / kDecimalScale;
+      return true;
+    }
+    *wide = DecimalFromScaled(u);
+    *plain = false;
+  }
+  // Squares must stay within what an exact sum holds (core/exact_sum.h).
+  if (!wide->zero() && (wide->top() >= kMaxSquaredPower || wide->exponent < -kMaxSquaredPower)) return false;
+  *wide = MultiplyDecimal(*wide, *wide);
+  return true;
+}
 
 bool NeedRowGroup(const Query& query, const std::vector<size_t>& slots, const std::vector<FieldSummary>& fields,
                   uint64_t rows, bool strict, RowStats* stats) {
@@ -104,6 +127,13 @@ template <bool kStored>
     Value& x = values_[a];
     if (!ParseNumber(v, &x.scaled, &x.plain, &x.wide)) return skips_.SkipAt(at, non_numeric_reasons_[a]);
   }
+  if (has_squares_) [[unlikely]] {
+    for (size_t a = 0; a < query_.aggs.size(); ++a) {
+      if (query_.aggs[a].kind == AggKind::kSquares && !SquareValue(&values_[a].scaled, &values_[a].plain, &values_[a].wide)) {
+        return skips_.SkipAt(at, non_numeric_reasons_[a]);
+      }
+    }
+  }
   uint32_t g;
   if (!query_.key_fns.empty()) {  // key expressions: each field mapped before it is a key's
     key_.clear();
@@ -143,7 +173,7 @@ Status Aggregator::OnRow(const csv::Row& row) {
 }
 
 bool Aggregator::CanUseCodes(const ColumnBatch& batch) const {
-  if (!query_.filters.empty() || key_slots_.size() > 1 || !query_.key_fns.empty()) return false;
+  if (!query_.filters.empty() || key_slots_.size() > 1 || !query_.key_fns.empty() || has_squares_) return false;
   if (batch.columns.size() != picker_.wanted().size()) return false;
   for (size_t slot : key_slots_) {
     if (!batch.columns[slot].coded()) return false;

@@ -106,6 +106,7 @@ class Aggregator final : public Sink {
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   Decimal filter_scratch_;             // a filter's field, when it is not plain
   std::vector<std::string> non_numeric_reasons_;         // per aggregate
+  bool has_squares_ = false;                             // a kSquares aggregate (--stddev)
   std::vector<std::string> non_numeric_filter_reasons_;  // per filter
   std::vector<std::string> key_fn_reasons_;              // per key with a function
   std::string key_value_;                                // a key expression's value
@@ -116,6 +117,14 @@ extern const char* const kTooFewFields;
 // The skip reason for a row whose value in `column` should be a number and is
 // not (an aggregate's input, or a field a numeric --where compares).
 std::string NonNumericReason(const csv::ColumnSpec& column);
+
+// --stddev's values: |x| below 10^kMaxSquaredPower and its last digit at
+// 10^-kMaxSquaredPower or above, so that squares and their sums stay exact.
+constexpr int32_t kMaxSquaredPower = 100;
+
+// Replaces a parsed value (ParseNumber's three outputs) by its square, exactly;
+// false when the value is out of kMaxSquaredPower's range.
+bool SquareValue(__int128* scaled, bool* plain, Decimal* wide);
 
 // Sink::OnRowGroup for a sink with the query's filters (each reading its slot
 // of `fields`): counts the row group in *stats; false when the filters exclude

@@ -1,5 +1,7 @@
 #include "ops/partial.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
@@ -220,6 +222,21 @@ Decimal AggCell::Max() const {
   return Extreme(max, max != kNoMax, w, w ? &w->max : nullptr, false);
 }
 
+double StddevOf(const AggCell& values, const AggCell& squares) {
+  const uint64_t n = values.n;
+  if (n < 2 || squares.n != n) return std::numeric_limits<double>::quiet_NaN();
+  const Decimal count = DecimalFromScaled(static_cast<__int128>(n) * kDecimalScale);
+  const Decimal sum = values.Sum();
+  Decimal sum_squared = MultiplyDecimal(sum, sum);
+  sum_squared.negative = !sum_squared.zero();
+  ExactSum numerator;
+  numerator.Add(MultiplyDecimal(count, squares.Sum()));
+  numerator.Add(sum_squared);
+  const Decimal num = numerator.Value();
+  if (num.zero() || num.negative) return 0.0;  // (never negative, exactly: Cauchy-Schwarz)
+  return std::sqrt(DivideToDouble(num, n) / static_cast<double>(n - 1));
+}
+
 void EncodeRowStats(const RowStats& s, Encoder* e) {
   e->U64(s.rows).U32(static_cast<uint32_t>(s.skipped.size()));
   for (const auto& [reason, n] : s.skipped) e->Str(reason).U64(n);
@@ -407,6 +424,7 @@ Status Partial::Check(const Query& query) const {
                                   std::to_string(c) + " rows");
       bool extremes = cell.min != AggCell::kNoMin || (cell.wide && cell.wide->has_extremes);
       if (!extremes) return bad("an aggregate over values without a minimum");
+      if (query.aggs[a].kind == AggKind::kSquares && cell.Min().negative) return bad("a negative square");
     }
   }
   uint64_t used = counted;

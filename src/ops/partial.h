@@ -97,6 +97,12 @@ struct AggCell {
   void SpillExact();  // moves `exact` into the wide sum
 };
 
+// The sample standard deviation (SQL's stddev_samp) of the values whose sum and
+// count `values` holds and the sum of whose squares `squares` holds (a kStddev
+// cell and its kSquares cell): sqrt((n Σx² - (Σx)²) / n / (n - 1)), the
+// numerator exact, so that it does not depend on the split. NaN when n < 2.
+double StddevOf(const AggCell& values, const AggCell& squares);
+
 struct RowStats {
   uint64_t rows = 0;                        // data rows seen (header, blank lines excluded)
   std::map<std::string, uint64_t> skipped;  // reason -> rows skipped for it

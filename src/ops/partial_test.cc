@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/number.h"
+#include "ops/aggregator.h"
 
 namespace fanout::ops {
 namespace {
@@ -700,6 +701,64 @@ TEST(Partial, DifferenceFindsEveryWrongAnswerAndNoOther) {
     for (size_t c = 0; c < 2; ++c) other.cell(h, c) = a.cell(g, c);
   }
   EXPECT_NE(Difference(a, other).find("is missing from the job's result"), std::string::npos) << Difference(a, other);
+}
+
+// The squares --stddev sums: plain while they have at most 9 fraction digits,
+// exact decimals otherwise, refused past kMaxSquaredPower.
+TEST(Stddev, SquaresExactly) {
+  auto square = [](const char* text, bool* plain) -> std::string {
+    __int128 s;
+    Decimal w;
+    EXPECT_TRUE(ParseNumber(text, &s, plain, &w)) << text;
+    if (!SquareValue(&s, plain, &w)) return "refused";
+    return *plain ? FormatScaledDecimal(s) : FormatDecimal(w);
+  };
+  bool plain = false;
+  EXPECT_EQ(square("2.25", &plain), "5.0625");
+  EXPECT_TRUE(plain);
+  EXPECT_EQ(square("-1.23456", &plain), "1.5241383936");  // 10 fraction digits: not plain
+  EXPECT_FALSE(plain);
+  EXPECT_EQ(square("99999999999999999999", &plain), "9999999999999999999800000000000000000001");
+  EXPECT_EQ(square("3e50", &plain), "9e+100");
+  EXPECT_EQ(square("1e100", &plain), "refused");
+  EXPECT_EQ(square("1e-101", &plain), "refused");
+}
+
+TEST(Stddev, SampleStandardDeviationDoesNotDependOnTheSplit) {
+  auto add = [](AggCell* v, AggCell* sq, const char* text) {
+    __int128 s;
+    bool plain;
+    Decimal w;
+    ASSERT_TRUE(ParseNumber(text, &s, &plain, &w));
+    plain ? v->AddPlain(s) : v->AddWide(w);
+    ASSERT_TRUE(SquareValue(&s, &plain, &w));
+    plain ? sq->AddPlain(s) : sq->AddWide(w);
+  };
+  AggCell v, sq;
+  for (const char* x : {"1", "2", "3", "4"}) add(&v, &sq, x);
+  EXPECT_DOUBLE_EQ(StddevOf(v, sq), 1.2909944487358056);  // sqrt(5/3)
+  AggCell one, one_sq;
+  add(&one, &one_sq, "7");
+  EXPECT_TRUE(std::isnan(StddevOf(one, one_sq)));
+  // Large values with a small spread: the exact numerator keeps every digit
+  // that a sum of squares in doubles would cancel away.
+  std::vector<std::string> xs;
+  for (int i = 0; i < 1000; ++i) xs.push_back("1000000000." + std::to_string(100 + i % 7));
+  AggCell whole, whole_sq;
+  for (const std::string& x : xs) add(&whole, &whole_sq, x.c_str());
+  AggCell parts[3], parts_sq[3];
+  for (size_t i = 0; i < xs.size(); ++i) add(&parts[i % 3], &parts_sq[i % 3], xs[i].c_str());
+  parts[2].Merge(parts[0]);
+  parts[2].Merge(parts[1]);
+  parts_sq[2].Merge(parts_sq[0]);
+  parts_sq[2].Merge(parts_sq[1]);
+  EXPECT_EQ(StddevOf(parts[2], parts_sq[2]), StddevOf(whole, whole_sq));
+  // The values are 1e9 plus 0.100..0.106, 0.1xx cycling: their stddev is that of 0..6 cycled, in thousandths.
+  double mean = 0, m2 = 0;
+  for (int i = 0; i < 1000; ++i) mean += i % 7;
+  mean /= 1000;
+  for (int i = 0; i < 1000; ++i) m2 += (i % 7 - mean) * (i % 7 - mean);
+  EXPECT_NEAR(StddevOf(whole, whole_sq), std::sqrt(m2 / 999) / 1000, 1e-15);
 }
 
 }  // namespace

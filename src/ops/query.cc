@@ -48,6 +48,8 @@ const char* KindName(AggKind k) {
     case AggKind::kMean: return "mean";
     case AggKind::kMin: return "min";
     case AggKind::kMax: return "max";
+    case AggKind::kStddev: return "stddev";
+    case AggKind::kSquares: return "sumsq";
   }
   return "?";
 }

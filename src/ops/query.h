@@ -126,7 +126,10 @@ template <class Value>
   return tree.Eval([&](size_t i) { return filters[i].Test(value(i), scratch); }, unknown);
 }
 
-enum class AggKind { kSum, kMean, kMin, kMax };
+// kStddev: the sample standard deviation (SQL's stddev_samp), from the exact
+// sum and count in its own cell and the exact sum of squares in a kSquares cell
+// right after it, which is not a column of the result.
+enum class AggKind { kSum, kMean, kMin, kMax, kStddev, kSquares };
 
 struct AggSpec {
   AggKind kind;
@@ -139,7 +142,7 @@ struct Query {
   std::vector<KeyFn> key_fns;         // per key, the function of its column (key_expr.h); empty: none
   std::vector<Filter> filters;        // the conditions of --where
   WhereTree where;                    // ... and how they combine (empty: all must hold)
-  std::vector<AggSpec> aggs;  // ordered: sums, means, mins, maxes
+  std::vector<AggSpec> aggs;  // ordered: sums, means, mins, maxes, stddevs (each with its kSquares)
   bool output_count = true;   // print the count column
 
   // A fingerprint of everything that shapes a Partial, to refuse merging

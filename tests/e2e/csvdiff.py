@@ -5,7 +5,8 @@ Headers and every field must match exactly as text, except in mean_*, min_* and
 max_* columns, which must be equal as numbers, exactly: min_* and max_* as
 decimals (both sides print exact values, perhaps in different notations), mean_*
 as doubles (both round the exact mean once; the shortest texts may differ, e.g.
-1e+16 and 10000000000000000). With --any-order the rows may come in any order
+1e+16 and 10000000000000000); stddev_* within a relative 1e-9 (fanout's comes from
+an exact numerator, a peer's from floating point, each rounded a few times). With --any-order the rows may come in any order
 (the count column, if any, must still be descending). With --numeric-sums the
 sum_* columns too are compared as exact decimals (a peer prints DECIMAL sums with
 their scale: 100.50 for fanout's 100.5). Exits 0 when equal;
@@ -16,7 +17,8 @@ import decimal
 import io
 import sys
 
-NUMERIC_PREFIXES = ('mean_', 'min_', 'max_')
+NUMERIC_PREFIXES = ('mean_', 'min_', 'max_', 'stddev_')
+STDDEV_TOLERANCE = 1e-9
 
 
 def load(path):
@@ -28,6 +30,9 @@ def same_number(label, a, b):
     try:
         if label.startswith('mean_'):
             return float(a) == float(b)
+        if label.startswith('stddev_'):
+            x, y = float(a), float(b)
+            return abs(x - y) <= STDDEV_TOLERANCE * max(abs(x), abs(y))
         return decimal.Decimal(a) == decimal.Decimal(b)
     except (ValueError, decimal.InvalidOperation):
         return a == b

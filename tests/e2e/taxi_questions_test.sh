@@ -48,6 +48,25 @@ peer none "SELECT count(*) AS count, sum($(dec total_amount)) AS sum_total_amoun
   WHERE $(dec passenger_count) > 100"
 same none ordered agg --count --sum total_amount "$D" --where 'passenger_count > 100'
 
+# ---- stddev: SQL's stddev_samp (a double, within csvdiff's stated tolerance) ----
+peer sd "SELECT passenger_count, count(*) AS count, avg($(dec total_amount))::DOUBLE AS mean_total_amount,
+  stddev_samp($(dec total_amount))::DOUBLE AS stddev_total_amount, stddev_samp($(dec trip_distance))::DOUBLE AS stddev_trip_distance
+  FROM $CSV WHERE $(dec total_amount) IS NOT NULL AND $(dec trip_distance) IS NOT NULL
+  GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
+for w in "" "--workers 2 --range-size 200KiB"; do
+  # shellcheck disable=SC2086
+  same sd ordered agg --by passenger_count --count --mean total_amount --stddev total_amount --stddev trip_distance "$D" \
+    --sort passenger_count $w
+done
+peer sd_all "SELECT stddev_samp($(dec fare_amount))::DOUBLE AS stddev_fare_amount FROM $CSV WHERE $(dec fare_amount) IS NOT NULL"
+same sd_all ordered agg --stddev fare_amount "$D"
+# By the standard deviation: a group of one row has none, and sorts last.
+printf 'k,v\na,1\na,3\nb,5\nc,10\nc,10.5\nc,20\n' >"$TMP/sd.csv"
+run_fanout sd_sort agg --by k --stddev v "$TMP/sd.csv" --sort stddev_v:desc --format csv -q
+check_eq "sorted by stddev, none last" "$(cut -d, -f1 "$TMP/out.sd_sort" | tr '\n' ' ')" "k c a b "
+check_eq "a group of one value has no stddev" "$(grep '^b,' "$TMP/out.sd_sort")" "b,"
+expect_fail 2 "is not a column of the result (count, k, stddev_v)" agg --by k --stddev v "$TMP/sd.csv" --sort sumsq_v
+
 # ---- --sort and --top ----
 peer by_sum "SELECT passenger_count, count(*) AS count, sum($(dec total_amount)) AS sum_total_amount FROM $CSV
   WHERE $(dec total_amount) IS NOT NULL GROUP BY passenger_count ORDER BY sum_total_amount DESC LIMIT 3"
@@ -126,6 +145,8 @@ check_files_equal "lower: as DuckDB (one-letter flags)" "$TMP/out.f_vendor" "$TM
 same ym_top ordered count --by "year($P),month($P)" "$TMP/pq" --top 9
 same pc_year_dist ordered count --by "passenger_count,year($P),round(trip_distance)" "$TMP/pq" --sort "year($P),count:desc"
 same ym_sum ordered agg --by "yearmonth($P)" --sum trip_distance "$TMP/pq" --sort "yearmonth($P)"
+same sd ordered agg --by passenger_count --count --mean total_amount --stddev total_amount --stddev trip_distance "$TMP/pq" \
+  --sort passenger_count
 
 # ---- conditions: IN, NOT IN, BETWEEN, IS [NOT] NULL, AND ----
 pc="TRY_CAST(passenger_count AS DECIMAL(18,2))"
