@@ -18,15 +18,15 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ['count', 'agg', 'select', 'ls', 'cat', 'run', 'stage', 'deploy', 'worker', 'gen-taxi', 'exec',
+COMMANDS = ['count', 'agg', 'select', 'top', 'ls', 'cat', 'run', 'stage', 'deploy', 'worker', 'gen-taxi', 'exec',
             'cluster prices', 'cluster up', 'cluster ls', 'cluster down']
 CLUSTER_CMDS = ['cluster prices', 'cluster up', 'cluster ls', 'cluster down']
-READERS = ['count', 'agg', 'select', 'stage']  # the commands that read rows
+READERS = ['count', 'agg', 'select', 'top', 'stage']  # the commands that read rows
 # The docs/cli.md sections (## headings, as written) and the commands each is about.
 SECTIONS = {
     'INPUT': READERS + ['run', 'cat', 'ls'],
     'COL': READERS,
-    'Options common to count, agg, select and stage': READERS,
+    'Options common to count, agg, select, top and stage': READERS,
     'Reading CSV': READERS,
     'Reading Parquet': READERS,
     'Numbers': READERS,
@@ -34,12 +34,13 @@ SECTIONS = {
     'Results (count, agg)': ['count', 'agg'],
     'Summary (stderr)': READERS + ['run'],
     'select': ['select'],
-    'Cluster jobs (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
+    'Cluster jobs (count, agg, select, top, run, stage)': ['count', 'agg', 'select', 'top', 'run', 'stage'],
     'Slurm and other launchers': ['count', 'agg', 'select', 'run', 'stage'],
-    'Reports (count, agg, select, run, stage)': ['count', 'agg', 'select', 'run', 'stage'],
+    'Reports (count, agg, select, top, run, stage)': ['count', 'agg', 'select', 'top', 'run', 'stage'],
     'Verify (count, agg)': ['count', 'agg'],
     'Key expressions (count, agg)': ['count', 'agg'],
-    'The taxi questions': ['count', 'agg', 'gen-taxi'],
+    'The taxi questions': ['count', 'agg', 'top', 'gen-taxi'],
+    'top': ['top'],
     'run': ['run'],
     'stage': ['stage'],
     'deploy': ['deploy'],

@@ -28,6 +28,10 @@ mkdir -p "$TMP/readme"
 n=0
 while IFS= read -r line; do
   line=${line%%  #*}
+  if [[ $line =~ ^[A-Z_]+= ]]; then  # a variable the examples after it use
+    eval "$line"
+    continue
+  fi
   [[ $line =~ s3://|--hosts|--cluster|https?://|^fanout\ (cluster|exec)\  ]] && continue
   line=${line/--size 2GB/--size 2MB}
   n=$((n + 1))
@@ -37,7 +41,7 @@ while IFS= read -r line; do
   rc=$?
   check_eq "README example runs: $line ($(head -c 300 "$TMP/readme.err"))" "$rc" 0
   [[ $line == *"--out "* || $line == *gen-taxi* ]] || check_true "README example prints a result: $line" test -s "$TMP/readme.out"
-done < <(grep -E '^fanout ' "$FANOUT_SRC/README.md")
+done < <(grep -E '^(fanout |[A-Z_]+=)' "$FANOUT_SRC/README.md")
 check_true "README has local examples ($n)" test "$n" -ge 6
 check_eq "the README's select wrote a file per input" "$(ls "$TMP/readme/selected" | wc -l)" 12
 
