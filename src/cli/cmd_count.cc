@@ -30,6 +30,7 @@ struct AggFlags {
   std::string by;
   bool count = false;
   std::vector<std::string> sum, mean, min, max, stddev;
+  std::string count_distinct;  // --count-distinct COL; empty: none
   std::string format;
   int64_t top = -1;  // -1: every row
   std::string sort;  // --sort; empty: count descending, then the key
@@ -42,6 +43,8 @@ struct AggFlags {
 exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
   exec::QuerySpec spec;
   spec.by = f.by;
+  // count(DISTINCT v): the workers group by v too; FoldDistinct folds it away here.
+  if (!f.count_distinct.empty()) spec.by = f.by.empty() ? f.count_distinct : f.by + "," + f.count_distinct;
   spec.where = f.common.where;
   auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) {
     for (const std::string& c : cols) spec.aggs.emplace_back(static_cast<uint8_t>(kind), c);
@@ -51,7 +54,7 @@ exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
   add(f.min, ops::AggKind::kMin);
   add(f.max, ops::AggKind::kMax);
   add(f.stddev, ops::AggKind::kStddev);
-  spec.output_count = !is_agg || f.count || spec.aggs.empty();
+  spec.output_count = !is_agg || f.count || (spec.aggs.empty() && f.count_distinct.empty());
   return spec;
 }
 
@@ -85,9 +88,18 @@ void Run(const AggFlags& f, bool is_agg) {
   exec::QueryJob& job = **made;
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());
+  // The result's query: with --count-distinct, the keys without the counted
+  // column, and its count as the last aggregate.
+  ops::Query shown = job.query();
+  if (!f.count_distinct.empty()) {
+    ops::AggSpec distinct{ops::AggKind::kCountDistinct, shown.keys.back()};
+    shown.keys.pop_back();
+    if (!shown.key_fns.empty()) shown.key_fns.pop_back();
+    shown.aggs.push_back(std::move(distinct));
+  }
   std::vector<SortKey> sort;
   if (!f.sort.empty()) {
-    Result<std::vector<SortKey>> parsed = ParseSort(f.sort, job.query());
+    Result<std::vector<SortKey>> parsed = ParseSort(f.sort, shown);
     if (!parsed.ok()) FailUsage(parsed.status());
     sort = std::move(parsed).value();
   }
@@ -118,11 +130,18 @@ void Run(const AggFlags& f, bool is_agg) {
     MarkExecuted();
     extra += note;
   }
-  uint64_t left_out = PrintResult(job.query(), &job.result(), f.top, *format, setup->threads, sort);
+  ops::Partial* result = &job.result();
+  ops::Partial folded;
+  if (!f.count_distinct.empty()) {
+    folded = ops::FoldDistinct(job.result(), job.query().keys.size());
+    job.result() = ops::Partial();  // (its memory, for the sort)
+    result = &folded;
+  }
+  uint64_t left_out = PrintResult(shown, result, f.top, *format, setup->threads, sort);
   if (left_out > 0) extra += ", " + CountOf(left_out, "more group") + " not shown (--top " + std::to_string(f.top) + ")";
   extra += FinishReportsOrFail();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintSummary(f.common.quiet, plan, job.result().stats(), secs, extra);
+  PrintSummary(f.common.quiet, plan, result->stats(), secs, extra);
   if (!f.common.quiet) std::fputs(ForTerminalLines(details).c_str(), stderr);
 }
 
@@ -192,13 +211,18 @@ void AddCountCommand(CLI::App& app) {
                          "Examples:\n"
                          "  fanout agg --by passenger_count --count --sum 'total_amount|total_amt' data/\n"
                          "  fanout agg --by payment_type --mean trip_distance --min fare_amount --max fare_amount data/\n"
-                         "  fanout agg --by passenger_count --mean total_amount --stddev total_amount data/",
+                         "  fanout agg --by passenger_count --mean total_amount --stddev total_amount data/\n"
+                         "  fanout agg --by payment_type --count --count-distinct PULocationID data/",
                          agg_flags);
   agg->add_flag("--count", agg_flags->count, "Output the row count per group");
   agg->add_option("--sum", agg_flags->sum, "Exact sum of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--mean", agg_flags->mean, "Mean of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--min", agg_flags->min, "Minimum of a numeric column (repeatable)")->allow_extra_args(false);
   agg->add_option("--max", agg_flags->max, "Maximum of a numeric column (repeatable)")->allow_extra_args(false);
+  agg->add_option("--count-distinct", agg_flags->count_distinct,
+                  "The number of distinct non-empty values of a column (or key expression) per group, exactly, as "
+                  "SQL's count(DISTINCT COL); the distinct values count against --max-group-memory")
+      ->allow_extra_args(false);
   agg->add_option("--stddev", agg_flags->stddev,
                   "Sample standard deviation of a numeric column, as SQL's stddev_samp (a double; empty for fewer "
                   "than two values; repeatable)")

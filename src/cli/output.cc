@@ -41,6 +41,8 @@ std::string MeanText(const ops::AggCell& c) {
 
 // Sums, minima and maxima are exact decimals; means are doubles (docs/cli.md).
 Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
+  // (a count of distinct values is a count: 0 when there are none)
+  if (spec.kind == ops::AggKind::kCountDistinct) return Number(FormatScaledDecimal(c.exact));
   if (c.n == 0) return Cell{"", false, true};
   switch (spec.kind) {
     case ops::AggKind::kSum:
@@ -53,6 +55,7 @@ Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
       return Number(c.wide ? FormatDecimal(c.Max()) : FormatScaledDecimal(c.max));
     case ops::AggKind::kStddev:  // (StddevCell: it needs the next cell too)
     case ops::AggKind::kSquares:
+    case ops::AggKind::kCountDistinct:  // (above)
       break;
   }
   return Cell{};

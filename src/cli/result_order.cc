@@ -235,6 +235,7 @@ int CompareAgg(const ops::Partial& p, const ops::Query& q, size_t a, uint32_t g,
       double sx = ops::StddevOf(x, p.cell(g, a + 1)), sy = ops::StddevOf(y, p.cell(h, a + 1));
       return sx < sy ? -1 : sx > sy ? 1 : 0;
     }
+    case ops::AggKind::kCountDistinct: return x.exact < y.exact ? -1 : x.exact > y.exact ? 1 : 0;
     case ops::AggKind::kSquares: break;
   }
   return 0;
@@ -264,7 +265,8 @@ std::vector<uint32_t> OrderGroupsBy(const ops::Partial& partial, const ops::Quer
         }
         case SortKey::Kind::kAgg: {
           // (a standard deviation needs two values)
-          const uint64_t least = query.aggs[k.index].kind == ops::AggKind::kStddev ? 2 : 1;
+          const ops::AggKind kind = query.aggs[k.index].kind;
+          const uint64_t least = kind == ops::AggKind::kStddev ? 2 : kind == ops::AggKind::kCountDistinct ? 0 : 1;
           bool none_g = partial.cell(g, k.index).n < least, none_h = partial.cell(h, k.index).n < least;
           if (none_g != none_h) return none_h;  // no value: last either way
           c = CompareAgg(partial, query, k.index, g, h);

@@ -222,6 +222,27 @@ Decimal AggCell::Max() const {
   return Extreme(max, max != kNoMax, w, w ? &w->max : nullptr, false);
 }
 
+Partial FoldDistinct(const Partial& grouped, size_t keys) {
+  const size_t aggs = grouped.num_aggs();
+  Partial out(aggs + 1);
+  out.stats() = grouped.stats();
+  for (uint32_t g = 0; g < grouped.num_groups(); ++g) {
+    std::string_view key = grouped.key(g), rest = key, v;
+    size_t last = 0;
+    for (size_t i = 0; i < keys; ++i) {
+      last = key.size() - rest.size();
+      if (!NextKeyField(&rest, &v)) v = {};
+    }
+    uint32_t h = out.Group(key.substr(0, last));
+    out.count(h) += grouped.count(g);
+    for (size_t a = 0; a < aggs; ++a) out.cell(h, a).Merge(grouped.cell(g, a));
+    AggCell& distinct = out.cell(h, aggs);
+    distinct.n += grouped.count(g);
+    if (!v.empty()) distinct.exact += kDecimalScale;
+  }
+  return out;
+}
+
 double StddevOf(const AggCell& values, const AggCell& squares) {
   const uint64_t n = values.n;
   if (n < 2 || squares.n != n) return std::numeric_limits<double>::quiet_NaN();

@@ -97,6 +97,7 @@ struct AggCell {
   void SpillExact();  // moves `exact` into the wide sum
 };
 
+
 // The sample standard deviation (SQL's stddev_samp) of the values whose sum and
 // count `values` holds and the sum of whose squares `squares` holds (a kStddev
 // cell and its kSquares cell): sqrt((n Σx² - (Σx)²) / n / (n - 1)), the
@@ -186,6 +187,13 @@ class Partial {
   RowStats stats_;
   GroupMemoryCharge charge_;  // the bytes above, on the process's meter
 };
+
+// `count(DISTINCT v)` per group: `grouped` is grouped by the keys and then v (its
+// groups' keys have `keys` fields, v the last); the result is grouped by the keys
+// alone, each group's count and cells the merge of its v groups', and one more
+// cell after them whose sum is the number of its v groups with a non-empty v
+// (SQL's count(DISTINCT v) leaves NULL out) and whose n is its count.
+Partial FoldDistinct(const Partial& grouped, size_t keys);
 
 // The first way `got` differs from `reference` as an answer (rows read,
 // skipped rows, a group's count or an aggregate's values), in words naming the

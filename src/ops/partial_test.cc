@@ -761,5 +761,48 @@ TEST(Stddev, SampleStandardDeviationDoesNotDependOnTheSplit) {
   EXPECT_NEAR(StddevOf(whole, whole_sq), std::sqrt(m2 / 999) / 1000, 1e-15);
 }
 
+// Grouped by (k, v), folded by k: counts and cells merged, distinct non-empty
+// v counted; a result without other keys folds into one group.
+TEST(FoldDistinct, CountsDistinctNonEmptyValuesPerGroup) {
+  Partial p(1);
+  auto add = [&](std::vector<std::string_view> key, uint64_t rows, __int128 value) {
+    std::string k;
+    for (std::string_view f : key) AppendKeyField(&k, f);
+    uint32_t g = p.Group(k);
+    p.count(g) += rows;
+    for (uint64_t i = 0; i < rows; ++i) p.cell(g, 0).AddPlain(value);
+  };
+  add({"a", "x"}, 2, 1 * kDecimalScale);
+  add({"a", "y"}, 1, 5 * kDecimalScale);
+  add({"a", ""}, 4, 1 * kDecimalScale);
+  add({"b", ""}, 3, 2 * kDecimalScale);
+  Partial f = FoldDistinct(p, 2);
+  ASSERT_EQ(f.num_groups(), 2u);
+  ASSERT_EQ(f.num_aggs(), 2u);
+  std::map<std::string, std::pair<uint64_t, __int128>> got;
+  for (uint32_t g = 0; g < f.num_groups(); ++g) {
+    std::string_view key = f.key(g), field;
+    ASSERT_TRUE(NextKeyField(&key, &field));
+    EXPECT_EQ(f.cell(g, 0).n, f.count(g));
+    got[std::string(field)] = {f.count(g), f.cell(g, 1).exact / kDecimalScale};
+    if (field == "a") {
+      EXPECT_EQ(FormatDecimal(f.cell(g, 0).Sum()), "11");
+    }
+  }
+  EXPECT_EQ(got["a"], (std::pair<uint64_t, __int128>{7, 2}));
+  EXPECT_EQ(got["b"], (std::pair<uint64_t, __int128>{3, 0}));
+  Partial by_v(1);
+  for (std::string_view v : {"x", "y", ""}) {
+    std::string k;
+    AppendKeyField(&k, v);
+    by_v.count(by_v.Group(k)) += 2;
+  }
+  Partial all = FoldDistinct(by_v, 1);
+  ASSERT_EQ(all.num_groups(), 1u);
+  EXPECT_EQ(all.key(0), "");
+  EXPECT_EQ(all.count(0), 6u);
+  EXPECT_EQ(all.cell(0, 1).exact / kDecimalScale, 2);
+}
+
 }  // namespace
 }  // namespace fanout::ops

@@ -50,6 +50,7 @@ const char* KindName(AggKind k) {
     case AggKind::kMax: return "max";
     case AggKind::kStddev: return "stddev";
     case AggKind::kSquares: return "sumsq";
+    case AggKind::kCountDistinct: return "count_distinct";
   }
   return "?";
 }

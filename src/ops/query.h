@@ -129,7 +129,9 @@ template <class Value>
 // kStddev: the sample standard deviation (SQL's stddev_samp), from the exact
 // sum and count in its own cell and the exact sum of squares in a kSquares cell
 // right after it, which is not a column of the result.
-enum class AggKind { kSum, kMean, kMin, kMax, kStddev, kSquares };
+// kCountDistinct: the number of distinct non-empty values of a column, made by
+// FoldDistinct from a result grouped by that column too; it never travels.
+enum class AggKind { kSum, kMean, kMin, kMax, kStddev, kSquares, kCountDistinct };
 
 struct AggSpec {
   AggKind kind;

@@ -67,6 +67,16 @@ check_eq "sorted by stddev, none last" "$(cut -d, -f1 "$TMP/out.sd_sort" | tr '\
 check_eq "a group of one value has no stddev" "$(grep '^b,' "$TMP/out.sd_sort")" "b,"
 expect_fail 2 "is not a column of the result (count, k, stddev_v)" agg --by k --stddev v "$TMP/sd.csv" --sort sumsq_v
 
+# ---- count distinct: exact, SQL's count(DISTINCT v) (NULL left out) ----
+peer cd "SELECT payment_type, count(*) AS count, count(DISTINCT PULocationID) AS count_distinct_PULocationID,
+  count(DISTINCT passenger_count) AS count_distinct_passenger_count_2 FROM $CSV GROUP BY payment_type ORDER BY payment_type NULLS LAST"
+sed -i '1s/_2$//' "$TMP/out.cd"
+run_fanout f_cd1 agg --by payment_type --count --count-distinct PULocationID "$D" --sort payment_type --format csv -q
+run_fanout f_cd2 agg --by payment_type --count-distinct passenger_count "$D" --sort payment_type --format csv -q --workers 2
+check_eq "count distinct: as DuckDB" "$(paste -d, "$TMP/out.f_cd1" <(cut -d, -f2 "$TMP/out.f_cd2"))" "$(cat "$TMP/out.cd")"
+peer cd_all "SELECT count(DISTINCT DOLocationID) AS count_distinct_DOLocationID FROM $CSV"
+same cd_all ordered agg --count-distinct DOLocationID "$D"
+
 # ---- --sort and --top ----
 peer by_sum "SELECT passenger_count, count(*) AS count, sum($(dec total_amount)) AS sum_total_amount FROM $CSV
   WHERE $(dec total_amount) IS NOT NULL GROUP BY passenger_count ORDER BY sum_total_amount DESC LIMIT 3"
@@ -145,6 +155,13 @@ check_files_equal "lower: as DuckDB (one-letter flags)" "$TMP/out.f_vendor" "$TM
 same ym_top ordered count --by "year($P),month($P)" "$TMP/pq" --top 9
 same pc_year_dist ordered count --by "passenger_count,year($P),round(trip_distance)" "$TMP/pq" --sort "year($P),count:desc"
 same ym_sum ordered agg --by "yearmonth($P)" --sum trip_distance "$TMP/pq" --sort "yearmonth($P)"
+# The distinct values of a key expression: the days with rides, per month.
+peer cd_days "SELECT strftime($TS, '%Y-%m') AS ym, count(*) AS count, count(DISTINCT CAST($TS AS DATE)) AS d FROM $CSV
+  WHERE $ts_ok GROUP BY ym ORDER BY ym NULLS LAST"
+sed -i '1s/.*/yearmonth(tpep_pickup_datetime),count,count_distinct_date(tpep_pickup_datetime)/' "$TMP/out.cd_days"
+for input in "$D" "$TMP/pq"; do
+  same cd_days ordered agg --by "yearmonth($P)" --count --count-distinct "date($P)" "$input" --sort "yearmonth($P)"
+done
 same sd ordered agg --by passenger_count --count --mean total_amount --stddev total_amount --stddev trip_distance "$TMP/pq" \
   --sort passenger_count
 
