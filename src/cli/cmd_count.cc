@@ -31,6 +31,7 @@ struct AggFlags {
   bool count = false;
   std::vector<std::string> sum, mean, min, max, stddev;
   std::string count_distinct;  // --count-distinct COL; empty: none
+  std::string p50, p90, p99;   // --p50 COL, ...; empty: none
   std::string format;
   int64_t top = -1;  // -1: every row
   std::string sort;  // --sort; empty: count descending, then the key
@@ -39,12 +40,30 @@ struct AggFlags {
   ClusterFlags cluster;
 };
 
+// The column --count-distinct and --p50/--p90/--p99 are about (one per query:
+// the tasks group by it too); empty when none is asked. A usage error when they
+// name different columns.
+std::string DistinctColumn(const AggFlags& f) {
+  std::string col;
+  for (const std::string* c : {&f.count_distinct, &f.p50, &f.p90, &f.p99}) {
+    if (c->empty()) continue;
+    if (!col.empty() && *c != col) {
+      FailUsage(Status::InvalidArgument("--count-distinct, --p50, --p90 and --p99 are about one column per query, not '" +
+                                        col + "' and '" + *c + "'"));
+    }
+    col = *c;
+  }
+  return col;
+}
+
 // What the flags ask, as the workers see it too.
 exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
   exec::QuerySpec spec;
   spec.by = f.by;
-  // count(DISTINCT v): the workers group by v too; FoldDistinct folds it away here.
-  if (!f.count_distinct.empty()) spec.by = f.by.empty() ? f.count_distinct : f.by + "," + f.count_distinct;
+  // Distinct values and percentiles: the workers group by the column too, and
+  // FoldDistinct folds it away here.
+  const std::string distinct = DistinctColumn(f);
+  if (!distinct.empty()) spec.by = f.by.empty() ? distinct : f.by + "," + distinct;
   spec.where = f.common.where;
   auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) {
     for (const std::string& c : cols) spec.aggs.emplace_back(static_cast<uint8_t>(kind), c);
@@ -54,7 +73,7 @@ exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
   add(f.min, ops::AggKind::kMin);
   add(f.max, ops::AggKind::kMax);
   add(f.stddev, ops::AggKind::kStddev);
-  spec.output_count = !is_agg || f.count || (spec.aggs.empty() && f.count_distinct.empty());
+  spec.output_count = !is_agg || f.count || (spec.aggs.empty() && distinct.empty());
   return spec;
 }
 
@@ -91,11 +110,16 @@ void Run(const AggFlags& f, bool is_agg) {
   // The result's query: with --count-distinct, the keys without the counted
   // column, and its count as the last aggregate.
   ops::Query shown = job.query();
-  if (!f.count_distinct.empty()) {
-    ops::AggSpec distinct{ops::AggKind::kCountDistinct, shown.keys.back()};
+  std::vector<ops::AggSpec> extras;
+  if (!DistinctColumn(f).empty()) {
+    const csv::ColumnSpec col = shown.keys.back();
+    if (!f.count_distinct.empty()) extras.push_back({ops::AggKind::kCountDistinct, col});
+    for (auto [text, percent] : {std::pair{&f.p50, 50}, {&f.p90, 90}, {&f.p99, 99}}) {
+      if (!text->empty()) extras.push_back({ops::AggKind::kPercentile, col, percent});
+    }
     shown.keys.pop_back();
     if (!shown.key_fns.empty()) shown.key_fns.pop_back();
-    shown.aggs.push_back(std::move(distinct));
+    shown.aggs.insert(shown.aggs.end(), extras.begin(), extras.end());
   }
   std::vector<SortKey> sort;
   if (!f.sort.empty()) {
@@ -132,8 +156,8 @@ void Run(const AggFlags& f, bool is_agg) {
   }
   ops::Partial* result = &job.result();
   ops::Partial folded;
-  if (!f.count_distinct.empty()) {
-    folded = ops::FoldDistinct(job.result(), job.query().keys.size());
+  if (!extras.empty()) {
+    folded = ops::FoldDistinct(job.result(), job.query().keys.size(), extras);
     job.result() = ops::Partial();  // (its memory, for the sort)
     result = &folded;
   }
@@ -223,6 +247,13 @@ void AddCountCommand(CLI::App& app) {
                   "The number of distinct non-empty values of a column (or key expression) per group, exactly, as "
                   "SQL's count(DISTINCT COL); the distinct values count against --max-group-memory")
       ->allow_extra_args(false);
+  agg->add_option("--p50", agg_flags->p50,
+                  "The median of a numeric column per group, exactly, as SQL's percentile_disc(0.5): a value of "
+                  "the data (values that are not numbers left out; the distinct values count against "
+                  "--max-group-memory; the same column as --count-distinct, --p90 and --p99)")
+      ->allow_extra_args(false);
+  agg->add_option("--p90", agg_flags->p90, "The 90th percentile, as --p50")->allow_extra_args(false);
+  agg->add_option("--p99", agg_flags->p99, "The 99th percentile, as --p50")->allow_extra_args(false);
   agg->add_option("--stddev", agg_flags->stddev,
                   "Sample standard deviation of a numeric column, as SQL's stddev_samp (a double; empty for fewer "
                   "than two values; repeatable)")

@@ -57,6 +57,8 @@ Cell AggValue(const ops::AggSpec& spec, const ops::AggCell& c) {
     case ops::AggKind::kSquares:
     case ops::AggKind::kCountDistinct:  // (above)
       break;
+    case ops::AggKind::kPercentile:  // the one value FoldDistinct put in
+      return Number(c.wide ? FormatDecimal(c.Min()) : FormatScaledDecimal(c.min));
   }
   return Cell{};
 }

@@ -236,6 +236,7 @@ int CompareAgg(const ops::Partial& p, const ops::Query& q, size_t a, uint32_t g,
       return sx < sy ? -1 : sx > sy ? 1 : 0;
     }
     case ops::AggKind::kCountDistinct: return x.exact < y.exact ? -1 : x.exact > y.exact ? 1 : 0;
+    case ops::AggKind::kPercentile: return CompareDecimal(x.Min(), y.Min());
     case ops::AggKind::kSquares: break;
   }
   return 0;

@@ -222,10 +222,19 @@ Decimal AggCell::Max() const {
   return Extreme(max, max != kNoMax, w, w ? &w->max : nullptr, false);
 }
 
-Partial FoldDistinct(const Partial& grouped, size_t keys) {
+Partial FoldDistinct(const Partial& grouped, size_t keys, const std::vector<AggSpec>& extras) {
   const size_t aggs = grouped.num_aggs();
-  Partial out(aggs + 1);
+  Partial out(aggs + extras.size());
   out.stats() = grouped.stats();
+  const bool percentiles = std::any_of(extras.begin(), extras.end(),
+                                       [](const AggSpec& e) { return e.kind == AggKind::kPercentile; });
+  struct Value {
+    __int128 scaled;
+    bool plain;
+    Decimal wide;
+    uint64_t rows;
+  };
+  std::vector<std::vector<Value>> values;  // per result group, its numeric v's, when percentiles are asked
   for (uint32_t g = 0; g < grouped.num_groups(); ++g) {
     std::string_view key = grouped.key(g), rest = key, v;
     size_t last = 0;
@@ -236,9 +245,45 @@ Partial FoldDistinct(const Partial& grouped, size_t keys) {
     uint32_t h = out.Group(key.substr(0, last));
     out.count(h) += grouped.count(g);
     for (size_t a = 0; a < aggs; ++a) out.cell(h, a).Merge(grouped.cell(g, a));
-    AggCell& distinct = out.cell(h, aggs);
-    distinct.n += grouped.count(g);
-    if (!v.empty()) distinct.exact += kDecimalScale;
+    for (size_t e = 0; e < extras.size(); ++e) {
+      if (extras[e].kind != AggKind::kCountDistinct) continue;
+      AggCell& distinct = out.cell(h, aggs + e);
+      distinct.n += grouped.count(g);
+      if (!v.empty()) distinct.exact += kDecimalScale;
+    }
+    if (percentiles) {
+      if (values.size() <= h) values.resize(h + 1);
+      Value x;
+      x.rows = grouped.count(g);
+      if (ParseNumber(v, &x.scaled, &x.plain, &x.wide)) values[h].push_back(std::move(x));
+    }
+  }
+  if (!percentiles) return out;
+  auto less = [](const Value& a, const Value& b) {
+    if (a.plain && b.plain) return a.scaled < b.scaled;
+    return CompareDecimal(a.plain ? DecimalFromScaled(a.scaled) : a.wide,
+                          b.plain ? DecimalFromScaled(b.scaled) : b.wide) < 0;
+  };
+  for (uint32_t h = 0; h < values.size(); ++h) {
+    std::vector<Value>& vs = values[h];
+    std::sort(vs.begin(), vs.end(), less);
+    unsigned __int128 n = 0;
+    for (const Value& x : vs) n += x.rows;
+    if (n == 0) continue;
+    for (size_t e = 0; e < extras.size(); ++e) {
+      if (extras[e].kind != AggKind::kPercentile) continue;
+      // The rank (1-based) of the value: ceil(n * percent / 100), at least 1.
+      const unsigned __int128 p = static_cast<unsigned __int128>(std::clamp(extras[e].percent, 1, 100));
+      const unsigned __int128 rank = (n * p + 99) / 100;
+      unsigned __int128 seen = 0;
+      for (const Value& x : vs) {
+        seen += x.rows;
+        if (seen < rank) continue;
+        AggCell& cell = out.cell(h, aggs + e);
+        x.plain ? cell.AddPlain(x.scaled) : cell.AddWide(x.wide);
+        break;
+      }
+    }
   }
   return out;
 }

@@ -188,12 +188,16 @@ class Partial {
   GroupMemoryCharge charge_;  // the bytes above, on the process's meter
 };
 
-// `count(DISTINCT v)` per group: `grouped` is grouped by the keys and then v (its
-// groups' keys have `keys` fields, v the last); the result is grouped by the keys
-// alone, each group's count and cells the merge of its v groups', and one more
-// cell after them whose sum is the number of its v groups with a non-empty v
-// (SQL's count(DISTINCT v) leaves NULL out) and whose n is its count.
-Partial FoldDistinct(const Partial& grouped, size_t keys);
+// Aggregates of the distinct values v of a column per group: `grouped` is
+// grouped by the keys and then v (its groups' keys have `keys` fields, v the
+// last); the result is grouped by the keys alone, each group's count and cells
+// the merge of its v groups', and one more cell after them per `extras` entry:
+// - kCountDistinct: its sum (exact) is the number of its v groups with a
+//   non-empty v (SQL's count(DISTINCT v) leaves NULL out), its n the count;
+// - kPercentile: SQL's percentile_disc(percent / 100) of the numeric v (others
+//   and NULL left out): the least value whose cumulative share of the values
+//   reaches the fraction, added once to the cell (none: n is 0).
+Partial FoldDistinct(const Partial& grouped, size_t keys, const std::vector<AggSpec>& extras);
 
 // The first way `got` differs from `reference` as an answer (rows read,
 // skipped rows, a group's count or an aggregate's values), in words naming the

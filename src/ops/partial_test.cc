@@ -776,7 +776,7 @@ TEST(FoldDistinct, CountsDistinctNonEmptyValuesPerGroup) {
   add({"a", "y"}, 1, 5 * kDecimalScale);
   add({"a", ""}, 4, 1 * kDecimalScale);
   add({"b", ""}, 3, 2 * kDecimalScale);
-  Partial f = FoldDistinct(p, 2);
+  Partial f = FoldDistinct(p, 2, {{AggKind::kCountDistinct, {}}});
   ASSERT_EQ(f.num_groups(), 2u);
   ASSERT_EQ(f.num_aggs(), 2u);
   std::map<std::string, std::pair<uint64_t, __int128>> got;
@@ -797,11 +797,42 @@ TEST(FoldDistinct, CountsDistinctNonEmptyValuesPerGroup) {
     AppendKeyField(&k, v);
     by_v.count(by_v.Group(k)) += 2;
   }
-  Partial all = FoldDistinct(by_v, 1);
+  Partial all = FoldDistinct(by_v, 1, {{AggKind::kCountDistinct, {}}});
   ASSERT_EQ(all.num_groups(), 1u);
   EXPECT_EQ(all.key(0), "");
   EXPECT_EQ(all.count(0), 6u);
   EXPECT_EQ(all.cell(0, 1).exact / kDecimalScale, 2);
+}
+
+// percentile_disc: the least value whose cumulative share reaches p, counting
+// each value's rows; text and empty values left out; exact values of any size.
+TEST(FoldDistinct, PercentilesAsPercentileDisc) {
+  Partial p(0);
+  auto add = [&](std::string_view v, uint64_t rows) {
+    std::string k;
+    AppendKeyField(&k, v);
+    p.count(p.Group(k)) += rows;
+  };
+  add("10", 1);
+  add("2", 1);
+  add("1.0", 1);
+  add("0", 1);
+  add("x", 5);
+  add("", 3);
+  add("1e30", 0);  // (a group of no rows counts nothing)
+  std::vector<AggSpec> extras;
+  for (int percent : {1, 25, 50, 51, 75, 76, 99, 100}) extras.push_back({AggKind::kPercentile, {}, percent});
+  Partial f = FoldDistinct(p, 1, extras);
+  ASSERT_EQ(f.num_groups(), 1u);
+  std::vector<std::string> got;
+  for (size_t e = 0; e < extras.size(); ++e) got.push_back(FormatDecimal(f.cell(0, e).Min()));
+  EXPECT_EQ(got, (std::vector<std::string>{"0", "0", "1", "2", "2", "10", "10", "10"}));
+  Partial none(0);
+  std::string k;
+  AppendKeyField(&k, "text");
+  none.count(none.Group(k)) = 2;
+  Partial g = FoldDistinct(none, 1, {{AggKind::kPercentile, {}, 50}});
+  EXPECT_EQ(g.cell(0, 0).n, 0u);
 }
 
 }  // namespace

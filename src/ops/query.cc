@@ -51,6 +51,7 @@ const char* KindName(AggKind k) {
     case AggKind::kStddev: return "stddev";
     case AggKind::kSquares: return "sumsq";
     case AggKind::kCountDistinct: return "count_distinct";
+    case AggKind::kPercentile: return "p";
   }
   return "?";
 }
@@ -465,7 +466,10 @@ FilterResult Filter::Test(std::string_view field, Decimal* scratch) const {
   return Holds(c, op) ? FilterResult::kYes : FilterResult::kNo;
 }
 
-std::string AggSpec::Label() const { return std::string(KindName(kind)) + "_" + column.label; }
+std::string AggSpec::Label() const {
+  if (kind == AggKind::kPercentile) return "p" + std::to_string(percent) + "_" + column.label;
+  return std::string(KindName(kind)) + "_" + column.label;
+}
 
 std::string Query::Fingerprint() const {
   std::string fp = "keys";

@@ -129,14 +129,16 @@ template <class Value>
 // kStddev: the sample standard deviation (SQL's stddev_samp), from the exact
 // sum and count in its own cell and the exact sum of squares in a kSquares cell
 // right after it, which is not a column of the result.
-// kCountDistinct: the number of distinct non-empty values of a column, made by
-// FoldDistinct from a result grouped by that column too; it never travels.
-enum class AggKind { kSum, kMean, kMin, kMax, kStddev, kSquares, kCountDistinct };
+// kCountDistinct: the number of distinct non-empty values of a column, and
+// kPercentile: a discrete percentile of its numeric values, both made by
+// FoldDistinct from a result grouped by that column too; they never travel.
+enum class AggKind { kSum, kMean, kMin, kMax, kStddev, kSquares, kCountDistinct, kPercentile };
 
 struct AggSpec {
   AggKind kind;
   csv::ColumnSpec column;
-  std::string Label() const;  // "sum_total_amount"
+  int percent = 0;            // kPercentile: 1 to 100
+  std::string Label() const;  // "sum_total_amount", "p90_trip_distance"
 };
 
 struct Query {

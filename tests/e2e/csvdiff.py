@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """csvdiff.py [--any-order] [--numeric-sums] GOT WANT: compares two result tables in CSV.
 
-Headers and every field must match exactly as text, except in mean_*, min_* and
-max_* columns, which must be equal as numbers, exactly: min_* and max_* as
+Headers and every field must match exactly as text, except in mean_*, min_*,
+max_*, p50_*, p90_* and p99_* columns, which must be equal as numbers, exactly:
+min_*, max_* and the percentiles as
 decimals (both sides print exact values, perhaps in different notations), mean_*
 as doubles (both round the exact mean once; the shortest texts may differ, e.g.
 1e+16 and 10000000000000000); stddev_* within a relative 1e-9 (fanout's comes from
@@ -17,7 +18,7 @@ import decimal
 import io
 import sys
 
-NUMERIC_PREFIXES = ('mean_', 'min_', 'max_', 'stddev_')
+NUMERIC_PREFIXES = ('mean_', 'min_', 'max_', 'stddev_', 'p50_', 'p90_', 'p99_')
 STDDEV_TOLERANCE = 1e-9
 
 

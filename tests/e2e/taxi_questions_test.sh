@@ -77,6 +77,24 @@ check_eq "count distinct: as DuckDB" "$(paste -d, "$TMP/out.f_cd1" <(cut -d, -f2
 peer cd_all "SELECT count(DISTINCT DOLocationID) AS count_distinct_DOLocationID FROM $CSV"
 same cd_all ordered agg --count-distinct DOLocationID "$D"
 
+# ---- percentiles: exact, SQL's percentile_disc (a value of the data) ----
+pq_sql() { echo "percentile_disc($1) WITHIN GROUP (ORDER BY $(dec "$2"))"; }
+peer pct "SELECT passenger_count, count(*) AS count, $(pq_sql 0.5 trip_distance) AS p50_trip_distance,
+  $(pq_sql 0.9 trip_distance) AS p90_trip_distance, $(pq_sql 0.99 trip_distance) AS p99_trip_distance
+  FROM $CSV GROUP BY passenger_count ORDER BY passenger_count NULLS LAST"
+for w in "" "--workers 2 --range-size 300KiB"; do
+  # shellcheck disable=SC2086
+  same pct ordered agg --by passenger_count --count --p50 trip_distance --p90 trip_distance --p99 trip_distance "$D" \
+    --sort passenger_count $w
+done
+peer pct_all "SELECT $(pq_sql 0.5 total_amount) AS p50_total_amount, count(DISTINCT total_amount) AS count_distinct_total_amount_2
+  FROM $CSV"
+sed -i '1s/_2$//; 1s/^\(.*\),\(.*\)$/\2,\1/' "$TMP/out.pct_all"
+sed -i '2s/^\(.*\),\(.*\)$/\2,\1/' "$TMP/out.pct_all"
+same pct_all ordered agg --count-distinct total_amount --p50 total_amount "$D"
+expect_fail 2 "are about one column per query, not 'trip_distance' and 'fare_amount'" \
+  agg --p50 trip_distance --p90 fare_amount "$D"
+
 # ---- --sort and --top ----
 peer by_sum "SELECT passenger_count, count(*) AS count, sum($(dec total_amount)) AS sum_total_amount FROM $CSV
   WHERE $(dec total_amount) IS NOT NULL GROUP BY passenger_count ORDER BY sum_total_amount DESC LIMIT 3"
