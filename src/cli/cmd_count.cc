@@ -97,10 +97,7 @@ void Run(const AggFlags& f, bool is_agg) {
   ops::SetGroupMemoryLimit(f.max_group_memory);
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
-  exec::JobCommon common;
-  common.scan = setup->scan;
-  common.remote = f.common.remote;
-  common.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  exec::JobCommon common = MakeJobCommon(*setup, f.common);
   common.max_group_memory = f.max_group_memory;
   Result<std::unique_ptr<exec::QueryJob>> made = exec::QueryJob::Make(common, MakeSpec(f, is_agg));
   if (!made.ok()) FailUsage(made.status());

@@ -32,10 +32,7 @@ void Run(const SelectFlags& f) {
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
   if (Status st = CheckOut(f.out); !st.ok()) FailUsage(st);
-  exec::JobCommon common;
-  common.scan = setup->scan;
-  common.remote = f.common.remote;
-  common.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  exec::JobCommon common = MakeJobCommon(*setup, f.common);
   Result<std::unique_ptr<exec::SelectJob>> made = exec::SelectJob::Make(common, f.cols, f.common.where);
   if (!made.ok()) FailUsage(made.status());
   exec::SelectJob& job = **made;

@@ -200,11 +200,8 @@ void Stage(const StageFlags& f) {
     FailJob(Status::IoError(message));
   };
 
-  exec::JobCommon common;
+  exec::JobCommon common = MakeJobCommon(*setup, f.common);
   common.stage = m.recipe;
-  common.scan = setup->scan;
-  common.remote = f.common.remote;
-  common.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
   std::unique_ptr<exec::StageJob> job = OrFail(exec::StageJob::Make(common));
   job->SetRecord(record);
   std::string extra, details;

@@ -79,10 +79,7 @@ void Run(const TopFlags& f) {
   if (!setup.ok()) FailUsage(setup.status());
   Result<Format> format = ParseFormat(f.format);
   if (!format.ok()) FailUsage(format.status());
-  exec::JobCommon common;
-  common.scan = setup->scan;
-  common.remote = f.common.remote;
-  common.threads = static_cast<uint32_t>(std::max(0, f.common.threads));
+  exec::JobCommon common = MakeJobCommon(*setup, f.common);
   exec::TopSpec spec;
   spec.n = f.n;
   spec.by = f.by;

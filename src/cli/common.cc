@@ -186,6 +186,14 @@ Result<ReadSetup> MakeReadSetup(const CommonFlags& f) {
   return s;
 }
 
+exec::JobCommon MakeJobCommon(const ReadSetup& setup, const CommonFlags& flags) {
+  exec::JobCommon common;
+  common.scan = setup.scan;
+  common.remote = flags.remote;
+  common.threads = static_cast<uint32_t>(std::max(0, flags.threads));
+  return common;
+}
+
 io::RemoteOptions WithDefaultConnections(io::RemoteOptions remote, int threads) {
   if (remote.connections == 0) remote.connections = kConnectionsPerThread * threads;
   return remote;

@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "core/temp_dir.h"
+#include "exec/job.h"
 #include "exec/object_outputs.h"
 #include "exec/plan.h"
 #include "exec/stage.h"
@@ -71,6 +72,10 @@ struct ReadSetup {
   ops::Where where;  // --where, parsed (the jobs parse their own copy: this checks it early)
 };
 Result<ReadSetup> MakeReadSetup(const CommonFlags& flags);
+
+// What every job of a reading command carries: how to read (`setup`), how to
+// reach stores and how many threads per worker (`flags`).
+exec::JobCommon MakeJobCommon(const ReadSetup& setup, const CommonFlags& flags);
 
 // `remote` with --connections defaulted from the thread count (4 per thread:
 // one S3 connection carries ~90 MB/s, a scanning thread consumes GB/s).
