@@ -124,6 +124,18 @@ Status TopSink::OnBatch(const ColumnBatch& batch) {
 
 Status TopSink::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
   *read = NeedRowGroup(query_, filter_slots_, fields, rows, strict_, stats_);
+  if (!*read || !query_.filters.empty() || value_slot_ >= fields.size()) return Status::OK();
+  // No row of a stretch whose best value cannot beat the worst row kept can be
+  // kept (its rows come after the kept ones, so a tie loses too). Only when the
+  // stretch holds numbers alone: then reading it would skip nothing either.
+  const FieldSummary& s = fields[value_slot_];
+  if (!s.known || !s.numeric || s.nulls > 0 || s.may_hold_nan) return Status::OK();
+  TopValue best;
+  if (!best.Parse(out_->desc() ? s.max : s.min)) return Status::OK();
+  if (out_->size() < out_->n() || out_->Wants(best, 0, UINT64_MAX)) return Status::OK();
+  *read = false;
+  ++stats_->row_groups_skipped;
+  stats_->rows += rows;
   return Status::OK();
 }
 

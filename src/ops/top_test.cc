@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <tuple>
 
 namespace fanout::ops {
 namespace {
@@ -105,6 +106,46 @@ TEST(TopRows, SetObjectKeepsTheOrder) {
   t.Offer(Row("3", 0, 9));
   t.SetObject(6);
   EXPECT_EQ(Order(std::move(t)), (std::vector<std::string>{"3@6:9", "1@6:4"}));
+}
+
+// A row group whose best value cannot beat the worst row kept is not read —
+// a tie neither (its rows come later) — but only when it holds numbers alone.
+TEST(TopSink, SkipsRowGroupsThatCannotEnter) {
+  Query q;
+  q.aggs.push_back({AggKind::kMax, *csv::ColumnSpec::Parse("1")});
+  q.keys.push_back(*csv::ColumnSpec::Parse("1"));
+  ResolvedQuery rq;
+  rq.keys = {0};
+  rq.aggs = {0};
+  rq.min_fields = 1;
+  RowStats stats;
+  TopRows top(2, true);
+  TopSink sink(q, rq, false, 1, UINT64_MAX, false, &stats, &top);
+  auto summary = [](const char* min, const char* max, bool nan, uint64_t nulls) {
+    FieldSummary s;
+    s.known = s.numeric = true;
+    s.min = min;
+    s.max = max;
+    s.may_hold_nan = nan;
+    s.nulls = nulls;
+    return std::vector<FieldSummary>{s};
+  };
+  bool read = false;
+  ASSERT_TRUE(sink.OnRowGroup(summary("1", "2", false, 0), 3, &read).ok());
+  EXPECT_TRUE(read);  // nothing kept yet
+  std::string_view values[] = {"5", "7", "1"};
+  ColumnBatch batch;
+  batch.rows = 3;
+  batch.columns.push_back(BatchColumn(values));
+  ASSERT_TRUE(sink.OnBatch(batch).ok());  // keeps 7 and 5
+  for (auto [max, nan, nulls, want] : {std::tuple{"4", false, 0, false}, {"5", false, 0, false}, {"6", false, 0, true},
+                                       {"4", true, 0, true}, {"4", false, 1, true}}) {
+    ASSERT_TRUE(sink.OnRowGroup(summary("0", max, nan, static_cast<uint64_t>(nulls)), 10, &read).ok());
+    EXPECT_EQ(read, want) << max << " nan " << nan << " nulls " << nulls;
+  }
+  EXPECT_EQ(stats.row_groups, 6u);
+  EXPECT_EQ(stats.row_groups_skipped, 2u);
+  EXPECT_EQ(stats.rows, 3u + 20u);
 }
 
 }  // namespace
