@@ -18,9 +18,9 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
       skips_(&out->stats(), strict),
       strict_(strict),
       picker_(resolved.AllFields()),
+      filter_(query, resolved, picker_),
       values_(query.aggs.size()) {
   for (int i : resolved.keys) key_slots_.push_back(picker_.SlotOf(i));
-  for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
   for (int i : resolved.aggs) agg_slots_.push_back(picker_.SlotOf(i));
   for (size_t a = 0; a < agg_slots_.size(); ++a) {
     pair_owner_.push_back(static_cast<size_t>(std::find(agg_slots_.begin(), agg_slots_.end(), agg_slots_[a]) -
@@ -32,7 +32,6 @@ Aggregator::Aggregator(const Query& query, const ResolvedQuery& resolved, Partia
                                                                : NonNumericReason(a.column));
     has_squares_ = has_squares_ || a.kind == AggKind::kSquares;
   }
-  for (const Filter& f : query.filters) non_numeric_filter_reasons_.push_back(f.SkipReason());
   for (size_t k = 0; k < query.key_fns.size(); ++k) {
     key_fn_reasons_.push_back(query.key_fns[k].SkipReason(query.keys[k].label));
   }
@@ -113,15 +112,9 @@ Status Aggregator::OnUnterminatedRow(uint64_t offset, const std::string&) {
 
 template <bool kStored>
 [[gnu::always_inline]] inline Status Aggregator::Accept(const std::string_view* fields, uint64_t at) {
-  if (!query_.filters.empty()) {
-    size_t unknown = 0;
-    FilterResult r = TestWhere(
-        query_.filters, query_.where,
-        [&](size_t i) { return FieldValue<kStored>(fields[filter_slots_[i]], &scratch_); }, &filter_scratch_,
-        &unknown);
-    if (r == FilterResult::kNo) return Status::OK();
-    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, non_numeric_filter_reasons_[unknown]);
-  }
+  bool keep;
+  RETURN_IF_ERROR(filter_.Apply<kStored>(fields, at, &skips_, &keep));
+  if (!keep) return Status::OK();
   for (size_t a = 0; a < query_.aggs.size(); ++a) {
     std::string_view v = FieldValue<kStored>(fields[agg_slots_[a]], &scratch_);
     Value& x = values_[a];
@@ -359,7 +352,7 @@ Status Aggregator::OnCodedBatch(const ColumnBatch& batch) {
 }
 
 Status Aggregator::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
-  *read = NeedRowGroup(query_, filter_slots_, fields, rows, strict_, &out_->stats());
+  *read = NeedRowGroup(query_, filter_.slots(), fields, rows, strict_, &out_->stats());
   return Status::OK();
 }
 

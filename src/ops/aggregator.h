@@ -36,6 +36,40 @@ class SkipTracker {
   SkippedRow first_;
 };
 
+// A query's --where over one sink's rows (shared by the sinks): the filters'
+// fields by the sink's picker slots and their skip reasons, made once.
+class RowFilter {
+ public:
+  RowFilter(const Query& query, const ResolvedQuery& resolved, const csv::FieldPicker& picker)
+      : query_(query) {
+    for (int i : resolved.filters) slots_.push_back(picker.SlotOf(i));
+    for (const Filter& f : query.filters) reasons_.push_back(f.SkipReason());
+  }
+
+  // The verdict on one data row's fields (by picker slot) at `at`: OK with
+  // *keep, or the status of the skip `skips` records (an error under --strict).
+  template <bool kStored>
+  [[gnu::always_inline]] Status Apply(const std::string_view* fields, uint64_t at, SkipTracker* skips, bool* keep) {
+    *keep = true;
+    if (query_.filters.empty()) return Status::OK();
+    size_t unknown = 0;
+    FilterResult r = TestWhere(
+        query_.filters, query_.where,
+        [&](size_t i) { return FieldValue<kStored>(fields[slots_[i]], &scratch_); }, &number_, &unknown);
+    if (r == FilterResult::kYes) return Status::OK();
+    *keep = false;
+    return r == FilterResult::kNo ? Status::OK() : skips->SkipAt(at, reasons_[unknown]);
+  }
+  const std::vector<size_t>& slots() const { return slots_; }
+
+ private:
+  const Query& query_;
+  std::vector<size_t> slots_;         // per filter
+  std::vector<std::string> reasons_;  // per filter: why a row it finds no number in is skipped
+  std::string scratch_;               // unquoting
+  Decimal number_;                    // a field, when it is not plain
+};
+
 class Aggregator final : public Sink {
  public:
   // `out` must outlive the aggregator. Rows at `header_offset` are the header and
@@ -73,7 +107,8 @@ class Aggregator final : public Sink {
   SkipTracker skips_;
   bool strict_;
   csv::FieldPicker picker_;            // finds the fields the query reads
-  std::vector<size_t> key_slots_, filter_slots_, agg_slots_;
+  RowFilter filter_;
+  std::vector<size_t> key_slots_, agg_slots_;
   SmallKeyMap small_keys_;             // single short keys -> group ids
   std::string key_;                    // reused key buffer
   std::string scratch_;                // reused unquoting buffer
@@ -104,10 +139,8 @@ class Aggregator final : public Sink {
   std::vector<std::vector<uint32_t>> pair_counts_;
   std::vector<std::vector<uint32_t>> touched_pairs_;
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
-  Decimal filter_scratch_;             // a filter's field, when it is not plain
   std::vector<std::string> non_numeric_reasons_;         // per aggregate
   bool has_squares_ = false;                             // a kSquares aggregate (--stddev)
-  std::vector<std::string> non_numeric_filter_reasons_;  // per filter
   std::vector<std::string> key_fn_reasons_;              // per key with a function
   std::string key_value_;                                // a key expression's value
 };

@@ -15,9 +15,9 @@ Projector::Projector(const Query& query, const ResolvedQuery& resolved, std::str
       skips_(stats, strict),
       strict_(strict),
       flush_(std::move(flush)),
-      picker_(resolved.AllFields()) {
+      picker_(resolved.AllFields()),
+      filter_(query, resolved, picker_) {
   for (int i : resolved.keys) col_slots_.push_back(picker_.SlotOf(i));
-  for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
 }
 
 void Projector::Append() {
@@ -38,19 +38,6 @@ Status Projector::HeaderTooShort() const {
                          std::to_string(resolved_.min_fields) + ")");
 }
 
-template <bool kStored>
-[[gnu::always_inline]] inline Status Projector::Filter(const std::string_view* fields, uint64_t at, bool* keep) {
-  *keep = false;
-  size_t unknown = 0;
-  FilterResult r = TestWhere(
-      query_.filters, query_.where,
-      [&](size_t i) { return FieldValue<kStored>(fields[filter_slots_[i]], &scratch_); }, &number_, &unknown);
-  if (r == FilterResult::kNo) return Status::OK();
-  if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, query_.filters[unknown].SkipReason());
-  *keep = true;
-  return Status::OK();
-}
-
 Status Projector::OnRow(const csv::Row& row) {
   bool enough = picker_.Pick(row);
   if (row.offset == header_offset_) {
@@ -61,7 +48,7 @@ Status Projector::OnRow(const csv::Row& row) {
   ++stats_->rows;
   if (!enough) return skips_.SkipAt(row.offset, kTooFewFields);
   bool keep;
-  RETURN_IF_ERROR(Filter<true>(picker_.fields(), row.offset, &keep));
+  RETURN_IF_ERROR(filter_.Apply<true>(picker_.fields(), row.offset, &skips_, &keep));
   if (!keep) return Status::OK();
   Append();
   if (buffer_.size() >= kFlushBytes) return flush_(&buffer_);
@@ -83,7 +70,7 @@ Status Projector::OnBatch(const ColumnBatch& batch) {
   return ForEachBatchRow(batch, picker_.wanted().size(), &row_fields_, [this](const std::string_view* f, uint64_t at) {
     ++stats_->rows;
     bool keep;
-    RETURN_IF_ERROR(Filter<false>(f, at, &keep));
+    RETURN_IF_ERROR(filter_.Apply<false>(f, at, &skips_, &keep));
     if (!keep) return Status::OK();
     for (size_t i = 0; i < col_slots_.size(); ++i) {
       if (i > 0) buffer_.push_back(delim_);
@@ -95,7 +82,7 @@ Status Projector::OnBatch(const ColumnBatch& batch) {
 }
 
 Status Projector::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
-  *read = NeedRowGroup(query_, filter_slots_, fields, rows, strict_, stats_);
+  *read = NeedRowGroup(query_, filter_.slots(), fields, rows, strict_, stats_);
   return Status::OK();
 }
 

@@ -40,10 +40,6 @@ class Projector final : public Sink {
   static constexpr size_t kFlushBytes = 1 << 20;
   void Append();  // the current row's selected fields, as stored
   Status HeaderTooShort() const;
-  // The filters' verdict on one data row's fields (by picker slot) at `at`:
-  // OK with *keep, or a skip's status.
-  template <bool kStored>
-  Status Filter(const std::string_view* fields, uint64_t at, bool* keep);
 
   const Query& query_;
   const ResolvedQuery& resolved_;
@@ -55,11 +51,11 @@ class Projector final : public Sink {
   bool strict_;
   FlushFn flush_;
   csv::FieldPicker picker_;
-  std::vector<size_t> col_slots_, filter_slots_;
+  RowFilter filter_;
+  std::vector<size_t> col_slots_;
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   std::string buffer_;
   std::string scratch_;
-  Decimal number_;  // a filter's field, when it is not plain
 };
 
 }  // namespace fanout::ops

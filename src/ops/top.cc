@@ -67,28 +67,22 @@ TopSink::TopSink(const Query& query, const ResolvedQuery& resolved, bool all_col
         std::vector<int> all = resolved.AllFields();
         for (size_t i = 0; all_columns && i < header_fields; ++i) all.push_back(static_cast<int>(i));
         return all;
-      }()) {
+      }()),
+      filter_(query, resolved, picker_) {
   if (all_columns) {
     for (size_t i = 0; i < header_fields; ++i) col_slots_.push_back(picker_.SlotOf(static_cast<int>(i)));
   } else {
     for (int i : resolved.keys) col_slots_.push_back(picker_.SlotOf(i));
   }
-  for (int i : resolved.filters) filter_slots_.push_back(picker_.SlotOf(i));
   value_slot_ = picker_.SlotOf(resolved.aggs.at(0));
   value_reason_ = NonNumericReason(query.aggs.at(0).column);
 }
 
 template <bool kStored>
 Status TopSink::Accept(const std::string_view* fields, uint64_t at) {
-  if (!query_.filters.empty()) {
-    size_t unknown = 0;
-    FilterResult r = TestWhere(
-        query_.filters, query_.where,
-        [&](size_t i) { return FieldValue<kStored>(fields[filter_slots_[i]], &scratch_); }, &filter_scratch_,
-        &unknown);
-    if (r == FilterResult::kNo) return Status::OK();
-    if (r == FilterResult::kNotANumber) return skips_.SkipAt(at, query_.filters[unknown].SkipReason());
-  }
+  bool keep;
+  RETURN_IF_ERROR(filter_.Apply<kStored>(fields, at, &skips_, &keep));
+  if (!keep) return Status::OK();
   std::string_view v = FieldValue<kStored>(fields[value_slot_], &scratch_);
   if (!value_.Parse(v)) return skips_.SkipAt(at, value_reason_);
   // (A task's rows are all of one object: its place is set when it is committed.)
@@ -123,7 +117,7 @@ Status TopSink::OnBatch(const ColumnBatch& batch) {
 }
 
 Status TopSink::OnRowGroup(const std::vector<FieldSummary>& fields, uint64_t rows, bool* read) {
-  *read = NeedRowGroup(query_, filter_slots_, fields, rows, strict_, stats_);
+  *read = NeedRowGroup(query_, filter_.slots(), fields, rows, strict_, stats_);
   if (!*read || !query_.filters.empty() || value_slot_ >= fields.size()) return Status::OK();
   // No row of a stretch whose best value cannot beat the worst row kept can be
   // kept (its rows come after the kept ones, so a tie loses too). Only when the

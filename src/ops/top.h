@@ -104,12 +104,12 @@ class TopSink final : public Sink {
   bool strict_;
   TopRows* out_;
   csv::FieldPicker picker_;
-  std::vector<size_t> col_slots_, filter_slots_;
+  RowFilter filter_;
+  std::vector<size_t> col_slots_;
   size_t value_slot_ = 0;
   std::string value_reason_;
   std::vector<std::string_view> row_fields_;
   std::string scratch_;
-  Decimal filter_scratch_;
   TopValue value_;
 };
 
