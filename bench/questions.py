@@ -32,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BENCH, ROOT, PY, BenchFailure, sh, machine_info, loadavg,  # noqa: E402
+from harness import (BENCH, ROOT, PY, BenchFailure, sh, machine_info, loadavg, warm_page_cache,  # noqa: E402
                      npm_version, fmt_s, fmt_ratio)
 
 CSVDIFF = os.path.join(ROOT, "tests", "e2e", "csvdiff.py")
@@ -134,20 +134,6 @@ class Run:
         lines = [l for l in self.stderr.splitlines() if l.startswith("fanout: ")]
         return lines[-1] if lines else ""
 
-
-def warm(files):
-    total = 0
-    for path in files:
-        with open(path, "rb") as f:
-            while True:
-                b = f.read(1 << 22)
-                if not b:
-                    break
-                total += len(b)
-    return total
-
-
-# ---------------------------------------------------------------- checks
 
 def load_csv(path):
     with open(path, newline="", encoding="utf-8") as f:
@@ -302,7 +288,7 @@ def run(args, started, load_start, uptime_start, threads, tmp):
     print("bench/questions: warming the page cache (%s)" % ", ".join(
         "%d %s files, %.2f GB" % (len(files[f]), f, data_bytes[f] / 1e9) for f, _ in formats), file=sys.stderr)
     for fmt, _ in formats:
-        warm(files[fmt])
+        warm_page_cache(files[fmt])
 
     # node's start-up and the engine's loading: a trivial query, once each (the
     # difference process - query time of every peer run is reported too).

@@ -181,10 +181,7 @@ def main():
     c = args.connections
     fanout = os.path.abspath(args.fanout)
 
-    for p in paths:  # warm the page cache: the server reads from memory
-        with open(p, "rb") as f:
-            while f.read(1 << 24):
-                pass
+    harness.warm_page_cache(paths)  # the server reads from memory
 
     # The stage and its manifest live in a cache of their own, dropped at the end.
     cache = tempfile.mkdtemp(prefix="fanout-bench-cache-")
