@@ -56,13 +56,12 @@ std::string DistinctColumn(const AggFlags& f) {
   return col;
 }
 
-// What the flags ask, as the workers see it too.
-exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg) {
+// What the flags ask, as the workers see it too; `distinct` is DistinctColumn's.
+exec::QuerySpec MakeSpec(const AggFlags& f, bool is_agg, const std::string& distinct) {
   exec::QuerySpec spec;
   spec.by = f.by;
   // Distinct values and percentiles: the workers group by the column too, and
   // FoldDistinct folds it away here.
-  const std::string distinct = DistinctColumn(f);
   if (!distinct.empty()) spec.by = f.by.empty() ? distinct : f.by + "," + distinct;
   spec.where = f.common.where;
   auto add = [&](const std::vector<std::string>& cols, ops::AggKind kind) {
@@ -99,7 +98,8 @@ void Run(const AggFlags& f, bool is_agg) {
   if (!setup.ok()) FailUsage(setup.status());
   exec::JobCommon common = MakeJobCommon(*setup, f.common);
   common.max_group_memory = f.max_group_memory;
-  Result<std::unique_ptr<exec::QueryJob>> made = exec::QueryJob::Make(common, MakeSpec(f, is_agg));
+  const std::string distinct = DistinctColumn(f);
+  Result<std::unique_ptr<exec::QueryJob>> made = exec::QueryJob::Make(common, MakeSpec(f, is_agg, distinct));
   if (!made.ok()) FailUsage(made.status());
   exec::QueryJob& job = **made;
   Result<Format> format = ParseFormat(f.format);
@@ -108,7 +108,7 @@ void Run(const AggFlags& f, bool is_agg) {
   // column, and its count as the last aggregate.
   ops::Query shown = job.query();
   std::vector<ops::AggSpec> extras;
-  if (!DistinctColumn(f).empty()) {
+  if (!distinct.empty()) {
     const csv::ColumnSpec col = shown.keys.back();
     if (!f.count_distinct.empty()) extras.push_back({ops::AggKind::kCountDistinct, col});
     for (auto [text, percent] : {std::pair{&f.p50, 50}, {&f.p90, 90}, {&f.p99, 99}}) {
