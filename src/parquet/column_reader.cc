@@ -93,6 +93,17 @@ void AppendDate(int64_t days, std::string* out) {
   Append2(d, out);
 }
 
+// A fraction of a second of `digits` digits (frac of 10^digits), when it is not
+// zero: "." and its digits without trailing zeros.
+void AppendFraction(int64_t frac, int digits, std::string* out) {
+  if (frac == 0) return;
+  std::string f = std::to_string(frac);
+  f.insert(0, digits - f.size(), '0');
+  while (f.back() == '0') f.pop_back();
+  out->push_back('.');
+  out->append(f);
+}
+
 // Time of day from a count of `per_second` units: "HH:MM:SS" and a fraction only
 // when there is one, without trailing zeros.
 void AppendTimeOfDay(int64_t units, int64_t per_second, int digits, std::string* out) {
@@ -103,13 +114,7 @@ void AppendTimeOfDay(int64_t units, int64_t per_second, int digits, std::string*
   Append2(static_cast<unsigned>(secs / 60 % 60), out);
   out->push_back(':');
   Append2(static_cast<unsigned>(secs % 60), out);
-  if (frac != 0) {
-    std::string f = std::to_string(frac);
-    f.insert(0, digits - f.size(), '0');
-    while (f.back() == '0') f.pop_back();
-    out->push_back('.');
-    out->append(f);
-  }
+  AppendFraction(frac, digits, out);
 }
 
 // Writes v (below 100) as two digits at p.
@@ -143,13 +148,7 @@ void AppendTimestamp(__int128 units, int64_t per_second, int digits, std::string
       buf[16] = ':';
       Put2(buf + 17, static_cast<unsigned>(secs % 60));
       out->append(buf, sizeof buf);
-      if (frac != 0) {
-        std::string f = std::to_string(frac);
-        f.insert(0, digits - f.size(), '0');
-        while (f.back() == '0') f.pop_back();
-        out->push_back('.');
-        out->append(f);
-      }
+      AppendFraction(frac, digits, out);
       return;
     }
   }
