@@ -64,9 +64,11 @@ void AddSelectCommand(CLI::App& app) {
       "Examples:\n"
       "  fanout select --cols 1-5 data/ --out selected/\n"
       "  fanout select --cols passenger_count,trip_distance --where 'trip_distance > 10' data/ --out far/\n"
+      "  fanout select --cols 'date(tpep_pickup_datetime) AS day,total_amount' data/ --out daily/\n"
       "  fanout select --cols 1-5 --hosts h1,h2 's3://bucket/trip data/' --out selected/   (written here)\n"
       "  fanout select --cols 1-5 'data/*.csv' --out s3://bucket/selected/   (each output uploaded as it completes)");
-  sub->add_option("--cols", flags.cols, "Columns to keep: indices, ranges (1-5) and names, comma-separated")->required();
+  sub->add_option("--cols", flags.cols, "Columns to keep, comma-separated: indices, ranges (1-5), names and key expressions "
+                  "named with AS (yearmonth(pickup) AS ym)")->required();
   sub->add_option("--out", flags.out,
                   "Directory for the output files (created if missing), or s3://bucket/prefix/ to upload each")
       ->required();

@@ -141,7 +141,7 @@ void Stage(const StageFlags& f) {
   if (f.as.empty()) FailUsage(Status::InvalidArgument("give --as NAME (what later jobs call it: stage://NAME)"));
   if (f.common.inputs.empty()) FailUsage(Status::InvalidArgument("give the INPUT objects to stage"));
   if (Status st = exec::CheckStageName(f.as); !st.ok()) FailUsage(st);
-  if (Result<std::vector<csv::ColumnSpec>> c = ops::ParseColumnList(f.cols, true); !c.ok()) FailUsage(c.status());
+  if (Result<std::vector<ops::KeyExpr>> c = ops::ParseColumnExprs(f.cols); !c.ok()) FailUsage(c.status());
   Result<ReadSetup> setup = MakeReadSetup(f.common);
   if (!setup.ok()) FailUsage(setup.status());
   if (::access(exec::ManifestPath(f.as).c_str(), F_OK) == 0) {
@@ -263,7 +263,8 @@ void AddStageCommand(CLI::App& app) {
       "  fanout stage --cols passenger_count,trip_distance --where 'trip_distance > 10' --as far data/\n"
       "  fanout stage --list\n"
       "  fanout stage --drop trips --hosts h1,h2,h3");
-  sub->add_option("--cols", flags.cols, "Columns to keep: indices, ranges (1-5) and names, comma-separated");
+  sub->add_option("--cols", flags.cols, "Columns to keep, comma-separated: indices, ranges (1-5), names and key expressions "
+                  "named with AS (yearmonth(pickup) AS ym)");
   sub->add_option("--as", flags.as, "The stage's name (later jobs read stage://NAME)");
   sub->add_option("--stage-dir", flags.dir,
                   "Where pieces go on each machine (default: ~/.cache/fanout/stage; relative to the home directory "

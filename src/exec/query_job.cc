@@ -79,12 +79,7 @@ Result<ops::Query> ParseQuery(const QuerySpec& spec) {
   ops::Query q;
   if (!spec.by.empty()) {  // no --by: one group of every row
     ASSIGN_OR_RETURN(std::vector<ops::KeyExpr> keys, ops::ParseKeyList(spec.by));
-    bool fns = false;
-    for (const ops::KeyExpr& k : keys) fns = fns || !k.fn.none();
-    for (ops::KeyExpr& k : keys) {
-      q.keys.push_back(std::move(k.column));
-      if (fns) q.key_fns.push_back(k.fn);
-    }
+    ops::SetKeys(std::move(keys), &q);
   }
   RETURN_IF_ERROR(ops::SetWhere(spec.where, &q));
   for (const auto& [kind, col] : spec.aggs) {

@@ -28,7 +28,8 @@ SelectJob::SelectJob(JobCommon common, std::string cols, std::vector<std::string
 
 Result<std::unique_ptr<SelectJob>> SelectJob::Make(JobCommon common, std::string cols, std::vector<std::string> where) {
   ops::Query q;
-  ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(cols, /*allow_ranges=*/true));
+  ASSIGN_OR_RETURN(std::vector<ops::KeyExpr> keys, ops::ParseColumnExprs(cols));
+  ops::SetKeys(std::move(keys), &q);
   RETURN_IF_ERROR(ops::SetWhere(where, &q));
   return std::unique_ptr<SelectJob>(new SelectJob(std::move(common), std::move(cols), std::move(where), std::move(q)));
 }

@@ -15,6 +15,7 @@
 
 #include "core/cache_dir.h"
 #include "core/file_write.h"
+#include "core/strings.h"
 #include "exec/format.h"
 #include "exec/query_job.h"
 #include "ops/projector.h"
@@ -179,7 +180,8 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
                              csv::RangeStart start, uint32_t piece, Progress* progress,
                              const std::atomic<bool>* cancel, csv::RangeEnd* end) {
   ops::Query query;
-  ASSIGN_OR_RETURN(query.keys, ops::ParseColumnList(recipe.cols, /*allow_ranges=*/true));
+  ASSIGN_OR_RETURN(std::vector<ops::KeyExpr> keys, ops::ParseColumnExprs(recipe.cols));
+  ops::SetKeys(std::move(keys), &query);
   RETURN_IF_ERROR(ops::SetWhere(recipe.where, &query));
   ASSIGN_OR_RETURN(csv::HeaderInfo header, FormatOf(source).ReadHeader(source, recipe.scan));
   ASSIGN_OR_RETURN(ops::ResolvedQuery rq, ops::Resolve(query, header, source.info.url));
@@ -199,7 +201,11 @@ Result<PieceInfo> WritePiece(const StageRecipe& recipe, const ObjectPlan& source
     std::string line;
     for (size_t i = 0; i < rq.keys.size(); ++i) {
       if (i > 0) line += recipe.scan.delim;
-      line += header.raw[static_cast<size_t>(rq.keys[i])];
+      if (query.key_fns.empty() || query.key_fns[i].none()) {
+        line += header.raw[static_cast<size_t>(rq.keys[i])];
+      } else {
+        AppendCsvField(&line, query.keys[i].label, recipe.scan.delim);
+      }
     }
     line += '\n';
     info.size += line.size();

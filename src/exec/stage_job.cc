@@ -15,7 +15,7 @@ struct PieceOutput final : TaskOutput {
 
 Result<std::unique_ptr<StageJob>> StageJob::Make(JobCommon common) {
   if (common.stage.name.empty()) return Status::Corrupt("a stage job without a stage name");
-  RETURN_IF_ERROR(ops::ParseColumnList(common.stage.cols, /*allow_ranges=*/true).status());
+  RETURN_IF_ERROR(ops::ParseColumnExprs(common.stage.cols).status());
   return std::unique_ptr<StageJob>(new StageJob(std::move(common)));
 }
 

@@ -114,8 +114,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-Status At(size_t pos, const std::string& what, std::string_view text) {
-  return Status::InvalidArgument("--by: at " + std::to_string(pos + 1) + ": " + what + " in '" + std::string(text) +
+Status At(size_t pos, const std::string& what, std::string_view text, std::string_view flag) {
+  return Status::InvalidArgument(std::string(flag) + ": at " + std::to_string(pos + 1) + ": " + what + " in '" + std::string(text) +
                                  "'");
 }
 
@@ -128,11 +128,11 @@ bool WholeArg(std::string_view s, int64_t* out) {
 }
 
 // One item: a column, or NAME(column[, args]). `base` is its offset in `text`.
-Result<KeyExpr> ParseItem(std::string_view item, size_t base, std::string_view text) {
+Result<KeyExpr> ParseItem(std::string_view item, size_t base, std::string_view text, std::string_view flag) {
   size_t open = item.find('(');
   KeyExpr e;
   if (open == std::string_view::npos) {
-    if (item.find(')') != std::string_view::npos) return At(base + item.find(')'), "a ')' without its '('", text);
+    if (item.find(')') != std::string_view::npos) return At(base + item.find(')'), "a ')' without its '('", text, flag);
     ASSIGN_OR_RETURN(e.column, csv::ColumnSpec::Parse(item));
     return e;
   }
@@ -147,13 +147,16 @@ Result<KeyExpr> ParseItem(std::string_view item, size_t base, std::string_view t
       known = true;
     }
   }
-  if (!known) return At(base, "'" + name + "' is not a function (" + names + ")", text);
+  if (!known) return At(base, "'" + name + "' is not a function (" + names + ")", text, flag);
   size_t close = item.rfind(')');
-  if (close == std::string_view::npos || close < open) return At(base + item.size(), "expected ')'", text);
-  if (!Trim(item.substr(close + 1)).empty()) return At(base + close + 1, "text after ')'", text);
+  if (close == std::string_view::npos || close < open) return At(base + item.size(), "expected ')'", text, flag);
+  std::string_view after = item.substr(close + 1);
+  if (!Trim(after).empty()) {
+    return At(base + close + 1 + after.find_first_not_of(' '), "text after ')'", text, flag);
+  }
   std::string_view inner = item.substr(open + 1, close - open - 1);
   if (inner.find('(') != std::string_view::npos) {
-    return At(base + open + 1 + inner.find('('), "a function of a function (one function of a column)", text);
+    return At(base + open + 1 + inner.find('('), "a function of a function (one function of a column)", text, flag);
   }
   std::vector<std::string_view> args;
   std::vector<size_t> at;
@@ -164,24 +167,24 @@ Result<KeyExpr> ParseItem(std::string_view item, size_t base, std::string_view t
     if (comma == std::string_view::npos) break;
     from = comma + 1;
   }
-  if (Trim(args[0]).empty()) return At(at[0], "expected a column", text);
+  if (Trim(args[0]).empty()) return At(at[0], "expected a column", text, flag);
   ASSIGN_OR_RETURN(e.column, csv::ColumnSpec::Parse(Trim(args[0])));
   const size_t extra = args.size() - 1;
   auto want = [&](size_t lo, size_t hi, const char* what) -> Status {
-    if (extra < lo || extra > hi) return At(base + close, name + "() takes " + what, text);
+    if (extra < lo || extra > hi) return At(base + close, name + "() takes " + what, text, flag);
     return Status::OK();
   };
   switch (e.fn.kind) {
     case KeyFn::Kind::kSubstr:
       RETURN_IF_ERROR(want(2, 2, "a column, a start (from 1) and a length"));
-      if (!WholeArg(args[1], &e.fn.start) || e.fn.start < 1) return At(at[1], "expected a start of 1 or more", text);
-      if (!WholeArg(args[2], &e.fn.length) || e.fn.length < 0) return At(at[2], "expected a length of 0 or more", text);
+      if (!WholeArg(args[1], &e.fn.start) || e.fn.start < 1) return At(at[1], "expected a start of 1 or more", text, flag);
+      if (!WholeArg(args[2], &e.fn.length) || e.fn.length < 0) return At(at[2], "expected a length of 0 or more", text, flag);
       break;
     case KeyFn::Kind::kRound: {
       RETURN_IF_ERROR(want(0, 1, "a column and, maybe, digits after the point (0 to 9)"));
       int64_t d = 0;
       if (extra == 1 && (!WholeArg(args[1], &d) || d < 0 || d > 9)) {
-        return At(at[1], "expected digits after the point, 0 to 9", text);
+        return At(at[1], "expected digits after the point, 0 to 9", text, flag);
       }
       e.fn.digits = static_cast<int>(d);
       break;
@@ -189,7 +192,7 @@ Result<KeyExpr> ParseItem(std::string_view item, size_t base, std::string_view t
     case KeyFn::Kind::kBucket:
       RETURN_IF_ERROR(want(1, 1, "a column and a width"));
       if (!ParseScaledDecimal(Trim(args[1]), &e.fn.width) || e.fn.width <= 0) {
-        return At(at[1], "expected a width above 0 (a plain decimal)", text);
+        return At(at[1], "expected a width above 0 (a plain decimal)", text, flag);
       }
       break;
     default:
@@ -273,24 +276,95 @@ std::string KeyFn::SkipReason(const std::string& label) const {
   return std::string(TakesTimestamp(kind) ? "not a timestamp in " : "not a plain number in ") + label;
 }
 
-Result<std::vector<KeyExpr>> ParseKeyList(std::string_view text) {
+namespace {
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// --cols' 'EXPR AS NAME': the NAME after an expression's ')' (else empty), and
+// *expr the rest. Only an expression is renamed: a column keeps its own name.
+Result<std::string> SplitAs(std::string_view item, size_t base, std::string_view text, std::string_view* expr) {
+  *expr = item;
+  size_t close = item.rfind(')');
+  if (close == std::string_view::npos) return std::string();
+  std::string_view after = item.substr(close + 1);
+  size_t lead = after.find_first_not_of(' ');
+  if (lead == std::string_view::npos) return std::string();
+  std::string_view rest = after.substr(lead);
+  bool as = lead > 0 && rest.size() > 2 && (rest[0] == 'a' || rest[0] == 'A') && (rest[1] == 's' || rest[1] == 'S') &&
+            rest[2] == ' ';
+  if (!as) return At(base + close + 1 + lead, "text after ')' (name an expression with 'AS NAME')", text, "--cols");
+  std::string_view name = Trim(rest.substr(2));
+  size_t name_at = base + close + 1 + lead + 2 + (rest.substr(2).size() - Trim(rest.substr(2)).size());
+  bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!ok || AllDigits(name)) return At(name_at, "expected a NAME of letters, digits and _ after AS", text, "--cols");
+  *expr = item.substr(0, close + 1);
+  return std::string(name);
+}
+
+// The lists of --by and (with `cols`) of --cols.
+Result<std::vector<KeyExpr>> ParseList(std::string_view text, bool cols) {
+  const std::string_view flag = cols ? "--cols" : "--by";
   std::vector<KeyExpr> out;
   int depth = 0;
   size_t start = 0;
   for (size_t i = 0; i <= text.size(); ++i) {
     char c = i < text.size() ? text[i] : ',';
     if (c == '(') ++depth;
-    if (c == ')' && --depth < 0) return At(i, "a ')' without its '('", text);
+    if (c == ')' && --depth < 0) return At(i, "a ')' without its '('", text, flag);
     if (c != ',' || depth > 0) continue;
     if (i == text.size() && depth > 0) break;
     std::string_view item = text.substr(start, i - start);
-    if (Trim(item).empty()) return At(start, "expected a column or a function of one", text);
-    ASSIGN_OR_RETURN(KeyExpr e, ParseItem(item, start, text));
+    if (Trim(item).empty()) return At(start, "expected a column or a function of one", text, flag);
+    std::string name;
+    if (cols) {
+      ASSIGN_OR_RETURN(bool was_range, ExpandColumnRange(item, &out));
+      if (was_range) {
+        start = i + 1;
+        continue;
+      }
+      ASSIGN_OR_RETURN(name, SplitAs(item, start, text, &item));
+    }
+    ASSIGN_OR_RETURN(KeyExpr e, ParseItem(item, start, text, flag));
+    if (!name.empty()) e.column.label = name;
     out.push_back(std::move(e));
     start = i + 1;
   }
-  if (depth > 0) return At(text.size(), "expected ')'", text);
+  if (depth > 0) return At(text.size(), "expected ')'", text, flag);
   return out;
 }
+
+}  // namespace
+
+Result<bool> ExpandColumnRange(std::string_view item, std::vector<csv::ColumnSpec>* out) {
+  constexpr int kMaxRangeColumns = 100000;
+  size_t dash = item.find('-');
+  if (dash == std::string_view::npos) return false;
+  std::string_view a = Trim(item.substr(0, dash)), b = Trim(item.substr(dash + 1));
+  if (!AllDigits(a) || !AllDigits(b)) return false;
+  int lo = std::stoi(std::string(a)), hi = std::stoi(std::string(b));
+  if (lo < 1 || hi < lo || hi - lo >= kMaxRangeColumns) {
+    return Status::InvalidArgument("invalid column range '" + std::string(item) + "'");
+  }
+  for (int i = lo; i <= hi; ++i) {
+    ASSIGN_OR_RETURN(csv::ColumnSpec spec, csv::ColumnSpec::Parse(std::to_string(i)));
+    out->push_back(std::move(spec));
+  }
+  return true;
+}
+
+Result<bool> ExpandColumnRange(std::string_view item, std::vector<KeyExpr>* out) {
+  std::vector<csv::ColumnSpec> specs;
+  ASSIGN_OR_RETURN(bool was_range, ExpandColumnRange(item, &specs));
+  for (csv::ColumnSpec& s : specs) out->push_back(KeyExpr{std::move(s), KeyFn{}});
+  return was_range;
+}
+
+Result<std::vector<KeyExpr>> ParseKeyList(std::string_view text) { return ParseList(text, /*cols=*/false); }
+
+Result<std::vector<KeyExpr>> ParseColumnExprs(std::string_view text) { return ParseList(text, /*cols=*/true); }
 
 }  // namespace fanout::ops

@@ -45,4 +45,14 @@ struct KeyExpr {
 // position in `text` (1-based) and what was expected there.
 Result<std::vector<KeyExpr>> ParseKeyList(std::string_view text);
 
+// Parses the list --cols takes (select, stage): ParseKeyList's items, ranges of
+// column indices ("2-5" stands for 2, 3, 4 and 5), and an expression may be
+// named as the output's header calls it: 'yearmonth(pickup) AS ym'.
+Result<std::vector<KeyExpr>> ParseColumnExprs(std::string_view text);
+
+// Expands "A-B" (both 1-based indices) into its columns; false if `item` is no
+// range, InvalidArgument if it is one backwards or of over 100,000 columns.
+Result<bool> ExpandColumnRange(std::string_view item, std::vector<csv::ColumnSpec>* out);
+Result<bool> ExpandColumnRange(std::string_view item, std::vector<KeyExpr>* out);
+
 }  // namespace fanout::ops

@@ -101,5 +101,38 @@ TEST(KeyExpr, Text) {
   EXPECT_EQ(Apply("upper(a)", "cmt"), "CMT");
 }
 
+std::string ColsError(const std::string& text) {
+  Result<std::vector<KeyExpr>> k = ParseColumnExprs(text);
+  return k.ok() ? "<ok>" : k.status().message();
+}
+
+TEST(ColumnExprs, RangesColumnsAndNamedExpressions) {
+  Result<std::vector<KeyExpr>> k = ParseColumnExprs("2-4,yearmonth(a|b) AS ym, round(c, 1), substr(d, 1, 2) as d2,e");
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  ASSERT_EQ(k->size(), 7u);
+  EXPECT_EQ((*k)[0].column.index, 1);
+  EXPECT_EQ((*k)[2].column.index, 3);
+  EXPECT_TRUE((*k)[2].fn.none());
+  EXPECT_EQ((*k)[3].fn.kind, KeyFn::Kind::kYearMonth);
+  EXPECT_EQ((*k)[3].column.label, "ym");
+  EXPECT_EQ((*k)[3].column.names.size(), 2u);
+  EXPECT_EQ((*k)[4].fn.kind, KeyFn::Kind::kRound);
+  EXPECT_EQ((*k)[4].column.label, "round(c)");
+  EXPECT_EQ((*k)[5].fn.length, 2);
+  EXPECT_EQ((*k)[5].column.label, "d2");
+  EXPECT_EQ((*k)[6].column.label, "e");
+}
+
+TEST(ColumnExprs, ErrorsNameTheFlagAndThePosition) {
+  EXPECT_EQ(ColsError("a,year(b) ym"), "--cols: at 11: text after ')' (name an expression with 'AS NAME') in 'a,year(b) ym'");
+  EXPECT_EQ(ColsError("year(b) AS"), "--cols: at 9: text after ')' (name an expression with 'AS NAME') in 'year(b) AS'");
+  EXPECT_EQ(ColsError("year(b) AS y-m"), "--cols: at 12: expected a NAME of letters, digits and _ after AS in 'year(b) AS y-m'");
+  EXPECT_NE(ColsError("year(b) AS 12").find("expected a NAME"), std::string::npos);
+  EXPECT_EQ(ColsError("a,yaer(b)").substr(0, 17), "--cols: at 3: 'ya");
+  EXPECT_NE(ColsError("5-2").find("invalid column range '5-2'"), std::string::npos);
+  EXPECT_EQ(ColsError("year(b"), "--cols: at 7: expected ')' in 'year(b'");
+  EXPECT_EQ(Error("year(b) AS y").substr(0, 22), "--by: at 9: text after");  // --by has no AS
+}
+
 }  // namespace
 }  // namespace fanout::ops

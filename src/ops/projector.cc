@@ -18,12 +18,44 @@ Projector::Projector(const Query& query, const ResolvedQuery& resolved, std::str
       picker_(resolved.AllFields()),
       filter_(query, resolved, picker_) {
   for (int i : resolved.keys) col_slots_.push_back(picker_.SlotOf(i));
+  for (size_t k = 0; k < query.key_fns.size(); ++k) fn_reasons_.push_back(query.key_fns[k].SkipReason(query.keys[k].label));
 }
 
-void Projector::Append() {
+template <bool kStored>
+bool Projector::Append(const std::string_view* fields, const std::string** skip) {
+  const size_t mark = buffer_.size();
   for (size_t i = 0; i < col_slots_.size(); ++i) {
     if (i > 0) buffer_.push_back(delim_);
-    buffer_.append(picker_.field(col_slots_[i]));
+    std::string_view f = fields[col_slots_[i]];
+    if (query_.key_fns.empty() || query_.key_fns[i].none()) {
+      if (kStored) {
+        buffer_.append(f);
+      } else {
+        AppendCsvField(&buffer_, f, delim_);
+      }
+      continue;
+    }
+    std::string_view v = kStored ? FieldValue<true>(f, &scratch_) : f;
+    if (v.empty()) continue;  // NULL, and so is its function's
+    if (!query_.key_fns[i].Apply(v, &fn_value_)) {
+      buffer_.resize(mark);
+      *skip = &fn_reasons_[i];
+      return false;
+    }
+    AppendCsvField(&buffer_, fn_value_, delim_);
+  }
+  buffer_.push_back('\n');
+  return true;
+}
+
+void Projector::AppendHeader(const std::vector<std::string_view>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) buffer_.push_back(delim_);
+    if (query_.key_fns.empty() || query_.key_fns[i].none()) {
+      buffer_.append(names[i]);  // as stored
+    } else {
+      AppendCsvField(&buffer_, query_.keys[i].label, delim_);
+    }
   }
   buffer_.push_back('\n');
 }
@@ -42,7 +74,9 @@ Status Projector::OnRow(const csv::Row& row) {
   bool enough = picker_.Pick(row);
   if (row.offset == header_offset_) {
     if (!enough) return HeaderTooShort();
-    Append();
+    std::vector<std::string_view> names;
+    for (size_t slot : col_slots_) names.push_back(picker_.field(slot));
+    AppendHeader(names);
     return Status::OK();
   }
   ++stats_->rows;
@@ -50,19 +84,23 @@ Status Projector::OnRow(const csv::Row& row) {
   bool keep;
   RETURN_IF_ERROR(filter_.Apply<true>(picker_.fields(), row.offset, &skips_, &keep));
   if (!keep) return Status::OK();
-  Append();
+  const std::string* skip = nullptr;
+  if (!Append<true>(picker_.fields(), &skip)) return skips_.SkipAt(row.offset, *skip);
   if (buffer_.size() >= kFlushBytes) return flush_(&buffer_);
   return Status::OK();
 }
 
 Status Projector::OnHeader(const std::vector<std::string>& names) {
-  for (size_t i = 0; i < resolved_.keys.size(); ++i) {
-    size_t field = static_cast<size_t>(resolved_.keys[i]);
+  std::string quoted;
+  std::vector<std::string> fields;
+  for (int k : resolved_.keys) {
+    size_t field = static_cast<size_t>(k);
     if (field >= names.size()) return HeaderTooShort();
-    if (i > 0) buffer_.push_back(delim_);
-    AppendCsvField(&buffer_, names[field], delim_);
+    quoted.clear();
+    AppendCsvField(&quoted, names[field], delim_);
+    fields.push_back(quoted);
   }
-  buffer_.push_back('\n');
+  AppendHeader(std::vector<std::string_view>(fields.begin(), fields.end()));
   return Status::OK();
 }
 
@@ -72,11 +110,8 @@ Status Projector::OnBatch(const ColumnBatch& batch) {
     bool keep;
     RETURN_IF_ERROR(filter_.Apply<false>(f, at, &skips_, &keep));
     if (!keep) return Status::OK();
-    for (size_t i = 0; i < col_slots_.size(); ++i) {
-      if (i > 0) buffer_.push_back(delim_);
-      AppendCsvField(&buffer_, f[col_slots_[i]], delim_);
-    }
-    buffer_.push_back('\n');
+    const std::string* skip = nullptr;
+    if (!Append<false>(f, &skip)) return skips_.SkipAt(at, *skip);
     return buffer_.size() >= kFlushBytes ? flush_(&buffer_) : Status::OK();
   });
 }

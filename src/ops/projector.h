@@ -1,5 +1,6 @@
-// Projector: the row sink behind `select` — keeps rows that pass the filters and
-// appends their selected fields (bytes as stored, quotes kept) to a text buffer.
+// Projector: the row sink behind `select` and `stage` — keeps rows that pass the
+// filters and appends their selected fields (bytes as stored, quotes kept; an
+// expression's value as a CSV field) to a text buffer.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,8 @@ namespace fanout::ops {
 
 class Projector final : public Sink {
  public:
-  // `resolved.keys` are the selected columns. Rows at `header_offset` are written
+  // `resolved.keys` are the selected columns, `query.key_fns` (when not empty)
+  // their functions: a row whose value a function does not take is skipped. Rows at `header_offset` are written
   // as the output's header (pass UINT64_MAX when there is none). `flush` is called
   // with the buffer whenever it holds at least `flush_bytes`, and must empty it.
   using FlushFn = std::function<Status(std::string* buffer)>;
@@ -38,7 +40,11 @@ class Projector final : public Sink {
 
  private:
   static constexpr size_t kFlushBytes = 1 << 20;
-  void Append();  // the current row's selected fields, as stored
+  // The current row's selected fields, as stored (kStored) or unquoted
+  // (batches); false with *skip the reason when a function does not take one.
+  template <bool kStored>
+  bool Append(const std::string_view* fields, const std::string** skip);
+  void AppendHeader(const std::vector<std::string_view>& names);
   Status HeaderTooShort() const;
 
   const Query& query_;
@@ -53,6 +59,8 @@ class Projector final : public Sink {
   csv::FieldPicker picker_;
   RowFilter filter_;
   std::vector<size_t> col_slots_;
+  std::vector<std::string> fn_reasons_;  // per column with a function, why a row is skipped
+  std::string fn_value_;
   std::vector<std::string_view> row_fields_;  // a batch row's fields, by slot
   std::string buffer_;
   std::string scratch_;

@@ -504,31 +504,15 @@ Result<ResolvedQuery> Resolve(const Query& q, const csv::HeaderInfo& header,
   return r;
 }
 
-namespace {
-
-bool AllDigits(std::string_view s) {
-  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Expands "A-B" (both 1-based indices) into its columns; false if `item` is no range.
-Result<bool> ExpandRange(std::string_view item, std::vector<csv::ColumnSpec>* out) {
-  constexpr int kMaxRangeColumns = 100000;
-  size_t dash = item.find('-');
-  if (dash == std::string_view::npos) return false;
-  std::string_view a = Trim(item.substr(0, dash)), b = Trim(item.substr(dash + 1));
-  if (!AllDigits(a) || !AllDigits(b)) return false;
-  int lo = std::stoi(std::string(a)), hi = std::stoi(std::string(b));
-  if (lo < 1 || hi < lo || hi - lo >= kMaxRangeColumns) {
-    return Status::InvalidArgument("invalid column range '" + std::string(item) + "'");
+void SetKeys(std::vector<KeyExpr> keys, Query* q) {
+  bool fns = std::any_of(keys.begin(), keys.end(), [](const KeyExpr& k) { return !k.fn.none(); });
+  q->keys.clear();
+  q->key_fns.clear();
+  for (KeyExpr& k : keys) {
+    q->keys.push_back(std::move(k.column));
+    if (fns) q->key_fns.push_back(k.fn);
   }
-  for (int i = lo; i <= hi; ++i) {
-    ASSIGN_OR_RETURN(csv::ColumnSpec spec, csv::ColumnSpec::Parse(std::to_string(i)));
-    out->push_back(std::move(spec));
-  }
-  return true;
 }
-
-}  // namespace
 
 Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool allow_ranges) {
   std::vector<csv::ColumnSpec> out;
@@ -538,7 +522,7 @@ Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool
     if (comma == std::string_view::npos) comma = text.size();
     std::string_view item = text.substr(start, comma - start);
     if (allow_ranges) {
-      ASSIGN_OR_RETURN(bool was_range, ExpandRange(item, &out));
+      ASSIGN_OR_RETURN(bool was_range, ExpandColumnRange(item, &out));
       if (was_range) {
         start = comma + 1;
         continue;

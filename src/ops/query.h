@@ -195,6 +195,10 @@ struct Where {
 // the position in the text where it is.
 Result<Where> ParseWhere(const std::vector<std::string>& texts);
 
+// `keys` as q's keys and their functions (q->key_fns stays empty when no key
+// has one, so that plain columns keep their fast paths).
+void SetKeys(std::vector<KeyExpr> keys, Query* q);
+
 // ParseWhere's conditions and tree into `q`.
 Status SetWhere(const std::vector<std::string>& texts, Query* q);
 

@@ -38,7 +38,7 @@ SECTIONS = {
     'Slurm and other launchers': ['count', 'agg', 'select', 'run', 'stage'],
     'Reports (count, agg, select, top, run, stage)': ['count', 'agg', 'select', 'top', 'run', 'stage'],
     'Verify (count, agg)': ['count', 'agg'],
-    'Key expressions (count, agg)': ['count', 'agg'],
+    'Key expressions (count, agg, select, stage)': ['count', 'agg', 'select', 'stage'],
     'The taxi questions': ['count', 'agg', 'top', 'gen-taxi'],
     'top': ['top'],
     'run': ['run'],

@@ -252,6 +252,33 @@ expect_fail 2 "a '(' that does not close at position 1" count "$D" --where '(pas
 expect_fail 2 "an IN list of numbers and texts at once" count --by passenger_count "$D" --where "passenger_count IN (1, 'a')"
 expect_fail 2 "expected 'COL BETWEEN LOW AND HIGH'" count --by passenger_count "$D" --where 'trip_distance BETWEEN 1'
 
+# ---- expressions in select --cols and stage --cols (named with AS) ----
+peer sel_expr "SELECT strftime($TS, '%Y-%m') AS ym, passenger_count, round($td) AS r FROM $CSV WHERE $td > 20 AND $ts_ok"
+# rows_of NAME DIR: the part files' rows under one header, as DuckDB prints them.
+rows_of() { { echo "ym,passenger_count,r"; cat "$2"/* | grep -v '^ym,passenger_count,r$'; } >"$TMP/out.$1"; }
+for input in "$D" "$TMP/pq"; do
+  for w in "" "--workers 2 --range-size 300KiB"; do
+    rm -rf "$TMP/sel_expr"
+    # shellcheck disable=SC2086
+    run_fanout sel_expr_run select --cols "yearmonth($P) AS ym,passenger_count,round(trip_distance) as r" "$input" \
+      --where 'trip_distance > 20' --out "$TMP/sel_expr" -q $w
+    check_eq "select --cols with expressions ($input $w): exit status ($(cat "$TMP/err.sel_expr_run"))" \
+      "$(rc_of sel_expr_run)" 0
+    rows_of f_sel_expr "$TMP/sel_expr"
+    check_true "select --cols with expressions ($input $w): as DuckDB" \
+      "${CSVDIFF[@]}" --any-order "$TMP/out.f_sel_expr" "$TMP/out.sel_expr"
+  done
+done
+peer stage_expr "SELECT strftime($TS, '%Y-%m') AS ym, passenger_count, count(*) AS count FROM $CSV WHERE $ts_ok
+  GROUP BY ym, passenger_count ORDER BY count DESC, ym NULLS LAST, TRY_CAST(passenger_count AS DOUBLE) NULLS LAST"
+export XDG_CACHE_HOME=$TMP/cache
+run_fanout stage_expr_run stage --cols "yearmonth($P) AS ym,passenger_count" --as ym_pc "$D" --range-size 500KiB -q
+check_eq "stage --cols with an expression: exit status ($(cat "$TMP/err.stage_expr_run"))" "$(rc_of stage_expr_run)" 0
+same stage_expr ordered count --by ym,passenger_count stage://ym_pc
+expect_fail 2 "--cols: at 44: text after ')' (name an expression with 'AS NAME')" \
+  select --cols "passenger_count,year(tpep_pickup_datetime) y" "$D" --out "$TMP/never"
+expect_fail 2 "--cols: at 1: 'yaer' is not a function" stage --cols "yaer(tpep_pickup_datetime)" --as never "$D"
+
 # Values that are not timestamps are skipped and counted by reason.
 printf 'tpep_pickup_datetime,passenger_count\n2019-01-01 00:00:01,1\nnot a time,2\n,3\n2019-02-30 00:00:00,4\n' >"$TMP/odd.csv"
 run_fanout odd count --by "year(tpep_pickup_datetime)" "$TMP/odd.csv" --format csv
