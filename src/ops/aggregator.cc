@@ -141,7 +141,15 @@ template <bool kStored>
         return skips_.SkipAt(at, key_fn_reasons_[k]);
       }
     }
-    g = out_->TryGroup(key_, GroupTable::Hash(key_));
+    if (last_group_ != Partial::kNoGroup && key_ == last_key_) {
+      g = last_group_;
+    } else {
+      g = out_->TryGroup(key_, GroupTable::Hash(key_));
+      if (g != Partial::kNoGroup) {
+        last_key_ = key_;
+        last_group_ = g;
+      }
+    }
   } else {
     g = GroupOf<kStored>(fields);
   }

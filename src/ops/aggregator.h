@@ -143,6 +143,11 @@ class Aggregator final : public Sink {
   bool has_squares_ = false;                             // a kSquares aggregate (--stddev)
   std::vector<std::string> key_fn_reasons_;              // per key with a function
   std::string key_value_;                                // a key expression's value
+  // The last key made of key expressions and its group: consecutive rows often
+  // map to one key (year and month of one month's file), and then need no hash
+  // and no lookup. Group ids are stable while out_ is filled.
+  std::string last_key_;
+  uint32_t last_group_ = Partial::kNoGroup;
 };
 
 extern const char* const kTooFewFields;

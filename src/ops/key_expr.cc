@@ -64,6 +64,12 @@ int IsoWeekday(int y, int m, int d) {
 }
 
 void Pad(int x, int width, std::string* out) {
+  if (width <= 2 && x >= 0 && x < 100) {  // months, days, hours, weekdays: no to_chars
+    char two[2] = {static_cast<char>('0' + x / 10), static_cast<char>('0' + x % 10)};
+    bool one = x < 10 && width <= 1;
+    out->assign(two + one, 2 - one);
+    return;
+  }
   char buf[32];
   char* p = buf + 16;
   char* end = std::to_chars(p, buf + sizeof buf, x).ptr;
@@ -210,7 +216,13 @@ bool KeyFn::Apply(std::string_view v, std::string* out) const {
     Timestamp t;
     if (!ParseTimestamp(v, &t)) return false;
     switch (kind) {
-      case Kind::kYear: Pad(t.year, 1, out); break;
+      case Kind::kYear:
+        if (v[0] != '0') {
+          out->assign(v.substr(0, 4));  // its digits as they are
+        } else {
+          Pad(t.year, 1, out);
+        }
+        break;
       case Kind::kMonth: Pad(t.month, 1, out); break;
       case Kind::kDay: Pad(t.day, 1, out); break;
       case Kind::kHour: Pad(t.hour, 1, out); break;

@@ -123,34 +123,56 @@ inline void Put2(char* p, unsigned v) {
   p[1] = static_cast<char>('0' + v % 10);
 }
 
-void AppendTimestamp(__int128 units, int64_t per_second, int digits, std::string* out) {
-  const __int128 per_day = static_cast<__int128>(per_second) * 86400;
-  // The common case in 64 bits, written at once: "YYYY-MM-DD HH:MM:SS" of years
-  // 0 to 9999 (the same text as below, for a fraction of its cost).
-  if (units >= 0 && units <= INT64_MAX && per_day <= INT64_MAX) {
-    const int64_t u = static_cast<int64_t>(units), pd = static_cast<int64_t>(per_day);
+// The common case in 64 bits, written at once: "YYYY-MM-DD HH:MM:SS" of years
+// 0 to 9999 (the same text as AppendTimestamp's general case, for a fraction of
+// its cost); false when u is outside it. Inlined for each unit, so that the
+// divisions are by constants.
+[[gnu::always_inline]] inline bool AppendTimestamp64(int64_t u, int64_t per_second, int digits, std::string* out) {
+  const int64_t pd = per_second * 86400;
+  // Neighbouring values mostly fall on one day: its "YYYY-MM-DD " is kept.
+  thread_local int64_t last_day = -1;
+  thread_local char last_date[11];
+  const int64_t day = u / pd;
+  if (day != last_day) {
     int64_t y;
     unsigned m, d;
-    CivilFromDays(u / pd, &y, &m, &d);
-    if (y <= 9999) {
-      const int64_t rest = u % pd, secs = rest / per_second, frac = rest % per_second;
-      char buf[19];
-      Put2(buf, static_cast<unsigned>(y / 100));
-      Put2(buf + 2, static_cast<unsigned>(y % 100));
-      buf[4] = '-';
-      Put2(buf + 5, m);
-      buf[7] = '-';
-      Put2(buf + 8, d);
-      buf[10] = ' ';
-      Put2(buf + 11, static_cast<unsigned>(secs / 3600));
-      buf[13] = ':';
-      Put2(buf + 14, static_cast<unsigned>(secs / 60 % 60));
-      buf[16] = ':';
-      Put2(buf + 17, static_cast<unsigned>(secs % 60));
-      out->append(buf, sizeof buf);
-      AppendFraction(frac, digits, out);
-      return;
+    CivilFromDays(day, &y, &m, &d);
+    if (y > 9999) return false;
+    Put2(last_date, static_cast<unsigned>(y / 100));
+    Put2(last_date + 2, static_cast<unsigned>(y % 100));
+    last_date[4] = '-';
+    Put2(last_date + 5, m);
+    last_date[7] = '-';
+    Put2(last_date + 8, d);
+    last_date[10] = ' ';
+    last_day = day;
+  }
+  const int64_t rest = u - day * pd, secs = rest / per_second, frac = rest - secs * per_second;
+  const unsigned s = static_cast<unsigned>(secs);
+  char buf[19];
+  std::memcpy(buf, last_date, 11);
+  Put2(buf + 11, s / 3600);
+  buf[13] = ':';
+  Put2(buf + 14, s / 60 % 60);
+  buf[16] = ':';
+  Put2(buf + 17, s % 60);
+  out->append(buf, sizeof buf);
+  AppendFraction(frac, digits, out);
+  return true;
+}
+
+void AppendTimestamp(__int128 units, int64_t per_second, int digits, std::string* out) {
+  const __int128 per_day = static_cast<__int128>(per_second) * 86400;
+  if (units >= 0 && units <= INT64_MAX && per_day <= INT64_MAX) {
+    const int64_t u = static_cast<int64_t>(units);
+    bool done;
+    switch (per_second) {
+      case 1000: done = AppendTimestamp64(u, 1000, digits, out); break;
+      case 1000000: done = AppendTimestamp64(u, 1000000, digits, out); break;
+      case 1000000000: done = AppendTimestamp64(u, 1000000000, digits, out); break;
+      default: done = AppendTimestamp64(u, per_second, digits, out); break;
     }
+    if (done) return;
   }
   __int128 days = units / per_day;
   __int128 rest = units % per_day;
