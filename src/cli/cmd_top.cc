@@ -130,8 +130,9 @@ void AddTopCommand(CLI::App& app) {
   sub->add_flag("--desc", flags.desc, "Largest first (the default)");
   sub->add_flag("--asc", flags.asc, "Smallest first");
   sub->add_option("--cols", flags.cols,
-                  "Columns to print: indices, ranges (1-5) and names, comma-separated (default: every column; "
-                  "the objects must then have the same header)");
+                  "Columns to print, comma-separated: indices, ranges (1-5), names and key expressions named "
+                  "with AS (yearmonth(pickup) AS ym) (default: every column; the objects must then have the same "
+                  "header)");
   sub->add_option("--format", flags.format, "Output: table|csv|json (default: table on a terminal, csv otherwise)");
   AddCommonFlags(sub, &flags.common);
   AddClusterFlags(sub, &flags.cluster);

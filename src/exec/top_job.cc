@@ -34,7 +34,8 @@ Result<std::unique_ptr<TopJob>> TopJob::Make(JobCommon common, TopSpec spec) {
   }
   q.aggs.push_back(ops::AggSpec{ops::AggKind::kMax, std::move(by).value()});
   if (!spec.cols.empty()) {
-    ASSIGN_OR_RETURN(q.keys, ops::ParseColumnList(spec.cols, /*allow_ranges=*/true));
+    ASSIGN_OR_RETURN(std::vector<ops::KeyExpr> keys, ops::ParseColumnExprs(spec.cols));
+    ops::SetKeys(std::move(keys), &q);
   }
   RETURN_IF_ERROR(ops::SetWhere(spec.where, &q));
   return std::unique_ptr<TopJob>(new TopJob(std::move(common), std::move(spec), std::move(q)));

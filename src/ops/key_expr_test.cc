@@ -131,6 +131,8 @@ TEST(ColumnExprs, ErrorsNameTheFlagAndThePosition) {
   EXPECT_EQ(ColsError("a,yaer(b)").substr(0, 17), "--cols: at 3: 'ya");
   EXPECT_NE(ColsError("5-2").find("invalid column range '5-2'"), std::string::npos);
   EXPECT_EQ(ColsError("year(b"), "--cols: at 7: expected ')' in 'year(b'");
+  EXPECT_NE(ColsError("a,,b").find("at 3: expected a column"), std::string::npos);
+  EXPECT_FALSE(ParseColumnExprs("0").ok());
   EXPECT_EQ(Error("year(b) AS y").substr(0, 22), "--by: at 9: text after");  // --by has no AS
 }
 

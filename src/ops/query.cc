@@ -514,27 +514,6 @@ void SetKeys(std::vector<KeyExpr> keys, Query* q) {
   }
 }
 
-Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool allow_ranges) {
-  std::vector<csv::ColumnSpec> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = text.substr(start, comma - start);
-    if (allow_ranges) {
-      ASSIGN_OR_RETURN(bool was_range, ExpandColumnRange(item, &out));
-      if (was_range) {
-        start = comma + 1;
-        continue;
-      }
-    }
-    ASSIGN_OR_RETURN(csv::ColumnSpec spec, csv::ColumnSpec::Parse(item));
-    out.push_back(std::move(spec));
-    start = comma + 1;
-  }
-  return out;
-}
-
 namespace {
 
 // Whether no value in [min, max] (and, with nulls, the empty value for a text

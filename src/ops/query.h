@@ -202,8 +202,4 @@ void SetKeys(std::vector<KeyExpr> keys, Query* q);
 // ParseWhere's conditions and tree into `q`.
 Status SetWhere(const std::vector<std::string>& texts, Query* q);
 
-// Parses "a,b|c,3" into column specs (commas separate columns). With
-// allow_ranges, "2-5" stands for the indices 2, 3, 4 and 5.
-Result<std::vector<csv::ColumnSpec>> ParseColumnList(std::string_view text, bool allow_ranges = false);
-
 }  // namespace fanout::ops

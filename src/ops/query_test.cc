@@ -251,25 +251,13 @@ TEST(ExcludingFilter, TextOrderNullsNaNsAndWhatIsNotKnown) {
   EXPECT_EQ(Excluding({"n >= 2.50"}, {Numbers("1", "2.49")}), 0);
 }
 
-TEST(ColumnList, RangesAndNames) {
-  auto cols = ParseColumnList("1-3,name|alt,7", true);
-  ASSERT_TRUE(cols.ok());
-  ASSERT_EQ(cols->size(), 5u);
-  EXPECT_EQ((*cols)[2].index, 2);
-  EXPECT_EQ((*cols)[3].label, "name");
-  EXPECT_EQ((*cols)[3].names.size(), 2u);
-  EXPECT_FALSE(ParseColumnList("3-1", true).ok());
-  EXPECT_FALSE(ParseColumnList("a,,b").ok());
-  EXPECT_FALSE(ParseColumnList("0").ok());
-}
-
 TEST(Resolve, ByNamePerHeaderAndByIndex) {
   csv::HeaderInfo h2009, h2015;
   h2009.present = h2015.present = true;
   h2009.names = {"vendor_name", "passenger_count", "total_amt"};
   h2015.names = {"vendorid", "x", "passenger_count", "total_amount"};
   Query q;
-  q.keys = *ParseColumnList("Passenger_Count");
+  q.keys = {*csv::ColumnSpec::Parse("Passenger_Count")};
   q.aggs.push_back({AggKind::kSum, *csv::ColumnSpec::Parse("total_amount|total_amt")});
   auto r1 = Resolve(q, h2009, "a.csv");
   auto r2 = Resolve(q, h2015, "b.csv");
@@ -279,7 +267,7 @@ TEST(Resolve, ByNamePerHeaderAndByIndex) {
   EXPECT_EQ(r2->keys[0], 2);
   EXPECT_EQ(r2->aggs[0], 3);
   EXPECT_EQ(r2->min_fields, 4u);
-  q.keys = *ParseColumnList("fare");
+  q.keys = {*csv::ColumnSpec::Parse("fare")};
   auto bad = Resolve(q, h2015, "b.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("b.csv"), std::string::npos);

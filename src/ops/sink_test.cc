@@ -26,9 +26,9 @@ using csv::testing_support::ReferenceRead;
 Query MakeQuery(const std::string& keys, const std::vector<std::string>& wheres,
                 const std::vector<std::pair<AggKind, std::string>>& aggs) {
   Query q;
-  if (!keys.empty()) q.keys = ParseColumnList(keys).value();
+  if (!keys.empty()) SetKeys(ParseKeyList(keys).value(), &q);
   for (const std::string& w : wheres) q.filters.push_back(Filter::Parse(w).value());
-  for (const auto& [kind, col] : aggs) q.aggs.push_back({kind, ParseColumnList(col).value().at(0)});
+  for (const auto& [kind, col] : aggs) q.aggs.push_back({kind, csv::ColumnSpec::Parse(col).value()});
   return q;
 }
 

@@ -76,6 +76,10 @@ TopSink::TopSink(const Query& query, const ResolvedQuery& resolved, bool all_col
   }
   value_slot_ = picker_.SlotOf(resolved.aggs.at(0));
   value_reason_ = NonNumericReason(query.aggs.at(0).column);
+  for (size_t k = 0; !all_columns && k < query.key_fns.size(); ++k) {
+    fn_reasons_.push_back(query.key_fns[k].SkipReason(query.keys[k].label));
+  }
+  fn_values_.resize(fn_reasons_.size());
 }
 
 template <bool kStored>
@@ -85,6 +89,17 @@ Status TopSink::Accept(const std::string_view* fields, uint64_t at) {
   if (!keep) return Status::OK();
   std::string_view v = FieldValue<kStored>(fields[value_slot_], &scratch_);
   if (!value_.Parse(v)) return skips_.SkipAt(at, value_reason_);
+  // Every row a --cols function cannot map is skipped, kept or not, so what is
+  // skipped does not depend on the rows that came before it.
+  for (size_t i = 0; i < fn_values_.size(); ++i) {
+    if (query_.key_fns[i].none()) continue;
+    std::string_view f = FieldValue<kStored>(fields[col_slots_[i]], &fn_scratch_);  // v may be in scratch_
+    if (f.empty()) {
+      fn_values_[i].clear();  // NULL, and so is its function's
+    } else if (!query_.key_fns[i].Apply(f, &fn_values_[i])) {
+      return skips_.SkipAt(at, fn_reasons_[i]);
+    }
+  }
   // (A task's rows are all of one object: its place is set when it is committed.)
   if (!out_->Wants(value_, 0, at)) return Status::OK();
   TopRow row;
@@ -92,7 +107,13 @@ Status TopSink::Accept(const std::string_view* fields, uint64_t at) {
   row.value_text = std::string(v);
   row.at = at;
   row.fields.reserve(col_slots_.size());
-  for (size_t slot : col_slots_) row.fields.emplace_back(FieldValue<kStored>(fields[slot], &scratch_));
+  for (size_t i = 0; i < col_slots_.size(); ++i) {
+    if (i < fn_values_.size() && !query_.key_fns[i].none()) {
+      row.fields.push_back(fn_values_[i]);
+    } else {
+      row.fields.emplace_back(FieldValue<kStored>(fields[col_slots_[i]], &scratch_));
+    }
+  }
   out_->Offer(std::move(row));
   return Status::OK();
 }

@@ -108,8 +108,11 @@ class TopSink final : public Sink {
   std::vector<size_t> col_slots_;
   size_t value_slot_ = 0;
   std::string value_reason_;
+  std::vector<std::string> fn_reasons_;  // per --cols expression, why a row it cannot map is skipped
+  std::vector<std::string> fn_values_;   // per --cols expression, the row's mapped value
   std::vector<std::string_view> row_fields_;
   std::string scratch_;
+  std::string fn_scratch_;
   TopValue value_;
 };
 

@@ -82,6 +82,25 @@ check_true "Parquet: the rows CSV gives" "$PY" -c '
 import csv, decimal, sys
 rows = lambda p: [r[:-1] + [decimal.Decimal(r[-1])] for r in list(csv.reader(open(p)))[1:]]
 sys.exit(rows(sys.argv[1]) != rows(sys.argv[2]) or len(rows(sys.argv[1])) != 50)' "$TMP/out.pq" "$TMP/out.pq_csv"
+# --cols takes key expressions named with AS, as select's: the rows the plain
+# columns gave above, with each timestamp cut to its year and month.
+"$PY" -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+print("ym,trip_distance")
+for r in rows:
+    print(r[0][:7] + "," + r[2])' "$TMP/out.pq_csv" >"$TMP/out.expr_ref"
+EXPR='yearmonth(tpep_pickup_datetime) AS ym,trip_distance'
+run_fanout expr top 50 --by trip_distance --cols "$EXPR" "$D" --format csv -q --range-size 64KiB
+check_files_equal "--cols with an expression (CSV)" "$TMP/out.expr" "$TMP/out.expr_ref"
+run_fanout expr_pq top 50 --by trip_distance --cols "$EXPR" "$TMP/pq" --format csv -q --workers 2
+check_true "--cols with an expression (Parquet, 2 workers)" "$PY" -c '
+import csv, decimal, sys
+rows = lambda p: [r[:-1] + [decimal.Decimal(r[-1])] for r in list(csv.reader(open(p)))[1:]]
+sys.exit(rows(sys.argv[1]) != rows(sys.argv[2]) or open(sys.argv[1]).readline() != open(sys.argv[2]).readline())' \
+  "$TMP/out.expr_pq" "$TMP/out.expr_ref"
+expect_fail 2 "--cols: at 10: expected ')'" top 3 --by trip_distance --cols 'year(tpep' "$D"
+
 run_fanout pq_all top 3 --by trip_distance "$TMP/pq" --format csv -q --workers 2
 check_eq "Parquet: every column by default" "$(head -1 "$TMP/out.pq_all" | tr ',' '\n' | wc -l)" \
   "$(head -1 "${FILES[0]}" | tr ',' '\n' | wc -l)"
@@ -95,6 +114,11 @@ run_fanout skipped top 10 --by v "$TMP/small.csv" --format csv
 check_true "a value that is not a number is skipped and counted ($(cat "$TMP/err.skipped"))" \
   grep -q "skipped 1 (non-numeric v 1)" "$TMP/err.skipped"
 expect_fail 1 "non-numeric v" top 10 --by v "$TMP/small.csv" --strict
+# A row a --cols expression cannot map is skipped and counted, kept or not.
+run_fanout fn_skip top 1 --by v --cols 'name,year(name) AS y' "$TMP/small.csv" --format csv
+check_eq "an unmappable --cols value: no rows" "$(cat "$TMP/out.fn_skip")" "name,y"
+check_true "an unmappable --cols value is skipped and counted ($(cat "$TMP/err.fn_skip"))" \
+  grep -q "skipped 4 " "$TMP/err.fn_skip"
 run_fanout zero top 0 --by v "$TMP/small.csv" --format csv -q
 check_eq "top 0: the header alone" "$(cat "$TMP/out.zero")" "name,v"
 
