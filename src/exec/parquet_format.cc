@@ -314,6 +314,17 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
   std::vector<ops::FieldSummary> summaries(fields.size());
   ops::ColumnBatch batch;
   batch.columns.resize(fields.size());
+  // Late reading (ops::Sink::ProbeSlots), when the probe fields are not all of them.
+  std::vector<size_t> probe = sink->ProbeSlots();
+  std::vector<bool> is_probe(fields.size(), false);
+  for (size_t i = 0; i < probe.size(); ++i) {
+    if (probe[i] >= fields.size() || (i > 0 && probe[i] <= probe[i - 1])) {
+      return Status::Internal("probe slots out of order or past the sink's fields");
+    }
+    is_probe[probe[i]] = true;
+  }
+  if (probe.size() >= fields.size()) probe.clear();
+  std::vector<uint32_t> wanted;
   for (size_t g = 0; g < file.meta.row_groups.size(); ++g) {
     const parquet::RowGroup& group = file.meta.row_groups[g];
     uint64_t group_first = first_row;
@@ -338,29 +349,70 @@ Status ParquetFormat::Scan(const ObjectPlan& object, const Task& task, csv::Rang
     std::vector<Span> spans;
     RETURN_IF_ERROR(ReadChunks(*scan.store, object.info, group, fields, &spans));
     uint64_t stored = 0;
-    for (size_t k = 0; k < fields.size(); ++k) {
+    auto read_chunk = [&](size_t k, const std::vector<uint32_t>* only) {
       const parquet::Column& column = columns[fields[k]];
       const parquet::ColumnMetaData& meta = *group.columns[fields[k]].meta_data;
       stored += parquet::ChunkRange(meta).length;
       arenas[k].Clear();
-      Status s = parquet::ReadColumnChunk(column, meta, spans[k].chunk, rows, &arenas[k], &values[k]);
+      Status s = parquet::ReadColumnChunk(column, meta, spans[k].chunk, rows, &arenas[k], &values[k], only);
       if (!s.ok()) {
         return Status(s.code(), object.info.url + ": row group " + std::to_string(g) + ", column '" + column.name +
                                     "': " + s.message());
       }
-    }
-    for (const Span& span : spans) {
-      if (span.bytes != nullptr) RETURN_IF_ERROR(span.bytes->Check());  // (the values are in the arenas)
-    }
+      return Status::OK();
+    };
+    auto check_spans = [&]() {
+      for (const Span& span : spans) {
+        if (span.bytes != nullptr) RETURN_IF_ERROR(span.bytes->Check());  // (the values are in the arenas)
+      }
+      return Status::OK();
+    };
     const uint64_t ids = NextDictionaryIds(fields.size());  // this row group's
+    auto set_column = [&](size_t k, uint64_t r) {
+      const parquet::ChunkValues& v = values[k];
+      batch.columns[k] = v.coded ? ops::BatchColumn(v.codes.data() + r, v.dictionary.data(), v.dictionary.size(), ids + k)
+                                 : ops::BatchColumn(v.values.data() + r);
+    };
+    if (!probe.empty()) {
+      // Late reading: the probe fields of every row, then the others of the rows wanted.
+      for (size_t k : probe) RETURN_IF_ERROR(read_chunk(k, nullptr));
+      RETURN_IF_ERROR(check_spans());
+      batch.rows = static_cast<size_t>(rows);
+      batch.first_row = group_first;
+      for (size_t k = 0; k < fields.size(); ++k) {
+        if (is_probe[k]) {
+          set_column(k, 0);
+        } else {
+          batch.columns[k] = ops::BatchColumn();
+        }
+      }
+      wanted.clear();
+      RETURN_IF_ERROR(sink->OnProbe(batch, &wanted));
+      for (size_t i = 0; i < wanted.size(); ++i) {
+        if (wanted[i] >= rows || (i > 0 && wanted[i] <= wanted[i - 1])) {
+          return Status::Internal("a sink wants rows out of order or past the row group");
+        }
+      }
+      if (!wanted.empty()) {
+        for (size_t k = 0; k < fields.size(); ++k) {
+          if (!is_probe[k]) RETURN_IF_ERROR(read_chunk(k, &wanted));
+        }
+        RETURN_IF_ERROR(check_spans());
+        for (size_t k = 0; k < fields.size(); ++k) set_column(k, 0);
+        RETURN_IF_ERROR(sink->OnWanted(batch, wanted));
+      }
+      if (progress != nullptr) {
+        progress->bytes.fetch_add(stored, std::memory_order_relaxed);
+        progress->rows.fetch_add(rows, std::memory_order_relaxed);
+      }
+      continue;
+    }
+    for (size_t k = 0; k < fields.size(); ++k) RETURN_IF_ERROR(read_chunk(k, nullptr));
+    RETURN_IF_ERROR(check_spans());
     for (uint64_t r = 0; r < rows; r += kBatchRows) {
       batch.rows = static_cast<size_t>(std::min<uint64_t>(kBatchRows, rows - r));
       batch.first_row = group_first + r;
-      for (size_t k = 0; k < fields.size(); ++k) {
-        const parquet::ChunkValues& v = values[k];
-        batch.columns[k] = v.coded ? ops::BatchColumn(v.codes.data() + r, v.dictionary.data(), v.dictionary.size(), ids + k)
-                                   : ops::BatchColumn(v.values.data() + r);
-      }
+      for (size_t k = 0; k < fields.size(); ++k) set_column(k, r);
       RETURN_IF_ERROR(sink->OnBatch(batch));
       if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return Status::OK();
     }

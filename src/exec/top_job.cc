@@ -20,7 +20,11 @@ struct TopOutput final : TaskOutput {
 }  // namespace
 
 TopJob::TopJob(JobCommon common, TopSpec spec, ops::Query query)
-    : Job(std::move(common)), spec_(std::move(spec)), query_(std::move(query)), headers_(this->common().scan, &query_) {}
+    : Job(std::move(common)),
+      spec_(std::move(spec)),
+      query_(std::move(query)),
+      headers_(this->common().scan, &query_),
+      bound_(spec_.n, spec_.desc) {}
 
 Result<std::unique_ptr<TopJob>> TopJob::Make(JobCommon common, TopSpec spec) {
   if (spec.n > kMaxTopRows) {
@@ -75,12 +79,13 @@ Result<std::unique_ptr<TaskOutput>> TopJob::RunTask(const TaskContext& ctx) {
   }
   uint64_t header_offset = e->header.present ? e->header.offset : std::numeric_limits<uint64_t>::max();
   ops::TopSink sink(query_, e->resolved, all, e->header.names.size(), header_offset, scan.strict, &out->stats,
-                    &out->rows);
+                    &out->rows, &bound_, ctx.task.object);
   Status st = FormatOf(ctx.object).Scan(ctx.object, ctx.task, ctx.start, scan, &sink, ctx.progress, ctx.cancel, ctx.end);
   if (!st.ok() && scan.strict && sink.first_skipped() != nullptr) {
     return StrictError(ctx.object, sink.first_skipped()->offset, sink.first_skipped()->reason, *scan.store);
   }
   RETURN_IF_ERROR(st);
+  bound_.Offer(out->rows, ctx.task.object);
   return std::unique_ptr<TaskOutput>(std::move(out));
 }
 

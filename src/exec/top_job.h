@@ -64,6 +64,7 @@ class TopJob final : public Job {
   HeaderCache headers_;
   std::vector<std::string> object_names_;
   std::vector<ops::TopRows> per_slot_;
+  ops::TopBound bound_;              // the rows of this process's tasks that ended well
   std::mutex mu_;                    // guards the three below
   std::vector<std::string> columns_;
   uint32_t columns_object_ = 0;      // the object columns_ came from

@@ -115,6 +115,28 @@ class Sink : public csv::RowSink {
     *read = true;
     return Status::OK();
   }
+
+  // Late reading, for a sink that keeps few of many rows (top): it learns which
+  // rows it needs from a few of its fields — their slots (positions in
+  // Fields()), ascending, are ProbeSlots(); empty (the default): it reads every
+  // field of every row, through OnBatch. Else a columnar format reads a row
+  // group's probe fields first and calls OnProbe with a batch of all its rows in
+  // which only those columns hold values (the others are empty BatchColumns);
+  // the sink does each row's work there (counts, skips) and fills *wanted with
+  // the rows (0-based in the batch, ascending) whose other fields it needs. The
+  // format then reads the other fields — their values need be right only in
+  // those rows — and, when *wanted is not empty, calls OnWanted with the whole
+  // batch and the same rows. OnBatch is not called for such a row group.
+  virtual const std::vector<size_t>& ProbeSlots() const {
+    static const std::vector<size_t> kNone;
+    return kNone;
+  }
+  [[nodiscard]] virtual Status OnProbe(const ColumnBatch& batch, std::vector<uint32_t>* wanted) {
+    return Status::Internal("OnProbe of a sink without probe fields");
+  }
+  [[nodiscard]] virtual Status OnWanted(const ColumnBatch& batch, const std::vector<uint32_t>& wanted) {
+    return Status::Internal("OnWanted of a sink without probe fields");
+  }
 };
 
 }  // namespace fanout::ops

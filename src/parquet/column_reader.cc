@@ -251,6 +251,10 @@ class ValueDecoder {
  public:
   ValueDecoder(const Column& column, TextArena* arena) : column_(column), arena_(arena) {}
 
+  // With a mask (one byte per value of the next Decode), values whose byte is
+  // 0 are left as empty views rather than turned into text; nullptr: none.
+  void SetWanted(const uint8_t* wanted) { wanted_ = wanted; }
+
   Status Decode(Encoding encoding, std::string_view data, size_t n, std::vector<std::string_view>* out) {
     out->clear();
     switch (encoding) {
@@ -339,6 +343,8 @@ class ValueDecoder {
     return WrongType("DELTA_BINARY_PACKED");
   }
 
+  bool Unwanted(size_t i) const { return wanted_ != nullptr && wanted_[i] == 0; }
+
   Status EmitBooleans(std::vector<std::string_view>* out) {
     out->reserve(flags_.size());
     for (uint8_t f : flags_) out->push_back(f ? "true" : "false");
@@ -348,16 +354,21 @@ class ValueDecoder {
   Status EmitRaw(std::vector<std::string_view>* out) {
     out->reserve(views_.size());
     std::string text;
-    for (std::string_view v : views_) {
+    for (size_t i = 0; i < views_.size(); ++i) {
+      std::string_view v = views_[i];
       if (column_.logical == LogicalKind::kDecimal || column_.type == PhysicalType::kFixedLenByteArray) {
         if (column_.type == PhysicalType::kFixedLenByteArray && v.size() != static_cast<size_t>(column_.type_length)) {
           return Status::Corrupt("a FIXED_LEN_BYTE_ARRAY value of the wrong length");
+        }
+        if (Unwanted(i)) {
+          out->emplace_back();
+          continue;
         }
         text.clear();
         AppendCanonical(column_, v, &text);
         out->push_back(arena_->Add(text));
       } else {
-        out->push_back(arena_->Add(v));
+        out->push_back(Unwanted(i) ? std::string_view() : arena_->Add(v));
       }
     }
     return Status::OK();
@@ -367,6 +378,10 @@ class ValueDecoder {
     out->reserve(n);
     std::string text;
     for (size_t i = 0; i < n; ++i) {
+      if (Unwanted(i)) {
+        out->emplace_back();
+        continue;
+      }
       text.clear();
       AppendCanonical(column_, bytes.substr(i * w, w), &text);
       out->push_back(arena_->Add(text));
@@ -376,6 +391,7 @@ class ValueDecoder {
 
   const Column& column_;
   TextArena* arena_;
+  const uint8_t* wanted_ = nullptr;
   std::vector<std::string_view> views_;
   std::vector<uint8_t> flags_;
   std::vector<uint32_t> ints_;
@@ -508,7 +524,7 @@ void AppendCanonical(const Column& c, std::string_view v, std::string* out) {
 }
 
 Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk, uint64_t rows,
-                       TextArena* arena, ChunkValues* out) {
+                       TextArena* arena, ChunkValues* out, const std::vector<uint32_t>* only) {
   if (column.nested || column.max_repetition_level > 0 || column.max_definition_level > 1) {
     return Status::Unsupported("column '" + column.name + "' is nested (a list, map or struct): it cannot be queried");
   }
@@ -536,6 +552,37 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
   std::string& buffer = out->scratch.buffer;
   size_t pos = 0;
   const int def_width = column.max_definition_level > 0 ? 1 : 0;
+  size_t next_only = 0;           // with `only`: the first of its rows not yet passed
+  std::vector<uint8_t> wanted;    // with `only`: per present value of a page, whether its row is one
+  // With `only`, a dictionary's entries stay as stored (views into a copy of
+  // its page) until a wanted row needs one: then it is turned into text.
+  bool lazy_dictionary = false;
+  std::string dictionary_page_bytes;
+  std::vector<std::string_view> stored_entries;
+  std::vector<uint8_t> entry_ready;
+  std::string entry_text;
+  auto ensure = [&](uint32_t c) {
+    if (!lazy_dictionary || c >= stored_entries.size() || entry_ready[c]) return;  // (NULL's entry is "")
+    entry_text.clear();
+    AppendCanonical(column, stored_entries[c], &entry_text);
+    dictionary[c] = arena->Add(entry_text);
+    entry_ready[c] = 1;
+  };
+  auto ensure_wanted_codes = [&]() {  // the entries of the wanted rows coded so far
+    if (!lazy_dictionary) return;
+    for (uint32_t r : *only) {
+      if (r >= codes.size()) break;
+      ensure(codes[r]);
+    }
+  };
+  auto to_views = [&]() {         // from codes to views
+    ensure_wanted_codes();
+    values->reserve(reserve);
+    for (uint32_t c : codes) values->push_back(dictionary[c]);
+    codes.clear();
+    codes.shrink_to_fit();
+    out->coded = false;
+  };
   while (done() < rows) {
     if (pos >= chunk.size()) {
       return Status::Corrupt("the column chunk ends after " + std::to_string(done()) + " of " +
@@ -558,7 +605,28 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       std::string_view page;
       RETURN_IF_ERROR(DecompressPageView(meta.codec, stored, header.uncompressed_page_size, &buffer, &page));
       if (d.num_values < 0) return Status::Corrupt("a dictionary of a negative size");
-      RETURN_IF_ERROR(decoder.Decode(Encoding::kPlain, page, d.num_values, &dictionary));
+      if (only != nullptr && column.type != PhysicalType::kBoolean) {
+        dictionary_page_bytes.assign(page);
+        std::string_view bytes = dictionary_page_bytes;
+        const size_t n = static_cast<size_t>(d.num_values);
+        if (column.type == PhysicalType::kByteArray) {
+          if (n > bytes.size() / 4) return Status::Corrupt("PLAIN byte arrays: fewer bytes than values");
+          stored_entries.resize(n);
+          size_t consumed = 0;
+          RETURN_IF_ERROR(DecodePlainByteArray(bytes, n, stored_entries.data(), &consumed));
+        } else {
+          size_t w = FixedWidth(column);
+          if (w == 0) return Status::Corrupt("a fixed-width column without a width");
+          if (n > bytes.size() / w) return Status::Corrupt("PLAIN: fewer bytes than values");
+          stored_entries.resize(n);
+          for (size_t i = 0; i < n; ++i) stored_entries[i] = bytes.substr(i * w, w);
+        }
+        dictionary.assign(n, std::string_view());
+        entry_ready.assign(n, 0);
+        lazy_dictionary = true;
+      } else {
+        RETURN_IF_ERROR(decoder.Decode(Encoding::kPlain, page, d.num_values, &dictionary));
+      }
       if (dictionary.size() >= std::numeric_limits<uint32_t>::max()) return Status::Corrupt("a dictionary too large");
       null_code = static_cast<uint32_t>(dictionary.size());
       dictionary.emplace_back();
@@ -577,10 +645,6 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       n = static_cast<size_t>(h.num_values);
       encoding = h.encoding;
       def_encoding = h.definition_level_encoding;
-      std::string_view page;
-      RETURN_IF_ERROR(DecompressPageView(meta.codec, stored, header.uncompressed_page_size, &buffer, &page));
-      value_bytes = page;
-      v1_levels = true;
     } else {
       const DataPageHeaderV2& h = *header.data_page_header_v2;
       if (h.num_values < 0 || h.repetition_levels_byte_length < 0 || h.definition_levels_byte_length < 0) {
@@ -588,6 +652,36 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       }
       n = static_cast<size_t>(h.num_values);
       encoding = h.encoding;
+    }
+    if (n > kMaxPageValues) return Status::Corrupt("a page of " + std::to_string(n) + " values");
+    if (n > rows - done()) return Status::Corrupt("more values in the pages than rows in the row group");
+    const bool dictionary_page = encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary;
+    if (dictionary_page && !have_dictionary) {
+      return Status::Corrupt("a dictionary-encoded page without a dictionary page");
+    }
+    // With `only`: a page none of whose rows are wanted is passed over unread.
+    const size_t row0 = done();
+    bool some_wanted = only == nullptr;
+    if (only != nullptr) {
+      while (next_only < only->size() && (*only)[next_only] < row0) ++next_only;
+      some_wanted = next_only < only->size() && (*only)[next_only] < row0 + n;
+    }
+    if (!some_wanted) {
+      if (!dictionary_page && out->coded) to_views();
+      if (out->coded) {
+        codes.insert(codes.end(), n, null_code);
+      } else {
+        values->insert(values->end(), n, std::string_view());
+      }
+      continue;
+    }
+    if (header.type == PageType::kDataPage) {
+      std::string_view page;
+      RETURN_IF_ERROR(DecompressPageView(meta.codec, stored, header.uncompressed_page_size, &buffer, &page));
+      value_bytes = page;
+      v1_levels = true;
+    } else {
+      const DataPageHeaderV2& h = *header.data_page_header_v2;
       size_t lv = static_cast<size_t>(h.repetition_levels_byte_length) + h.definition_levels_byte_length;
       if (lv > stored.size()) return Status::Corrupt("a v2 page's levels run past the page");
       levels_bytes = stored.substr(h.repetition_levels_byte_length, h.definition_levels_byte_length);
@@ -601,8 +695,6 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
         value_bytes = rest;
       }
     }
-    if (n > kMaxPageValues) return Status::Corrupt("a page of " + std::to_string(n) + " values");
-    if (n > rows - done()) return Status::Corrupt("more values in the pages than rows in the row group");
     // Definition levels: which of the n values are present.
     size_t present = n;
     if (def_width > 0) {
@@ -631,16 +723,19 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       }
     }
     // The present values.
-    const bool dictionary_page = encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary;
-    if (dictionary_page && !have_dictionary) {
-      return Status::Corrupt("a dictionary-encoded page without a dictionary page");
-    }
-    if (!dictionary_page && out->coded) {  // from codes to views
-      values->reserve(reserve);
-      for (uint32_t c : codes) values->push_back(dictionary[c]);
-      codes.clear();
-      codes.shrink_to_fit();
-      out->coded = false;
+    if (!dictionary_page && out->coded) to_views();
+    if (only != nullptr) {  // which present values are of wanted rows
+      wanted.assign(present, 0);
+      size_t k = next_only;
+      const bool dense = def_width == 0 || present == n;
+      for (size_t i = 0, p = 0; i < n && k < only->size(); ++i) {
+        const bool here = dense || levels[i] != 0;
+        if ((*only)[k] == row0 + i) {
+          if (here) wanted[p] = 1;
+          ++k;
+        }
+        p += here;
+      }
     }
     if (dictionary_page) {
       // The indices, checked against the dictionary's size.
@@ -673,9 +768,15 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
         continue;
       }
       page_values.resize(present);
-      for (size_t i = 0; i < present; ++i) page_values[i] = dictionary[indices[i]];
+      for (size_t i = 0; i < present; ++i) {
+        if (only != nullptr && wanted[i]) ensure(indices[i]);
+        page_values[i] = dictionary[indices[i]];
+      }
     } else {
-      RETURN_IF_ERROR(decoder.Decode(encoding, value_bytes, present, &page_values));
+      if (only != nullptr) decoder.SetWanted(wanted.data());
+      Status decoded = decoder.Decode(encoding, value_bytes, present, &page_values);
+      decoder.SetWanted(nullptr);
+      RETURN_IF_ERROR(decoded);
     }
     if (def_width == 0 || present == n) {
       values->insert(values->end(), page_values.begin(), page_values.end());
@@ -684,6 +785,7 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
       for (size_t i = 0; i < n; ++i) values->push_back(levels[i] ? page_values[k++] : std::string_view());
     }
   }
+  if (out->coded) ensure_wanted_codes();
   return Status::OK();
 }
 

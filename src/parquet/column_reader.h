@@ -67,8 +67,14 @@ struct ChunkValues {
 // *arena (which the caller keeps while it uses them). Errors say what is wrong
 // in the chunk; the caller names the file, row group and column. After an
 // error *out holds nothing to be used (its codes may be out of range).
+//
+// With `only` (row numbers in the chunk, ascending), out->rows() is still
+// `rows`, but only the values of those rows are right: a data page holding none
+// of them is not decompressed, and other values are not turned into text (they
+// are NULL's, or a dictionary entry). What is read is checked as without it.
 [[nodiscard]] Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk,
-                                     uint64_t rows, TextArena* arena, ChunkValues* out);
+                                     uint64_t rows, TextArena* arena, ChunkValues* out,
+                                     const std::vector<uint32_t>* only = nullptr);
 
 // The same, one view per row whatever the encoding.
 [[nodiscard]] Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::string_view chunk,

@@ -147,6 +147,19 @@ std::vector<std::string> ReadAllValues(const Written& w, size_t k, std::vector<b
     EXPECT_TRUE(ReadColumnChunk(w.schema.columns[k], m, bytes, g.num_rows, &views_arena, &views).ok());
     EXPECT_EQ(chunk.rows(), static_cast<size_t>(g.num_rows));
     EXPECT_EQ(views.size(), chunk.rows());
+    // Late reading: the values of some rows alone are those rows' values.
+    for (uint32_t step : {1u, 7u, 1000u, 100000u}) {
+      std::vector<uint32_t> only;
+      for (uint64_t r = step / 2; r < static_cast<uint64_t>(g.num_rows); r += step) only.push_back(static_cast<uint32_t>(r));
+      ChunkValues part;
+      TextArena part_arena;
+      Status ps = ReadColumnChunk(w.schema.columns[k], m, bytes, g.num_rows, &part_arena, &part, &only);
+      EXPECT_TRUE(ps.ok()) << ps.message();
+      EXPECT_EQ(part.rows(), static_cast<size_t>(g.num_rows));
+      for (uint32_t r : only) {
+        if (r < views.size() && r < part.rows()) EXPECT_EQ(part[r], views[r]) << "row " << r << " of every " << step;
+      }
+    }
     if (coded != nullptr) coded->push_back(chunk.coded);
     if (chunk.coded) {
       EXPECT_TRUE(chunk.values.empty());
