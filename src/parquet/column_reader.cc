@@ -724,7 +724,7 @@ Status ReadColumnChunk(const Column& column, const ColumnMetaData& meta, std::st
     }
     // The present values.
     if (!dictionary_page && out->coded) to_views();
-    if (only != nullptr) {  // which present values are of wanted rows
+    if (only != nullptr && !(dictionary_page && out->coded)) {  // which present values are of wanted rows (codes need none)
       wanted.assign(present, 0);
       size_t k = next_only;
       const bool dense = def_width == 0 || present == n;
